@@ -1,0 +1,3 @@
+namespace ZonaProcessManager.Docker;
+
+internal static class AssemblyMarker;

@@ -1,0 +1,45 @@
+using ZonaProcessManager.Domain.Model;
+
+namespace ZonaProcessManager.Domain.Ports;
+
+/// <summary>Labels on every container, network and volume the operator owns (contract of issue 3).</summary>
+public static class ZpmLabels
+{
+    public const string Managed = "zpm.managed";
+    public const string Tenant = "zpm.tenant";
+    public const string Name = "zpm.name";
+    public const string Kind = "zpm.kind";
+    public const string Replica = "zpm.replica";
+    public const string SpecHash = "zpm.spec-hash";
+    public const string Owner = "zpm.owner";
+
+    /// <summary>Set by tests on everything they create so that a run cleans up only its own objects.</summary>
+    public const string TestRun = "zpm.test-run";
+}
+
+/// <summary>A Docker event about an owned container that should make its owner reconcile.</summary>
+public sealed record ContainerEvent(ResourceKey Owner, string ContainerId, string Action, DateTimeOffset Time);
+
+/// <summary>The operator's view of a container engine. Implemented by the Docker adapter.</summary>
+public interface IContainerRuntime
+{
+    /// <summary>Containers carrying zpm.managed=true (optionally only one owner's), running or not.</summary>
+    Task<IReadOnlyList<ObservedContainer>> ListAsync(ResourceKey? owner, CancellationToken cancellationToken);
+
+    /// <summary>Creates and starts the container; returns its id. Docker's message is kept in the exception.</summary>
+    Task<string> CreateAndStartAsync(DesiredContainer container, CancellationToken cancellationToken);
+
+    /// <summary>Stops (with grace period) and removes; a container already gone is not an error. Named volumes are kept.</summary>
+    Task RemoveAsync(string containerId, CancellationToken cancellationToken);
+
+    Task RestartAsync(string containerId, CancellationToken cancellationToken);
+
+    Task EnsureNetworkAsync(string name, IReadOnlyDictionary<string, string> labels, CancellationToken cancellationToken);
+
+    Task RemoveNetworkAsync(string name, CancellationToken cancellationToken);
+
+    Task EnsureVolumeAsync(VolumeSpec volume, IReadOnlyDictionary<string, string> labels, CancellationToken cancellationToken);
+
+    /// <summary>die, destroy, health_status, oom, start for owned containers, until cancelled; reconnects by itself.</summary>
+    IAsyncEnumerable<ContainerEvent> WatchEventsAsync(CancellationToken cancellationToken);
+}

@@ -1,0 +1,3 @@
+namespace ZonaProcessManager.Mongo;
+
+internal static class AssemblyMarker;

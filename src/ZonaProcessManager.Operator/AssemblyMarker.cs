@@ -1,0 +1,3 @@
+namespace ZonaProcessManager.Operator;
+
+internal static class AssemblyMarker;

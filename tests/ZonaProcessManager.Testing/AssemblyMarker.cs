@@ -1,0 +1,3 @@
+namespace ZonaProcessManager.Testing;
+
+internal static class AssemblyMarker;
