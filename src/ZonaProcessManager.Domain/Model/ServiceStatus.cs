@@ -1,0 +1,27 @@
+namespace ZonaProcessManager.Domain.Model;
+
+/// <summary>The lifecycle phase shown in status.phase (contract of issue 3).</summary>
+public enum ResourcePhase { Pending, Creating, Running, Degraded, Removed }
+
+/// <summary>A Kubernetes-style condition: an observation, not a state machine. Types used: Ready, Progressing.</summary>
+public sealed record Condition(string Type, bool Status, string Reason, string Message, DateTimeOffset LastTransitionTime);
+
+public sealed record ReplicaCounts(int Desired, int Ready);
+
+public sealed record ContainerStatus(string Id, string Name, string State, string Health);
+
+/// <summary>What the operator writes into a resource's status; nothing else writes there.</summary>
+public sealed record ServiceStatus
+{
+    public ResourcePhase Phase { get; init; } = ResourcePhase.Pending;
+    public string? ObservedSpecHash { get; init; }
+    public ReplicaCounts Replicas { get; init; } = new(0, 0);
+    public IReadOnlyList<ContainerStatus> Containers { get; init; } = [];
+    public IReadOnlyList<Condition> Conditions { get; init; } = [];
+    public string? Message { get; init; }
+    public string? LastError { get; init; }
+    public DateTimeOffset UpdatedAt { get; init; }
+}
+
+/// <summary>An entry of the events collection: one per state transition or notable action (expires after 7 days).</summary>
+public sealed record ResourceEvent(ResourceKey Resource, string Reason, string Message, string Type, DateTimeOffset Time);
