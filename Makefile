@@ -1,0 +1,66 @@
+# ZonaProcessManager — every set-up step a fresh machine needs lives here, so two commands are enough:
+#   make run    set up what is missing, build, run the operator on the embedded store and apply samples/
+#   make test   set up what is missing, build, run every test
+SHELL := /bin/bash
+.DEFAULT_GOAL := build
+
+DOTNET      ?= dotnet
+CONFIG      ?= Release
+RESULTS     := artifacts/test-results
+export DOTNET_CLI_TELEMETRY_OPTOUT := 1
+export DOTNET_NOLOGO := 1
+export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
+# The engine here is Docker 20.10; Testcontainers would otherwise ask for API 1.44, and Ryuk would need a registry pull.
+export DOCKER_API_VERSION := 1.41
+export TESTCONTAINERS_RYUK_DISABLED := true
+
+.PHONY: build restore docker images mongosh setup test run bench bench-mongo format format-check clean
+
+restore:
+	$(DOTNET) restore ZonaProcessManager.sln
+
+# bin/zpm is a framework-dependent build of the CLI; the wrapper keeps it runnable from any directory.
+build: restore
+	$(DOTNET) build ZonaProcessManager.sln -c $(CONFIG) --no-restore
+	$(DOTNET) publish src/ZonaProcessManager.Cli -c $(CONFIG) --no-restore -o artifacts/zpm
+	@mkdir -p bin
+	@printf '#!/usr/bin/env bash\nexec dotnet "%s/artifacts/zpm/zpm.dll" "$$@"\n' "$(CURDIR)" > bin/zpm
+	@chmod +x bin/zpm
+	@echo "built bin/zpm"
+
+docker:
+	bash scripts/ensure-docker.sh
+
+images: docker
+	bash scripts/build-images.sh
+
+mongosh:
+	bash scripts/ensure-mongosh.sh
+
+setup: images mongosh
+
+test: setup build
+	@rm -rf $(RESULTS)
+	set +e; $(DOTNET) test ZonaProcessManager.sln -c $(CONFIG) --no-build \
+	  --logger "trx" --logger "console;verbosity=normal" --results-directory $(RESULTS) \
+	  --blame-hang-timeout 15m; status=$$?; \
+	bash scripts/test-summary.sh $(RESULTS); exit $$status
+
+run: images build
+	bin/zpm run --data-dir .zpm --apply samples/
+
+bench: images build
+	$(DOTNET) run -c Release --project bench/ZonaProcessManager.Benchmarks -- operator
+
+bench-mongo: build
+	$(DOTNET) run -c Release --project bench/ZonaProcessManager.Benchmarks -- mongo
+
+format:
+	$(DOTNET) format ZonaProcessManager.sln
+
+format-check:
+	$(DOTNET) format ZonaProcessManager.sln --verify-no-changes
+
+clean:
+	$(DOTNET) clean ZonaProcessManager.sln
+	rm -rf artifacts bin
