@@ -27,17 +27,18 @@ public sealed class ReconcilePlanner(PlannerSettings settings)
     public ReconcilePlan Plan(PlanInput input)
     {
         var service = input.Service;
+        // Deletion first: a spec that became invalid must still be deletable.
+        if (service?.Metadata?.DeletionRequested == true)
+        {
+            return PlanTeardown(input.Observed);
+        }
+
         var problems = ServiceSpecValidator.Validate(service);
         if (problems.Count > 0)
         {
             var message = string.Join("; ", problems.Select(p => p.ToString()));
             return new ReconcilePlan([], new PlanOutcome(OutcomeKind.Invalid, Reasons.InvalidSpec, message),
                 new ReplicaCounts(0, 0), null);
-        }
-
-        if (service.Metadata.DeletionRequested)
-        {
-            return PlanTeardown(input.Observed);
         }
 
         return new PlanBuilder(input, Settings).Build();
