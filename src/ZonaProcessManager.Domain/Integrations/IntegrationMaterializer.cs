@@ -1,5 +1,6 @@
 using ZonaProcessManager.Domain.Model;
 using ZonaProcessManager.Domain.Ports;
+using ZonaProcessManager.Domain.Validation;
 
 namespace ZonaProcessManager.Domain.Integrations;
 
@@ -46,6 +47,11 @@ public static class IntegrationMaterializer
         }
 
         var problems = new List<string>();
+        if (!ServiceSpecValidator.IsDnsLabel(integration.Metadata.Name))
+        {
+            problems.Add($"metadata.name '{integration.Metadata.Name}' is not a valid name: use 1-63 lowercase letters, digits or '-', starting and ending with a letter or digit");
+        }
+
         if (tenant is null)
         {
             problems.Add($"tenant '{tenantCode}' does not exist");
@@ -106,6 +112,9 @@ public static class IntegrationMaterializer
                 Name = integration.Metadata.Name,
                 Tenant = tenantCode,
                 Labels = new Dictionary<string, string> { ["zpm.integration-id"] = definition.IntegrationId.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+                Annotations = parameters.SecretEnvNames.Count == 0
+                    ? new Dictionary<string, string>()
+                    : new Dictionary<string, string> { [SecretRedactor.SecretEnvAnnotation] = SecretRedactor.FormatSecretEnvAnnotation(parameters.SecretEnvNames) },
                 OwnerReferences = [new OwnerReference(IntegrationSpec.KindName, integration.Metadata.Name, integrationUid)],
             },
             Spec = new ServiceSpecBody

@@ -52,6 +52,28 @@ public class IntegrationMaterializerTests
     }
 
     [Fact]
+    public void The_child_declares_its_secret_env_names_so_describe_can_mask_them_without_the_catalog()
+    {
+        var service = Materialize(Integration()).Service!;
+
+        var secretNames = SecretRedactor.SecretEnvNames(service.Metadata);
+        var shown = SecretRedactor.RedactSpec(service.Spec, secretNames);
+
+        Assert.Equal(["SPLUNK_TOKEN"], secretNames);
+        Assert.Equal("***", shown.Env["SPLUNK_TOKEN"]);
+        Assert.Equal("https://splunk", shown.Env["SPLUNK_URL"]);
+    }
+
+    [Fact]
+    public void A_bad_integration_name_is_reported()
+    {
+        var result = Materialize(Integration(name: "Splunk_1"));
+
+        Assert.Equal(MaterializeKind.Invalid, result.Kind);
+        Assert.Contains("metadata.name 'Splunk_1' is not a valid name", result.Message);
+    }
+
+    [Fact]
     public void A_suspended_tenant_materialises_suspended_services()
     {
         var suspended = Acme with { Spec = new TenantSpec { Suspended = true } };

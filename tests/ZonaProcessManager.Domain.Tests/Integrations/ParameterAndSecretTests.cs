@@ -113,6 +113,18 @@ public class SecretRedactorTests
     }
 
     [Fact]
+    public void Without_the_annotation_nothing_is_declared_secret()
+    {
+        Assert.Empty(SecretRedactor.SecretEnvNames(new ResourceMetadata { Name = "web" }));
+        Assert.Empty(SecretRedactor.SecretEnvNames(null));
+        Assert.Equal(["A", "B"], SecretRedactor.SecretEnvNames(new ResourceMetadata
+        {
+            Name = "web",
+            Annotations = new Dictionary<string, string> { [SecretRedactor.SecretEnvAnnotation] = "B, A,," },
+        }).Order());
+    }
+
+    [Fact]
     public void Text_without_secrets_is_unchanged()
     {
         Assert.Equal("port is already allocated", SecretRedactor.RedactText("port is already allocated", ["s3cr3t"]));
