@@ -41,9 +41,27 @@ public enum PortChoiceKind
 
     /// <summary>No free port is left in the range.</summary>
     Exhausted,
+
+    /// <summary>The store accepted the claim: the port is now this owner's.</summary>
+    Claimed,
 }
 
 public sealed record PortChoice(PortChoiceKind Kind, int? Port, string Message);
+
+public enum ClaimResult
+{
+    /// <summary>The allocation was stored.</summary>
+    Claimed,
+
+    /// <summary>Duplicate key on the port: someone else got it first; try the next candidate.</summary>
+    PortTaken,
+
+    /// <summary>Duplicate key on the owner: a concurrent reconcile already allocated for it; use that port.</summary>
+    OwnerHasPort,
+}
+
+/// <param name="ExistingPort">The owner's port when Result is OwnerHasPort.</param>
+public sealed record ClaimAttempt(ClaimResult Result, int? ExistingPort = null);
 
 /// <summary>
 /// Pure port allocation logic. Atomicity is the store's job (unique index on port, retry on 11000); this decides which
@@ -88,6 +106,43 @@ public static class PortAllocator
                 yield return port;
             }
         }
+    }
+
+    /// <summary>
+    /// Allocates through the store's atomic claim (an insert guarded by unique indexes on port and on owner): keeps an
+    /// existing port, else claims candidates in order until one sticks. The snapshot may be stale; losing a race only
+    /// costs a retry with the next candidate, never a duplicate.
+    /// </summary>
+    public static async Task<PortChoice> ClaimAsync(PortOwner owner, IReadOnlyCollection<PortAllocation> snapshot,
+        IReadOnlySet<int> unavailable, PortRange range, Func<int, CancellationToken, ValueTask<ClaimAttempt>> tryClaim,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(tryClaim);
+        var choice = Choose(owner, snapshot, unavailable, range);
+        if (choice.Kind != PortChoiceKind.Candidate)
+        {
+            return choice;
+        }
+
+        var lost = 0;
+        foreach (var port in Candidates(owner, snapshot, unavailable, range))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var attempt = await tryClaim(port, cancellationToken).ConfigureAwait(false);
+            switch (attempt.Result)
+            {
+                case ClaimResult.Claimed:
+                    return new PortChoice(PortChoiceKind.Claimed, port, $"{owner} got port {port}");
+                case ClaimResult.OwnerHasPort when attempt.ExistingPort is { } existing:
+                    return new PortChoice(PortChoiceKind.Kept, existing, $"{owner} keeps port {existing}");
+                default:
+                    lost++;
+                    break;
+            }
+        }
+
+        return new PortChoice(PortChoiceKind.Exhausted, null,
+            $"No free host port left in {range} for {owner} (all {lost} remaining candidate(s) were taken concurrently)");
     }
 
     /// <summary>Allocations whose owner no longer exists (integration or tenant gone, port removed from the catalog).</summary>

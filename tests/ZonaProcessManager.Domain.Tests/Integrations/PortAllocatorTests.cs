@@ -90,6 +90,86 @@ public class PortAllocatorTests
         Assert.Equal([tenantGone, gone], release);
     }
 
+    /// <summary>A store with the two unique indexes of port_allocations (port; owner), atomic like MongoDB's.</summary>
+    private sealed class UniqueIndexStore
+    {
+        private readonly Lock _gate = new();
+        private readonly Dictionary<int, PortOwner> _byPort = [];
+        private readonly Dictionary<PortOwner, int> _byOwner = [];
+
+        public IReadOnlyList<PortAllocation> Snapshot()
+        {
+            lock (_gate)
+            {
+                return [.. _byPort.Select(e => new PortAllocation(e.Value.Tenant, e.Value.Integration, e.Value.PortName, e.Key))];
+            }
+        }
+
+        public async ValueTask<ClaimAttempt> TryClaim(PortOwner owner, int port)
+        {
+            await Task.Yield();
+            lock (_gate)
+            {
+                if (_byOwner.TryGetValue(owner, out var existing))
+                {
+                    return new ClaimAttempt(ClaimResult.OwnerHasPort, existing);
+                }
+
+                if (!_byPort.TryAdd(port, owner))
+                {
+                    return new ClaimAttempt(ClaimResult.PortTaken);
+                }
+
+                _byOwner[owner] = port;
+                return new ClaimAttempt(ClaimResult.Claimed);
+            }
+        }
+    }
+
+    [Fact]
+    public void Concurrent_allocators_never_hand_out_a_port_twice_and_each_owner_ends_with_one_port()
+    {
+        Gen.Select(Gen.Int[1, 40], Gen.Int[5, 30], Gen.Int[2, 8]).Sample((owners, rangeSize, allocators) =>
+        {
+            var range = new PortRange(40000, 40000 + rangeSize - 1);
+            var store = new UniqueIndexStore();
+            var requests = Enumerable.Range(0, owners)
+                .SelectMany(i => Enumerable.Repeat(new PortOwner("t", $"i{i}", "http"), 1 + (i % 2)))
+                .ToList();
+
+            var results = Task.WhenAll(requests.Chunk(Math.Max(1, requests.Count / allocators)).Select(chunk => Task.Run(async () =>
+            {
+                var choices = new List<(PortOwner Owner, PortChoice Choice)>();
+                foreach (var owner in chunk)
+                {
+                    var choice = await PortAllocator.ClaimAsync(owner, store.Snapshot(), new HashSet<int>(), range,
+                        (port, _) => store.TryClaim(owner, port), CancellationToken.None);
+                    choices.Add((owner, choice));
+                }
+
+                return choices;
+            }))).GetAwaiter().GetResult().SelectMany(c => c).ToList();
+
+            var final = store.Snapshot();
+            Assert.Equal(final.Count, final.Select(a => a.Port).Distinct().Count());
+            Assert.Equal(Math.Min(owners, rangeSize), final.Count);
+            Assert.All(final, a => Assert.True(range.Contains(a.Port)));
+            foreach (var (owner, choice) in results)
+            {
+                var held = final.SingleOrDefault(a => a.Owner == owner);
+                if (choice.Kind == PortChoiceKind.Exhausted)
+                {
+                    Assert.Null(held);
+                    Assert.Equal(rangeSize, final.Count);
+                }
+                else
+                {
+                    Assert.Equal(held?.Port, choice.Port);
+                }
+            }
+        }, iter: 200);
+    }
+
     [Theory]
     [InlineData(0, 10)]
     [InlineData(10, 9)]
