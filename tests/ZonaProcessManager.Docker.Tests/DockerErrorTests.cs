@@ -172,4 +172,48 @@ public sealed class DockerErrorTests(DockerTestEnvironment environment) : IClass
             File.Delete(socketPath);
         }
     }
+
+    [Fact]
+    public async Task A_consumer_that_stops_reading_events_closes_the_stream()
+    {
+        var socketPath = Path.Combine(Path.GetTempPath(), $"zpm-events-{environment.RunId}.sock");
+        using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        listener.Bind(new UnixDomainSocketEndPoint(socketPath));
+        listener.Listen();
+        using var stop = new CancellationTokenSource(Deadline);
+        // An "engine" that sends one event of a zpm container, then keeps the stream open until the client hangs up.
+        var clientHungUp = Task.Run(async () =>
+        {
+            using var connection = await listener.AcceptAsync(stop.Token);
+            var buffer = new byte[8192];
+            var request = string.Empty;
+            while (!request.Contains("\r\n\r\n", StringComparison.Ordinal))
+            {
+                var read = await connection.ReceiveAsync(buffer, SocketFlags.None, stop.Token);
+                request += System.Text.Encoding.ASCII.GetString(buffer, 0, read);
+            }
+
+            const string Event = """{"Type":"container","Action":"die","Actor":{"ID":"abc","Attributes":{"zpm.kind":"ServiceSpec","zpm.tenant":"acme","zpm.name":"web"}},"time":4102444800,"timeNano":4102444800000000000}""";
+            var response = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + $"{Event.Length + 1:x}\r\n{Event}\n\r\n";
+            await connection.SendAsync(System.Text.Encoding.ASCII.GetBytes(response), SocketFlags.None, stop.Token);
+            return await connection.ReceiveAsync(buffer, SocketFlags.None, stop.Token) == 0;
+        });
+        using var runtime = DockerContainerRuntime.Create(endpoint: new Uri($"unix://{socketPath}"));
+
+        try
+        {
+            await foreach (var containerEvent in runtime.WatchEventsAsync(stop.Token))
+            {
+                Assert.Equal((new ResourceKey("ServiceSpec", "acme", "web"), "die"), (containerEvent.Owner, containerEvent.Action));
+                break;
+            }
+
+            Assert.True(await clientHungUp, "the engine saw data instead of the connection closing");
+        }
+        finally
+        {
+            File.Delete(socketPath);
+        }
+    }
 }
