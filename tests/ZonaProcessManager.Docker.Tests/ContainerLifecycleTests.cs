@@ -145,5 +145,7 @@ public sealed class ContainerLifecycleTests(DockerTestEnvironment environment) :
             Deadline,
             "the container to exit");
         Assert.Equal("exited with code 3", exited.Error);
+        Assert.Equal(3, exited.ExitCode);
+        Assert.True(exited.CreatedAt <= exited.StartedAt, $"created {exited.CreatedAt}, started {exited.StartedAt}");
     }
 }
