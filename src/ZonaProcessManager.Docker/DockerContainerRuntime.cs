@@ -69,7 +69,7 @@ public sealed class DockerContainerRuntime : IContainerRuntime, IDisposable
                     All = true,
                     Filters = new Dictionary<string, IDictionary<string, bool>> { ["label"] = labelFilter },
                 },
-                cancellationToken)).ConfigureAwait(false);
+                cancellationToken), cancellationToken).ConfigureAwait(false);
 
         // The list lacks restart count, start time and (on API 1.41) health, so each container is inspected.
         var observed = new ConcurrentBag<ObservedContainer>();
@@ -128,13 +128,13 @@ public sealed class DockerContainerRuntime : IContainerRuntime, IDisposable
                             Container = id,
                             EndpointConfig = ContainerSpecTranslator.Endpoint(container),
                         },
-                        cancellationToken)).ConfigureAwait(false);
+                        cancellationToken), cancellationToken).ConfigureAwait(false);
             }
 
             await Call(
                 "start container",
                 container.ContainerName,
-                () => _client.Containers.StartContainerAsync(id, new ContainerStartParameters(), cancellationToken))
+                () => _client.Containers.StartContainerAsync(id, new ContainerStartParameters(), cancellationToken), cancellationToken)
                 .ConfigureAwait(false);
         }
         catch (Exception)
@@ -164,12 +164,12 @@ public sealed class DockerContainerRuntime : IContainerRuntime, IDisposable
         {
             return;
         }
-        catch (Exception exception) when (exception is not OperationCanceledException)
+        catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
         {
             // A container that cannot be stopped gracefully (e.g. dead) is still removed by force below.
             _logger.LogWarning(
                 "Stopping container {ContainerId} failed, removing it by force: {Reason}",
-                ShortId(containerId), DockerErrors.Translate("stop container", containerId, exception)?.EngineMessage);
+                ShortId(containerId), DockerErrors.Translate("stop container", containerId, exception, cancellationToken)?.EngineMessage);
         }
 
         try
@@ -189,7 +189,7 @@ public sealed class DockerContainerRuntime : IContainerRuntime, IDisposable
             // Someone else is removing it already; the outcome is the one we want.
             return;
         }
-        catch (Exception exception) when (DockerErrors.Translate("remove container", containerId, exception) is { } error)
+        catch (Exception exception) when (DockerErrors.Translate("remove container", containerId, exception, cancellationToken) is { } error)
         {
             throw error;
         }
@@ -206,7 +206,7 @@ public sealed class DockerContainerRuntime : IContainerRuntime, IDisposable
             () => _client.Containers.RestartContainerAsync(
                 containerId,
                 new ContainerRestartParameters { WaitBeforeKillSeconds = GraceSeconds },
-                cancellationToken)).ConfigureAwait(false);
+                cancellationToken), cancellationToken).ConfigureAwait(false);
         _logger.LogInformation("Restarted container {ContainerId}", ShortId(containerId));
     }
 
@@ -230,7 +230,7 @@ public sealed class DockerContainerRuntime : IContainerRuntime, IDisposable
                 name,
                 () => _client.Networks.CreateNetworkAsync(
                     new NetworksCreateParameters { Name = name, Driver = "bridge", Labels = networkLabels },
-                    cancellationToken)).ConfigureAwait(false);
+                    cancellationToken), cancellationToken).ConfigureAwait(false);
             _logger.LogInformation("Created network {Network}", name);
         }
         finally
@@ -253,7 +253,7 @@ public sealed class DockerContainerRuntime : IContainerRuntime, IDisposable
             {
                 // Gone between the lookup and the delete: that is what was asked for.
             }
-            catch (Exception exception) when (DockerErrors.Translate("remove network", name, exception) is { } error)
+            catch (Exception exception) when (DockerErrors.Translate("remove network", name, exception, cancellationToken) is { } error)
             {
                 throw error;
             }
@@ -279,7 +279,7 @@ public sealed class DockerContainerRuntime : IContainerRuntime, IDisposable
         {
             // Missing: create it below.
         }
-        catch (Exception exception) when (DockerErrors.Translate("inspect volume", volume.Name, exception) is { } error)
+        catch (Exception exception) when (DockerErrors.Translate("inspect volume", volume.Name, exception, cancellationToken) is { } error)
         {
             throw error;
         }
@@ -297,7 +297,7 @@ public sealed class DockerContainerRuntime : IContainerRuntime, IDisposable
                     DriverOpts = volume.DriverOpts.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal),
                     Labels = volumeLabels,
                 },
-                cancellationToken)).ConfigureAwait(false);
+                cancellationToken), cancellationToken).ConfigureAwait(false);
         _logger.LogInformation("Created volume {Volume}", volume.Name);
     }
 
@@ -404,7 +404,7 @@ public sealed class DockerContainerRuntime : IContainerRuntime, IDisposable
         }
         catch (Exception exception)
         {
-            return DockerErrors.Translate("watch events", "containers", exception);
+            return DockerErrors.Translate("watch events", "containers", exception, cancellationToken);
         }
         finally
         {
@@ -451,7 +451,7 @@ public sealed class DockerContainerRuntime : IContainerRuntime, IDisposable
         var response = await Call(
             "create container",
             container.ContainerName,
-            () => _client.Containers.CreateContainerAsync(plan.Parameters, cancellationToken)).ConfigureAwait(false);
+            () => _client.Containers.CreateContainerAsync(plan.Parameters, cancellationToken), cancellationToken).ConfigureAwait(false);
         foreach (var warning in response.Warnings ?? [])
         {
             _logger.LogWarning("Docker warns about {ContainerName}: {Warning}", container.ContainerName, warning);
@@ -470,7 +470,7 @@ public sealed class DockerContainerRuntime : IContainerRuntime, IDisposable
         {
             return null; // removed between listing and inspecting
         }
-        catch (Exception exception) when (DockerErrors.Translate("inspect container", idOrName, exception) is { } error)
+        catch (Exception exception) when (DockerErrors.Translate("inspect container", idOrName, exception, cancellationToken) is { } error)
         {
             throw error;
         }
@@ -492,24 +492,29 @@ public sealed class DockerContainerRuntime : IContainerRuntime, IDisposable
         }
     }
 
-    private static async Task<T> Call<T>(string operation, string target, Func<Task<T>> call)
+    private static async Task<T> Call<T>(
+        string operation, string target, Func<Task<T>> call, CancellationToken cancellationToken)
     {
         try
         {
             return await call().ConfigureAwait(false);
         }
-        catch (Exception exception) when (DockerErrors.Translate(operation, target, exception) is { } error)
+        catch (Exception exception) when (DockerErrors.Translate(operation, target, exception, cancellationToken) is { } error)
         {
             throw error;
         }
     }
 
-    private static Task Call(string operation, string target, Func<Task> call) =>
-        Call(operation, target, async () =>
-        {
-            await call().ConfigureAwait(false);
-            return true;
-        });
+    private static Task Call(string operation, string target, Func<Task> call, CancellationToken cancellationToken) =>
+        Call(
+            operation,
+            target,
+            async () =>
+            {
+                await call().ConfigureAwait(false);
+                return true;
+            },
+            cancellationToken);
 
     private async Task<IReadOnlyList<NetworkResponse>> FindNetworksAsync(string name, CancellationToken cancellationToken)
     {
@@ -525,7 +530,7 @@ public sealed class DockerContainerRuntime : IContainerRuntime, IDisposable
                         ["name"] = new Dictionary<string, bool> { [name] = true },
                     },
                 },
-                cancellationToken)).ConfigureAwait(false);
+                cancellationToken), cancellationToken).ConfigureAwait(false);
         return networks.Where(n => n.Name == name).ToList();
     }
 
