@@ -232,10 +232,36 @@ public sealed class DockerContainerRuntime : IContainerRuntime, IDisposable
                     new NetworksCreateParameters { Name = name, Driver = "bridge", Labels = networkLabels },
                     cancellationToken), cancellationToken).ConfigureAwait(false);
             _logger.LogInformation("Created network {Network}", name);
+            await RemoveDuplicateNetworksAsync(name, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
             gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Docker (API 1.41) accepts a second network of an existing name, so two operator processes ensuring one network
+    /// at once can make two, after which attaching by name fails as ambiguous. Every ensurer keeps the same one (the
+    /// oldest, then the lowest id) and deletes the rest, so racing processes converge.
+    /// </summary>
+    private async Task RemoveDuplicateNetworksAsync(string name, CancellationToken cancellationToken)
+    {
+        var networks = await FindNetworksAsync(name, cancellationToken).ConfigureAwait(false);
+        foreach (var duplicate in networks.OrderBy(n => n.Created).ThenBy(n => n.ID, StringComparer.Ordinal).Skip(1))
+        {
+            try
+            {
+                await _client.Networks.DeleteNetworkAsync(duplicate.ID, cancellationToken).ConfigureAwait(false);
+                _logger.LogWarning("Removed duplicate network {Network} ({NetworkId})", name, ShortId(duplicate.ID));
+            }
+            catch (DockerApiException exception)
+            {
+                // Already removed by the other ensurer, or in use: leave it to a later ensure.
+                _logger.LogWarning(
+                    "Could not remove duplicate network {Network} ({NetworkId}): {Reason}",
+                    name, ShortId(duplicate.ID), DockerErrors.EngineMessage(exception));
+            }
         }
     }
 
