@@ -1,7 +1,7 @@
 using Mediator;
 using Microsoft.Extensions.Logging;
 using ZonaProcessManager.Domain.Model;
-using ZonaProcessManager.Domain.Reconciliation;
+using ZonaProcessManager.Operator.Controllers;
 using ZonaProcessManager.Operator.Messages;
 
 namespace ZonaProcessManager.Operator.Controllers;

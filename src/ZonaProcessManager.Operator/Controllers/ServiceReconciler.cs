@@ -4,7 +4,7 @@ using ZonaProcessManager.Domain.Lifecycle;
 using ZonaProcessManager.Domain.Model;
 using ZonaProcessManager.Domain.Planning;
 using ZonaProcessManager.Domain.Ports;
-using ZonaProcessManager.Domain.Reconciliation;
+using ZonaProcessManager.Operator.Controllers;
 
 namespace ZonaProcessManager.Operator.Controllers;
 

@@ -1,6 +1,6 @@
 using Mediator;
 using ZonaProcessManager.Domain.Model;
-using ZonaProcessManager.Domain.Reconciliation;
+using ZonaProcessManager.Operator.Controllers;
 
 namespace ZonaProcessManager.Operator.Messages;
 

@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using ZonaProcessManager.Domain.Model;
 using ZonaProcessManager.Domain.Planning;
-using ZonaProcessManager.Domain.Reconciliation;
 using ZonaProcessManager.Operator.Controllers;
 using ZonaProcessManager.Operator.Tests.Fakes;
 

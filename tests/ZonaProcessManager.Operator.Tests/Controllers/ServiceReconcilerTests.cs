@@ -1,5 +1,6 @@
 using ZonaProcessManager.Domain.Model;
 using ZonaProcessManager.Domain.Planning;
+using ZonaProcessManager.Operator.Controllers;
 using static ZonaProcessManager.Operator.Tests.Controllers.ReconcilerHarness;
 
 namespace ZonaProcessManager.Operator.Tests.Controllers;
@@ -312,6 +313,6 @@ public sealed class ServiceReconcilerTests
             harness.Store, harness.Runtime, new ReconcilePlanner(), harness.Time,
             Microsoft.Extensions.Logging.Abstractions.NullLogger<Operator.Controllers.ServiceReconciler>.Instance);
 
-        public Task<Domain.Reconciliation.ReconciliationResult> ReconcileAsync(ResourceKey key) => _reconciler.ReconcileAsync(key, CancellationToken.None);
+        public Task<ReconciliationResult> ReconcileAsync(ResourceKey key) => _reconciler.ReconcileAsync(key, CancellationToken.None);
     }
 }
