@@ -35,6 +35,27 @@ public static class DocumentIds
         return true;
     }
 
+    /// <summary>
+    /// The key of any resource document, derived even from a broken one: metadata.tenant (default "system") and
+    /// metadata.name when they are non-empty strings, else the contract `_id`, else the `_id`'s text as the name. The
+    /// store's key filter finds the document again by each of these, so a status explaining the problem can be written.
+    /// </summary>
+    public static ResourceKey KeyOf(string kind, BsonDocument document)
+    {
+        var id = document.GetValue(Mapping.DocumentFields.Id, BsonNull.Value);
+        var metadata = document.GetValue(Mapping.DocumentFields.Metadata, BsonNull.Value) as BsonDocument;
+        var tenant = NonEmptyString(metadata, "tenant");
+        var name = NonEmptyString(metadata, "name");
+        if (name is not null)
+        {
+            return new ResourceKey(kind, tenant ?? ResourceKey.DefaultTenant, name);
+        }
+
+        return TryParse(id, out var idTenant, out var idName)
+            ? new ResourceKey(kind, idTenant, idName)
+            : new ResourceKey(kind, tenant ?? ResourceKey.DefaultTenant, ToUid(id));
+    }
+
     /// <summary>A stable text form of any `_id` (ObjectId hex, string as is, otherwise its JSON).</summary>
     public static string ToUid(BsonValue id) => id.BsonType switch
     {
@@ -42,4 +63,9 @@ public static class DocumentIds
         BsonType.ObjectId => id.AsObjectId.ToString(),
         _ => id.ToJson(),
     };
+
+    private static string? NonEmptyString(BsonDocument? document, string field) =>
+        document is not null && document.TryGetValue(field, out var value) && value.IsString && value.AsString.Length > 0
+            ? value.AsString
+            : null;
 }

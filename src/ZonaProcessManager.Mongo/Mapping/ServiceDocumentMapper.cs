@@ -82,7 +82,7 @@ public sealed partial class ServiceDocumentMapper
             reader.Problem($"apiVersion must be \"{ServiceSpec.ApiVersion}\", got \"{apiVersion}\"");
         }
 
-        var metadata = ReadMetadata(reader, document, id, out var key);
+        var metadata = ReadMetadata(reader, document, out var key);
         var spec = ReadSpec(reader, document);
         var status = StatusDocumentMapper.TryRead(document.GetValue(DocumentFields.Status, BsonNull.Value));
 
@@ -106,7 +106,7 @@ public sealed partial class ServiceDocumentMapper
     /// The key is derived even from a broken document (falling back to the `_id` for the name) so that the operator
     /// can still write a status explaining what is wrong.
     /// </summary>
-    private static ResourceMetadata? ReadMetadata(FieldReader reader, BsonDocument document, BsonValue id, out ResourceKey key)
+    private static ResourceMetadata? ReadMetadata(FieldReader reader, BsonDocument document, out ResourceKey key)
     {
         var metadataDocument = reader.Document(document, DocumentFields.Metadata, "metadata", required: true);
         string? name = null;
@@ -126,22 +126,7 @@ public sealed partial class ServiceDocumentMapper
             }
         }
 
-        var keyTenant = tenant ?? ResourceKey.DefaultTenant;
-        string keyName;
-        if (name is not null)
-        {
-            keyName = name;
-        }
-        else if (DocumentIds.TryParse(id, out var idTenant, out var idName))
-        {
-            (keyTenant, keyName) = (idTenant, idName);
-        }
-        else
-        {
-            keyName = DocumentIds.ToUid(id);
-        }
-
-        key = new ResourceKey(ServiceSpec.KindName, keyTenant, keyName);
+        key = DocumentIds.KeyOf(ServiceSpec.KindName, document);
         if (metadataDocument is null || name is null)
         {
             return null;
@@ -173,7 +158,7 @@ public sealed partial class ServiceDocumentMapper
         return new ResourceMetadata
         {
             Name = name,
-            Tenant = keyTenant,
+            Tenant = tenant ?? ResourceKey.DefaultTenant,
             Labels = labels ?? new Dictionary<string, string>(),
             Annotations = annotations ?? new Dictionary<string, string>(),
             DeletionRequested = deletionRequested ?? false,
