@@ -2,11 +2,12 @@ using Mediator;
 using Microsoft.Extensions.Logging;
 using ZonaProcessManager.Domain.Ports;
 using ZonaProcessManager.Operator.Messages;
+using ZonaProcessManager.Operator.Settings;
 
 namespace ZonaProcessManager.Operator.Hosting;
 
 /// <summary>Turns watcher and Docker notifications into queued keys; reconciling itself happens in the queue worker.</summary>
-public sealed class EnqueueOnChange(ReconcileQueue queue, ResourceEnumerator enumerator, ILogger<EnqueueOnChange> logger)
+public sealed class EnqueueOnChange(ReconcileQueue queue, ResourceEnumerator enumerator, OperatorSettings settings, ILogger<EnqueueOnChange> logger)
     : INotificationHandler<ResourceChanged>, INotificationHandler<ContainerEventObserved>
 {
     public async ValueTask Handle(ResourceChanged notification, CancellationToken cancellationToken)
@@ -26,6 +27,11 @@ public sealed class EnqueueOnChange(ReconcileQueue queue, ResourceEnumerator enu
             return;
         }
 
+        if (!settings.Manages(change.Key.Tenant))
+        {
+            return;
+        }
+
         logger.LogDebug("{Resource} {ChangeKind} in the store", change.Key, change.Kind);
         queue.Add(change.Key);
     }
@@ -33,6 +39,11 @@ public sealed class EnqueueOnChange(ReconcileQueue queue, ResourceEnumerator enu
     public ValueTask Handle(ContainerEventObserved notification, CancellationToken cancellationToken)
     {
         var containerEvent = notification.Event;
+        if (!settings.Manages(containerEvent.Owner.Tenant))
+        {
+            return ValueTask.CompletedTask;
+        }
+
         logger.LogDebug("{Resource} container {ContainerId} {Action}", containerEvent.Owner, ShortId(containerEvent.ContainerId), containerEvent.Action);
         queue.Add(containerEvent.Owner);
         return ValueTask.CompletedTask;

@@ -5,7 +5,8 @@ using ZonaProcessManager.Operator.Settings;
 namespace ZonaProcessManager.Operator.Hosting;
 
 /// <summary>
-/// Every ResyncInterval, enqueues every known resource (and every container owner): a safety net for events missed while
+/// Once at start (containers may have changed while the operator was down, and a resumed change stream says nothing
+/// about Docker), then every ResyncInterval, enqueues every known resource (and every container owner): a safety net for events missed while
 /// disconnected, and what notices a container changed behind the operator's back without an event.
 /// </summary>
 public sealed class ResyncLoop(
@@ -22,11 +23,12 @@ public sealed class ResyncLoop(
     private async Task ResyncForeverAsync(CancellationToken cancellationToken)
     {
         using var timer = new PeriodicTimer(settings.ResyncInterval, time);
-        while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+        do
         {
             var keys = await enumerator.ListAllKeysAsync(cancellationToken).ConfigureAwait(false);
             logger.LogInformation("Resync: enqueued {Count} resources", keys.Count);
             queue.AddRange(keys);
         }
+        while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false));
     }
 }

@@ -25,6 +25,16 @@ public sealed record OperatorSettings
     /// <summary>Docker Engine endpoint; null means the platform default (<c>unix:///var/run/docker.sock</c>).</summary>
     public Uri? DockerEndpoint { get; init; }
 
+    /// <summary>
+    /// When set, the operator manages only resources (and containers) of these tenants and leaves every other zpm container
+    /// on the Docker host alone; null (the default) manages all tenants. Lets several operators (or test runs) share one
+    /// Docker Engine without removing each other's containers as orphans.
+    /// </summary>
+    public IReadOnlySet<string>? Tenants { get; init; }
+
+    /// <summary>Whether <paramref name="tenant"/> is this operator's to manage (see <see cref="Tenants"/>).</summary>
+    public bool Manages(string tenant) => Tenants is null || Tenants.Contains(tenant);
+
     /// <summary>How many different resources may reconcile at once. Default 4 (one key is never reconciled twice at once).</summary>
     public int MaxParallelReconciles { get; init; } = 4;
 

@@ -11,6 +11,9 @@ public sealed class FakeServiceStore : IServiceStore
     private readonly Lock _gate = new();
     private readonly List<ResourceEvent> _events = [];
     private int _statusWrites;
+    private int _lists;
+
+    public int ListCalls => Volatile.Read(ref _lists);
 
     public int StatusWrites => Volatile.Read(ref _statusWrites);
 
@@ -49,8 +52,11 @@ public sealed class FakeServiceStore : IServiceStore
 
     public bool Exists(ResourceKey key) => _documents.ContainsKey(key);
 
-    public Task<IReadOnlyList<StoredService>> ListAsync(CancellationToken cancellationToken) =>
-        Task.FromResult<IReadOnlyList<StoredService>>([.. _documents.Values]);
+    public Task<IReadOnlyList<StoredService>> ListAsync(CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _lists);
+        return Task.FromResult<IReadOnlyList<StoredService>>([.. _documents.Values]);
+    }
 
     public Task<StoredService?> GetAsync(ResourceKey key, CancellationToken cancellationToken) =>
         Task.FromResult(_documents.TryGetValue(key, out var stored) ? stored : null);

@@ -99,9 +99,26 @@ public sealed class OperatorHostTests : IAsyncLifetime
     public async Task The_periodic_resync_repairs_what_no_event_reported()
     {
         await StartAsync(new OperatorSettings { ResyncInterval = TimeSpan.FromMilliseconds(100) });
+        await Eventually.TrueAsync(() => _store.ListCalls >= 1, "initial sync listed the store");
         var key = _store.Put(Service("web")); // no watch event at all
 
         await Eventually.TrueAsync(() => _store.StatusOf(key)?.Phase == ResourcePhase.Running, "web Running via resync");
+    }
+
+    [Fact]
+    public async Task Containers_of_tenants_outside_the_operators_scope_are_never_touched()
+    {
+        var foreign = new ResourceKey(ServiceSpec.KindName, "someone-else", "db");
+        await _runtime.CreateAndStartAsync(new DesiredContainer { Owner = foreign, Replica = 0, SpecHash = "h", Spec = new ServiceSpecBody { Image = Image } }, CancellationToken.None);
+        await StartAsync(new OperatorSettings { Tenants = new HashSet<string> { "mine" } });
+        var mine = _store.Put(Service("web", tenant: "mine"));
+
+        await _watcher.EmitAsync(new ResourceChange(ChangeKind.Relist, null));
+        await _runtime.PublishEventAsync(new ContainerEvent(foreign, "x", "die", DateTimeOffset.UtcNow));
+
+        await Eventually.TrueAsync(() => _store.StatusOf(mine)?.Phase == ResourcePhase.Running, "own service Running");
+        Assert.Single(_runtime.ContainersOf(foreign));
+        Assert.DoesNotContain(_runtime.Calls, c => c.StartsWith("remove", StringComparison.Ordinal));
     }
 
     public async Task DisposeAsync()
