@@ -314,7 +314,7 @@ internal sealed class InPredicate : ValuePredicate
         {
             foreach (var regex in regexes)
             {
-                if (regex.IsMatch(text))
+                if (RegexPredicate.IsMatch(regex, text))
                 {
                     return true;
                 }
@@ -389,7 +389,20 @@ internal sealed class RegexPredicate(Regex regex, BsonRegularExpression original
             return other.Pattern == original.Pattern && other.Options == original.Options;
         }
 
-        return TryGetText(value, out var text) && regex.IsMatch(text);
+        return TryGetText(value, out var text) && IsMatch(regex, text);
+    }
+
+    /// <summary>A pattern that backtracks past its time budget fails the query with a clear error instead of hanging it.</summary>
+    internal static bool IsMatch(Regex regex, string text)
+    {
+        try
+        {
+            return regex.IsMatch(text);
+        }
+        catch (RegexMatchTimeoutException)
+        {
+            throw MongoError.BadValue($"regular expression /{regex}/ took too long to evaluate; simplify the pattern");
+        }
     }
 
     internal static bool TryGetText(BsonValue value, out string text)
