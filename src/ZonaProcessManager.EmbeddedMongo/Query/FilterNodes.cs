@@ -74,6 +74,13 @@ internal abstract class ValuePredicate
     public virtual bool ExpandsArrays => true;
 
     public abstract bool Test(BsonValue? value);
+
+    /// <summary>Like <see cref="Test(BsonValue?)"/>, also naming the array element that satisfied it (for $elemMatch and "$").</summary>
+    public virtual bool Test(BsonValue? value, out int elementIndex)
+    {
+        elementIndex = -1;
+        return Test(value);
+    }
 }
 
 /// <summary>Walks a dotted path the way MongoDB does: through subdocuments, through arrays of subdocuments, and by numeric index.</summary>
@@ -169,11 +176,11 @@ internal sealed class PathNode(string[] path, ValuePredicate predicate) : MatchN
             }
         }
 
-        if (predicate.Test(value))
+        if (predicate.Test(value, out int elementIndex))
         {
-            if (positional < 0 && arrayIndex >= 0)
+            if (positional < 0 && (arrayIndex >= 0 || elementIndex >= 0))
             {
-                positional = arrayIndex;
+                positional = arrayIndex >= 0 ? arrayIndex : elementIndex;
             }
 
             return true;
@@ -455,15 +462,19 @@ internal sealed class ElemMatchPredicate(MatchNode inner, bool documentsOnly) : 
 {
     public override bool ExpandsArrays => false;
 
-    public override bool Test(BsonValue? value)
+    public override bool Test(BsonValue? value) => Test(value, out _);
+
+    public override bool Test(BsonValue? value, out int elementIndex)
     {
+        elementIndex = -1;
         if (value is not BsonArray array)
         {
             return false;
         }
 
-        foreach (var element in array)
+        for (int i = 0; i < array.Count; i++)
         {
+            var element = array[i];
             if (documentsOnly && element is not BsonDocument)
             {
                 continue;
@@ -472,6 +483,7 @@ internal sealed class ElemMatchPredicate(MatchNode inner, bool documentsOnly) : 
             int ignored = -1;
             if (inner.Matches(element, ref ignored))
             {
+                elementIndex = i;
                 return true;
             }
         }
