@@ -183,6 +183,10 @@ public class FilterTests
 
         Assert.True(Filter.Parse(BsonDocument.Parse("{tags: 'b'}")).Matches(BsonDocument.Parse("{tags: ['a', 'b']}"), out var scalar));
         Assert.Equal(1, scalar);
+
+        var elemMatch = Filter.Parse(BsonDocument.Parse("{grades: {$elemMatch: {grade: {$lte: 90}, mean: {$gt: 80}}}}"));
+        Assert.True(elemMatch.Matches(BsonDocument.Parse("{grades: [{grade: 80, mean: 75}, {grade: 85, mean: 90}, {grade: 85, mean: 85}]}"), out var elementIndex));
+        Assert.Equal(1, elementIndex);
     }
 
     [Fact]
