@@ -17,6 +17,12 @@ public sealed record ObservedContainer
     public DateTimeOffset? StartedAt { get; init; }
     public int RestartCount { get; init; }
     public string? Error { get; init; }
+
+    /// <summary>Exit code of an exited container; null when running or unknown (treated as a failure).</summary>
+    public int? ExitCode { get; init; }
+
+    /// <summary>When the container was created; used for deadlines when it never started (StartedAt is null).</summary>
+    public DateTimeOffset? CreatedAt { get; init; }
 }
 
 /// <summary>Everything needed to create one replica's container; the Docker adapter turns it into an API call.</summary>

@@ -1,0 +1,77 @@
+using ZonaProcessManager.Domain.Lifecycle;
+using ZonaProcessManager.Domain.Model;
+
+namespace ZonaProcessManager.Domain.Planning;
+
+public enum OutcomeKind
+{
+    /// <summary>Every desired replica runs the current spec and is ready; nothing to do.</summary>
+    AllReady,
+
+    /// <summary>Work is under way (creating, scaling, rolling); check again soon.</summary>
+    Progressing,
+
+    /// <summary>Something is wrong that the plan cannot fix right now (unhealthy, exited, rollout stalled).</summary>
+    Degraded,
+
+    /// <summary>Replicas must be created but a dependsOn service is not Running yet.</summary>
+    WaitingForDependencies,
+
+    /// <summary>The spec cannot be run; no container is created.</summary>
+    Invalid,
+
+    /// <summary>Deletion requested and containers are still being removed.</summary>
+    TearingDown,
+
+    /// <summary>Deletion requested and no container is left.</summary>
+    Removed,
+}
+
+/// <summary>
+/// Where the resource stands after this plan, with a machine-readable reason (for conditions and events) and the
+/// lifecycle trigger the operator should fire, if any.
+/// </summary>
+public sealed record PlanOutcome(OutcomeKind Kind, string Reason, string Message)
+{
+    public ResourceTrigger? SuggestedTrigger => Kind switch
+    {
+        OutcomeKind.AllReady => ResourceTrigger.AllHealthy,
+        OutcomeKind.Invalid => ResourceTrigger.SpecInvalid,
+        OutcomeKind.TearingDown => ResourceTrigger.DeletionRequested,
+        OutcomeKind.Removed => ResourceTrigger.RemovalFinished,
+        OutcomeKind.Degraded when Reason is Reasons.ReplicaExited or Reasons.ReplicaCompleted or Reasons.ReplicaDead
+            => ResourceTrigger.ReplicaDied,
+        OutcomeKind.Degraded => ResourceTrigger.ReplicaUnhealthy,
+        OutcomeKind.Progressing when Reason is Reasons.Creating or Reasons.ScalingUp or Reasons.RollingUpdate
+            => ResourceTrigger.ContainersCreated,
+        _ => null,
+    };
+
+    /// <summary>Machine-readable reasons used in outcomes (and so in conditions and events).</summary>
+    public static class Reasons
+    {
+        public const string AllReplicasReady = "AllReplicasReady";
+        public const string Suspended = "Suspended";
+        public const string Creating = "Creating";
+        public const string ScalingUp = "ScalingUp";
+        public const string ScalingDown = "ScalingDown";
+        public const string RollingUpdate = "RollingUpdate";
+        public const string WaitingForReplicas = "WaitingForReplicas";
+        public const string RolloutStalled = "RolloutStalled";
+        public const string ReplicaUnhealthy = "ReplicaUnhealthy";
+        public const string ReplicaExited = "ReplicaExited";
+        public const string ReplicaCompleted = "ReplicaCompleted";
+        public const string ReplicaDead = "ReplicaDead";
+        public const string ReplicaPaused = "ReplicaPaused";
+        public const string WaitingForDependencies = "WaitingForDependencies";
+        public const string InvalidSpec = "InvalidSpec";
+        public const string Terminating = "Terminating";
+        public const string RemovalFinished = "RemovalFinished";
+    }
+}
+
+/// <summary>The result of planning one resource: ordered actions, the outcome, and when to look again.</summary>
+public sealed record ReconcilePlan(IReadOnlyList<ReconcileAction> Actions, PlanOutcome Outcome, ReplicaCounts Replicas, TimeSpan? RequeueAfter)
+{
+    public bool HasActions => Actions.Count > 0;
+}
