@@ -96,6 +96,7 @@ public sealed class CliApplication
         root.Subcommands.Add(DescribeCommand.Create(this, _context));
         root.Subcommands.Add(DeleteCommand.Create(this, _context));
         root.Subcommands.Add(GraphCommand.Create(this, _context));
+        root.Subcommands.Add(MongoServeCommand.Create());
         return root;
     }
 }

@@ -92,6 +92,8 @@ public sealed partial class MongoServerProcess : IAsyncDisposable
         catch (Exception ex)
         {
             KillQuietly(process);
+            // Let the output pumps drain, so the child's own error message is part of the failure.
+            await process.WaitForExitAsync();
             string captured;
             lock (log)
             {
