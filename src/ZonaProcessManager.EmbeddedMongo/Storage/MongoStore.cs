@@ -89,7 +89,7 @@ public sealed class MongoStore : IDisposable
         {
             writer.Dispose();
             directoryLock.Dispose();
-            throw new InvalidOperationException($"data file {path} cannot be opened as an embedded MongoDB store: {exception.Message}. Refusing to start so that no data is lost.", exception);
+            throw new InvalidOperationException($"data file {path} cannot be opened as an embedded MongoDB store: {exception.Message}; refusing to start so that no data is lost.", exception);
         }
         catch
         {

@@ -335,7 +335,16 @@ public sealed class WriteScope : ReadScope
 
     private static void CheckStorable(BsonDocument document)
     {
-        var size = document.ToBson().Length;
+        int size;
+        try
+        {
+            size = document.ToBson().Length;
+        }
+        catch (MongoDB.Bson.BsonSerializationException exception)
+        {
+            throw new MongoError(15, "Overflow", $"document cannot be stored: {exception.Message}");
+        }
+
         if (size > MaxDocumentSize)
         {
             throw new MongoError(10334, "BSONObjectTooLarge", $"object to insert too large. size in bytes: {size}, max size: {MaxDocumentSize}");
