@@ -1,3 +1,0 @@
-namespace ZonaProcessManager.Docker;
-
-internal static class AssemblyMarker;

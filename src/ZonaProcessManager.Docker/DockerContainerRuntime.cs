@@ -1,0 +1,537 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Net;
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using Docker.DotNet;
+using Docker.DotNet.Models;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using ZonaProcessManager.Domain.Model;
+using ZonaProcessManager.Domain.Ports;
+
+namespace ZonaProcessManager.Docker;
+
+/// <summary>
+/// <see cref="IContainerRuntime"/> on a Docker Engine (API 1.41+) through Docker.DotNet. Never pulls images: there
+/// is no registry, so a missing image is an error the operator reports. Every failure is a
+/// <see cref="ContainerRuntimeException"/> carrying Docker's own message; cancellation stays an
+/// <see cref="OperationCanceledException"/>.
+/// </summary>
+public sealed class DockerContainerRuntime : IContainerRuntime, IDisposable
+{
+    /// <summary>The container event actions that can change what the operator should do about the owner.</summary>
+    public static readonly IReadOnlyList<string> WatchedActions = ["die", "destroy", "health_status", "oom", "start", "stop"];
+
+    private readonly DockerClient _client;
+    private readonly bool _ownsClient;
+    private readonly DockerRuntimeOptions _options;
+    private readonly ILogger _logger;
+
+    // Docker (API 1.41) lets two concurrent creates make two networks of one name; serialise ensure per name.
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _networkLocks = new(StringComparer.Ordinal);
+
+    public DockerContainerRuntime(
+        DockerClient client,
+        DockerRuntimeOptions? options = null,
+        ILogger<DockerContainerRuntime>? logger = null,
+        bool ownsClient = false)
+    {
+        _client = client ?? throw new ArgumentNullException(nameof(client));
+        _options = options ?? new DockerRuntimeOptions();
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _ownsClient = ownsClient;
+    }
+
+    /// <summary>A runtime on the engine the docker CLI would use (DOCKER_HOST, context, default socket).</summary>
+    public static DockerContainerRuntime Create(
+        DockerRuntimeOptions? options = null, ILogger<DockerContainerRuntime>? logger = null, Uri? endpoint = null) =>
+        new(DockerClientFactory.Create(endpoint), options, logger, ownsClient: true);
+
+    public DockerClient Client => _client;
+
+    public async Task<IReadOnlyList<ObservedContainer>> ListAsync(ResourceKey? owner, CancellationToken cancellationToken)
+    {
+        var labelFilter = new Dictionary<string, bool> { [$"{ZpmLabels.Managed}=true"] = true };
+        if (owner is not null)
+        {
+            labelFilter[$"{ZpmLabels.Kind}={owner.Kind}"] = true;
+            labelFilter[$"{ZpmLabels.Tenant}={owner.Tenant}"] = true;
+            labelFilter[$"{ZpmLabels.Name}={owner.Name}"] = true;
+        }
+
+        var listed = await Call(
+            "list containers",
+            owner?.ToString() ?? "all",
+            () => _client.Containers.ListContainersAsync(
+                new ContainersListParameters
+                {
+                    All = true,
+                    Filters = new Dictionary<string, IDictionary<string, bool>> { ["label"] = labelFilter },
+                },
+                cancellationToken)).ConfigureAwait(false);
+
+        // The list lacks restart count, start time and (on API 1.41) health, so each container is inspected.
+        var observed = new ConcurrentBag<ObservedContainer>();
+        await Parallel.ForEachAsync(
+            listed,
+            new ParallelOptions
+            {
+                MaxDegreeOfParallelism = Math.Max(1, _options.ListInspectParallelism),
+                CancellationToken = cancellationToken,
+            },
+            async (summary, token) =>
+            {
+                var inspection = await InspectOrNullAsync(summary.ID, token).ConfigureAwait(false);
+                if (inspection is not null && ObservedContainerMapper.Map(inspection) is { } container)
+                {
+                    observed.Add(container);
+                }
+            }).ConfigureAwait(false);
+
+        return observed
+            .OrderBy(c => c.Owner.Kind, StringComparer.Ordinal)
+            .ThenBy(c => c.Owner.Tenant, StringComparer.Ordinal)
+            .ThenBy(c => c.Owner.Name, StringComparer.Ordinal)
+            .ThenBy(c => c.Replica)
+            .ThenBy(c => c.Id, StringComparer.Ordinal)
+            .ToList();
+    }
+
+    public async Task<string> CreateAndStartAsync(DesiredContainer container, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(container);
+        ContainerCreatePlan plan;
+        try
+        {
+            plan = ContainerSpecTranslator.Translate(container, _options);
+        }
+        catch (ArgumentException invalid)
+        {
+            throw new ContainerRuntimeException(
+                "create container", container.ContainerName, ContainerRuntimeErrorKind.InvalidRequest, invalid.Message,
+                innerException: invalid);
+        }
+
+        var id = await CreateReplacingOwnLeftoverAsync(container, plan, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            foreach (var network in plan.AdditionalNetworks)
+            {
+                await Call(
+                    "connect network",
+                    $"{network} to {container.ContainerName}",
+                    () => _client.Networks.ConnectNetworkAsync(
+                        network,
+                        new NetworkConnectParameters
+                        {
+                            Container = id,
+                            EndpointConfig = ContainerSpecTranslator.Endpoint(container),
+                        },
+                        cancellationToken)).ConfigureAwait(false);
+            }
+
+            await Call(
+                "start container",
+                container.ContainerName,
+                () => _client.Containers.StartContainerAsync(id, new ContainerStartParameters(), cancellationToken))
+                .ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // A created-but-never-started container would block the name and look like a replica: take it away.
+            await RemoveQuietlyAsync(id, container.ContainerName).ConfigureAwait(false);
+            throw;
+        }
+
+        _logger.LogInformation(
+            "Started container {ContainerName} ({ContainerId}) for {Resource} replica {Replica} spec {SpecHash}",
+            container.ContainerName, ShortId(id), container.Owner, container.Replica, container.SpecHash);
+        return id;
+    }
+
+    public async Task RemoveAsync(string containerId, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(containerId);
+        try
+        {
+            await _client.Containers.StopContainerAsync(
+                containerId,
+                new ContainerStopParameters { WaitBeforeKillSeconds = GraceSeconds },
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (DockerErrors.IsNotFound(exception))
+        {
+            return;
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            // A container that cannot be stopped gracefully (e.g. dead) is still removed by force below.
+            _logger.LogWarning(
+                "Stopping container {ContainerId} failed, removing it by force: {Reason}",
+                ShortId(containerId), DockerErrors.Translate("stop container", containerId, exception)?.EngineMessage);
+        }
+
+        try
+        {
+            await _client.Containers.RemoveContainerAsync(
+                containerId,
+                new ContainerRemoveParameters { Force = true, RemoveVolumes = false },
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (DockerErrors.IsNotFound(exception))
+        {
+            return;
+        }
+        catch (DockerApiException conflict) when (conflict.StatusCode == HttpStatusCode.Conflict
+            && DockerErrors.EngineMessage(conflict).Contains("already in progress", StringComparison.OrdinalIgnoreCase))
+        {
+            // Someone else is removing it already; the outcome is the one we want.
+            return;
+        }
+        catch (Exception exception) when (DockerErrors.Translate("remove container", containerId, exception) is { } error)
+        {
+            throw error;
+        }
+
+        _logger.LogInformation("Removed container {ContainerId}", ShortId(containerId));
+    }
+
+    public async Task RestartAsync(string containerId, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(containerId);
+        await Call(
+            "restart container",
+            containerId,
+            () => _client.Containers.RestartContainerAsync(
+                containerId,
+                new ContainerRestartParameters { WaitBeforeKillSeconds = GraceSeconds },
+                cancellationToken)).ConfigureAwait(false);
+        _logger.LogInformation("Restarted container {ContainerId}", ShortId(containerId));
+    }
+
+    public async Task EnsureNetworkAsync(
+        string name, IReadOnlyDictionary<string, string> labels, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(labels);
+        var gate = _networkLocks.GetOrAdd(name, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if ((await FindNetworksAsync(name, cancellationToken).ConfigureAwait(false)).Count > 0)
+            {
+                return;
+            }
+
+            var networkLabels = new Dictionary<string, string>(labels, StringComparer.Ordinal) { [ZpmLabels.Managed] = "true" };
+            await Call(
+                "create network",
+                name,
+                () => _client.Networks.CreateNetworkAsync(
+                    new NetworksCreateParameters { Name = name, Driver = "bridge", Labels = networkLabels },
+                    cancellationToken)).ConfigureAwait(false);
+            _logger.LogInformation("Created network {Network}", name);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    public async Task RemoveNetworkAsync(string name, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        foreach (var network in await FindNetworksAsync(name, cancellationToken).ConfigureAwait(false))
+        {
+            try
+            {
+                await _client.Networks.DeleteNetworkAsync(network.ID, cancellationToken).ConfigureAwait(false);
+                _logger.LogInformation("Removed network {Network}", name);
+            }
+            catch (Exception exception) when (DockerErrors.IsNotFound(exception))
+            {
+                // Gone between the lookup and the delete: that is what was asked for.
+            }
+            catch (Exception exception) when (DockerErrors.Translate("remove network", name, exception) is { } error)
+            {
+                throw error;
+            }
+        }
+    }
+
+    public async Task EnsureVolumeAsync(
+        VolumeSpec volume, IReadOnlyDictionary<string, string> labels, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(volume);
+        ArgumentNullException.ThrowIfNull(labels);
+        if (string.IsNullOrWhiteSpace(volume.Name))
+        {
+            return; // bind mounts and anonymous volumes have nothing to create ahead of the container
+        }
+
+        try
+        {
+            await _client.Volumes.InspectAsync(volume.Name, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        catch (Exception exception) when (DockerErrors.IsNotFound(exception))
+        {
+            // Missing: create it below.
+        }
+        catch (Exception exception) when (DockerErrors.Translate("inspect volume", volume.Name, exception) is { } error)
+        {
+            throw error;
+        }
+
+        var volumeLabels = new Dictionary<string, string>(labels, StringComparer.Ordinal) { [ZpmLabels.Managed] = "true" };
+        // Creating an existing local volume is a no-op in Docker, so a concurrent ensure cannot fail here.
+        await Call(
+            "create volume",
+            volume.Name,
+            () => _client.Volumes.CreateAsync(
+                new VolumesCreateParameters
+                {
+                    Name = volume.Name,
+                    Driver = string.IsNullOrWhiteSpace(volume.Driver) ? "local" : volume.Driver,
+                    DriverOpts = volume.DriverOpts.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal),
+                    Labels = volumeLabels,
+                },
+                cancellationToken)).ConfigureAwait(false);
+        _logger.LogInformation("Created volume {Volume}", volume.Name);
+    }
+
+    public async IAsyncEnumerable<ContainerEvent> WatchEventsAsync(
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        // Start from "now" rather than from whenever the stream happens to connect, so nothing that happens after
+        // this call is missed; after a break, resume from the last event seen (Docker replays its recent events).
+        var since = DateTimeOffset.UtcNow;
+        var lastEvent = (TimeNano: 0L, Id: string.Empty, Action: string.Empty);
+        var delay = _options.EventReconnectInitialDelay;
+
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var connectedAt = DateTimeOffset.UtcNow;
+            var messages = Channel.CreateUnbounded<Message>(new UnboundedChannelOptions { SingleReader = true });
+            var pump = PumpEventsAsync(since, messages.Writer, cancellationToken);
+            var delivered = false;
+
+            await foreach (var message in messages.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var timeNano = message.TimeNano ?? (message.Time ?? 0) * 1_000_000_000L;
+                var id = message.Actor?.ID ?? string.Empty;
+                var action = message.Action ?? string.Empty;
+                // Replays after a reconnect overlap what was already delivered.
+                if (timeNano < lastEvent.TimeNano
+                    || (timeNano == lastEvent.TimeNano && id == lastEvent.Id && action == lastEvent.Action))
+                {
+                    continue;
+                }
+
+                lastEvent = (timeNano, id, action);
+                since = DateTimeOffset.UnixEpoch.AddTicks(timeNano / 100);
+                delivered = true;
+                var attributes = message.Actor?.Attributes ?? new Dictionary<string, string>();
+                if (ObservedContainerMapper.OwnerFromLabels(attributes) is not { } owner)
+                {
+                    continue;
+                }
+
+                yield return new ContainerEvent(owner, id, action, DateTimeOffset.UnixEpoch.AddTicks(timeNano / 100));
+            }
+
+            var failure = await pump.ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+            if (delivered || DateTimeOffset.UtcNow - connectedAt > TimeSpan.FromMinutes(1))
+            {
+                delay = _options.EventReconnectInitialDelay;
+            }
+
+            _logger.LogWarning(
+                "Docker event stream ended ({Reason}); reconnecting in {Delay}",
+                failure?.EngineMessage ?? "closed by the engine", delay);
+            await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.EventReconnectMaxDelay.Ticks));
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var gate in _networkLocks.Values)
+        {
+            gate.Dispose();
+        }
+
+        if (_ownsClient)
+        {
+            _client.Dispose();
+        }
+    }
+
+    /// <summary>Runs one event stream to its end; never throws, returns why it ended (null: closed normally or cancelled).</summary>
+    private async Task<ContainerRuntimeException?> PumpEventsAsync(
+        DateTimeOffset since, ChannelWriter<Message> writer, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var parameters = new ContainerEventsParameters
+            {
+                Since = DockerTimestamp(since),
+                Filters = new Dictionary<string, IDictionary<string, bool>>
+                {
+                    ["type"] = new Dictionary<string, bool> { ["container"] = true },
+                    ["label"] = new Dictionary<string, bool> { [$"{ZpmLabels.Managed}=true"] = true },
+                    ["event"] = WatchedActions.ToDictionary(a => a, _ => true),
+                },
+            };
+            await _client.System.MonitorEventsAsync(parameters, new ChannelProgress(writer), cancellationToken)
+                .ConfigureAwait(false);
+            return null;
+        }
+        catch (Exception exception)
+        {
+            return DockerErrors.Translate("watch events", "containers", exception);
+        }
+        finally
+        {
+            writer.TryComplete();
+        }
+    }
+
+    private async Task<string> CreateReplacingOwnLeftoverAsync(
+        DesiredContainer container, ContainerCreatePlan plan, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await CreateAsync(container, plan, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ContainerRuntimeException conflict) when (conflict.Kind == ContainerRuntimeErrorKind.NameConflict)
+        {
+            var existing = await InspectOrNullAsync(container.ContainerName, cancellationToken).ConfigureAwait(false);
+            if (existing is null || !IsOwnStoppedLeftover(existing, container.Owner))
+            {
+                // A running container, or one that is not ours: only the operator can decide what to do with it.
+                throw;
+            }
+
+            _logger.LogWarning(
+                "Removing stopped leftover container {ContainerName} ({ContainerId}) of {Resource} to reuse its name",
+                container.ContainerName, ShortId(existing.ID), container.Owner);
+            await RemoveAsync(existing.ID, cancellationToken).ConfigureAwait(false);
+            return await CreateAsync(container, plan, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static bool IsOwnStoppedLeftover(ContainerInspectResponse existing, ResourceKey owner)
+    {
+        var labels = existing.Config?.Labels ?? new Dictionary<string, string>();
+        var state = ObservedContainerMapper.MapState(existing.State?.Status);
+        return labels.TryGetValue(ZpmLabels.Managed, out var managed) && managed == "true"
+            && ObservedContainerMapper.OwnerFromLabels(labels) == owner
+            && state is ContainerState.Created or ContainerState.Exited or ContainerState.Dead;
+    }
+
+    private async Task<string> CreateAsync(
+        DesiredContainer container, ContainerCreatePlan plan, CancellationToken cancellationToken)
+    {
+        var response = await Call(
+            "create container",
+            container.ContainerName,
+            () => _client.Containers.CreateContainerAsync(plan.Parameters, cancellationToken)).ConfigureAwait(false);
+        foreach (var warning in response.Warnings ?? [])
+        {
+            _logger.LogWarning("Docker warns about {ContainerName}: {Warning}", container.ContainerName, warning);
+        }
+
+        return response.ID;
+    }
+
+    private async Task<ContainerInspectResponse?> InspectOrNullAsync(string idOrName, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _client.Containers.InspectContainerAsync(idOrName, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (DockerErrors.IsNotFound(exception))
+        {
+            return null; // removed between listing and inspecting
+        }
+        catch (Exception exception) when (DockerErrors.Translate("inspect container", idOrName, exception) is { } error)
+        {
+            throw error;
+        }
+    }
+
+    private async Task RemoveQuietlyAsync(string id, string name)
+    {
+        try
+        {
+            // Not cancellable: this undoes a half-done create even when the caller gave up.
+            await _client.Containers.RemoveContainerAsync(
+                id, new ContainerRemoveParameters { Force = true }, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            _logger.LogWarning(
+                "Could not remove container {ContainerName} ({ContainerId}) after its start failed: {Reason}",
+                name, ShortId(id), exception.Message);
+        }
+    }
+
+    private static async Task<T> Call<T>(string operation, string target, Func<Task<T>> call)
+    {
+        try
+        {
+            return await call().ConfigureAwait(false);
+        }
+        catch (Exception exception) when (DockerErrors.Translate(operation, target, exception) is { } error)
+        {
+            throw error;
+        }
+    }
+
+    private static Task Call(string operation, string target, Func<Task> call) =>
+        Call(operation, target, async () =>
+        {
+            await call().ConfigureAwait(false);
+            return true;
+        });
+
+    private async Task<IReadOnlyList<NetworkResponse>> FindNetworksAsync(string name, CancellationToken cancellationToken)
+    {
+        // The name filter matches substrings; keep exact matches only.
+        var networks = await Call(
+            "list networks",
+            name,
+            () => _client.Networks.ListNetworksAsync(
+                new NetworksListParameters
+                {
+                    Filters = new Dictionary<string, IDictionary<string, bool>>
+                    {
+                        ["name"] = new Dictionary<string, bool> { [name] = true },
+                    },
+                },
+                cancellationToken)).ConfigureAwait(false);
+        return networks.Where(n => n.Name == name).ToList();
+    }
+
+    private uint GraceSeconds => (uint)Math.Max(0, Math.Ceiling(_options.StopGracePeriod.TotalSeconds));
+
+    private static string ShortId(string id) => id.Length > 12 ? id[..12] : id;
+
+    private static string DockerTimestamp(DateTimeOffset time)
+    {
+        var ticks = (time - DateTimeOffset.UnixEpoch).Ticks;
+        var seconds = ticks / TimeSpan.TicksPerSecond;
+        var nanoseconds = ticks % TimeSpan.TicksPerSecond * 100;
+        return string.Create(CultureInfo.InvariantCulture, $"{seconds}.{nanoseconds:D9}");
+    }
+
+    /// <summary>Hands each event to the channel synchronously, keeping Docker's order (Progress&lt;T&gt; would not).</summary>
+    private sealed class ChannelProgress(ChannelWriter<Message> writer) : IProgress<Message>
+    {
+        public void Report(Message value) => writer.TryWrite(value);
+    }
+}

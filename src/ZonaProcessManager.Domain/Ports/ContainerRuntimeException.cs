@@ -1,0 +1,65 @@
+namespace ZonaProcessManager.Domain.Ports;
+
+/// <summary>What went wrong in a container engine call, coarse enough for the operator to decide (retry, report, give up).</summary>
+public enum ContainerRuntimeErrorKind
+{
+    /// <summary>Anything not listed below; the engine's message says what.</summary>
+    Other,
+
+    /// <summary>The engine does not answer (socket missing, daemon down): retry later.</summary>
+    Unavailable,
+
+    /// <summary>The container, network or volume does not exist.</summary>
+    NotFound,
+
+    /// <summary>The image is not present locally; nothing is ever pulled.</summary>
+    ImageNotFound,
+
+    /// <summary>A container with the same name exists and is not one the runtime may replace by itself.</summary>
+    NameConflict,
+
+    /// <summary>A requested host port is already taken.</summary>
+    PortInUse,
+
+    /// <summary>A network or volume is still used by containers.</summary>
+    InUse,
+
+    /// <summary>The engine rejected the request as invalid (bad mount, bad option).</summary>
+    InvalidRequest,
+}
+
+/// <summary>
+/// A container engine call failed. <see cref="EngineMessage"/> is the engine's own message, unchanged, so it can be
+/// shown in a resource's status and events.
+/// </summary>
+public sealed class ContainerRuntimeException : Exception
+{
+    public ContainerRuntimeException(
+        string operation,
+        string target,
+        ContainerRuntimeErrorKind kind,
+        string engineMessage,
+        int? statusCode = null,
+        Exception? innerException = null)
+        : base($"{operation} {target}: {engineMessage}", innerException)
+    {
+        Operation = operation;
+        Target = target;
+        Kind = kind;
+        EngineMessage = engineMessage;
+        StatusCode = statusCode;
+    }
+
+    /// <summary>What was attempted, e.g. "create container", "start container", "remove network".</summary>
+    public string Operation { get; }
+
+    /// <summary>The container, network or volume name or id the operation was about.</summary>
+    public string Target { get; }
+
+    public ContainerRuntimeErrorKind Kind { get; }
+
+    public string EngineMessage { get; }
+
+    /// <summary>The engine's HTTP status code, when it answered.</summary>
+    public int? StatusCode { get; }
+}

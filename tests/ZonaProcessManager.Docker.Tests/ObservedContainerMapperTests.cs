@@ -1,0 +1,130 @@
+using Docker.DotNet.Models;
+using ZonaProcessManager.Docker;
+using ZonaProcessManager.Domain.Model;
+using ZonaProcessManager.Domain.Ports;
+
+namespace ZonaProcessManager.Docker.Tests;
+
+public sealed class ObservedContainerMapperTests
+{
+    private static ContainerInspectResponse Inspection(
+        State state, Dictionary<string, string>? labels = null, long restartCount = 0) => new()
+        {
+            ID = "0123456789abcdef",
+            Name = "/zpm-acme-web-1",
+            RestartCount = restartCount,
+            State = state,
+            Config = new ContainerConfig
+            {
+                Labels = labels ?? new Dictionary<string, string>
+                {
+                    [ZpmLabels.Managed] = "true",
+                    [ZpmLabels.Kind] = "ServiceSpec",
+                    [ZpmLabels.Tenant] = "acme",
+                    [ZpmLabels.Name] = "web",
+                    [ZpmLabels.Replica] = "1",
+                    [ZpmLabels.SpecHash] = "h1",
+                },
+            },
+        };
+
+    [Fact]
+    public void Maps_a_healthy_running_replica()
+    {
+        var observed = ObservedContainerMapper.Map(Inspection(
+            new State
+            {
+                Status = "running",
+                Running = true,
+                StartedAt = "2026-11-25T21:00:01.123456789Z",
+                Health = new Health { Status = "healthy" },
+            },
+            restartCount: 3));
+
+        Assert.NotNull(observed);
+        Assert.Equal("0123456789abcdef", observed.Id);
+        Assert.Equal("zpm-acme-web-1", observed.Name);
+        Assert.Equal(new ResourceKey("ServiceSpec", "acme", "web"), observed.Owner);
+        Assert.Equal(1, observed.Replica);
+        Assert.Equal("h1", observed.SpecHash);
+        Assert.Equal(ContainerState.Running, observed.State);
+        Assert.Equal(ContainerHealth.Healthy, observed.Health);
+        Assert.Equal(new DateTimeOffset(2026, 11, 25, 21, 0, 1, TimeSpan.Zero).AddTicks(1234568), observed.StartedAt); // nanoseconds round to the nearest tick
+        Assert.Equal(3, observed.RestartCount);
+        Assert.Null(observed.Error);
+    }
+
+    [Theory]
+    [InlineData("created", ContainerState.Created)]
+    [InlineData("running", ContainerState.Running)]
+    [InlineData("restarting", ContainerState.Restarting)]
+    [InlineData("paused", ContainerState.Paused)]
+    [InlineData("exited", ContainerState.Exited)]
+    [InlineData("dead", ContainerState.Dead)]
+    [InlineData("removing", ContainerState.Removing)]
+    public void Maps_every_docker_state(string status, ContainerState expected)
+    {
+        Assert.Equal(expected, ObservedContainerMapper.MapState(status));
+    }
+
+    [Theory]
+    [InlineData("starting", ContainerHealth.Starting)]
+    [InlineData("healthy", ContainerHealth.Healthy)]
+    [InlineData("unhealthy", ContainerHealth.Unhealthy)]
+    [InlineData(null, ContainerHealth.None)]
+    [InlineData("", ContainerHealth.None)]
+    public void Maps_health(string? status, ContainerHealth expected)
+    {
+        Assert.Equal(expected, ObservedContainerMapper.MapHealth(status));
+    }
+
+    [Fact]
+    public void A_container_that_never_started_has_no_start_time()
+    {
+        var observed = ObservedContainerMapper.Map(Inspection(new State { Status = "created", StartedAt = "0001-01-01T00:00:00Z" }));
+
+        Assert.Null(observed!.StartedAt);
+        Assert.Equal(ContainerState.Created, observed.State);
+    }
+
+    [Fact]
+    public void Explains_why_a_container_stopped()
+    {
+        Assert.Equal(
+            "exited with code 3",
+            ObservedContainerMapper.Map(Inspection(new State { Status = "exited", ExitCode = 3 }))!.Error);
+        Assert.Contains(
+            "out of memory",
+            ObservedContainerMapper.Map(Inspection(new State { Status = "exited", ExitCode = 137, OOMKilled = true }))!.Error);
+        Assert.Equal(
+            "OCI runtime create failed",
+            ObservedContainerMapper.Map(Inspection(new State { Status = "created", Error = "OCI runtime create failed" }))!.Error);
+        Assert.Null(ObservedContainerMapper.Map(Inspection(new State { Status = "exited", ExitCode = 0 }))!.Error);
+    }
+
+    [Fact]
+    public void A_container_without_an_owner_is_not_reported()
+    {
+        var labels = new Dictionary<string, string> { [ZpmLabels.Managed] = "true", [ZpmLabels.Name] = "web" };
+
+        Assert.Null(ObservedContainerMapper.Map(Inspection(new State { Status = "running" }, labels)));
+    }
+
+    [Fact]
+    public void A_bad_replica_label_is_reported_as_replica_minus_one_with_the_reason()
+    {
+        var labels = new Dictionary<string, string>
+        {
+            [ZpmLabels.Kind] = "ServiceSpec",
+            [ZpmLabels.Tenant] = "acme",
+            [ZpmLabels.Name] = "web",
+            [ZpmLabels.Replica] = "first",
+        };
+
+        var observed = ObservedContainerMapper.Map(Inspection(new State { Status = "running" }, labels));
+
+        Assert.Equal(-1, observed!.Replica);
+        Assert.Contains("first", observed.Error);
+        Assert.Equal(string.Empty, observed.SpecHash);
+    }
+}
