@@ -79,7 +79,7 @@ public sealed class CliApplication
     {
         var message = exception switch
         {
-            TimeoutException when exception.Message.Contains("server selection", StringComparison.OrdinalIgnoreCase) =>
+            TimeoutException when exception.Message.Contains("selecting a server", StringComparison.OrdinalIgnoreCase) =>
                 "cannot reach MongoDB (server selection timed out); check --mongo or ZPM_MONGO_URI",
             _ => exception.Message,
         };
@@ -96,6 +96,7 @@ public sealed class CliApplication
         root.Subcommands.Add(DescribeCommand.Create(this, _context));
         root.Subcommands.Add(DeleteCommand.Create(this, _context));
         root.Subcommands.Add(GraphCommand.Create(this, _context));
+        root.Subcommands.Add(RunCommand.Create(this, _context));
         root.Subcommands.Add(MongoServeCommand.Create());
         return root;
     }

@@ -27,6 +27,12 @@ public sealed class CliContext
             ColorSystem = ReferenceEquals(output, System.Console.Out) ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
             Interactive = InteractionSupport.No,
         });
+        if (!ReferenceEquals(output, System.Console.Out))
+        {
+            // Captured or piped output has no terminal width; Spectre's 80 columns would wrap messages mid-word,
+            // which breaks grep in scripts.
+            Console.Profile.Width = 200;
+        }
     }
 
     public TextWriter Output { get; }

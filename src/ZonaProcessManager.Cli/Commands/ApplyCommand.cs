@@ -20,52 +20,49 @@ public static class ApplyCommand
         var command = new Command("apply", "Create or update ServiceSpecs from YAML/JSON manifests (idempotent)") { file };
         command.SetAction(app.Guard(async (parseResult, cancellationToken) =>
         {
-            var documents = ManifestReader.Read(parseResult.GetValue(file)!);
-            var mapper = new ServiceDocumentMapper();
-            var valid = new List<(ManifestDocument Source, ServiceSpec Spec, BsonDocument SpecDocument)>();
-            var failures = 0;
-            foreach (var manifest in documents)
-            {
-                var problem = Check(manifest, mapper, out var spec);
-                if (problem is not null)
-                {
-                    failures++;
-                    await context.Error.WriteLineAsync($"error: {manifest.Location}: {problem}");
-                    continue;
-                }
-
-                valid.Add((manifest, spec!, manifest.Document![DocumentFields.Spec].AsBsonDocument));
-            }
-
-            if (documents.Count == 0)
-            {
-                await context.Error.WriteLineAsync("error: no manifests found (expected *.yaml, *.yml or *.json)");
-                return CliApplication.Failed;
-            }
-
-            if (valid.Count > 0)
-            {
-                using var connection = app.Globals.Connect(parseResult);
-                var store = new MongoServiceStore(connection.Database);
-                foreach (var (source, spec, specDocument) in valid)
-                {
-                    try
-                    {
-                        var outcome = await store.ApplyAsync(spec, specDocument, cancellationToken);
-                        await context.Output.WriteLineAsync($"servicespec/{spec.Metadata.Tenant}/{spec.Metadata.Name} {outcome.ToString().ToLowerInvariant()}");
-                    }
-                    catch (MongoWriteException exception)
-                    {
-                        // E.g. the collection's validator refused it: report this one, keep applying the others.
-                        failures++;
-                        await context.Error.WriteLineAsync($"error: {source.Location}: rejected by MongoDB: {exception.WriteError.Message}");
-                    }
-                }
-            }
-
-            return failures == 0 ? CliApplication.Ok : CliApplication.Failed;
+            using var connection = app.Globals.Connect(parseResult);
+            return await ApplyPathAsync(context, connection.Database, parseResult.GetValue(file)!, cancellationToken);
         }));
         return command;
+    }
+
+    /// <summary>Applies every manifest under <paramref name="path"/>; returns the exit code (1 if any document was bad).</summary>
+    public static async Task<int> ApplyPathAsync(CliContext context, IMongoDatabase database, string path, CancellationToken cancellationToken)
+    {
+        var documents = ManifestReader.Read(path);
+        if (documents.Count == 0)
+        {
+            await context.Error.WriteLineAsync($"error: no manifests found in {path} (expected *.yaml, *.yml or *.json)");
+            return CliApplication.Failed;
+        }
+
+        var mapper = new ServiceDocumentMapper();
+        var store = new MongoServiceStore(database);
+        var failures = 0;
+        foreach (var manifest in documents)
+        {
+            var problem = Check(manifest, mapper, out var spec);
+            if (problem is not null)
+            {
+                failures++;
+                await context.Error.WriteLineAsync($"error: {manifest.Location}: {problem}");
+                continue;
+            }
+
+            try
+            {
+                var outcome = await store.ApplyAsync(spec!, manifest.Document![DocumentFields.Spec].AsBsonDocument, cancellationToken);
+                await context.Output.WriteLineAsync($"servicespec/{spec!.Metadata.Tenant}/{spec.Metadata.Name} {outcome.ToString().ToLowerInvariant()}");
+            }
+            catch (MongoWriteException exception)
+            {
+                // E.g. the collection's validator refused it: report this one, keep applying the others.
+                failures++;
+                await context.Error.WriteLineAsync($"error: {manifest.Location}: rejected by MongoDB: {exception.WriteError.Message}");
+            }
+        }
+
+        return failures == 0 ? CliApplication.Ok : CliApplication.Failed;
     }
 
     private static string? Check(ManifestDocument manifest, ServiceDocumentMapper mapper, out ServiceSpec? spec)

@@ -45,7 +45,8 @@ public static partial class YamlBson
     private static BsonValue ToScalar(YamlScalarNode scalar)
     {
         var text = scalar.Value ?? "";
-        if (scalar.Style is not ScalarStyle.Plain || scalar.Tag.Value == "tag:yaml.org,2002:str")
+        var explicitString = !scalar.Tag.IsEmpty && !scalar.Tag.IsNonSpecific && scalar.Tag.Value == "tag:yaml.org,2002:str";
+        if (scalar.Style is not ScalarStyle.Plain || explicitString)
         {
             return new BsonString(text);
         }
