@@ -315,31 +315,43 @@ public sealed class DockerContainerRuntime : IContainerRuntime, IDisposable
             cancellationToken.ThrowIfCancellationRequested();
             var connectedAt = DateTimeOffset.UtcNow;
             var messages = Channel.CreateUnbounded<Message>(new UnboundedChannelOptions { SingleReader = true });
-            var pump = PumpEventsAsync(since, messages.Writer, cancellationToken);
+            // Its own token, so a consumer that stops enumerating early also ends the HTTP stream.
+            using var connection = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var pump = PumpEventsAsync(since, messages.Writer, connection.Token);
             var delivered = false;
-
-            await foreach (var message in messages.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            try
             {
-                var timeNano = message.TimeNano ?? (message.Time ?? 0) * 1_000_000_000L;
-                var id = message.Actor?.ID ?? string.Empty;
-                var action = message.Action ?? string.Empty;
-                // Replays after a reconnect overlap what was already delivered.
-                if (timeNano < lastEvent.TimeNano
-                    || (timeNano == lastEvent.TimeNano && id == lastEvent.Id && action == lastEvent.Action))
+                await foreach (var message in messages.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
                 {
-                    continue;
-                }
+                    var timeNano = message.TimeNano ?? (message.Time ?? 0) * 1_000_000_000L;
+                    var id = message.Actor?.ID ?? string.Empty;
+                    var action = message.Action ?? string.Empty;
+                    // Replays after a reconnect overlap what was already delivered.
+                    if (timeNano < lastEvent.TimeNano
+                        || (timeNano == lastEvent.TimeNano && id == lastEvent.Id && action == lastEvent.Action))
+                    {
+                        continue;
+                    }
 
-                lastEvent = (timeNano, id, action);
-                since = DateTimeOffset.UnixEpoch.AddTicks(timeNano / 100);
-                delivered = true;
-                var attributes = message.Actor?.Attributes ?? new Dictionary<string, string>();
-                if (ObservedContainerMapper.OwnerFromLabels(attributes) is not { } owner)
+                    lastEvent = (timeNano, id, action);
+                    since = DateTimeOffset.UnixEpoch.AddTicks(timeNano / 100);
+                    delivered = true;
+                    var attributes = message.Actor?.Attributes ?? new Dictionary<string, string>();
+                    if (ObservedContainerMapper.OwnerFromLabels(attributes) is not { } owner)
+                    {
+                        continue;
+                    }
+
+                    yield return new ContainerEvent(owner, id, action, DateTimeOffset.UnixEpoch.AddTicks(timeNano / 100));
+                }
+            }
+            finally
+            {
+                if (!pump.IsCompleted)
                 {
-                    continue;
+                    await connection.CancelAsync().ConfigureAwait(false);
+                    await pump.ConfigureAwait(false);
                 }
-
-                yield return new ContainerEvent(owner, id, action, DateTimeOffset.UnixEpoch.AddTicks(timeNano / 100));
             }
 
             var failure = await pump.ConfigureAwait(false);

@@ -45,6 +45,10 @@ public static class ObservedContainerMapper
             StartedAt = ParseDockerTime(state?.StartedAt),
             RestartCount = (int)Math.Min(int.MaxValue, inspection.RestartCount),
             Error = error ?? DescribeFailure(state),
+            ExitCode = state?.Status is "exited" or "dead" ? (int)state.ExitCode : null,
+            CreatedAt = inspection.Created.Year > 1
+                ? new DateTimeOffset(DateTime.SpecifyKind(inspection.Created.ToUniversalTime(), DateTimeKind.Utc))
+                : null,
         };
     }
 

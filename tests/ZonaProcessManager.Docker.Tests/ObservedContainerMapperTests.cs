@@ -11,6 +11,7 @@ public sealed class ObservedContainerMapperTests
         State state, Dictionary<string, string>? labels = null, long restartCount = 0) => new()
         {
             ID = "0123456789abcdef",
+            Created = new DateTime(2026, 11, 25, 20, 59, 59, DateTimeKind.Utc),
             Name = "/zpm-acme-web-1",
             RestartCount = restartCount,
             State = state,
@@ -52,6 +53,8 @@ public sealed class ObservedContainerMapperTests
         Assert.Equal(new DateTimeOffset(2026, 11, 25, 21, 0, 1, TimeSpan.Zero).AddTicks(1234568), observed.StartedAt); // nanoseconds round to the nearest tick
         Assert.Equal(3, observed.RestartCount);
         Assert.Null(observed.Error);
+        Assert.Null(observed.ExitCode);
+        Assert.Equal(new DateTimeOffset(2026, 11, 25, 20, 59, 59, TimeSpan.Zero), observed.CreatedAt);
     }
 
     [Theory]
@@ -100,6 +103,14 @@ public sealed class ObservedContainerMapperTests
             "OCI runtime create failed",
             ObservedContainerMapper.Map(Inspection(new State { Status = "created", Error = "OCI runtime create failed" }))!.Error);
         Assert.Null(ObservedContainerMapper.Map(Inspection(new State { Status = "exited", ExitCode = 0 }))!.Error);
+    }
+
+    [Fact]
+    public void Reports_the_exit_code_only_of_a_stopped_container()
+    {
+        Assert.Equal(0, ObservedContainerMapper.Map(Inspection(new State { Status = "exited", ExitCode = 0 }))!.ExitCode);
+        Assert.Equal(137, ObservedContainerMapper.Map(Inspection(new State { Status = "dead", ExitCode = 137 }))!.ExitCode);
+        Assert.Null(ObservedContainerMapper.Map(Inspection(new State { Status = "running", Running = true }))!.ExitCode);
     }
 
     [Fact]

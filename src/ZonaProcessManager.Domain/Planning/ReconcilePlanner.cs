@@ -27,17 +27,18 @@ public sealed class ReconcilePlanner(PlannerSettings settings)
     public ReconcilePlan Plan(PlanInput input)
     {
         var service = input.Service;
+        // Deletion first: a spec that became invalid must still be deletable.
+        if (service?.Metadata?.DeletionRequested == true)
+        {
+            return PlanTeardown(input.Observed);
+        }
+
         var problems = ServiceSpecValidator.Validate(service);
         if (problems.Count > 0)
         {
             var message = string.Join("; ", problems.Select(p => p.ToString()));
             return new ReconcilePlan([], new PlanOutcome(OutcomeKind.Invalid, Reasons.InvalidSpec, message),
                 new ReplicaCounts(0, 0), null);
-        }
-
-        if (service.Metadata.DeletionRequested)
-        {
-            return PlanTeardown(input.Observed);
         }
 
         return new PlanBuilder(input, Settings).Build();
@@ -95,7 +96,12 @@ public sealed class ReconcilePlanner(PlannerSettings settings)
             var canCreate = input.UnreadyDependencies.Count == 0;
 
             PlanOutcome? stalled = null;
-            if (stale.Count == 0)
+            if (desired == 0)
+            {
+                // Nothing to roll towards: suspended or scaled to zero removes old and new replicas alike.
+                PlanSteadyState(live, desired, canCreate);
+            }
+            else if (stale.Count == 0)
             {
                 PlanSteadyState(current, desired, canCreate);
             }
@@ -140,7 +146,9 @@ public sealed class ReconcilePlanner(PlannerSettings settings)
             if (failed.Count > 0)
             {
                 // Stop: keep (and keep alive) the old replicas, do not touch the failed new one so it can be inspected.
-                foreach (var replica in stale)
+                // A dead old replica stays too: removing the last old ones would silently make the failing spec the
+                // steady state and hide the stalled rollout.
+                foreach (var replica in stale.Where(r => r.Readiness != Readiness.Dead))
                 {
                     Repair(replica);
                 }
@@ -158,13 +166,23 @@ public sealed class ReconcilePlanner(PlannerSettings settings)
             }
 
             var kept = current.Except(surplusCurrent).ToList();
-            var batchOpen = kept.All(r => !r.IsPending) && canCreate;
-            var batch = batchOpen ? Math.Min(Math.Max(1, _spec.Update.Parallelism), Math.Max(0, desired - kept.Count)) : 0;
+            foreach (var replica in kept.Where(r => r.Readiness == Readiness.NotStarted))
+            {
+                // A replica whose start failed never starts by itself; waiting for it would only run into the deadline.
+                Repair(replica);
+            }
+
+            // Parallelism limits how many serving old replicas are replaced at once; slots no serving old replica
+            // covers (it died, or replicas went up) are filled at once, as they would be without a rollout.
+            var missing = Math.Max(0, desired - kept.Count);
+            var fresh = canCreate ? Math.Max(0, missing - stale.Count(r => r.IsServing)) : 0;
+            var batchOpen = canCreate && kept.All(r => !r.IsPending);
+            var replacements = batchOpen ? Math.Min(Math.Max(1, _spec.Update.Parallelism), missing - fresh) : 0;
 
             // Start-first keeps an old replica until a new one is ready in its place; stop-first frees room for the batch.
             var oldToKeep = EffectiveOrder() == UpdateOrder.StartFirst
                 ? Math.Max(0, desired - kept.Count(r => r.IsReady))
-                : Math.Max(0, desired - kept.Count - batch);
+                : Math.Max(0, missing - fresh - replacements);
             var keep = stale.Where(r => r.IsServing)
                 .OrderBy(r => r.IsReady ? 0 : 1).ThenBy(r => r.Slot)
                 .Take(oldToKeep)
@@ -174,7 +192,7 @@ public sealed class ReconcilePlanner(PlannerSettings settings)
                 Remove(replica, replica.IsServing ? "replaced by the new spec" : "previous spec, not serving");
             }
 
-            for (var i = 0; i < batch; i++)
+            for (var i = 0; i < fresh + replacements; i++)
             {
                 Create("rolling update");
             }

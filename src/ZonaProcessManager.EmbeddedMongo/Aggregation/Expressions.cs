@@ -475,7 +475,8 @@ internal static class ExpressionParser
             }
 
             return a[^1].Evaluate(c);
-        });
+        }
+        );
 
         ops["$add"] = (0, int.MaxValue, (c, a) =>
         {
@@ -503,7 +504,8 @@ internal static class ExpressionParser
             }
 
             return dateMillis is null ? total : new BsonDateTime(dateMillis.Value + (long)Math.Round(total.ToDouble()));
-        });
+        }
+        );
         ops["$multiply"] = (0, int.MaxValue, (c, a) =>
         {
             BsonValue product = new BsonInt32(1);
@@ -518,7 +520,8 @@ internal static class ExpressionParser
             }
 
             return product;
-        });
+        }
+        );
         ops["$subtract"] = (2, 2, (c, a) =>
         {
             var x = a[0].Evaluate(c);
@@ -544,7 +547,8 @@ internal static class ExpressionParser
             }
 
             return Numeric.Combine(x!, Numeric.Negate(y!), multiply: false)!;
-        });
+        }
+        );
         ops["$divide"] = (2, 2, (c, a) =>
         {
             var x = a[0].Evaluate(c);
@@ -555,7 +559,8 @@ internal static class ExpressionParser
             }
 
             return Numeric.Divide(RequireNumber(x!, "$divide", 16609), RequireNumber(y!, "$divide", 16609));
-        });
+        }
+        );
         ops["$mod"] = (2, 2, (c, a) =>
         {
             var x = a[0].Evaluate(c);
@@ -566,7 +571,8 @@ internal static class ExpressionParser
             }
 
             return Numeric.Modulo(RequireNumber(x!, "$mod", 16611), RequireNumber(y!, "$mod", 16611));
-        });
+        }
+        );
 
         void Unary(string name, Func<double, double> math) => ops[name] = (1, 1, (c, a) =>
         {
@@ -585,7 +591,8 @@ internal static class ExpressionParser
                     BsonType.Int64 => new BsonInt64((long)math(number.AsInt64)),
                     _ => new BsonDouble(math(number.ToDouble())),
                 };
-        });
+        }
+        );
         Unary("$abs", Math.Abs);
         Unary("$ceil", Math.Ceiling);
         Unary("$floor", Math.Floor);
@@ -607,14 +614,16 @@ internal static class ExpressionParser
             }
 
             return new BsonString(builder.ToString());
-        });
+        }
+        );
         ops["$toLower"] = (1, 1, (c, a) => a[0].Evaluate(c) is { } v && !ExpressionEvaluator.IsNullish(v) ? new BsonString(ToText(v).ToLowerInvariant()) : new BsonString(""));
         ops["$toUpper"] = (1, 1, (c, a) => a[0].Evaluate(c) is { } v && !ExpressionEvaluator.IsNullish(v) ? new BsonString(ToText(v).ToUpperInvariant()) : new BsonString(""));
         ops["$strLenCP"] = (1, 1, (c, a) =>
         {
             var text = RequireString(a[0].Evaluate(c) ?? BsonNull.Value, "$strLenCP", 34471);
             return new BsonInt32(text.EnumerateRunes().Count());
-        });
+        }
+        );
         ops["$split"] = (2, 2, (c, a) =>
         {
             var x = a[0].Evaluate(c);
@@ -631,7 +640,8 @@ internal static class ExpressionParser
             }
 
             return new BsonArray(text.Split(separator).Select(p => new BsonString(p)));
-        });
+        }
+        );
         ops["$substrCP"] = (3, 3, (c, a) =>
         {
             var x = a[0].Evaluate(c);
@@ -646,7 +656,8 @@ internal static class ExpressionParser
             start = Math.Clamp(start, 0, text.Length);
             length = Math.Clamp(length, 0, text.Length - start);
             return new BsonString(text.Substring(start, length));
-        });
+        }
+        );
         ops["$substr"] = ops["$substrCP"];
         ops["$trim"] = (1, 1, (c, a) =>
         {
@@ -656,7 +667,8 @@ internal static class ExpressionParser
             }
 
             return ExpressionEvaluator.IsNullish(input) ? BsonNull.Value : new BsonString(RequireString(input, "$trim", 50699).Trim());
-        });
+        }
+        );
 
         ops["$size"] = (1, 1, (c, a) =>
         {
@@ -664,7 +676,8 @@ internal static class ExpressionParser
             return value is BsonArray array
                 ? new BsonInt32(array.Count)
                 : throw new MongoError(17124, "Location17124", $"The argument to $size must be an array. Type of the argument: {(value is null ? "missing" : BsonTypeNames.NameOf(value.BsonType))}");
-        });
+        }
+        );
         ops["$in"] = (2, 2, (c, a) =>
         {
             var needle = a[0].Evaluate(c) ?? BsonUndefined.Value;
@@ -675,7 +688,8 @@ internal static class ExpressionParser
             }
 
             return new BsonBoolean(array.Any(item => BsonOrder.ValuesEqual(item, needle)));
-        });
+        }
+        );
         ops["$isArray"] = (1, 1, (c, a) => new BsonBoolean(a[0].Evaluate(c) is BsonArray));
         ops["$arrayElemAt"] = (2, 2, (c, a) =>
         {
@@ -694,7 +708,8 @@ internal static class ExpressionParser
             }
 
             return i >= 0 && i < array.Count ? array[i] : null;
-        });
+        }
+        );
         ops["$first"] = (1, 1, (c, a) => a[0].Evaluate(c) is var v && ExpressionEvaluator.IsNullish(v) ? BsonNull.Value : RequireArray(v, "$first", 28689) is { Count: > 0 } arr ? arr[0] : null);
         ops["$last"] = (1, 1, (c, a) => a[0].Evaluate(c) is var v && ExpressionEvaluator.IsNullish(v) ? BsonNull.Value : RequireArray(v, "$last", 28689) is { Count: > 0 } arr ? arr[^1] : null);
         ops["$concatArrays"] = (0, int.MaxValue, (c, a) =>
@@ -711,7 +726,8 @@ internal static class ExpressionParser
             }
 
             return result;
-        });
+        }
+        );
         ops["$mergeObjects"] = (0, int.MaxValue, (c, a) =>
         {
             var result = new BsonDocument();
@@ -734,7 +750,8 @@ internal static class ExpressionParser
             }
 
             return result;
-        });
+        }
+        );
         ops["$type"] = (1, 1, (c, a) => new BsonString(a[0].Evaluate(c) is { } v ? BsonTypeNames.NameOf(v.BsonType) : "missing"));
         ops["$toString"] = (1, 1, (c, a) => a[0].Evaluate(c) is { } v && !ExpressionEvaluator.IsNullish(v) ? new BsonString(ToText(v)) : BsonNull.Value);
         ops["$toBool"] = (1, 1, (c, a) => a[0].Evaluate(c) is { } v && !ExpressionEvaluator.IsNullish(v) ? new BsonBoolean(ExpressionEvaluator.IsTruthy(v)) : BsonNull.Value);

@@ -41,6 +41,7 @@ public sealed class WorkQueue<TKey> : IAsyncDisposable
     private readonly Dictionary<TKey, int> _failures = [];
     private DateTimeOffset? _timerDueAt;
     private bool _stopped;
+    private long _completed;
 
     // Counts the entries of _ready, so workers wait without polling.
     private readonly SemaphoreSlim _readyCount = new(0);
@@ -92,6 +93,21 @@ public sealed class WorkQueue<TKey> : IAsyncDisposable
             }
 
             ScheduleLocked(key, _time.GetUtcNow() + delay);
+        }
+    }
+
+    /// <summary>How many handler runs have finished (any outcome) since the queue was created.</summary>
+    public long CompletedCount => Interlocked.Read(ref _completed);
+
+    /// <summary>Nothing ready and nothing in flight (scheduled retries may still be pending).</summary>
+    public bool IsIdle
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _ready.Count == 0 && _inFlight.Count == 0;
+            }
         }
     }
 
@@ -179,6 +195,7 @@ public sealed class WorkQueue<TKey> : IAsyncDisposable
 
     private void Complete(TKey key, WorkOutcome outcome)
     {
+        Interlocked.Increment(ref _completed);
         lock (_gate)
         {
             _inFlight.Remove(key);

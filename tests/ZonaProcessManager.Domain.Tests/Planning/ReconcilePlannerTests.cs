@@ -221,6 +221,18 @@ public class ReconcilePlannerTests
     }
 
     [Fact]
+    public void A_service_whose_spec_became_invalid_can_still_be_deleted()
+    {
+        var service = Service(replicas: 1, deletionRequested: true);
+        var invalid = service with { Spec = service.Spec with { Replicas = -5 } };
+
+        var plan = Plan(invalid, [Container(0, HashOf(service))]);
+
+        Assert.Equal([0], SlotsOf<RemoveContainer>(plan));
+        Assert.Equal(OutcomeKind.TearingDown, plan.Outcome.Kind);
+    }
+
+    [Fact]
     public void Changing_replicas_only_never_touches_running_replicas()
     {
         var service = Service(replicas: 3);

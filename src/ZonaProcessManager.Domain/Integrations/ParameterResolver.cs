@@ -1,0 +1,68 @@
+using ZonaProcessManager.Domain.Model;
+
+namespace ZonaProcessManager.Domain.Integrations;
+
+/// <summary>Parameters turned into container env, or every reason they could not be; messages never contain values.</summary>
+public sealed record ResolvedParameters(
+    IReadOnlyDictionary<string, string> Env,
+    IReadOnlySet<string> SecretEnvNames,
+    IReadOnlyList<string> Problems)
+{
+    public bool IsValid => Problems.Count == 0;
+
+    /// <summary>The secret values, to mask them in free text (Docker errors).</summary>
+    public IEnumerable<string> SecretValues => SecretEnvNames.Where(Env.ContainsKey).Select(n => Env[n]);
+}
+
+/// <summary>IntegrationSpec parameters + catalog defaults → env under the catalog's env names.</summary>
+public static class ParameterResolver
+{
+    public static ResolvedParameters Resolve(IntegrationDefinitionSpec definition, IReadOnlyDictionary<string, string>? values)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        values ??= new Dictionary<string, string>();
+        var problems = new List<string>();
+        var env = new Dictionary<string, string>(StringComparer.Ordinal);
+        var secrets = new HashSet<string>(StringComparer.Ordinal);
+        var declared = definition.Parameters ?? [];
+
+        foreach (var duplicate in declared.GroupBy(p => p.Name, StringComparer.Ordinal).Where(g => g.Count() > 1))
+        {
+            problems.Add($"catalog integration {definition.IntegrationId} declares parameter '{duplicate.Key}' {duplicate.Count()} times");
+        }
+
+        foreach (var duplicate in declared.GroupBy(p => p.Env, StringComparer.Ordinal).Where(g => g.Count() > 1))
+        {
+            problems.Add($"catalog integration {definition.IntegrationId} maps {duplicate.Count()} parameters to env '{duplicate.Key}'");
+        }
+
+        var known = declared.Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (var unknown in values.Keys.Where(k => !known.Contains(k)).Order(StringComparer.Ordinal))
+        {
+            var accepted = known.Count == 0 ? "none" : string.Join(", ", known.Order(StringComparer.Ordinal));
+            problems.Add($"unknown parameter '{unknown}' (integration {definition.IntegrationId} accepts: {accepted})");
+        }
+
+        foreach (var parameter in declared.DistinctBy(p => p.Name, StringComparer.Ordinal))
+        {
+            var value = values.TryGetValue(parameter.Name, out var given) && !string.IsNullOrEmpty(given) ? given : parameter.Default;
+            if (string.IsNullOrEmpty(value))
+            {
+                if (parameter.Required)
+                {
+                    problems.Add($"missing required parameter '{parameter.Name}'");
+                }
+
+                continue;
+            }
+
+            env[parameter.Env] = value;
+            if (parameter.Secret)
+            {
+                secrets.Add(parameter.Env);
+            }
+        }
+
+        return new ResolvedParameters(env, secrets, problems);
+    }
+}

@@ -1,0 +1,93 @@
+namespace ZonaProcessManager.Domain.Reconciliation;
+
+/// <summary>
+/// Exponential backoff with jitter for failed reconciles: Initial, doubling per attempt, capped at Max, and shortened
+/// by up to Jitter (a fraction) at random so that resources failing together do not retry together.
+/// </summary>
+public sealed record BackoffPolicy
+{
+    public BackoffPolicy(TimeSpan initial, TimeSpan max, double jitter = 0.2)
+    {
+        if (initial <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(initial), initial, "The first delay must be positive.");
+        }
+
+        if (max < initial)
+        {
+            throw new ArgumentOutOfRangeException(nameof(max), max, "The cap must not be below the first delay.");
+        }
+
+        if (jitter is < 0 or >= 1 || double.IsNaN(jitter))
+        {
+            throw new ArgumentOutOfRangeException(nameof(jitter), jitter, "Jitter is a fraction in [0, 1).");
+        }
+
+        Initial = initial;
+        Max = max;
+        Jitter = jitter;
+    }
+
+    /// <summary>1 s doubling to 5 min, as issue 3 asks.</summary>
+    public static BackoffPolicy Default { get; } = new(TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(5));
+
+    public TimeSpan Initial { get; }
+
+    public TimeSpan Max { get; }
+
+    public double Jitter { get; }
+
+    /// <summary>Delay before retry number <paramref name="attempt"/> (1 = after the first failure).</summary>
+    public TimeSpan Delay(int attempt, Random random)
+    {
+        ArgumentNullException.ThrowIfNull(random);
+        return Delay(attempt, random.NextDouble());
+    }
+
+    /// <param name="unitRandom">A random number in [0, 1).</param>
+    public TimeSpan Delay(int attempt, double unitRandom)
+    {
+        var exponent = Math.Clamp(attempt, 1, 64) - 1;
+        var uncapped = Initial.TotalMilliseconds * Math.Pow(2, exponent);
+        var capped = Math.Min(uncapped, Max.TotalMilliseconds);
+        var factor = 1 - (Jitter * Math.Clamp(unitRandom, 0, 1));
+        return TimeSpan.FromMilliseconds(capped * factor);
+    }
+}
+
+/// <summary>
+/// Failure counts per key for one work queue (not shared, not static): a failure lengthens that key's next delay,
+/// a success resets it, and other keys are unaffected.
+/// </summary>
+public sealed class BackoffTracker<TKey>(BackoffPolicy policy, Random random)
+    where TKey : notnull
+{
+    private readonly Dictionary<TKey, int> _failures = [];
+    private readonly Lock _gate = new();
+
+    public TimeSpan RecordFailure(TKey key)
+    {
+        lock (_gate)
+        {
+            var attempt = _failures.GetValueOrDefault(key) + 1;
+            _failures[key] = attempt;
+            return policy.Delay(attempt, random);
+        }
+    }
+
+    public void RecordSuccess(TKey key)
+    {
+        lock (_gate)
+        {
+            _failures.Remove(key);
+        }
+    }
+
+    public int Failures(TKey key)
+    {
+        lock (_gate)
+        {
+            return _failures.GetValueOrDefault(key);
+        }
+    }
+}
