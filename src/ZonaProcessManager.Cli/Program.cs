@@ -1,8 +1,4 @@
-using System.CommandLine;
-using ZonaProcessManager.Cli.Commands;
+using ZonaProcessManager.Cli;
 
-var root = new RootCommand("zpm: ZonaProcessManager, an operator for microservices on Docker")
-{
-    MongoServeCommand.Create(),
-};
-return await root.Parse(args).InvokeAsync();
+var application = new CliApplication(new CliContext(Console.Out, Console.Error));
+return await application.RunAsync(args);

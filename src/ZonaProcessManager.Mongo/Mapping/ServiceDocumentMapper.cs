@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using MongoDB.Bson;
 using ZonaProcessManager.Domain.Model;
 using ZonaProcessManager.Domain.Ports;
+using ZonaProcessManager.Domain.Validation;
 
 namespace ZonaProcessManager.Mongo.Mapping;
 
@@ -46,16 +47,19 @@ public sealed partial class ServiceDocumentMapper
 
     private static readonly Dictionary<string, string> Protocols = new(StringComparer.Ordinal) { ["tcp"] = "tcp", ["udp"] = "udp" };
 
-    private readonly Func<ServiceSpec, IReadOnlyList<string>>? _semanticValidator;
+    private readonly Func<ServiceSpec, IReadOnlyList<string>> _semanticValidator;
 
     /// <param name="semanticValidator">
-    /// Extra rules beyond the document's shape (the domain validator: dependsOn not self, ...); its messages are
-    /// appended to InvalidReason.
+    /// Rules beyond the document's shape, checked once the shape is right; its messages become the InvalidReason.
+    /// Default: the domain's <see cref="ServiceSpecValidator"/>, so the CLI and the operator refuse the same documents.
     /// </param>
     public ServiceDocumentMapper(Func<ServiceSpec, IReadOnlyList<string>>? semanticValidator = null)
     {
-        _semanticValidator = semanticValidator;
+        _semanticValidator = semanticValidator ?? DomainRules;
     }
+
+    private static IReadOnlyList<string> DomainRules(ServiceSpec spec) =>
+        ServiceSpecValidator.Validate(spec).Select(problem => $"{problem.Path} {problem.Message}").ToList();
 
     public static string PhaseName(ResourcePhase phase) => phase.ToString();
 
@@ -89,7 +93,7 @@ public sealed partial class ServiceDocumentMapper
         if (reader.Problems.Count == 0 && metadata is not null && spec is not null)
         {
             var serviceSpec = new ServiceSpec { Metadata = metadata, Spec = spec };
-            var semanticProblems = _semanticValidator?.Invoke(serviceSpec) ?? [];
+            var semanticProblems = _semanticValidator(serviceSpec);
             if (semanticProblems.Count == 0)
             {
                 return new StoredService(key, uid, serviceSpec, null, status);

@@ -175,6 +175,15 @@ public sealed class ServiceDocumentMapperTests
         Assert.Equal("spec.dependsOn must not name the service itself", stored.InvalidReason);
     }
 
+    [Fact]
+    public void The_domain_rules_apply_by_default()
+    {
+        var stored = Mapper.Read(BsonDocument.Parse("""{ metadata: { name: "web" }, spec: { image: "i", dependsOn: ["web"] } }"""));
+
+        Assert.Null(stored.Spec);
+        Assert.Contains("spec.dependsOn", stored.InvalidReason);
+    }
+
     [Theory]
     [InlineData("""{ metadata: { name: "web" }, spec: { image: "i" }, status: "broken" }""")]
     [InlineData("""{ metadata: { name: "web" }, spec: { image: "i" }, status: { phase: 5, replicas: "x", conditions: [1, { status: true }] } }""")]
