@@ -6,6 +6,7 @@ using ZonaProcessManager.Operator.Controllers;
 using ZonaProcessManager.Operator.Messages;
 using ZonaProcessManager.Operator.Tests.Fakes;
 using static ZonaProcessManager.Operator.Tests.Controllers.ReconcilerHarness;
+using ZonaProcessManager.Domain.Reconciliation;
 
 namespace ZonaProcessManager.Operator.Tests.Controllers;
 
