@@ -20,4 +20,19 @@ public sealed record EmbeddedMongoOptions
 
     /// <summary>Largest message accepted, as MongoDB's maxMessageSizeBytes.</summary>
     public int MaxMessageSizeBytes { get; init; } = 48_000_000;
+
+    /// <summary>Most client connections served at once; further ones are closed right after accept.</summary>
+    public int MaxConnections { get; init; } = 1000;
+
+    /// <summary>Once a frame's first byte arrived, the rest must arrive within this time (slowloris guard). Idle connections may stay.</summary>
+    public TimeSpan FrameReadTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often the TTL monitor deletes expired documents (MongoDB uses 60 s; faster here so TTL is observable).</summary>
+    public TimeSpan TtlMonitorInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Cursors not used for this long are closed, as MongoDB's cursorTimeoutMillis.</summary>
+    public TimeSpan CursorIdleTimeout { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Receives one line per notable server event (connection errors, background failures); null discards them.</summary>
+    public Action<string>? Log { get; init; }
 }

@@ -1,3 +1,9 @@
+using System.Net;
+using System.Net.Sockets;
+using ZonaProcessManager.EmbeddedMongo.Commands;
+using ZonaProcessManager.EmbeddedMongo.Storage;
+using ZonaProcessManager.EmbeddedMongo.Wire;
+
 namespace ZonaProcessManager.EmbeddedMongo;
 
 /// <summary>
@@ -6,10 +12,22 @@ namespace ZonaProcessManager.EmbeddedMongo;
 /// </summary>
 public sealed class EmbeddedMongoServer : IAsyncDisposable
 {
-    private EmbeddedMongoServer(EmbeddedMongoOptions options, int port)
+    private readonly TcpListener listener;
+    private readonly MongoStore store;
+    private readonly ServerContext context;
+    private readonly CancellationTokenSource stopping = new();
+    private readonly List<Task> backgroundTasks = [];
+    private readonly HashSet<Task> connectionTasks = [];
+    private readonly object connectionGate = new();
+    private int stopped;
+
+    private EmbeddedMongoServer(EmbeddedMongoOptions options, int port, TcpListener listener, MongoStore store)
     {
         Options = options;
         Port = port;
+        this.listener = listener;
+        this.store = store;
+        context = new ServerContext(options, HostAndPort, store);
     }
 
     public EmbeddedMongoOptions Options { get; }
@@ -21,16 +39,152 @@ public sealed class EmbeddedMongoServer : IAsyncDisposable
     public string HostAndPort => $"{Options.BindAddress}:{Port}";
 
     /// <summary>Connection string for a replica-set client, e.g. mongodb://127.0.0.1:27017/?replicaSet=rs0.</summary>
-    public string ConnectionString => $"mongodb://{HostAndPort}/?replicaSet={Options.ReplicaSetName}";
+    public string ConnectionString => string.IsNullOrEmpty(Options.ReplicaSetName)
+        ? $"mongodb://{HostAndPort}/?directConnection=true"
+        : $"mongodb://{HostAndPort}/?replicaSet={Options.ReplicaSetName}";
 
+    /// <summary>Connection string that talks to this server only, without replica-set discovery.</summary>
+    public string DirectConnectionString => $"mongodb://{HostAndPort}/?directConnection=true";
+
+    /// <summary>
+    /// Opens the store (refusing a corrupt or foreign data file with a clear error), binds the port and starts accepting.
+    /// </summary>
     public static Task<EmbeddedMongoServer> StartAsync(EmbeddedMongoOptions options, CancellationToken cancellationToken = default)
     {
-        _ = cancellationToken;
-        throw new NotImplementedException("embedded server not built yet: " + options.DataDirectory);
+        ArgumentNullException.ThrowIfNull(options);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (!IPAddress.TryParse(options.BindAddress, out var address))
+        {
+            address = Dns.GetHostAddresses(options.BindAddress).FirstOrDefault()
+                ?? throw new ArgumentException($"cannot resolve bind address '{options.BindAddress}'", nameof(options));
+        }
+
+        var store = MongoStore.Open(options.DataDirectory);
+        var listener = new TcpListener(address, options.Port);
+        try
+        {
+            listener.Start(backlog: 512);
+        }
+        catch
+        {
+            store.Dispose();
+            throw;
+        }
+
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        var server = new EmbeddedMongoServer(options, port, listener, store);
+        server.backgroundTasks.Add(Task.Run(server.AcceptLoopAsync));
+        server.backgroundTasks.Add(Task.Run(server.MaintenanceLoopAsync));
+        return Task.FromResult(server);
+    }
+
+    private async Task AcceptLoopAsync()
+    {
+        while (!stopping.IsCancellationRequested)
+        {
+            TcpClient client;
+            try
+            {
+                client = await listener.AcceptTcpClientAsync(stopping.Token);
+            }
+            catch (Exception exception) when (exception is OperationCanceledException or ObjectDisposedException)
+            {
+                return;
+            }
+            catch (SocketException exception)
+            {
+                context.Log($"accept failed: {exception.Message}");
+                continue;
+            }
+
+            if (context.OpenConnections >= Options.MaxConnections)
+            {
+                context.Log($"connection limit {Options.MaxConnections} reached, refusing {client.Client.RemoteEndPoint}");
+                client.Dispose();
+                continue;
+            }
+
+            client.NoDelay = true;
+            var id = context.ConnectionOpened();
+            var connection = new ClientConnection(context, client, id);
+            var task = Task.Run(async () =>
+            {
+                try
+                {
+                    await connection.RunAsync(stopping.Token);
+                }
+                finally
+                {
+                    context.ConnectionClosed();
+                }
+            });
+            lock (connectionGate)
+            {
+                connectionTasks.Add(task);
+            }
+
+            _ = task.ContinueWith(finished =>
+            {
+                lock (connectionGate)
+                {
+                    connectionTasks.Remove(finished);
+                }
+            }, TaskScheduler.Default);
+        }
+    }
+
+    /// <summary>TTL expiry, change-history retention, idle cursor reaping, retryable-write memory: all off the request path.</summary>
+    private async Task MaintenanceLoopAsync()
+    {
+        var lastPrune = DateTime.MinValue;
+        using var timer = new PeriodicTimer(Options.TtlMonitorInterval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stopping.Token))
+            {
+                try
+                {
+                    TtlMonitor.Sweep(store);
+                    if (DateTime.UtcNow - lastPrune > TimeSpan.FromSeconds(Math.Min(60, Math.Max(1, Options.ChangeStreamHistoryRetention.TotalSeconds / 4))))
+                    {
+                        store.PruneHistory(Options.ChangeStreamHistoryRetention);
+                        context.Cursors.RemoveIdle(Options.CursorIdleTimeout);
+                        context.RetryableWrites.Expire();
+                        lastPrune = DateTime.UtcNow;
+                    }
+                }
+                catch (Exception exception) when (exception is not OperationCanceledException)
+                {
+                    context.Log($"maintenance failed: {exception}");
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
+        }
     }
 
     /// <summary>Stops accepting, closes client connections and flushes storage.</summary>
-    public Task StopAsync() => Task.CompletedTask;
+    public async Task StopAsync()
+    {
+        if (Interlocked.Exchange(ref stopped, 1) == 1)
+        {
+            return;
+        }
+
+        await stopping.CancelAsync();
+        listener.Stop();
+        Task[] running;
+        lock (connectionGate)
+        {
+            running = [.. connectionTasks, .. backgroundTasks];
+        }
+
+        await Task.WhenAll(running).WaitAsync(TimeSpan.FromSeconds(10)).ContinueWith(_ => { }, TaskScheduler.Default);
+        store.Dispose();
+        stopping.Dispose();
+    }
 
     public async ValueTask DisposeAsync() => await StopAsync();
 }

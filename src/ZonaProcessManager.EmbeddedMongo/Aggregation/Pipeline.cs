@@ -1,4 +1,5 @@
 using MongoDB.Bson;
+using ZonaProcessManager.EmbeddedMongo.Query;
 
 namespace ZonaProcessManager.EmbeddedMongo.Aggregation;
 
@@ -12,11 +13,73 @@ public interface IAggregationSource
 /// <summary>A parsed aggregation pipeline (not $changeStream, which the server handles itself).</summary>
 public sealed class Pipeline
 {
+    private static readonly HashSet<string> UpdateStages = new(StringComparer.Ordinal)
+    {
+        "$addFields", "$set", "$project", "$unset", "$replaceRoot", "$replaceWith",
+    };
+
+    private readonly Stage[] stages;
+
+    private Pipeline(Stage[] stages, Filter? leadingMatch)
+    {
+        this.stages = stages;
+        LeadingMatch = leadingMatch;
+    }
+
     /// <summary>Unsupported stages throw <see cref="MongoError"/> code 40324 "Unrecognized pipeline stage name: '$x'".</summary>
-    public static Pipeline Parse(BsonArray stages) => throw new NotImplementedException();
+    public static Pipeline Parse(BsonArray stages)
+    {
+        ArgumentNullException.ThrowIfNull(stages);
+        var parsed = new Stage[stages.Count];
+        for (int i = 0; i < stages.Count; i++)
+        {
+            parsed[i] = StageParser.Parse(stages[i]);
+        }
+
+        var leadingMatch = parsed.Length > 0 && parsed[0] is MatchStage match ? match.Filter : null;
+        return new Pipeline(parsed, leadingMatch);
+    }
+
+    /// <summary>An update given as a pipeline: only stages that reshape one document are allowed (as in MongoDB).</summary>
+    internal static Pipeline ParseForUpdate(BsonArray stages)
+    {
+        foreach (var stage in stages)
+        {
+            if (stage is BsonDocument { ElementCount: 1 } document && !UpdateStages.Contains(document.GetElement(0).Name))
+            {
+                throw new MongoError(72, "InvalidOptions", $"{document.GetElement(0).Name} is not allowed to be used within an update");
+            }
+        }
+
+        return Parse(stages);
+    }
 
     /// <summary>A leading $match, if any, so the caller can use an index before feeding documents in.</summary>
-    public Query.Filter? LeadingMatch => throw new NotImplementedException();
+    public Filter? LeadingMatch { get; }
 
-    public IEnumerable<BsonDocument> Execute(IEnumerable<BsonDocument> input, IAggregationSource source) => throw new NotImplementedException();
+    public IEnumerable<BsonDocument> Execute(IEnumerable<BsonDocument> input, IAggregationSource source)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(source);
+        var current = input;
+        foreach (var stage in stages)
+        {
+            current = stage.Execute(current, source);
+        }
+
+        return current;
+    }
+
+    internal BsonDocument ExecuteForUpdate(BsonDocument document)
+    {
+        var results = Execute([document], EmptySource.Instance).ToList();
+        return results.Count == 1 ? results[0] : throw MongoError.BadValue("an update pipeline must produce exactly one document");
+    }
+
+    private sealed class EmptySource : IAggregationSource
+    {
+        public static readonly EmptySource Instance = new();
+
+        public IEnumerable<BsonDocument> ReadCollection(string collectionName) => [];
+    }
 }

@@ -1,0 +1,57 @@
+using System.CommandLine;
+using ZonaProcessManager.EmbeddedMongo;
+
+namespace ZonaProcessManager.Cli.Commands;
+
+/// <summary>`zpm mongo serve`: runs the embedded MongoDB-compatible server in the foreground until SIGINT/SIGTERM.</summary>
+public static class MongoServeCommand
+{
+    public static Command Create()
+    {
+        var port = new Option<int>("--port") { Description = "TCP port to listen on (0 picks a free one)", DefaultValueFactory = _ => 27017 };
+        var dbPath = new Option<string>("--dbpath") { Description = "Directory holding the data files (created if missing)", DefaultValueFactory = _ => "zpm-mongo-data" };
+        var bind = new Option<string>("--bind") { Description = "Address to listen on; loopback unless you need more", DefaultValueFactory = _ => "127.0.0.1" };
+        var replSet = new Option<string>("--replset") { Description = "Replica set name reported to clients (change streams need one)", DefaultValueFactory = _ => "rs0" };
+        var retention = new Option<double>("--history-hours") { Description = "Hours of change-stream history kept for resuming", DefaultValueFactory = _ => 24 };
+        var serve = new Command("serve", "Run the embedded MongoDB-compatible server in the foreground") { port, dbPath, bind, replSet, retention };
+        serve.SetAction(async (parseResult, cancellationToken) =>
+        {
+            var options = new EmbeddedMongoOptions
+            {
+                Port = parseResult.GetValue(port),
+                DataDirectory = parseResult.GetValue(dbPath)!,
+                BindAddress = parseResult.GetValue(bind)!,
+                ReplicaSetName = parseResult.GetValue(replSet)!,
+                ChangeStreamHistoryRetention = TimeSpan.FromHours(parseResult.GetValue(retention)),
+                Log = message => Console.Error.WriteLine($"{DateTime.UtcNow:O} {message}"),
+            };
+            EmbeddedMongoServer server;
+            try
+            {
+                server = await EmbeddedMongoServer.StartAsync(options, cancellationToken);
+            }
+            catch (Exception exception) when (exception is InvalidOperationException or IOException or System.Net.Sockets.SocketException or ArgumentException)
+            {
+                Console.Error.WriteLine($"zpm mongo serve: cannot start: {exception.Message}");
+                return 1;
+            }
+
+            await using (server)
+            {
+                Console.Out.WriteLine($"zpm mongo serve: accepting connections at {server.ConnectionString}");
+                Console.Out.Flush();
+                try
+                {
+                    await Task.Delay(Timeout.Infinite, cancellationToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    Console.Error.WriteLine("zpm mongo serve: stopping");
+                }
+            }
+
+            return 0;
+        });
+        return new Command("mongo", "The embedded MongoDB-compatible server") { serve };
+    }
+}

@@ -1,0 +1,79 @@
+using System.CommandLine;
+using ZonaProcessManager.EmbeddedMongo;
+using ZonaProcessManager.Mongo;
+using ZonaProcessManager.Operator;
+using ZonaProcessManager.Operator.Settings;
+
+namespace ZonaProcessManager.Cli.Commands;
+
+/// <summary>
+/// `zpm run`: the operator. Without --mongo (and without ZPM_MONGO_URI) it first starts the embedded MongoDB-compatible
+/// server in-process on --mongo-port with its data in --data-dir, and prints the connection string so a user can open
+/// mongosh on it. It always runs `install` first (idempotent), applies --apply manifests if given, then hands over to
+/// <see cref="OperatorApp.RunAsync"/> until Ctrl+C.
+/// </summary>
+public static class RunCommand
+{
+    public static Command Create(CliApplication app, CliContext context)
+    {
+        var dataDirectory = new Option<string>("--data-dir") { Description = "Data directory of the embedded server (used without --mongo)", DefaultValueFactory = _ => ".zpm" };
+        var mongoPort = new Option<int>("--mongo-port") { Description = "Port of the embedded server (0 picks a free one)", DefaultValueFactory = _ => 27017 };
+        var apply = new Option<string?>("--apply") { Description = "Apply these manifests (file or directory) before starting, e.g. samples/" };
+        var logFormat = new Option<string>("--log-format") { Description = "pretty or json", DefaultValueFactory = _ => "pretty" };
+        logFormat.AcceptOnlyFromAmong("pretty", "json");
+        var command = new Command("run", "Run the operator (starts the embedded MongoDB when no --mongo is given)") { dataDirectory, mongoPort, apply, logFormat };
+        command.SetAction(app.Guard(async (parseResult, cancellationToken) =>
+        {
+            EmbeddedMongoServer? embedded = null;
+            try
+            {
+                var connectionString = parseResult.GetValue(app.Globals.Mongo)!;
+                if (!MongoWasChosen(parseResult, app, context))
+                {
+                    var directory = Path.GetFullPath(Path.Combine(parseResult.GetValue(dataDirectory)!, "mongo"));
+                    Directory.CreateDirectory(directory);
+                    embedded = await EmbeddedMongoServer.StartAsync(
+                        new EmbeddedMongoOptions { Port = parseResult.GetValue(mongoPort), DataDirectory = directory },
+                        cancellationToken);
+                    connectionString = embedded.ConnectionString;
+                    await context.Output.WriteLineAsync($"embedded MongoDB listening; connection string: {connectionString}");
+                    await context.Output.WriteLineAsync($"  open a shell with: mongosh \"{connectionString}\"");
+                }
+
+                var database = parseResult.GetValue(app.Globals.Database)!;
+                using (var client = CliContext.CreateClient(connectionString))
+                {
+                    var report = await new SchemaInstaller(client.GetDatabase(database)).InstallAsync(cancellationToken);
+                    await context.Output.WriteLineAsync($"installed: {string.Join(", ", report.ValidatedCollections)} validated, {report.Indexes.Count} indexes");
+                    if (parseResult.GetValue(apply) is { } manifests
+                        && await ApplyCommand.ApplyPathAsync(context, client.GetDatabase(database), manifests, cancellationToken) != CliApplication.Ok)
+                    {
+                        await context.Error.WriteLineAsync("warning: some manifests were not applied (see above); the operator starts anyway");
+                    }
+                }
+
+                var settings = new OperatorSettings
+                {
+                    MongoConnectionString = connectionString,
+                    Database = database,
+                    LogFormat = parseResult.GetValue(logFormat) == "json" ? LogFormat.Json : LogFormat.Pretty,
+                    VerboseLogging = parseResult.GetValue(app.Globals.Verbose),
+                };
+                await OperatorApp.RunAsync(settings, cancellationToken);
+                return CliApplication.Ok;
+            }
+            finally
+            {
+                if (embedded is not null)
+                {
+                    await embedded.DisposeAsync();
+                }
+            }
+        }));
+        return command;
+    }
+
+    private static bool MongoWasChosen(ParseResult parseResult, CliApplication app, CliContext context) =>
+        parseResult.GetResult(app.Globals.Mongo) is { Implicit: false }
+        || !string.IsNullOrEmpty(context.Environment(CliContext.MongoUriVariable));
+}

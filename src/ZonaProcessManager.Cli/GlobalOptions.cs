@@ -1,0 +1,55 @@
+using System.CommandLine;
+using MongoDB.Driver;
+using ZonaProcessManager.Mongo;
+
+namespace ZonaProcessManager.Cli;
+
+/// <summary>Options every command accepts (recursive on the root command).</summary>
+public sealed class GlobalOptions
+{
+    public GlobalOptions(CliContext context)
+    {
+        Mongo = new Option<string>("--mongo")
+        {
+            Description = $"MongoDB connection string (env {CliContext.MongoUriVariable}; default {CliContext.DefaultMongoUri})",
+            Recursive = true,
+            DefaultValueFactory = _ => context.Environment(CliContext.MongoUriVariable) is { Length: > 0 } uri ? uri : CliContext.DefaultMongoUri,
+        };
+        Database = new Option<string>("--database")
+        {
+            Description = "Database holding the zpm collections",
+            Recursive = true,
+            DefaultValueFactory = _ => ZpmCollections.DefaultDatabase,
+        };
+        Verbose = new Option<bool>("--verbose") { Description = "Show full error details (stack traces)", Recursive = true };
+    }
+
+    public Option<string> Mongo { get; }
+
+    public Option<string> Database { get; }
+
+    public Option<bool> Verbose { get; }
+
+    public void AddTo(RootCommand root)
+    {
+        root.Options.Add(Mongo);
+        root.Options.Add(Database);
+        root.Options.Add(Verbose);
+    }
+
+    /// <summary>A client + database for one command; dispose the returned connection when done.</summary>
+    public MongoConnection Connect(ParseResult parseResult)
+    {
+        var client = CliContext.CreateClient(parseResult.GetValue(Mongo)!);
+        return new MongoConnection(client, client.GetDatabase(parseResult.GetValue(Database)!));
+    }
+}
+
+public sealed class MongoConnection(MongoClient client, IMongoDatabase database) : IDisposable
+{
+    public MongoClient Client { get; } = client;
+
+    public IMongoDatabase Database { get; } = database;
+
+    public void Dispose() => Client.Dispose();
+}

@@ -1,0 +1,187 @@
+using MongoDB.Bson;
+using ZonaProcessManager.EmbeddedMongo.Aggregation;
+using ZonaProcessManager.EmbeddedMongo.ChangeStreams;
+using ZonaProcessManager.EmbeddedMongo.Cursors;
+using ZonaProcessManager.EmbeddedMongo.Query;
+
+namespace ZonaProcessManager.EmbeddedMongo.Commands;
+
+/// <summary>aggregate: a pipeline over a collection through the engine, or a change stream when it starts with $changeStream.</summary>
+public static class AggregateCommand
+{
+    private static readonly string[] ChangeStreamOptions =
+        ["fullDocument", "fullDocumentBeforeChange", "resumeAfter", "startAfter", "startAtOperationTime", "allChangesForCluster", "showExpandedEvents", "showSystemEvents", "allowToRunOnConfigDB"];
+
+    private static readonly string[] StagesAllowedAfterChangeStream =
+        ["$match", "$project", "$addFields", "$set", "$unset", "$replaceRoot", "$replaceWith", "$redact"];
+
+    public static ValueTask<BsonDocument> Execute(CommandContext context)
+    {
+        if (context.Body.GetValue("pipeline", BsonNull.Value) is not BsonArray pipeline)
+        {
+            throw MongoError.TypeMismatch("'pipeline' option must be specified as an array");
+        }
+
+        if (context.Flag("explain"))
+        {
+            throw new MongoError(20, "IllegalOperation", "explain is not supported by the embedded server");
+        }
+
+        var cursorOptions = context.OptionalDocument("cursor")
+            ?? throw MongoError.FailedToParse("The 'cursor' option is required, except for aggregate with the explain argument");
+        var collectionless = context.CommandValue.IsNumeric;
+        if (!collectionless)
+        {
+            _ = context.CollectionName;
+        }
+
+        if (pipeline.Count > 0 && pipeline[0] is BsonDocument first && first.ElementCount == 1 && first.GetElement(0).Name == "$changeStream")
+        {
+            return OpenChangeStream(context, first[0] as BsonDocument ?? throw MongoError.TypeMismatch("$changeStream must be an object"),
+                new BsonArray(pipeline.Skip(1)), collectionless, cursorOptions);
+        }
+
+        if (collectionless)
+        {
+            throw new MongoError(73, "InvalidNamespace", "{aggregate: 1} is not valid for this pipeline; a collection is required");
+        }
+
+        foreach (var stage in pipeline.OfType<BsonDocument>().Skip(1))
+        {
+            if (stage.ElementCount > 0 && stage.GetElement(0).Name == "$changeStream")
+            {
+                throw new MongoError(40602, "Location40602", "$changeStream is only valid as the first stage in a pipeline.");
+            }
+        }
+
+        var parsed = Pipeline.Parse(pipeline);
+        var name = context.CollectionName;
+        var collection = context.Store.Catalog.Find(context.Database, name);
+        var input = collection is null
+            ? []
+            : context.Store.Read(read => read.Find(collection, parsed.LeadingMatch ?? Filter.MatchAll)).Select(d => d.Document);
+        var results = parsed.Execute(input, new StoreAggregationSource(context.Store, context.Database)).ToList();
+        return CursorReplies.FirstBatchAsync(context, new ListCursor($"{context.Database}.{name}", results), CursorReplies.BatchSize(context, cursorOptions));
+    }
+
+    private static ValueTask<BsonDocument> OpenChangeStream(CommandContext context, BsonDocument spec, BsonArray stages, bool collectionless, BsonDocument cursorOptions)
+    {
+        if (string.IsNullOrEmpty(context.Server.Options.ReplicaSetName))
+        {
+            throw new MongoError(40573, "Location40573", "The $changeStream stage is only supported on replica sets");
+        }
+
+        foreach (var element in spec)
+        {
+            if (!ChangeStreamOptions.Contains(element.Name))
+            {
+                throw new MongoError(40415, "Location40415", $"BSON field '$changeStream.{element.Name}' is an unknown field.");
+            }
+        }
+
+        var fullDocument = spec.GetValue("fullDocument", "default").AsString switch
+        {
+            "default" => FullDocumentMode.Default,
+            "updateLookup" => FullDocumentMode.UpdateLookup,
+            "whenAvailable" => FullDocumentMode.WhenAvailable,
+            "required" => FullDocumentMode.Required,
+            var other => throw MongoError.BadValue($"Enumeration value '{other}' for field '$changeStream.fullDocument' is not a valid value."),
+        };
+        var includeBeforeChange = spec.GetValue("fullDocumentBeforeChange", "off").AsString switch
+        {
+            "off" => false,
+            "whenAvailable" or "required" => true,
+            var other => throw MongoError.BadValue($"Enumeration value '{other}' for field '$changeStream.fullDocumentBeforeChange' is not a valid value."),
+        };
+        var resumeOptions = new[] { "resumeAfter", "startAfter", "startAtOperationTime" }.Count(spec.Contains);
+        if (resumeOptions > 1)
+        {
+            throw new MongoError(40674, "Location40674", "Only one type of resume option is allowed, but multiple were found.");
+        }
+
+        ChangeStreamScope scope;
+        string ns;
+        if (spec.GetValue("allChangesForCluster", false).ToBoolean())
+        {
+            if (context.Database != "admin" || !collectionless)
+            {
+                throw MongoError.InvalidOptions("A collection-less, cluster-wide $changeStream must be run on the admin database with {aggregate: 1}");
+            }
+
+            scope = new ChangeStreamScope(null, null);
+            ns = "admin.$cmd.aggregate";
+        }
+        else if (collectionless)
+        {
+            if (context.Database is "admin" or "config" or "local")
+            {
+                throw new MongoError(73, "InvalidNamespace", $"$changeStream may not be opened on the internal {context.Database} database");
+            }
+
+            scope = new ChangeStreamScope(context.Database, null);
+            ns = $"{context.Database}.$cmd.aggregate";
+        }
+        else
+        {
+            scope = new ChangeStreamScope(context.Database, context.CollectionName);
+            ns = $"{context.Database}.{context.CollectionName}";
+        }
+
+        foreach (var stage in stages)
+        {
+            var stageName = stage is BsonDocument { ElementCount: > 0 } stageDocument ? stageDocument.GetElement(0).Name : "?";
+            if (!StagesAllowedAfterChangeStream.Contains(stageName))
+            {
+                throw new MongoError(20, "IllegalOperation", $"{stageName} is not permitted in a $changeStream pipeline");
+            }
+        }
+
+        var pipeline = stages.Count > 0 ? Pipeline.Parse(stages) : null;
+        var (position, pendingInvalidate) = context.Store.Read(read =>
+        {
+            var (prunedSequence, prunedTimestamp) = read.PrunedThrough();
+            var tokenValue = spec.GetValue("resumeAfter", BsonNull.Value);
+            var isStartAfter = false;
+            if (tokenValue.IsBsonNull && spec.TryGetValue("startAfter", out var startAfter))
+            {
+                tokenValue = startAfter;
+                isStartAfter = true;
+            }
+
+            if (!tokenValue.IsBsonNull)
+            {
+                var token = ResumeToken.Parse(tokenValue);
+                if (token.IsInvalidate && !isStartAfter)
+                {
+                    throw new MongoError(260, "InvalidResumeToken",
+                        "Attempting to resume a change stream using 'resumeAfter' is not allowed from an invalidate notification.");
+                }
+
+                if (token.Sequence < prunedSequence)
+                {
+                    throw ChangeStreamCursor.HistoryLost();
+                }
+
+                var atToken = token.IsInvalidate || token.Sequence == 0
+                    ? null
+                    : read.ReadChanges(token.Sequence - 1, token.Sequence, null, null, 1).FirstOrDefault();
+                return (token.Sequence, atToken is not null && scope.IsInvalidatedBy(atToken) ? atToken : null);
+            }
+
+            if (spec.TryGetValue("startAtOperationTime", out var operationTime))
+            {
+                var timestamp = operationTime is BsonTimestamp ts ? ts.Value : throw MongoError.TypeMismatch("startAtOperationTime must be a timestamp");
+                if (prunedTimestamp != 0 && timestamp <= prunedTimestamp)
+                {
+                    throw ChangeStreamCursor.HistoryLost();
+                }
+
+                return (read.SequenceBefore(timestamp), (Storage.ChangeRecord?)null);
+            }
+
+            return (read.LastSequence(), (Storage.ChangeRecord?)null);
+        });
+        var cursor = new ChangeStreamCursor(ns, context.Store, scope, fullDocument, includeBeforeChange, pipeline, position, pendingInvalidate);
+        return CursorReplies.FirstBatchAsync(context, cursor, CursorReplies.BatchSize(context, cursorOptions));
+    }
+}

@@ -1,0 +1,200 @@
+using MongoDB.Bson;
+using ZonaProcessManager.EmbeddedMongo.Cursors;
+using ZonaProcessManager.EmbeddedMongo.Query;
+using ZonaProcessManager.EmbeddedMongo.Storage;
+
+namespace ZonaProcessManager.EmbeddedMongo.Commands;
+
+/// <summary>listCollections, create, collMod, drop, renameCollection.</summary>
+public static class CollectionCommands
+{
+    /// <summary>The create options a collection keeps; the rest of a create command is request plumbing.</summary>
+    private static readonly string[] StoredOptions =
+        ["validator", "validationLevel", "validationAction", "collation", "changeStreamPreAndPostImages", "storageEngine", "indexOptionDefaults"];
+
+    public static ValueTask<BsonDocument> ListCollections(CommandContext context)
+    {
+        var filter = context.OptionalDocument("filter") is { } filterDocument ? Filter.Parse(filterDocument) : null;
+        var nameOnly = context.Flag("nameOnly");
+        var entries = new List<BsonDocument>();
+        foreach (var collection in context.Store.Catalog.InDatabase(context.Database))
+        {
+            var entry = new BsonDocument
+            {
+                { "name", collection.Name },
+                { "type", "collection" },
+                { "options", collection.Options },
+                { "info", new BsonDocument { { "readOnly", false }, { "uuid", new BsonBinaryData(collection.Uuid, GuidRepresentation.Standard) } } },
+                { "idIndex", new BsonDocument { { "v", 2 }, { "key", new BsonDocument("_id", 1) }, { "name", "_id_" } } },
+            };
+            if (filter is null || filter.Matches(entry))
+            {
+                entries.Add(nameOnly ? new BsonDocument { { "name", collection.Name }, { "type", "collection" } } : entry);
+            }
+        }
+
+        var cursorOptions = context.OptionalDocument("cursor");
+        return CursorReplies.FirstBatchAsync(context, new ListCursor($"{context.Database}.$cmd.listCollections", entries), CursorReplies.BatchSize(context, cursorOptions ?? []));
+    }
+
+    public static ValueTask<BsonDocument> Create(CommandContext context)
+    {
+        var name = context.CollectionName;
+        if (context.Body.Contains("viewOn") || context.Body.Contains("pipeline"))
+        {
+            throw new MongoError(20, "IllegalOperation", "views are not supported by the embedded server");
+        }
+
+        if (context.Flag("capped") || context.Body.Contains("timeseries") || context.Body.Contains("clusteredIndex"))
+        {
+            throw MongoError.InvalidOptions("capped, time-series and clustered collections are not supported by the embedded server");
+        }
+
+        var options = new BsonDocument(context.Body.Where(e => StoredOptions.Contains(e.Name)));
+        CheckValidationOptions(options);
+        context.Store.Write(write =>
+        {
+            var existing = write.Catalog.Find(context.Database, name);
+            if (existing is not null)
+            {
+                if (existing.Options.Equals(options))
+                {
+                    return 0;
+                }
+
+                throw MongoError.NamespaceExists($"Collection {context.Database}.{name} already exists.");
+            }
+
+            write.CreateCollection(context.Database, name, options);
+            return 0;
+        });
+        return ValueTask.FromResult(new BsonDocument("ok", 1.0));
+    }
+
+    public static ValueTask<BsonDocument> CollMod(CommandContext context)
+    {
+        var name = context.CollectionName;
+        var reply = new BsonDocument();
+        context.Store.Write(write =>
+        {
+            var collection = write.Catalog.Find(context.Database, name)
+                ?? throw MongoError.NamespaceNotFound($"ns does not exist: {context.Database}.{name}");
+            var options = (BsonDocument)collection.Options.DeepClone();
+            foreach (var field in new[] { "validator", "validationLevel", "validationAction", "changeStreamPreAndPostImages" })
+            {
+                if (context.Body.TryGetValue(field, out var value))
+                {
+                    options[field] = value;
+                }
+            }
+
+            CheckValidationOptions(options);
+            collection = write.SetOptions(collection, options);
+            if (context.OptionalDocument("index") is { } indexChange)
+            {
+                var index = FindIndex(collection, indexChange)
+                    ?? throw new MongoError(27, "IndexNotFound", $"cannot find index {indexChange} for ns {collection.Namespace}");
+                if (indexChange.TryGetValue("expireAfterSeconds", out var seconds))
+                {
+                    var spec = (BsonDocument)index.Spec.DeepClone();
+                    if (spec.TryGetValue("expireAfterSeconds", out var old))
+                    {
+                        reply["expireAfterSeconds_old"] = old;
+                    }
+
+                    spec["expireAfterSeconds"] = seconds;
+                    write.DropIndex(collection, index);
+                    write.CreateIndex(write.Catalog.Find(context.Database, name)!, spec);
+                    reply["expireAfterSeconds_new"] = seconds;
+                }
+            }
+
+            return 0;
+        });
+        return ValueTask.FromResult(reply);
+    }
+
+    public static ValueTask<BsonDocument> Drop(CommandContext context)
+    {
+        var name = context.CollectionName;
+        var dropped = context.Store.Write(write =>
+        {
+            var collection = write.Catalog.Find(context.Database, name);
+            if (collection is null)
+            {
+                return (CollectionMeta?)null;
+            }
+
+            write.DropCollection(collection);
+            return collection;
+        });
+        if (dropped is null)
+        {
+            // MongoDB 7 answers ok for a missing collection; drivers ignore NamespaceNotFound anyway.
+            return ValueTask.FromResult(new BsonDocument("ok", 1.0));
+        }
+
+        return ValueTask.FromResult(new BsonDocument { { "nIndexesWas", dropped.Indexes.Count }, { "ns", dropped.Namespace } });
+    }
+
+    public static ValueTask<BsonDocument> RenameCollection(CommandContext context)
+    {
+        if (context.Database != "admin")
+        {
+            throw new MongoError(13, "Unauthorized", "renameCollection may only be run against the admin database.");
+        }
+
+        var (sourceDb, sourceName) = SplitNamespace(context.CommandValue.AsString);
+        var (targetDb, targetName) = SplitNamespace(context.Body.GetValue("to", BsonNull.Value) is BsonString to ? to.Value : throw MongoError.BadValue("'to' must be a namespace string"));
+        var dropTarget = context.Flag("dropTarget");
+        context.Store.Write(write =>
+        {
+            var source = write.Catalog.Find(sourceDb, sourceName)
+                ?? throw MongoError.NamespaceNotFound($"Source collection {sourceDb}.{sourceName} does not exist");
+            if (sourceDb == targetDb && sourceName == targetName)
+            {
+                throw new MongoError(20, "IllegalOperation", "Can't rename a collection to itself");
+            }
+
+            write.Rename(source, targetDb, targetName, dropTarget);
+            return 0;
+        });
+        return ValueTask.FromResult(new BsonDocument("ok", 1.0));
+    }
+
+    public static (string Database, string Collection) SplitNamespace(string ns)
+    {
+        var dot = ns.IndexOf('.');
+        if (dot <= 0 || dot == ns.Length - 1)
+        {
+            throw new MongoError(73, "InvalidNamespace", $"Invalid namespace specified '{ns}'");
+        }
+
+        return (ns[..dot], ns[(dot + 1)..]);
+    }
+
+    public static IndexMeta? FindIndex(CollectionMeta collection, BsonDocument change)
+    {
+        if (change.TryGetValue("name", out var name))
+        {
+            return collection.Indexes.FirstOrDefault(i => i.Name == name.AsString);
+        }
+
+        return change.TryGetValue("keyPattern", out var key)
+            ? collection.Indexes.FirstOrDefault(i => i.Key.Equals(key))
+            : null;
+    }
+
+    private static void CheckValidationOptions(BsonDocument options)
+    {
+        if (options.TryGetValue("validationLevel", out var level) && level.AsString is not ("off" or "strict" or "moderate"))
+        {
+            throw MongoError.BadValue($"Enumeration value '{level}' for field 'validationLevel' is not a valid value.");
+        }
+
+        if (options.TryGetValue("validationAction", out var action) && action.AsString is not ("error" or "warn"))
+        {
+            throw MongoError.BadValue($"Enumeration value '{action}' for field 'validationAction' is not a valid value.");
+        }
+    }
+}

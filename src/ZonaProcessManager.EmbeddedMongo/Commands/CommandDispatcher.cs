@@ -1,0 +1,148 @@
+using System.Collections.Frozen;
+using MongoDB.Bson;
+
+namespace ZonaProcessManager.EmbeddedMongo.Commands;
+
+public delegate ValueTask<BsonDocument> CommandHandler(CommandContext context);
+
+/// <summary>
+/// Routes a command body to its handler by lower-cased name and turns every outcome into a MongoDB reply:
+/// errors become {ok: 0, errmsg, code, codeName}; every reply carries operationTime and $clusterTime.
+/// </summary>
+public static class CommandDispatcher
+{
+    private static readonly FrozenSet<string> RetryableWriteCommands = new[] { "insert", "update", "delete", "findandmodify" }.ToFrozenSet();
+
+    private static readonly FrozenDictionary<string, CommandHandler> Handlers = new Dictionary<string, CommandHandler>
+    {
+        ["hello"] = HandshakeCommands.Hello,
+        ["ismaster"] = HandshakeCommands.Hello,
+        ["ping"] = HandshakeCommands.Ping,
+        ["buildinfo"] = HandshakeCommands.BuildInfo,
+        ["getparameter"] = HandshakeCommands.GetParameter,
+        ["getcmdlineopts"] = HandshakeCommands.GetCmdLineOpts,
+        ["getlog"] = HandshakeCommands.GetLog,
+        ["hostinfo"] = HandshakeCommands.HostInfo,
+        ["serverstatus"] = HandshakeCommands.ServerStatus,
+        ["connectionstatus"] = HandshakeCommands.ConnectionStatus,
+        ["whatsmyuri"] = HandshakeCommands.WhatsMyUri,
+        ["endsessions"] = HandshakeCommands.Acknowledge,
+        ["killallsessions"] = HandshakeCommands.Acknowledge,
+        ["refreshsessions"] = HandshakeCommands.Acknowledge,
+        ["startsession"] = HandshakeCommands.StartSession,
+        ["getlasterror"] = HandshakeCommands.GetLastError,
+        ["committransaction"] = HandshakeCommands.TransactionsUnsupported,
+        ["aborttransaction"] = HandshakeCommands.TransactionsUnsupported,
+        ["listdatabases"] = DatabaseCommands.ListDatabases,
+        ["dbstats"] = DatabaseCommands.DbStats,
+        ["collstats"] = DatabaseCommands.CollStats,
+        ["dropdatabase"] = DatabaseCommands.DropDatabase,
+        ["listcollections"] = CollectionCommands.ListCollections,
+        ["create"] = CollectionCommands.Create,
+        ["collmod"] = CollectionCommands.CollMod,
+        ["drop"] = CollectionCommands.Drop,
+        ["renamecollection"] = CollectionCommands.RenameCollection,
+        ["createindexes"] = IndexCommands.CreateIndexes,
+        ["listindexes"] = IndexCommands.ListIndexes,
+        ["dropindexes"] = IndexCommands.DropIndexes,
+        ["deleteindexes"] = IndexCommands.DropIndexes,
+        ["insert"] = WriteCommands.Insert,
+        ["update"] = WriteCommands.Update,
+        ["delete"] = WriteCommands.Delete,
+        ["findandmodify"] = FindAndModifyCommand.Execute,
+        ["find"] = ReadCommands.Find,
+        ["getmore"] = ReadCommands.GetMore,
+        ["killcursors"] = ReadCommands.KillCursors,
+        ["count"] = ReadCommands.Count,
+        ["distinct"] = ReadCommands.Distinct,
+        ["aggregate"] = AggregateCommand.Execute,
+    }.ToFrozenDictionary();
+
+    public static IEnumerable<string> CommandNames => Handlers.Keys;
+
+    public static async ValueTask<BsonDocument> DispatchAsync(ServerContext server, ConnectionInfo connection, BsonDocument body, string? fallbackDatabase, CancellationToken cancellationToken)
+    {
+        BsonDocument reply;
+        try
+        {
+            if (body.ElementCount == 0)
+            {
+                throw MongoError.FailedToParse("empty command");
+            }
+
+            var database = body.TryGetValue("$db", out var db) && db is BsonString name ? name.Value : fallbackDatabase ?? "admin";
+            var commandName = body.GetElement(0).Name;
+            if (!Handlers.TryGetValue(commandName.ToLowerInvariant(), out var handler))
+            {
+                throw MongoError.CommandNotFound(commandName);
+            }
+
+            if (body.Contains("startTransaction") || (body.TryGetValue("autocommit", out var autocommit) && !autocommit.ToBoolean()))
+            {
+                throw TransactionsUnsupportedError();
+            }
+
+            var context = new CommandContext(server, connection, database, body, cancellationToken);
+            var retryKey = RetryableWriteCommands.Contains(commandName.ToLowerInvariant()) ? RetryableWriteCache.KeyOf(body, database) : null;
+            reply = retryKey is null
+                ? await handler(context)
+                : await server.RetryableWrites.RunOnceAsync(retryKey, () => handler(context).AsTask());
+        }
+        catch (MongoError error)
+        {
+            reply = ErrorReply(error);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            reply = ErrorReply(new MongoError(91, "ShutdownInProgress", "The server is shutting down", null, ["ResumableChangeStreamError"]));
+        }
+        catch (Exception exception) when (exception is InvalidCastException or FormatException or ArgumentException or InvalidOperationException or OverflowException or KeyNotFoundException)
+        {
+            // Malformed command fields surface from MongoDB.Bson as cast/format errors: the client gets a clear error, the server carries on.
+            reply = ErrorReply(MongoError.BadValue($"invalid command: {exception.Message}"));
+        }
+        catch (Exception exception)
+        {
+            server.Log($"command {body.GetElement(0).Name} failed unexpectedly: {exception}");
+            reply = ErrorReply(new MongoError(1, "InternalError", $"internal error: {exception.Message}"));
+        }
+
+        return Stamp(server, reply);
+    }
+
+    public static MongoError TransactionsUnsupportedError() =>
+        new(20, "IllegalOperation", "Transactions are not supported by the embedded server; run against a real MongoDB replica set to use them");
+
+    public static BsonDocument ErrorReply(MongoError error)
+    {
+        var reply = new BsonDocument { { "ok", 0.0 }, { "errmsg", error.Message }, { "code", error.Code }, { "codeName", error.CodeName } };
+        if (error.ExtraFields is not null)
+        {
+            reply.Merge(error.ExtraFields, overwriteExistingElements: false);
+        }
+
+        if (error.ErrorLabels.Count > 0)
+        {
+            reply["errorLabels"] = new BsonArray(error.ErrorLabels);
+        }
+
+        return reply;
+    }
+
+    private static BsonDocument Stamp(ServerContext server, BsonDocument reply)
+    {
+        if (!reply.Contains("ok"))
+        {
+            reply["ok"] = 1.0;
+        }
+
+        var clusterTime = server.Store.ClusterTime;
+        reply["$clusterTime"] = new BsonDocument
+        {
+            { "clusterTime", clusterTime },
+            { "signature", new BsonDocument { { "hash", new BsonBinaryData(new byte[20]) }, { "keyId", 0L } } },
+        };
+        reply["operationTime"] = clusterTime;
+        return reply;
+    }
+}

@@ -1,0 +1,89 @@
+using MongoDB.Bson;
+using ZonaProcessManager.EmbeddedMongo.Query;
+
+namespace ZonaProcessManager.EmbeddedMongo.Commands;
+
+/// <summary>listDatabases, dbStats, collStats, dropDatabase.</summary>
+public static class DatabaseCommands
+{
+    public static ValueTask<BsonDocument> ListDatabases(CommandContext context)
+    {
+        var catalog = context.Store.Catalog;
+        var filter = context.OptionalDocument("filter") is { } filterDocument ? Filter.Parse(filterDocument) : null;
+        var nameOnly = context.Flag("nameOnly");
+        var databases = new BsonArray();
+        long total = 0;
+        foreach (var name in catalog.Databases)
+        {
+            var size = context.Store.Read(read => catalog.InDatabase(name).Sum(read.DataSize));
+            var entry = nameOnly
+                ? new BsonDocument("name", name)
+                : new BsonDocument { { "name", name }, { "sizeOnDisk", size }, { "empty", size == 0 } };
+            if (filter is null || filter.Matches(entry))
+            {
+                databases.Add(entry);
+                total += size;
+            }
+        }
+
+        var reply = new BsonDocument("databases", databases);
+        if (!nameOnly)
+        {
+            reply["totalSize"] = total;
+            reply["totalSizeMb"] = total / (1024 * 1024);
+        }
+
+        return ValueTask.FromResult(reply);
+    }
+
+    public static ValueTask<BsonDocument> DbStats(CommandContext context)
+    {
+        var collections = context.Store.Catalog.InDatabase(context.Database).ToList();
+        var (objects, dataSize) = context.Store.Read(read =>
+            (collections.Sum(read.Count), collections.Sum(read.DataSize)));
+        return ValueTask.FromResult(new BsonDocument
+        {
+            { "db", context.Database },
+            { "collections", collections.Count },
+            { "views", 0 },
+            { "objects", objects },
+            { "avgObjSize", objects == 0 ? 0.0 : (double)dataSize / objects },
+            { "dataSize", (double)dataSize },
+            { "storageSize", (double)dataSize },
+            { "indexes", collections.Sum(c => c.Indexes.Count) },
+            { "indexSize", 0.0 },
+            { "totalSize", (double)dataSize },
+            { "scaleFactor", 1 },
+        });
+    }
+
+    public static ValueTask<BsonDocument> CollStats(CommandContext context)
+    {
+        var collection = context.Store.Catalog.Find(context.Database, context.CollectionName)
+            ?? throw MongoError.NamespaceNotFound($"Collection [{context.Database}.{context.CollectionName}] not found.");
+        var (count, size) = context.Store.Read(read => (read.Count(collection), read.DataSize(collection)));
+        var indexSizes = new BsonDocument(collection.Indexes.Select(i => new BsonElement(i.Name, 0)));
+        return ValueTask.FromResult(new BsonDocument
+        {
+            { "ns", collection.Namespace },
+            { "count", count },
+            { "size", size },
+            { "avgObjSize", count == 0 ? 0 : size / count },
+            { "storageSize", size },
+            { "nindexes", collection.Indexes.Count },
+            { "totalIndexSize", 0 },
+            { "indexSizes", indexSizes },
+            { "capped", false },
+        });
+    }
+
+    public static ValueTask<BsonDocument> DropDatabase(CommandContext context)
+    {
+        context.Store.Write(write =>
+        {
+            write.DropDatabase(context.Database);
+            return 0;
+        });
+        return ValueTask.FromResult(new BsonDocument("dropped", context.Database));
+    }
+}

@@ -1,0 +1,185 @@
+using MongoDB.Bson;
+using ZonaProcessManager.EmbeddedMongo.Cursors;
+using ZonaProcessManager.EmbeddedMongo.Query;
+using ZonaProcessManager.EmbeddedMongo.Storage;
+
+namespace ZonaProcessManager.EmbeddedMongo.Commands;
+
+/// <summary>find, getMore, killCursors, count, distinct.</summary>
+public static class ReadCommands
+{
+    public static ValueTask<BsonDocument> Find(CommandContext context)
+    {
+        var name = context.CollectionName;
+        var ns = $"{context.Database}.{name}";
+        var filter = Filter.Parse(context.OptionalDocument("filter") ?? []);
+        var projection = context.OptionalDocument("projection") is { ElementCount: > 0 } projectionDocument ? Projection.Parse(projectionDocument) : null;
+        var sort = context.OptionalDocument("sort") is { ElementCount: > 0 } sortDocument ? SortSpec.Parse(sortDocument) : null;
+        var skip = context.OptionalNumber("skip") ?? 0;
+        var limit = context.OptionalNumber("limit") ?? 0;
+        var singleBatch = context.Flag("singleBatch");
+        if (skip < 0)
+        {
+            throw MongoError.BadValue("Skip value must be non-negative, but received: " + skip);
+        }
+
+        if (limit < 0)
+        {
+            limit = -limit;
+            singleBatch = true;
+        }
+
+        if (context.Flag("tailable"))
+        {
+            throw MongoError.BadValue($"error processing query: ns={ns} tailable cursor requested on non capped collection");
+        }
+
+        var collection = context.Store.Catalog.Find(context.Database, name);
+        IEnumerable<BsonDocument> results = [];
+        if (collection is not null)
+        {
+            var wanted = sort is null && limit > 0 ? (int)Math.Min(skip + limit, int.MaxValue) : int.MaxValue;
+            IEnumerable<BsonDocument> documents = context.Store.Read(read => read.Find(collection, filter, wanted)).Select(d => d.Document);
+            if (sort is not null)
+            {
+                documents = documents.OrderBy(d => d, sort);
+            }
+
+            documents = documents.Skip((int)Math.Min(skip, int.MaxValue));
+            if (limit > 0)
+            {
+                documents = documents.Take((int)Math.Min(limit, int.MaxValue));
+            }
+
+            if (projection is not null)
+            {
+                documents = documents.Select(d =>
+                {
+                    filter.Matches(d, out var position);
+                    return projection.Apply(d, position);
+                });
+            }
+
+            results = documents.ToList();
+        }
+
+        return CursorReplies.FirstBatchAsync(context, new ListCursor(ns, results), CursorReplies.BatchSize(context), singleBatch);
+    }
+
+    public static async ValueTask<BsonDocument> GetMore(CommandContext context)
+    {
+        if (!context.CommandValue.IsNumeric)
+        {
+            throw MongoError.TypeMismatch("getMore cursor id must be a long");
+        }
+
+        var id = context.CommandValue.ToInt64();
+        var collection = context.Body.GetValue("collection", BsonNull.Value) is BsonString name
+            ? name.Value
+            : throw MongoError.FailedToParse("BSON field 'getMore.collection' is missing but a required field");
+        var cursor = context.Server.Cursors.Find(id) ?? throw MongoError.CursorNotFound(id);
+        var ns = $"{context.Database}.{collection}";
+        if (cursor.Namespace != ns)
+        {
+            throw new MongoError(13, "Unauthorized", $"Requested getMore on namespace '{ns}', but cursor belongs to a different namespace {cursor.Namespace}");
+        }
+
+        var maxTime = context.OptionalNumber("maxTimeMS") is { } milliseconds ? TimeSpan.FromMilliseconds(milliseconds) : (TimeSpan?)null;
+        await cursor.Gate.WaitAsync(context.CancellationToken);
+        CursorBatch batch;
+        try
+        {
+            batch = await cursor.NextBatchAsync(CursorReplies.BatchSize(context), maxTime, isFirstBatch: false, context.CancellationToken);
+            cursor.LastUsedUtc = DateTime.UtcNow;
+        }
+        catch
+        {
+            context.Server.Cursors.Remove(id);
+            throw;
+        }
+        finally
+        {
+            cursor.Gate.Release();
+        }
+
+        if (batch.Exhausted)
+        {
+            context.Server.Cursors.Remove(id);
+            id = 0;
+        }
+
+        return CursorReplies.Reply(id, ns, "nextBatch", batch);
+    }
+
+    public static ValueTask<BsonDocument> KillCursors(CommandContext context)
+    {
+        var killed = new BsonArray();
+        var notFound = new BsonArray();
+        if (context.Body.GetValue("cursors", BsonNull.Value) is not BsonArray ids)
+        {
+            throw MongoError.FailedToParse("BSON field 'killCursors.cursors' is missing but a required field");
+        }
+
+        foreach (var id in ids)
+        {
+            (context.Server.Cursors.Remove(id.ToInt64()) ? killed : notFound).Add(id);
+        }
+
+        return ValueTask.FromResult(new BsonDocument
+        {
+            { "cursorsKilled", killed },
+            { "cursorsNotFound", notFound },
+            { "cursorsAlive", new BsonArray() },
+            { "cursorsUnknown", new BsonArray() },
+        });
+    }
+
+    public static ValueTask<BsonDocument> Count(CommandContext context)
+    {
+        var collection = context.Store.Catalog.Find(context.Database, context.CollectionName);
+        var query = context.OptionalDocument("query");
+        var skip = context.OptionalNumber("skip") ?? 0;
+        var limit = Math.Abs(context.OptionalNumber("limit") ?? 0);
+        long count = 0;
+        if (collection is not null)
+        {
+            count = query is null || query.ElementCount == 0
+                ? context.Store.Read(read => read.Count(collection))
+                : context.Store.Read(read => read.Find(collection, Filter.Parse(query)).Count);
+        }
+
+        count = Math.Max(0, count - skip);
+        if (limit > 0)
+        {
+            count = Math.Min(count, limit);
+        }
+
+        return ValueTask.FromResult(new BsonDocument("n", count));
+    }
+
+    public static ValueTask<BsonDocument> Distinct(CommandContext context)
+    {
+        var key = context.Body.GetValue("key", BsonNull.Value) is BsonString keyName
+            ? keyName.Value
+            : throw MongoError.FailedToParse("BSON field 'distinct.key' is missing but a required field");
+        var filter = Filter.Parse(context.OptionalDocument("query") ?? []);
+        var collection = context.Store.Catalog.Find(context.Database, context.CollectionName);
+        var values = new List<BsonValue>();
+        if (collection is not null)
+        {
+            foreach (var stored in context.Store.Read(read => read.Find(collection, filter)))
+            {
+                foreach (var value in IndexKeys.ValuesAt(stored.Document, key))
+                {
+                    if (!values.Any(existing => BsonOrder.ValuesEqual(existing, value)))
+                    {
+                        values.Add(value);
+                    }
+                }
+            }
+        }
+
+        values.Sort(BsonOrder.Instance);
+        return ValueTask.FromResult(new BsonDocument("values", new BsonArray(values)));
+    }
+}

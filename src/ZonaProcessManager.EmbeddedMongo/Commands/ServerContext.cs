@@ -1,0 +1,136 @@
+using System.Collections.Concurrent;
+using MongoDB.Bson;
+using ZonaProcessManager.EmbeddedMongo.Cursors;
+using ZonaProcessManager.EmbeddedMongo.Storage;
+
+namespace ZonaProcessManager.EmbeddedMongo.Commands;
+
+/// <summary>Everything one running server shares between its connections. One instance per server; nothing static.</summary>
+public sealed class ServerContext(EmbeddedMongoOptions options, string hostAndPort, MongoStore store)
+{
+    public EmbeddedMongoOptions Options { get; } = options;
+    public string HostAndPort { get; } = hostAndPort;
+    public MongoStore Store { get; } = store;
+    public CursorRegistry Cursors { get; } = new();
+    public RetryableWriteCache RetryableWrites { get; } = new();
+    public DateTime StartedUtc { get; } = DateTime.UtcNow;
+    public ObjectId ElectionId { get; } = new("7fffffff0000000000000001");
+
+    private long connectionCounter;
+    private int openConnections;
+
+    public int OpenConnections => Volatile.Read(ref openConnections);
+    public long TotalConnections => Interlocked.Read(ref connectionCounter);
+
+    public long ConnectionOpened()
+    {
+        Interlocked.Increment(ref openConnections);
+        return Interlocked.Increment(ref connectionCounter);
+    }
+
+    public void ConnectionClosed() => Interlocked.Decrement(ref openConnections);
+
+    public void Log(string message) => Options.Log?.Invoke(message);
+}
+
+/// <summary>One client connection as commands see it.</summary>
+public sealed record ConnectionInfo(long Id, string RemoteAddress);
+
+/// <summary>One command invocation.</summary>
+public sealed record CommandContext(ServerContext Server, ConnectionInfo Connection, string Database, BsonDocument Body, CancellationToken CancellationToken)
+{
+    public string CommandName => Body.GetElement(0).Name;
+    public BsonValue CommandValue => Body[0];
+    public MongoStore Store => Server.Store;
+
+    /// <summary>The collection named by the command's first field, e.g. find: "users".</summary>
+    public string CollectionName
+    {
+        get
+        {
+            if (CommandValue is not BsonString name || name.Value.Length == 0)
+            {
+                throw new MongoError(73, "InvalidNamespace", $"collection name has invalid type {CommandValue.BsonType.ToString().ToLowerInvariant()}");
+            }
+
+            return name.Value;
+        }
+    }
+
+    public BsonDocument? OptionalDocument(string field) =>
+        Body.TryGetValue(field, out var value) && !value.IsBsonNull
+            ? value as BsonDocument ?? throw MongoError.TypeMismatch($"BSON field '{CommandName}.{field}' is the wrong type '{value.BsonType.ToString().ToLowerInvariant()}', expected type 'object'")
+            : null;
+
+    public bool Flag(string field, bool fallback = false) =>
+        Body.TryGetValue(field, out var value) && !value.IsBsonNull ? value.ToBoolean() : fallback;
+
+    public long? OptionalNumber(string field)
+    {
+        if (!Body.TryGetValue(field, out var value) || value.IsBsonNull)
+        {
+            return null;
+        }
+
+        return value.IsNumeric ? value.ToInt64() : throw MongoError.TypeMismatch($"BSON field '{CommandName}.{field}' is the wrong type '{value.BsonType.ToString().ToLowerInvariant()}', expected a number");
+    }
+}
+
+/// <summary>
+/// Remembers the reply of each retryable write (lsid, txnNumber) for a while, so a driver retrying after a network error
+/// gets the first outcome instead of having its write applied twice.
+/// </summary>
+public sealed class RetryableWriteCache
+{
+    private static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(30);
+    private readonly ConcurrentDictionary<string, (DateTime StoredUtc, BsonDocument Reply)> replies = new();
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> inFlight = new();
+
+    public static string? KeyOf(BsonDocument body, string database)
+    {
+        if (!body.TryGetValue("txnNumber", out var txnNumber) || !body.TryGetValue("lsid", out var lsid) || lsid is not BsonDocument session)
+        {
+            return null;
+        }
+
+        return $"{database}|{session.GetValue("id", BsonNull.Value).ToJson()}|{txnNumber.ToInt64()}";
+    }
+
+    public async Task<BsonDocument> RunOnceAsync(string key, Func<Task<BsonDocument>> write)
+    {
+        var gate = inFlight.GetOrAdd(key, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync();
+        try
+        {
+            if (replies.TryGetValue(key, out var cached))
+            {
+                return cached.Reply;
+            }
+
+            var reply = await write();
+            if (reply.GetValue("ok", 0).ToDouble() == 1)
+            {
+                replies[key] = (DateTime.UtcNow, reply);
+            }
+
+            return reply;
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    public void Expire()
+    {
+        var cutoff = DateTime.UtcNow - Lifetime;
+        foreach (var (key, entry) in replies)
+        {
+            if (entry.StoredUtc < cutoff)
+            {
+                replies.TryRemove(key, out _);
+                inFlight.TryRemove(key, out _);
+            }
+        }
+    }
+}

@@ -1,0 +1,288 @@
+using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
+using Microsoft.Data.Sqlite;
+using MongoDB.Bson;
+using MongoDB.Bson.Serialization;
+using ZonaProcessManager.EmbeddedMongo.Query;
+using ZonaProcessManager.EmbeddedMongo.Validation;
+
+namespace ZonaProcessManager.EmbeddedMongo.Storage;
+
+/// <summary>
+/// The durable store: one SQLite file (WAL, synchronous=FULL) holding the catalog, one table per collection, one per
+/// secondary index, and the change journal. All writes go through one writer connection under one lock (SQLite is
+/// single-writer anyway); reads use pooled connections and see the last committed state.
+/// </summary>
+public sealed class MongoStore : IDisposable
+{
+    public const string FileName = "zpm-mongo.db";
+    private const string FormatMarker = "zpm-embedded-mongo/1";
+
+    private readonly object writerGate = new();
+    private readonly SqliteConnection writer;
+    private readonly string readerConnectionString;
+    private readonly FileStream directoryLock;
+    private readonly ConditionalWeakTable<BsonDocument, DocumentValidator> validators = new();
+    private readonly ConditionalWeakTable<BsonDocument, Filter> partialFilters = new();
+    private Catalog catalog = Catalog.Empty;
+    private long lastTimestamp;
+    private bool disposed;
+
+    private MongoStore(SqliteConnection writer, string readerConnectionString, FileStream directoryLock)
+    {
+        this.writer = writer;
+        this.readerConnectionString = readerConnectionString;
+        this.directoryLock = directoryLock;
+    }
+
+    public CommitSignal Commits { get; } = new();
+
+    public Catalog Catalog => Volatile.Read(ref catalog);
+
+    /// <summary>Cluster time of the last committed change, or the current second when nothing was ever written.</summary>
+    public BsonTimestamp ClusterTime
+    {
+        get
+        {
+            var last = Interlocked.Read(ref lastTimestamp);
+            return new BsonTimestamp(last != 0 ? last : DateTimeOffset.UtcNow.ToUnixTimeSeconds() << 32);
+        }
+    }
+
+    /// <summary>Opens (or creates) the store; a corrupt or foreign file gives a clear error and nothing is changed.</summary>
+    public static MongoStore Open(string dataDirectory)
+    {
+        Directory.CreateDirectory(dataDirectory);
+        var path = Path.GetFullPath(Path.Combine(dataDirectory, FileName));
+        FileStream directoryLock;
+        try
+        {
+            directoryLock = new FileStream(Path.Combine(dataDirectory, "zpm-mongo.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException exception)
+        {
+            throw new InvalidOperationException($"data directory {dataDirectory} is already in use by another embedded server ({exception.Message})", exception);
+        }
+
+        var builder = new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false };
+        var writer = new SqliteConnection(builder.ToString());
+        try
+        {
+            writer.Open();
+            var check = Scalar(writer, null, "PRAGMA quick_check") as string;
+            if (check != "ok")
+            {
+                throw new InvalidOperationException($"data file {path} failed its integrity check ({check}); refusing to start so that no data is lost. Restore it from a backup or move it away.");
+            }
+
+            Execute(writer, null, "PRAGMA journal_mode=WAL");
+            Execute(writer, null, "PRAGMA synchronous=FULL");
+            Execute(writer, null, "PRAGMA foreign_keys=OFF");
+            var store = new MongoStore(writer, new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = true }.ToString(), directoryLock);
+            store.InitializeSchema(path);
+            store.LoadCatalog();
+            store.lastTimestamp = Convert.ToInt64(Scalar(writer, null, "SELECT COALESCE(MAX(ts), 0) FROM changes"));
+            store.Commits.Publish(Convert.ToInt64(Scalar(writer, null, "SELECT COALESCE(MAX(seq), 0) FROM changes")));
+            return store;
+        }
+        catch (SqliteException exception)
+        {
+            writer.Dispose();
+            directoryLock.Dispose();
+            throw new InvalidOperationException($"data file {path} cannot be opened as an embedded MongoDB store: {exception.Message}; refusing to start so that no data is lost.", exception);
+        }
+        catch
+        {
+            writer.Dispose();
+            directoryLock.Dispose();
+            throw;
+        }
+    }
+
+    private void InitializeSchema(string path)
+    {
+        var tables = Convert.ToInt64(Scalar(writer, null, "SELECT COUNT(*) FROM sqlite_master WHERE type='table'"));
+        if (tables > 0)
+        {
+            var hasMeta = Convert.ToInt64(Scalar(writer, null, "SELECT COUNT(*) FROM sqlite_master WHERE type='table' AND name='meta'")) > 0;
+            var format = hasMeta ? Scalar(writer, null, "SELECT value FROM meta WHERE key='format'") as string : null;
+            if (format != FormatMarker)
+            {
+                throw new InvalidOperationException($"data file {path} is not an embedded MongoDB store of format {FormatMarker} (found {format ?? "none"}); refusing to touch it.");
+            }
+
+            return;
+        }
+
+        using var transaction = writer.BeginTransaction();
+        Execute(writer, transaction, """
+            CREATE TABLE meta(key TEXT PRIMARY KEY, value) ;
+            CREATE TABLE catalog(id INTEGER PRIMARY KEY, db TEXT NOT NULL, name TEXT NOT NULL, uuid BLOB NOT NULL, options BLOB NOT NULL, UNIQUE(db, name));
+            CREATE TABLE indexes(id INTEGER PRIMARY KEY, coll_id INTEGER NOT NULL, spec BLOB NOT NULL);
+            CREATE TABLE changes(seq INTEGER PRIMARY KEY, ts INTEGER NOT NULL, wall INTEGER NOT NULL, db TEXT NOT NULL, coll TEXT, event BLOB NOT NULL);
+            CREATE INDEX changes_ts ON changes(ts);
+            INSERT INTO meta(key, value) VALUES ('pruned_seq', 0), ('pruned_ts', 0);
+            """);
+        Execute(writer, transaction, "INSERT INTO meta(key, value) VALUES ('format', $f)", ("$f", FormatMarker));
+        transaction.Commit();
+    }
+
+    private void LoadCatalog()
+    {
+        var indexesByCollection = new Dictionary<long, List<IndexMeta>>();
+        using (var command = writer.CreateCommand())
+        {
+            command.CommandText = "SELECT id, coll_id, spec FROM indexes ORDER BY id";
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                var index = new IndexMeta(reader.GetInt64(0), Deserialize((byte[])reader[2]));
+                var collectionId = reader.GetInt64(1);
+                if (!indexesByCollection.TryGetValue(collectionId, out var list))
+                {
+                    indexesByCollection[collectionId] = list = [];
+                }
+
+                list.Add(index);
+            }
+        }
+
+        var loaded = Catalog.Empty;
+        using (var command = writer.CreateCommand())
+        {
+            command.CommandText = "SELECT id, db, name, uuid, options FROM catalog";
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                var id = reader.GetInt64(0);
+                loaded = loaded.With(new CollectionMeta(id, reader.GetString(1), reader.GetString(2), new Guid((byte[])reader[3]),
+                    Deserialize((byte[])reader[4]), [.. indexesByCollection.GetValueOrDefault(id) ?? []]));
+            }
+        }
+
+        catalog = loaded;
+    }
+
+    /// <summary>Runs <paramref name="work"/> in one SQLite transaction under the writer lock; commits, then wakes change streams.</summary>
+    public T Write<T>(Func<WriteScope, T> work)
+    {
+        lock (writerGate)
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            using var transaction = writer.BeginTransaction();
+            var scope = new WriteScope(this, writer, transaction, Catalog, lastTimestamp);
+            var result = work(scope);
+            transaction.Commit();
+            Volatile.Write(ref catalog, scope.Catalog);
+            Interlocked.Exchange(ref lastTimestamp, scope.LastTimestamp);
+            if (scope.JournalledSequence > 0)
+            {
+                Commits.Publish(scope.JournalledSequence);
+            }
+
+            return result;
+        }
+    }
+
+    /// <summary>Runs a read on a pooled read-only connection that sees the last committed state.</summary>
+    public T Read<T>(Func<ReadScope, T> work)
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        using var connection = new SqliteConnection(readerConnectionString);
+        connection.Open();
+        return work(new ReadScope(this, connection, null));
+    }
+
+    public DocumentValidator? ValidatorFor(CollectionMeta collection)
+    {
+        if (!collection.Options.TryGetValue("validator", out var validator) || validator is not BsonDocument document || document.ElementCount == 0)
+        {
+            return null;
+        }
+
+        return validators.GetValue(document, DocumentValidator.Parse);
+    }
+
+    public Filter PartialFilterFor(BsonDocument expression) => partialFilters.GetValue(expression, Filter.Parse);
+
+    /// <summary>Deletes change history older than the retention, always keeping the newest entry so sequences never repeat.</summary>
+    public void PruneHistory(TimeSpan retention)
+    {
+        var cutoff = DateTimeOffset.UtcNow.Add(-retention).ToUnixTimeMilliseconds();
+        lock (writerGate)
+        {
+            if (disposed)
+            {
+                return;
+            }
+
+            using var transaction = writer.BeginTransaction();
+            var row = Query(writer, transaction, "SELECT MAX(seq), MAX(ts) FROM changes WHERE wall < $cutoff AND seq < (SELECT MAX(seq) FROM changes)",
+                reader => reader.IsDBNull(0) ? (Seq: 0L, Ts: 0L) : (Seq: reader.GetInt64(0), Ts: reader.GetInt64(1)), ("$cutoff", cutoff)).Single();
+            if (row.Seq > 0)
+            {
+                Execute(writer, transaction, "DELETE FROM changes WHERE seq <= $seq", ("$seq", row.Seq));
+                Execute(writer, transaction, "UPDATE meta SET value = $seq WHERE key = 'pruned_seq'", ("$seq", row.Seq));
+                Execute(writer, transaction, "UPDATE meta SET value = $ts WHERE key = 'pruned_ts'", ("$ts", row.Ts));
+            }
+
+            transaction.Commit();
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (writerGate)
+        {
+            if (disposed)
+            {
+                return;
+            }
+
+            disposed = true;
+            writer.Dispose();
+            SqliteConnection.ClearAllPools();
+            directoryLock.Dispose();
+        }
+    }
+
+    internal static BsonDocument Deserialize(byte[] bytes) => BsonSerializer.Deserialize<BsonDocument>(bytes);
+
+    internal static object? Scalar(SqliteConnection connection, SqliteTransaction? transaction, string sql, params (string Name, object? Value)[] parameters)
+    {
+        using var command = Prepare(connection, transaction, sql, parameters);
+        return command.ExecuteScalar();
+    }
+
+    internal static int Execute(SqliteConnection connection, SqliteTransaction? transaction, string sql, params (string Name, object? Value)[] parameters)
+    {
+        using var command = Prepare(connection, transaction, sql, parameters);
+        return command.ExecuteNonQuery();
+    }
+
+    internal static List<T> Query<T>(SqliteConnection connection, SqliteTransaction? transaction, string sql, Func<SqliteDataReader, T> map, params (string Name, object? Value)[] parameters)
+    {
+        using var command = Prepare(connection, transaction, sql, parameters);
+        using var reader = command.ExecuteReader();
+        var results = new List<T>();
+        while (reader.Read())
+        {
+            results.Add(map(reader));
+        }
+
+        return results;
+    }
+
+    private static SqliteCommand Prepare(SqliteConnection connection, SqliteTransaction? transaction, string sql, (string Name, object? Value)[] parameters)
+    {
+        var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        }
+
+        return command;
+    }
+}

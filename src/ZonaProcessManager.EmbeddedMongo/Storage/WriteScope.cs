@@ -1,0 +1,428 @@
+using Microsoft.Data.Sqlite;
+using MongoDB.Bson;
+using ZonaProcessManager.EmbeddedMongo.Query;
+
+namespace ZonaProcessManager.EmbeddedMongo.Storage;
+
+/// <summary>
+/// The operations of one write transaction. Each data change appends its change-journal entry in the same transaction,
+/// so an acknowledged write and its change event are durable together. Catalog changes become visible on commit.
+/// </summary>
+public sealed class WriteScope : ReadScope
+{
+    public const int MaxDocumentSize = 16 * 1024 * 1024;
+    private int savepointCounter;
+
+    internal WriteScope(MongoStore store, SqliteConnection connection, SqliteTransaction transaction, Catalog catalog, long lastTimestamp)
+        : base(store, connection, transaction)
+    {
+        Catalog = catalog;
+        LastTimestamp = lastTimestamp;
+    }
+
+    public Catalog Catalog { get; private set; }
+    public long LastTimestamp { get; private set; }
+    public long JournalledSequence { get; private set; }
+
+    private SqliteTransaction Tx => Transaction!;
+
+    /// <summary>Runs one statement's work so that it applies completely or not at all, while the batch goes on.</summary>
+    public T Atomically<T>(Func<T> work)
+    {
+        var name = $"sp{++savepointCounter}";
+        Tx.Save(name);
+        var catalogBefore = Catalog;
+        try
+        {
+            var result = work();
+            Tx.Release(name);
+            return result;
+        }
+        catch
+        {
+            Tx.Rollback(name);
+            Tx.Release(name);
+            Catalog = catalogBefore;
+            throw;
+        }
+    }
+
+    public CollectionMeta EnsureCollection(string database, string collection) =>
+        Catalog.Find(database, collection) ?? CreateCollection(database, collection, []);
+
+    public CollectionMeta CreateCollection(string database, string collection, BsonDocument options)
+    {
+        Names.ValidateDatabase(database);
+        Names.ValidateCollection(collection);
+        if (Catalog.Find(database, collection) is not null)
+        {
+            throw MongoError.NamespaceExists($"Collection {database}.{collection} already exists.");
+        }
+
+        var uuid = Guid.NewGuid();
+        var id = Convert.ToInt64(MongoStore.Scalar(Connection, Tx,
+            "INSERT INTO catalog(db, name, uuid, options) VALUES ($db, $name, $uuid, $options) RETURNING id",
+            ("$db", database), ("$name", collection), ("$uuid", uuid.ToByteArray()), ("$options", options.ToBson())));
+        MongoStore.Execute(Connection, Tx, $"CREATE TABLE docs_{id}(rid INTEGER PRIMARY KEY, idkey BLOB NOT NULL UNIQUE, doc BLOB NOT NULL)");
+        var idIndexSpec = new BsonDocument { { "v", 2 }, { "key", new BsonDocument("_id", 1) }, { "name", "_id_" } };
+        var indexId = Convert.ToInt64(MongoStore.Scalar(Connection, Tx, "INSERT INTO indexes(coll_id, spec) VALUES ($c, $s) RETURNING id",
+            ("$c", id), ("$s", idIndexSpec.ToBson())));
+        var meta = new CollectionMeta(id, database, collection, uuid, options, [new IndexMeta(indexId, idIndexSpec)]);
+        if (Store.ValidatorFor(meta) is null && options.Contains("validator") && options["validator"] is not BsonDocument)
+        {
+            throw MongoError.TypeMismatch("'validator' must be an object");
+        }
+
+        Catalog = Catalog.With(meta);
+        return meta;
+    }
+
+    public CollectionMeta SetOptions(CollectionMeta collection, BsonDocument options)
+    {
+        var updated = collection with { Options = options };
+        _ = Store.ValidatorFor(updated);
+        MongoStore.Execute(Connection, Tx, "UPDATE catalog SET options = $o WHERE id = $id", ("$o", options.ToBson()), ("$id", collection.Id));
+        Catalog = Catalog.With(updated);
+        return updated;
+    }
+
+    public void DropCollection(CollectionMeta collection)
+    {
+        MongoStore.Execute(Connection, Tx, $"DROP TABLE IF EXISTS {collection.DocumentTable}");
+        foreach (var index in collection.Indexes.Where(i => !i.IsIdIndex))
+        {
+            MongoStore.Execute(Connection, Tx, $"DROP TABLE IF EXISTS {CollectionMeta.IndexTable(index)}");
+        }
+
+        MongoStore.Execute(Connection, Tx, "DELETE FROM indexes WHERE coll_id = $id", ("$id", collection.Id));
+        MongoStore.Execute(Connection, Tx, "DELETE FROM catalog WHERE id = $id", ("$id", collection.Id));
+        Journal(collection.Database, collection.Name, new BsonDocument { { "operationType", "drop" }, { "ns", Ns(collection.Database, collection.Name) } });
+        Catalog = Catalog.Without(collection);
+    }
+
+    public void DropDatabase(string database)
+    {
+        var collections = Catalog.InDatabase(database).ToList();
+        if (collections.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var collection in collections)
+        {
+            DropCollection(collection);
+        }
+
+        Journal(database, null, new BsonDocument { { "operationType", "dropDatabase" }, { "ns", new BsonDocument("db", database) } });
+    }
+
+    public CollectionMeta Rename(CollectionMeta source, string targetDatabase, string targetCollection, bool dropTarget)
+    {
+        Names.ValidateDatabase(targetDatabase);
+        Names.ValidateCollection(targetCollection);
+        var existing = Catalog.Find(targetDatabase, targetCollection);
+        if (existing is not null)
+        {
+            if (!dropTarget)
+            {
+                throw MongoError.NamespaceExists("target namespace exists");
+            }
+
+            DropCollection(existing);
+        }
+
+        MongoStore.Execute(Connection, Tx, "UPDATE catalog SET db = $db, name = $name WHERE id = $id",
+            ("$db", targetDatabase), ("$name", targetCollection), ("$id", source.Id));
+        Journal(source.Database, source.Name, new BsonDocument
+        {
+            { "operationType", "rename" },
+            { "ns", Ns(source.Database, source.Name) },
+            { "to", Ns(targetDatabase, targetCollection) },
+        });
+        var renamed = source with { Database = targetDatabase, Name = targetCollection };
+        Catalog = Catalog.Without(source).With(renamed);
+        return renamed;
+    }
+
+    /// <summary>Creates the index unless an identical one exists (then returns false); builds it over existing documents.</summary>
+    public bool CreateIndex(CollectionMeta collection, BsonDocument spec)
+    {
+        var name = spec["name"].AsString;
+        var key = spec["key"].AsBsonDocument;
+        foreach (var existing in collection.Indexes)
+        {
+            if (existing.Name == name)
+            {
+                if (existing.Key.Equals(key) && SameOptions(existing.Spec, spec))
+                {
+                    return false;
+                }
+
+                throw new MongoError(86, "IndexKeySpecsConflict",
+                    $"An existing index has the same name as the requested index. When index names are not specified, they are auto generated and can cause conflicts. Please refer to our documentation. Requested index: {spec}, existing index: {existing.Spec}");
+            }
+
+            if (existing.Key.Equals(key))
+            {
+                if (SameOptions(existing.Spec, spec))
+                {
+                    return false;
+                }
+
+                throw new MongoError(85, "IndexOptionsConflict",
+                    $"An equivalent index already exists with the same name but different options. Requested index: {spec}, existing index: {existing.Spec}");
+            }
+        }
+
+        var indexId = Convert.ToInt64(MongoStore.Scalar(Connection, Tx, "INSERT INTO indexes(coll_id, spec) VALUES ($c, $s) RETURNING id",
+            ("$c", collection.Id), ("$s", spec.ToBson())));
+        var index = new IndexMeta(indexId, spec);
+        var table = CollectionMeta.IndexTable(index);
+        MongoStore.Execute(Connection, Tx, $"CREATE TABLE {table}(key BLOB NOT NULL, rid INTEGER NOT NULL, PRIMARY KEY(key, rid)) WITHOUT ROWID");
+        MongoStore.Execute(Connection, Tx, $"CREATE INDEX {table}_rid ON {table}(rid)");
+        foreach (var stored in All(collection))
+        {
+            AddIndexEntries(collection, index, stored.RowId, stored.Document);
+        }
+
+        Catalog = Catalog.With(collection with { Indexes = collection.Indexes.Add(index) });
+        return true;
+    }
+
+    public void DropIndex(CollectionMeta collection, IndexMeta index)
+    {
+        if (index.IsIdIndex)
+        {
+            throw MongoError.InvalidOptions("cannot drop _id index");
+        }
+
+        MongoStore.Execute(Connection, Tx, $"DROP TABLE IF EXISTS {CollectionMeta.IndexTable(index)}");
+        MongoStore.Execute(Connection, Tx, "DELETE FROM indexes WHERE id = $id", ("$id", index.Id));
+        Catalog = Catalog.With(collection with { Indexes = collection.Indexes.Remove(index) });
+    }
+
+    /// <summary>Inserts a document (an _id is generated first if missing) after validation and unique checks.</summary>
+    public BsonDocument Insert(CollectionMeta collection, BsonDocument document, bool bypassValidation = false)
+    {
+        document = WithIdFirst(document);
+        CheckStorable(document);
+        if (!bypassValidation)
+        {
+            Validate(collection, document, null);
+        }
+
+        var idKey = KeyEncoder.Encode(document["_id"]);
+        var existing = MongoStore.Scalar(Connection, Tx, $"SELECT rid FROM {collection.DocumentTable} WHERE idkey = $k", ("$k", idKey));
+        if (existing is not null)
+        {
+            throw DuplicateKey(collection, collection.Indexes.First(i => i.IsIdIndex), new BsonDocument("_id", document["_id"]));
+        }
+
+        var rowId = Convert.ToInt64(MongoStore.Scalar(Connection, Tx,
+            $"INSERT INTO {collection.DocumentTable}(idkey, doc) VALUES ($k, $d) RETURNING rid", ("$k", idKey), ("$d", document.ToBson())));
+        foreach (var index in collection.Indexes.Where(i => !i.IsIdIndex))
+        {
+            AddIndexEntries(collection, index, rowId, document);
+        }
+
+        Journal(collection.Database, collection.Name, new BsonDocument
+        {
+            { "operationType", "insert" },
+            { "ns", Ns(collection.Database, collection.Name) },
+            { "documentKey", new BsonDocument("_id", document["_id"]) },
+            { "fullDocument", document },
+        });
+        return document;
+    }
+
+    /// <summary>Stores <paramref name="updated"/> in place of <paramref name="original"/>; <paramref name="isReplacement"/> picks the event type.</summary>
+    public BsonDocument Update(CollectionMeta collection, StoredDocument original, BsonDocument updated, bool isReplacement, bool bypassValidation = false)
+    {
+        var originalId = original.Document["_id"];
+        if (!updated.TryGetValue("_id", out var newId))
+        {
+            updated = new BsonDocument("_id", originalId).AddRange(updated);
+        }
+        else if (!BsonOrder.ValuesEqual(newId, originalId) || newId.BsonType != originalId.BsonType)
+        {
+            throw new MongoError(66, "ImmutableField",
+                $"Performing an update on the path '_id' would modify the immutable field '_id'");
+        }
+        else if (updated.GetElement(0).Name != "_id")
+        {
+            updated = WithIdFirst(updated);
+        }
+
+        CheckStorable(updated);
+        if (!bypassValidation)
+        {
+            Validate(collection, updated, original.Document);
+        }
+
+        MongoStore.Execute(Connection, Tx, $"UPDATE {collection.DocumentTable} SET doc = $d WHERE rid = $rid",
+            ("$d", updated.ToBson()), ("$rid", original.RowId));
+        foreach (var index in collection.Indexes.Where(i => !i.IsIdIndex))
+        {
+            MongoStore.Execute(Connection, Tx, $"DELETE FROM {CollectionMeta.IndexTable(index)} WHERE rid = $rid", ("$rid", original.RowId));
+            AddIndexEntries(collection, index, original.RowId, updated);
+        }
+
+        var change = new BsonDocument
+        {
+            { "operationType", isReplacement ? "replace" : "update" },
+            { "ns", Ns(collection.Database, collection.Name) },
+            { "documentKey", new BsonDocument("_id", originalId) },
+        };
+        if (!isReplacement)
+        {
+            change["updateDescription"] = UpdateDescriptions.Diff(original.Document, updated);
+        }
+
+        change["fullDocument"] = updated;
+        change["fullDocumentBeforeChange"] = original.Document;
+        Journal(collection.Database, collection.Name, change);
+        return updated;
+    }
+
+    public void Delete(CollectionMeta collection, StoredDocument stored)
+    {
+        MongoStore.Execute(Connection, Tx, $"DELETE FROM {collection.DocumentTable} WHERE rid = $rid", ("$rid", stored.RowId));
+        foreach (var index in collection.Indexes.Where(i => !i.IsIdIndex))
+        {
+            MongoStore.Execute(Connection, Tx, $"DELETE FROM {CollectionMeta.IndexTable(index)} WHERE rid = $rid", ("$rid", stored.RowId));
+        }
+
+        Journal(collection.Database, collection.Name, new BsonDocument
+        {
+            { "operationType", "delete" },
+            { "ns", Ns(collection.Database, collection.Name) },
+            { "documentKey", new BsonDocument("_id", stored.Document["_id"]) },
+            { "fullDocumentBeforeChange", stored.Document },
+        });
+    }
+
+    public static BsonDocument Ns(string database, string collection) => new() { { "db", database }, { "coll", collection } };
+
+    private static BsonDocument WithIdFirst(BsonDocument document)
+    {
+        if (document.ElementCount > 0 && document.GetElement(0).Name == "_id")
+        {
+            ValidateId(document[0]);
+            return document;
+        }
+
+        var id = document.TryGetValue("_id", out var existing) ? existing : ObjectId.GenerateNewId();
+        ValidateId(id);
+        var reordered = new BsonDocument("_id", id);
+        foreach (var element in document)
+        {
+            if (element.Name != "_id")
+            {
+                reordered.Add(element);
+            }
+        }
+
+        return reordered;
+    }
+
+    private static void ValidateId(BsonValue id)
+    {
+        if (id.BsonType is BsonType.Array or BsonType.RegularExpression or BsonType.Undefined)
+        {
+            throw new MongoError(53, "InvalidIdField", $"The '_id' value cannot be of type {id.BsonType.ToString().ToLowerInvariant()}");
+        }
+    }
+
+    private static void CheckStorable(BsonDocument document)
+    {
+        int size;
+        try
+        {
+            size = document.ToBson().Length;
+        }
+        catch (MongoDB.Bson.BsonSerializationException exception)
+        {
+            throw new MongoError(15, "Overflow", $"document cannot be stored: {exception.Message}");
+        }
+
+        if (size > MaxDocumentSize)
+        {
+            throw new MongoError(10334, "BSONObjectTooLarge", $"object to insert too large. size in bytes: {size}, max size: {MaxDocumentSize}");
+        }
+    }
+
+    private void Validate(CollectionMeta collection, BsonDocument document, BsonDocument? previous)
+    {
+        var level = collection.Options.GetValue("validationLevel", "strict").AsString;
+        if (level == "off")
+        {
+            return;
+        }
+
+        var validator = Store.ValidatorFor(collection);
+        if (validator is null)
+        {
+            return;
+        }
+
+        if (level == "moderate" && previous is not null && validator.Validate(previous) is not null)
+        {
+            return;
+        }
+
+        var errInfo = validator.Validate(document);
+        if (errInfo is not null && collection.Options.GetValue("validationAction", "error").AsString != "warn")
+        {
+            throw new MongoError(121, "DocumentValidationFailure", "Document failed validation", new BsonDocument("errInfo", errInfo));
+        }
+    }
+
+    private void AddIndexEntries(CollectionMeta collection, IndexMeta index, long rowId, BsonDocument document)
+    {
+        if (index.PartialFilter is { } partial && !Store.PartialFilterFor(partial).Matches(document))
+        {
+            return;
+        }
+
+        var table = CollectionMeta.IndexTable(index);
+        foreach (var key in IndexKeys.For(index, document))
+        {
+            if (index.Unique)
+            {
+                var clash = MongoStore.Scalar(Connection, Tx, $"SELECT rid FROM {table} WHERE key = $k AND rid <> $rid LIMIT 1", ("$k", key.Bytes), ("$rid", rowId));
+                if (clash is not null)
+                {
+                    throw DuplicateKey(collection, index, key.Values);
+                }
+            }
+
+            MongoStore.Execute(Connection, Tx, $"INSERT OR IGNORE INTO {table}(key, rid) VALUES ($k, $rid)", ("$k", key.Bytes), ("$rid", rowId));
+        }
+    }
+
+    public static MongoError DuplicateKey(CollectionMeta collection, IndexMeta index, BsonDocument keyValue)
+    {
+        var shown = string.Join(", ", keyValue.Select(e => $"{e.Name}: {e.Value.ToJson()}"));
+        return new MongoError(11000, "DuplicateKey",
+            $"E11000 duplicate key error collection: {collection.Namespace} index: {index.Name} dup key: {{ {shown} }}",
+            new BsonDocument { { "keyPattern", index.Key }, { "keyValue", keyValue } });
+    }
+
+    private static bool SameOptions(BsonDocument left, BsonDocument right)
+    {
+        static BsonDocument Options(BsonDocument spec) =>
+            new(spec.Where(e => e.Name is not ("v" or "name" or "key" or "background" or "ns")));
+        return Options(left).Equals(Options(right));
+    }
+
+    private void Journal(string database, string? collection, BsonDocument change)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var timestamp = Math.Max((now.ToUnixTimeSeconds() << 32) | 1, LastTimestamp + 1);
+        var sequence = Convert.ToInt64(MongoStore.Scalar(Connection, Tx,
+            "INSERT INTO changes(ts, wall, db, coll, event) VALUES ($ts, $wall, $db, $coll, $event) RETURNING seq",
+            ("$ts", timestamp), ("$wall", now.ToUnixTimeMilliseconds()), ("$db", database), ("$coll", collection), ("$event", change.ToBson())));
+        LastTimestamp = timestamp;
+        JournalledSequence = Math.Max(JournalledSequence, sequence);
+    }
+}

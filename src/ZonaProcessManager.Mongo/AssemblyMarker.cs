@@ -1,3 +1,0 @@
-namespace ZonaProcessManager.Mongo;
-
-internal static class AssemblyMarker;

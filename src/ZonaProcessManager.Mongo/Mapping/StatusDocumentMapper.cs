@@ -1,0 +1,103 @@
+using MongoDB.Bson;
+using ZonaProcessManager.Domain.Model;
+
+namespace ZonaProcessManager.Mongo.Mapping;
+
+/// <summary>
+/// ServiceStatus ↔ the `status` subdocument. Phases are written with their contract spelling
+/// (Pending|Creating|Running|Degraded|Removed) and condition status as "True"/"False" like Kubernetes, so mongosh users
+/// and scripts read the same words the docs use.
+/// </summary>
+public static class StatusDocumentMapper
+{
+    public static BsonDocument ToDocument(ServiceStatus status)
+    {
+        var document = new BsonDocument
+        {
+            ["phase"] = status.Phase.ToString(),
+            ["observedSpecHash"] = status.ObservedSpecHash is null ? BsonNull.Value : status.ObservedSpecHash,
+            ["replicas"] = new BsonDocument { ["desired"] = status.Replicas.Desired, ["ready"] = status.Replicas.Ready },
+            ["containers"] = new BsonArray(status.Containers.Select(container => new BsonDocument
+            {
+                ["id"] = container.Id,
+                ["name"] = container.Name,
+                ["state"] = container.State,
+                ["health"] = container.Health,
+            })),
+            ["conditions"] = new BsonArray(status.Conditions.Select(condition => new BsonDocument
+            {
+                ["type"] = condition.Type,
+                ["status"] = condition.Status ? "True" : "False",
+                ["reason"] = condition.Reason,
+                ["message"] = condition.Message,
+                ["lastTransitionTime"] = new BsonDateTime(condition.LastTransitionTime.UtcDateTime),
+            })),
+            ["message"] = status.Message is null ? BsonNull.Value : status.Message,
+            ["lastError"] = status.LastError is null ? BsonNull.Value : status.LastError,
+            ["updatedAt"] = new BsonDateTime(status.UpdatedAt.UtcDateTime),
+        };
+        return document;
+    }
+
+    /// <summary>Reads a status written by the operator; anything unreadable (hand-edited, older format) gives null.</summary>
+    public static ServiceStatus? TryRead(BsonValue value)
+    {
+        if (value is not BsonDocument document)
+        {
+            return null;
+        }
+
+        try
+        {
+            var phase = Enum.TryParse<ResourcePhase>(StringOrNull(document, "phase"), ignoreCase: false, out var parsed)
+                ? parsed
+                : ResourcePhase.Pending;
+            var replicas = document.GetValue("replicas", BsonNull.Value) as BsonDocument;
+            return new ServiceStatus
+            {
+                Phase = phase,
+                ObservedSpecHash = StringOrNull(document, "observedSpecHash"),
+                Replicas = new ReplicaCounts(IntOrZero(replicas, "desired"), IntOrZero(replicas, "ready")),
+                Containers = ArrayOfDocuments(document, "containers")
+                    .Select(container => new ContainerStatus(
+                        StringOrNull(container, "id") ?? "",
+                        StringOrNull(container, "name") ?? "",
+                        StringOrNull(container, "state") ?? "",
+                        StringOrNull(container, "health") ?? ""))
+                    .ToList(),
+                Conditions = ArrayOfDocuments(document, "conditions")
+                    .Select(condition => new Condition(
+                        StringOrNull(condition, "type") ?? "",
+                        IsTrue(condition.GetValue("status", BsonNull.Value)),
+                        StringOrNull(condition, "reason") ?? "",
+                        StringOrNull(condition, "message") ?? "",
+                        DateOrMin(condition, "lastTransitionTime")))
+                    .ToList(),
+                Message = StringOrNull(document, "message"),
+                LastError = StringOrNull(document, "lastError"),
+                UpdatedAt = DateOrMin(document, "updatedAt"),
+            };
+        }
+        catch (Exception exception) when (exception is InvalidCastException or OverflowException or ArgumentException)
+        {
+            return null;
+        }
+    }
+
+    private static bool IsTrue(BsonValue value) =>
+        (value.IsBoolean && value.AsBoolean) || (value.IsString && string.Equals(value.AsString, "True", StringComparison.OrdinalIgnoreCase));
+
+    private static string? StringOrNull(BsonDocument? document, string field) =>
+        document is not null && document.TryGetValue(field, out var value) && value.IsString ? value.AsString : null;
+
+    private static int IntOrZero(BsonDocument? document, string field) =>
+        document is not null && document.TryGetValue(field, out var value) && value.IsNumeric ? (int)value.ToDouble() : 0;
+
+    private static DateTimeOffset DateOrMin(BsonDocument document, string field) =>
+        document.TryGetValue(field, out var value) && value.IsValidDateTime
+            ? new DateTimeOffset(value.ToUniversalTime(), TimeSpan.Zero)
+            : DateTimeOffset.MinValue;
+
+    private static IEnumerable<BsonDocument> ArrayOfDocuments(BsonDocument document, string field) =>
+        document.TryGetValue(field, out var value) && value is BsonArray array ? array.OfType<BsonDocument>() : [];
+}

@@ -1,0 +1,156 @@
+using MongoDB.Bson;
+using MongoDB.Driver;
+using ZonaProcessManager.Domain.Model;
+using ZonaProcessManager.Domain.Ports;
+using ZonaProcessManager.Mongo.Mapping;
+
+namespace ZonaProcessManager.Mongo;
+
+/// <summary>What <see cref="MongoServiceStore.ApplyAsync"/> did to the stored document (kubectl's words).</summary>
+public enum ApplyOutcome { Created, Configured, Unchanged }
+
+/// <summary>
+/// ServiceSpecs in the `services` collection, events in `events`. Status writes are `$set: {status}` only, so they never
+/// race a user's edit of spec or metadata; apply writes only metadata and spec, so it never clobbers status.
+/// </summary>
+public sealed class MongoServiceStore : IServiceStore
+{
+    private readonly ServiceDocumentMapper _mapper;
+
+    public MongoServiceStore(IMongoDatabase database, ServiceDocumentMapper? mapper = null)
+    {
+        Database = database;
+        Services = database.GetCollection<BsonDocument>(ZpmCollections.Services);
+        Events = database.GetCollection<BsonDocument>(ZpmCollections.Events);
+        _mapper = mapper ?? new ServiceDocumentMapper();
+    }
+
+    public IMongoDatabase Database { get; }
+
+    public IMongoCollection<BsonDocument> Services { get; }
+
+    public IMongoCollection<BsonDocument> Events { get; }
+
+    /// <summary>
+    /// Finds a resource's document by every way its key can be stored: the contract `_id` "&lt;tenant&gt;/&lt;name&gt;",
+    /// (metadata.tenant, metadata.name) with a missing tenant counting as "system", and — for broken documents whose key
+    /// name is their `_id` — that `_id` itself.
+    /// </summary>
+    public static FilterDefinition<BsonDocument> KeyFilter(ResourceKey key)
+    {
+        var filters = Builders<BsonDocument>.Filter;
+        var tenantFilter = key.Tenant == ResourceKey.DefaultTenant
+            ? filters.In(DocumentFields.MetadataTenant, new BsonValue[] { key.Tenant, BsonNull.Value })
+            : filters.Eq(DocumentFields.MetadataTenant, key.Tenant);
+        var alternatives = new List<FilterDefinition<BsonDocument>>
+        {
+            filters.Eq(DocumentFields.Id, DocumentIds.For(key)),
+            filters.And(filters.Eq(DocumentFields.MetadataName, key.Name), tenantFilter),
+        };
+        if (ObjectId.TryParse(key.Name, out var objectId))
+        {
+            alternatives.Add(filters.Eq(DocumentFields.Id, objectId));
+        }
+
+        return filters.Or(alternatives);
+    }
+
+    public async Task<IReadOnlyList<StoredService>> ListAsync(CancellationToken cancellationToken)
+    {
+        var documents = await Services.Find(FilterDefinition<BsonDocument>.Empty).ToListAsync(cancellationToken);
+        return documents.Select(_mapper.Read).ToList();
+    }
+
+    public async Task<StoredService?> GetAsync(ResourceKey key, CancellationToken cancellationToken)
+    {
+        var document = await GetDocumentAsync(key, cancellationToken);
+        return document is null ? null : _mapper.Read(document);
+    }
+
+    /// <summary>The raw stored document (for `zpm describe`/`get -o`), or null.</summary>
+    public async Task<BsonDocument?> GetDocumentAsync(ResourceKey key, CancellationToken cancellationToken) =>
+        await Services.Find(KeyFilter(key)).FirstOrDefaultAsync(cancellationToken);
+
+    public async Task<IReadOnlyList<BsonDocument>> ListDocumentsAsync(string? tenant, CancellationToken cancellationToken)
+    {
+        var filter = tenant is null ? FilterDefinition<BsonDocument>.Empty : TenantFilter(tenant);
+        var sort = Builders<BsonDocument>.Sort.Ascending(DocumentFields.MetadataTenant).Ascending(DocumentFields.MetadataName);
+        return await Services.Find(filter).Sort(sort).ToListAsync(cancellationToken);
+    }
+
+    public async Task WriteStatusAsync(ResourceKey key, ServiceStatus status, CancellationToken cancellationToken)
+    {
+        var update = Builders<BsonDocument>.Update.Set(DocumentFields.Status, StatusDocumentMapper.ToDocument(status));
+        await Services.UpdateOneAsync(KeyFilter(key), update, cancellationToken: cancellationToken);
+    }
+
+    public async Task DeleteAsync(ResourceKey key, CancellationToken cancellationToken) =>
+        await Services.DeleteOneAsync(KeyFilter(key), cancellationToken);
+
+    public async Task RecordEventAsync(ResourceEvent resourceEvent, CancellationToken cancellationToken) =>
+        await Events.InsertOneAsync(EventDocuments.ToDocument(resourceEvent), cancellationToken: cancellationToken);
+
+    /// <summary>Most recent events of one resource, newest first.</summary>
+    public async Task<IReadOnlyList<ResourceEvent>> ListEventsAsync(ResourceKey key, int limit, CancellationToken cancellationToken)
+    {
+        var documents = await Events.Find(EventDocuments.ResourceFilter(key))
+            .Sort(Builders<BsonDocument>.Sort.Descending(EventDocuments.Time))
+            .Limit(limit)
+            .ToListAsync(cancellationToken);
+        return documents.Select(EventDocuments.FromDocument).ToList();
+    }
+
+    /// <summary>
+    /// Idempotent upsert of a validated ServiceSpec document: writes apiVersion, kind, metadata (name, tenant, labels,
+    /// annotations) and spec, nothing else — status and deletionRequested stay as they are. New documents get the
+    /// contract `_id` "&lt;tenant&gt;/&lt;name&gt;"; an existing document (also one inserted by mongosh with an ObjectId)
+    /// is found by its key and keeps its `_id`.
+    /// </summary>
+    public async Task<ApplyOutcome> ApplyAsync(ServiceSpec service, BsonDocument specDocument, CancellationToken cancellationToken)
+    {
+        var metadata = service.Metadata;
+        var update = Builders<BsonDocument>.Update
+            .Set(DocumentFields.ApiVersion, ServiceSpec.ApiVersion)
+            .Set(DocumentFields.Kind, ServiceSpec.KindName)
+            .Set(DocumentFields.MetadataName, metadata.Name)
+            .Set(DocumentFields.MetadataTenant, metadata.Tenant)
+            .Set("metadata.labels", new BsonDocument(metadata.Labels.ToDictionary(pair => pair.Key, pair => (object)pair.Value)))
+            .Set("metadata.annotations", new BsonDocument(metadata.Annotations.ToDictionary(pair => pair.Key, pair => (object)pair.Value)))
+            .Set(DocumentFields.Spec, specDocument)
+            .SetOnInsert(DocumentFields.Id, DocumentIds.For(service.Key));
+
+        // Two concurrent applies of a new resource can both try to insert; the loser sees a duplicate key and retries
+        // as an update of the winner's document.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                var result = await Services.UpdateOneAsync(KeyFilter(service.Key), update, new UpdateOptions { IsUpsert = true }, cancellationToken);
+                if (result.UpsertedId is not null)
+                {
+                    return ApplyOutcome.Created;
+                }
+
+                return result.ModifiedCount > 0 ? ApplyOutcome.Configured : ApplyOutcome.Unchanged;
+            }
+            catch (MongoWriteException exception) when (exception.WriteError.Category == ServerErrorCategory.DuplicateKey && attempt < 2)
+            {
+            }
+        }
+    }
+
+    /// <summary>Marks metadata.deletionRequested (the `zpm delete` flow); false when no such resource exists.</summary>
+    public async Task<bool> RequestDeletionAsync(ResourceKey key, CancellationToken cancellationToken)
+    {
+        var result = await Services.UpdateOneAsync(
+            KeyFilter(key),
+            Builders<BsonDocument>.Update.Set(DocumentFields.MetadataDeletionRequested, true),
+            cancellationToken: cancellationToken);
+        return result.MatchedCount > 0;
+    }
+
+    private static FilterDefinition<BsonDocument> TenantFilter(string tenant) =>
+        tenant == ResourceKey.DefaultTenant
+            ? Builders<BsonDocument>.Filter.In(DocumentFields.MetadataTenant, new BsonValue[] { tenant, BsonNull.Value })
+            : Builders<BsonDocument>.Filter.Eq(DocumentFields.MetadataTenant, tenant);
+}

@@ -1,0 +1,112 @@
+using System.Reflection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using MongoDB.Bson;
+using MongoDB.Driver;
+using ZonaProcessManager.Mongo.Mapping;
+
+namespace ZonaProcessManager.Mongo;
+
+/// <summary>One collection `zpm install` sets up: its `$jsonSchema` (an embedded schemas/*.schema.json) and indexes.</summary>
+public sealed record CollectionDefinition(string Name, string? SchemaResource, IReadOnlyList<CreateIndexModel<BsonDocument>> Indexes);
+
+/// <summary>What one install run did, for the CLI to print.</summary>
+public sealed record InstallReport(IReadOnlyList<string> CreatedCollections, IReadOnlyList<string> ValidatedCollections, IReadOnlyList<string> Indexes);
+
+/// <summary>
+/// `zpm install`: creates the contract's collections if missing, (re)applies `$jsonSchema` validators with collMod
+/// (validationLevel strict, validationAction error) and creates indexes. Idempotent: every step is "make it so"
+/// (createIndexes with identical specs is a no-op, collMod overwrites), so running it twice gives the same result.
+/// </summary>
+public sealed class SchemaInstaller
+{
+    public static readonly TimeSpan EventRetention = TimeSpan.FromDays(7);
+
+    private readonly IMongoDatabase _database;
+    private readonly ILogger _logger;
+
+    public SchemaInstaller(IMongoDatabase database, ILogger<SchemaInstaller>? logger = null)
+    {
+        _database = database;
+        _logger = logger ?? (ILogger)NullLogger.Instance;
+    }
+
+    public static IReadOnlyList<CollectionDefinition> Definitions { get; } =
+    [
+        new(ZpmCollections.Services, "schemas/servicespec.schema.json",
+        [
+            new CreateIndexModel<BsonDocument>(
+                Builders<BsonDocument>.IndexKeys.Ascending(DocumentFields.MetadataTenant).Ascending(DocumentFields.MetadataName),
+                new CreateIndexOptions { Name = "metadata_tenant_name_unique", Unique = true }),
+        ]),
+        new(ZpmCollections.Events, null,
+        [
+            new CreateIndexModel<BsonDocument>(
+                Builders<BsonDocument>.IndexKeys.Ascending(EventDocuments.Time),
+                new CreateIndexOptions { Name = "time_ttl_7d", ExpireAfter = EventRetention }),
+            new CreateIndexModel<BsonDocument>(
+                Builders<BsonDocument>.IndexKeys.Ascending("resource.kind").Ascending("resource.tenant").Ascending("resource.name").Descending(EventDocuments.Time),
+                new CreateIndexOptions { Name = "resource_time" }),
+        ]),
+        new(ZpmCollections.OperatorState, null, []),
+    ];
+
+    /// <summary>The `$jsonSchema` body of an embedded schema resource (e.g. "schemas/servicespec.schema.json").</summary>
+    public static BsonDocument LoadSchema(string resourceName)
+    {
+        using var stream = typeof(SchemaInstaller).Assembly.GetManifestResourceStream(resourceName)
+            ?? throw new InvalidOperationException($"schema resource {resourceName} is not embedded; known: {string.Join(", ", EmbeddedSchemaNames())}");
+        using var reader = new StreamReader(stream);
+        return BsonDocument.Parse(reader.ReadToEnd());
+    }
+
+    public static IEnumerable<string> EmbeddedSchemaNames() =>
+        typeof(SchemaInstaller).Assembly.GetManifestResourceNames().Where(name => name.StartsWith("schemas/", StringComparison.Ordinal));
+
+    public async Task<InstallReport> InstallAsync(CancellationToken cancellationToken)
+    {
+        var existing = await (await _database.ListCollectionNamesAsync(cancellationToken: cancellationToken)).ToListAsync(cancellationToken);
+        var created = new List<string>();
+        var validated = new List<string>();
+        var indexes = new List<string>();
+        foreach (var definition in Definitions)
+        {
+            if (!existing.Contains(definition.Name))
+            {
+                try
+                {
+                    await _database.CreateCollectionAsync(definition.Name, cancellationToken: cancellationToken);
+                    created.Add(definition.Name);
+                    _logger.LogInformation("Created collection {Collection}", definition.Name);
+                }
+                catch (MongoCommandException exception) when (exception.Code == 48)
+                {
+                    // NamespaceExists: another installer won the race; the collection is there, which is all we want.
+                }
+            }
+
+            if (definition.SchemaResource is not null)
+            {
+                var command = new BsonDocument
+                {
+                    ["collMod"] = definition.Name,
+                    ["validator"] = new BsonDocument("$jsonSchema", LoadSchema(definition.SchemaResource)),
+                    ["validationLevel"] = "strict",
+                    ["validationAction"] = "error",
+                };
+                await _database.RunCommandAsync<BsonDocument>(command, cancellationToken: cancellationToken);
+                validated.Add(definition.Name);
+                _logger.LogInformation("Applied $jsonSchema validator {Schema} to {Collection}", definition.SchemaResource, definition.Name);
+            }
+
+            if (definition.Indexes.Count > 0)
+            {
+                var collection = _database.GetCollection<BsonDocument>(definition.Name);
+                var names = await collection.Indexes.CreateManyAsync(definition.Indexes, cancellationToken);
+                indexes.AddRange(names.Select(name => $"{definition.Name}.{name}"));
+            }
+        }
+
+        return new InstallReport(created, validated, indexes);
+    }
+}

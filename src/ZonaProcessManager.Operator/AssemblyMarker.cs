@@ -1,3 +1,0 @@
-namespace ZonaProcessManager.Operator;
-
-internal static class AssemblyMarker;

@@ -1,0 +1,302 @@
+using Microsoft.Extensions.Logging;
+using ZonaProcessManager.Domain.Hashing;
+using ZonaProcessManager.Domain.Lifecycle;
+using ZonaProcessManager.Domain.Model;
+using ZonaProcessManager.Domain.Planning;
+using ZonaProcessManager.Domain.Ports;
+using ZonaProcessManager.Operator.Controllers;
+using ZonaProcessManager.Domain.Reconciliation;
+
+namespace ZonaProcessManager.Operator.Controllers;
+
+/// <summary>
+/// Brings one ServiceSpec's containers to its spec, level-triggered and idempotent: every call reads the document and the
+/// containers afresh, so running it twice, late, or after a missed event gives the same result. The entity's situation
+/// picks the path: gone → clean up, unreadable/invalid → report, deletion requested → tear down, else converge.
+/// </summary>
+public sealed class ServiceReconciler(
+    IServiceStore store,
+    IContainerRuntime runtime,
+    ReconcilePlanner planner,
+    TimeProvider time,
+    ILogger<ServiceReconciler> logger)
+{
+    public async Task<ReconciliationResult> ReconcileAsync(ResourceKey key, CancellationToken cancellationToken)
+    {
+        var stored = await store.GetAsync(key, cancellationToken).ConfigureAwait(false);
+        return stored switch
+        {
+            null => await RemoveOrphansAsync(key, cancellationToken).ConfigureAwait(false),
+            { Spec: null } => await ReportInvalidAsync(stored, stored.InvalidReason ?? "The document cannot be read", cancellationToken).ConfigureAwait(false),
+            { DeletionRequested: true } => await TearDownAsync(stored, stored.Spec, cancellationToken).ConfigureAwait(false),
+            _ => await ConvergeAsync(stored, stored.Spec, cancellationToken).ConfigureAwait(false),
+        };
+    }
+
+    /// <summary>The document is gone (e.g. deleteOne): whatever still carries its labels goes too.</summary>
+    private async Task<ReconciliationResult> RemoveOrphansAsync(ResourceKey key, CancellationToken cancellationToken)
+    {
+        var observed = await runtime.ListAsync(key, cancellationToken).ConfigureAwait(false);
+        if (observed.Count == 0)
+        {
+            return ReconciliationResult.Success();
+        }
+
+        var plan = planner.PlanTeardown(observed);
+        var execution = await ExecuteAsync(key, plan.Actions, cancellationToken).ConfigureAwait(false);
+        if (execution.Error is { } error)
+        {
+            return ReconciliationResult.Failure(error);
+        }
+
+        logger.LogInformation("{Resource} document deleted: removed {Count} container(s)", key, observed.Count);
+        await RecordEventAsync(new ResourceEvent(key, "ContainersRemoved", $"Document deleted; removed {observed.Count} container(s)", "Normal", time.GetUtcNow()), cancellationToken)
+            .ConfigureAwait(false);
+        return ReconciliationResult.Success();
+    }
+
+    /// <summary>A document that cannot run gets a clear status; no container is created and existing ones are left alone.</summary>
+    private async Task<ReconciliationResult> ReportInvalidAsync(StoredService stored, string reason, CancellationToken cancellationToken)
+    {
+        var previous = stored.Status ?? new ServiceStatus();
+        var machine = new ResourceStateMachine(previous.Phase);
+        var transitions = new List<Transition>();
+        Fire(machine, ResourceTrigger.SpecInvalid, PlanOutcome.Reasons.InvalidSpec, $"Invalid spec: {reason}", previous, transitions);
+        var outcome = new PlanOutcome(OutcomeKind.Invalid, PlanOutcome.Reasons.InvalidSpec, $"Invalid spec: {reason}");
+        var next = BuildStatus(previous, machine.Phase, previous.ObservedSpecHash, previous.Replicas, previous.Containers, outcome, lastError: null);
+        await PublishAsync(stored.Key, previous, next, transitions, cancellationToken).ConfigureAwait(false);
+        // Retrying cannot fix the document; the fix arrives as a change event.
+        return ReconciliationResult.Success();
+    }
+
+    /// <summary>zpm delete: show Removed while tearing down, remove every container, then remove the document itself.</summary>
+    private async Task<ReconciliationResult> TearDownAsync(StoredService stored, ServiceSpec spec, CancellationToken cancellationToken)
+    {
+        var key = stored.Key;
+        var previous = stored.Status ?? new ServiceStatus();
+        var machine = new ResourceStateMachine(previous.Phase);
+        var transitions = new List<Transition>();
+        Fire(machine, ResourceTrigger.DeletionRequested, PlanOutcome.Reasons.Terminating, "Deletion requested; removing containers", previous, transitions);
+
+        var observed = await runtime.ListAsync(key, cancellationToken).ConfigureAwait(false);
+        var plan = planner.PlanTeardown(observed);
+        var execution = await ExecuteAsync(key, plan.Actions, cancellationToken).ConfigureAwait(false);
+        if (execution.Error is { } error)
+        {
+            var remaining = await runtime.ListAsync(key, cancellationToken).ConfigureAwait(false);
+            var failing = BuildStatus(previous, machine.Phase, previous.ObservedSpecHash, new ReplicaCounts(0, 0), ToStatus(remaining), plan.Outcome, error);
+            await PublishAsync(key, previous, failing, transitions, cancellationToken).ConfigureAwait(false);
+            return ReconciliationResult.Failure(error);
+        }
+
+        Fire(machine, ResourceTrigger.RemovalFinished, PlanOutcome.Reasons.RemovalFinished, "All containers removed", previous, transitions);
+        var removed = new PlanOutcome(OutcomeKind.Removed, PlanOutcome.Reasons.RemovalFinished, "All containers removed; deleting the document");
+        var final = BuildStatus(previous, machine.Phase, previous.ObservedSpecHash, new ReplicaCounts(0, 0), [], removed, lastError: null);
+        await PublishAsync(key, previous, final, transitions, cancellationToken).ConfigureAwait(false);
+        await store.DeleteAsync(key, cancellationToken).ConfigureAwait(false);
+        logger.LogInformation("{Resource} torn down and its document deleted ({Spec} replicas were {Count})", key, spec.Spec.Image, observed.Count);
+        return ReconciliationResult.Success();
+    }
+
+    private async Task<ReconciliationResult> ConvergeAsync(StoredService stored, ServiceSpec spec, CancellationToken cancellationToken)
+    {
+        var key = stored.Key;
+        var previous = stored.Status ?? new ServiceStatus();
+        var specHash = SpecHasher.Hash(spec.Spec);
+        var observed = await runtime.ListAsync(key, cancellationToken).ConfigureAwait(false);
+        var unreadyDependencies = await FindUnreadyDependenciesAsync(spec, cancellationToken).ConfigureAwait(false);
+        var plan = planner.Plan(new PlanInput
+        {
+            Service = spec,
+            SpecHash = specHash,
+            Observed = observed,
+            UnreadyDependencies = unreadyDependencies,
+            Now = time.GetUtcNow(),
+        });
+
+        if (plan.Outcome.Kind == OutcomeKind.Invalid)
+        {
+            return await ReportInvalidAsync(stored, plan.Outcome.Message, cancellationToken).ConfigureAwait(false);
+        }
+
+        var machine = new ResourceStateMachine(previous.Phase);
+        var transitions = new List<Transition>();
+        if (previous.ObservedSpecHash != specHash || previous.Phase == ResourcePhase.Pending)
+        {
+            Fire(machine, ResourceTrigger.SpecApplied, "SpecApplied", $"Spec {specHash} applied", previous, transitions);
+        }
+
+        var execution = await ExecuteAsync(key, plan.Actions, cancellationToken).ConfigureAwait(false);
+        var outcome = plan.Outcome;
+        if (execution.Error is { } error)
+        {
+            outcome = new PlanOutcome(OutcomeKind.Degraded, "DockerError", $"{execution.FailedAction} failed: {error}");
+            Fire(machine, ResourceTrigger.CreationFailed, outcome.Reason, outcome.Message, previous, transitions);
+        }
+        else if (outcome.SuggestedTrigger is { } trigger)
+        {
+            Fire(machine, trigger, outcome.Reason, outcome.Message, previous, transitions);
+        }
+
+        // What the status shows must be what Docker has after the actions, not what the plan hoped for.
+        var containers = plan.HasActions ? await runtime.ListAsync(key, cancellationToken).ConfigureAwait(false) : observed;
+        var lastError = execution.Error ?? (outcome.Kind == OutcomeKind.AllReady ? null : previous.LastError);
+        var next = BuildStatus(previous, machine.Phase, specHash, plan.Replicas, ToStatus(containers), outcome, lastError);
+        await PublishAsync(key, previous, next, transitions, cancellationToken).ConfigureAwait(false);
+
+        return execution.Error is { } failure
+            ? ReconciliationResult.Failure(failure)
+            : ReconciliationResult.Success(plan.RequeueAfter);
+    }
+
+    private async Task<IReadOnlyCollection<string>> FindUnreadyDependenciesAsync(ServiceSpec spec, CancellationToken cancellationToken)
+    {
+        var unready = new List<string>();
+        foreach (var name in spec.Spec.DependsOn.Distinct(StringComparer.Ordinal))
+        {
+            var dependency = await store.GetAsync(new ResourceKey(ServiceSpec.KindName, spec.Metadata.Tenant, name), cancellationToken).ConfigureAwait(false);
+            if (dependency?.Status?.Phase != ResourcePhase.Running)
+            {
+                unready.Add(name);
+            }
+        }
+
+        return unready;
+    }
+
+    private sealed record Execution(string? Error, string? FailedAction);
+
+    /// <summary>Runs the plan in order and stops at the first Docker error: later steps assumed the earlier ones worked.</summary>
+    private async Task<Execution> ExecuteAsync(ResourceKey key, IReadOnlyList<ReconcileAction> actions, CancellationToken cancellationToken)
+    {
+        var labels = OwnershipLabels(key);
+        foreach (var action in actions)
+        {
+            logger.LogInformation("{Resource} docker: {Action}", key, action.Describe());
+            try
+            {
+                switch (action)
+                {
+                    case EnsureNetwork network:
+                        await runtime.EnsureNetworkAsync(network.Name, labels, cancellationToken).ConfigureAwait(false);
+                        break;
+                    case EnsureVolume volume:
+                        await runtime.EnsureVolumeAsync(volume.Volume, labels, cancellationToken).ConfigureAwait(false);
+                        break;
+                    case CreateReplica create:
+                        await runtime.CreateAndStartAsync(create.Container, cancellationToken).ConfigureAwait(false);
+                        break;
+                    case RemoveContainer remove:
+                        await runtime.RemoveAsync(remove.ContainerId, cancellationToken).ConfigureAwait(false);
+                        break;
+                    case RestartContainer restart:
+                        await runtime.RestartAsync(restart.ContainerId, cancellationToken).ConfigureAwait(false);
+                        break;
+                    case ReplaceContainer replace:
+                        await runtime.RemoveAsync(replace.ContainerId, cancellationToken).ConfigureAwait(false);
+                        await runtime.CreateAndStartAsync(replace.Replacement, cancellationToken).ConfigureAwait(false);
+                        break;
+                    default:
+                        throw new NotSupportedException($"Unknown reconcile action {action.GetType().Name}");
+                }
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                logger.LogWarning("{Resource} docker: {Action} failed: {Error}", key, action.Describe(), exception.Message);
+                await RecordEventAsync(new ResourceEvent(key, "DockerError", $"{action.Describe()} failed: {exception.Message}", "Warning", time.GetUtcNow()), cancellationToken)
+                    .ConfigureAwait(false);
+                return new Execution(exception.Message, action.Describe());
+            }
+        }
+
+        return new Execution(null, null);
+    }
+
+    private static Dictionary<string, string> OwnershipLabels(ResourceKey key) => new()
+    {
+        [ZpmLabels.Managed] = "true",
+        [ZpmLabels.Tenant] = key.Tenant,
+        [ZpmLabels.Name] = key.Name,
+        [ZpmLabels.Kind] = key.Kind,
+    };
+
+    private void Fire(ResourceStateMachine machine, ResourceTrigger trigger, string reason, string message, ServiceStatus previous, List<Transition> transitions)
+    {
+        var result = machine.TryFire(trigger, reason, message);
+        if (result.Outcome == FireOutcome.Forbidden)
+        {
+            // The table forbids it (e.g. a spec change while Removed): keep the phase, say so, never crash.
+            logger.LogDebug("{Trigger} ignored in phase {Phase}: {Error}", trigger, machine.Phase, result.Error);
+            return;
+        }
+
+        if (result.Transition is not { } transition)
+        {
+            return;
+        }
+
+        // A re-entry that repeats what status already says (the same failure seen again) is not news.
+        if (transition.IsReentry && previous.Message == transition.Message && transitions.Count == 0)
+        {
+            return;
+        }
+
+        transitions.Add(transition);
+    }
+
+    private ServiceStatus BuildStatus(
+        ServiceStatus previous,
+        ResourcePhase phase,
+        string? observedSpecHash,
+        ReplicaCounts replicas,
+        IReadOnlyList<ContainerStatus> containers,
+        PlanOutcome outcome,
+        string? lastError)
+    {
+        var now = time.GetUtcNow();
+        return new ServiceStatus
+        {
+            Phase = phase,
+            ObservedSpecHash = observedSpecHash,
+            Replicas = replicas,
+            Containers = containers,
+            Conditions = ConditionSet.FromOutcome(previous.Conditions, outcome, now),
+            Message = outcome.Message,
+            LastError = lastError,
+            UpdatedAt = now,
+        };
+    }
+
+    private static IReadOnlyList<ContainerStatus> ToStatus(IReadOnlyList<ObservedContainer> containers) =>
+        [.. containers.OrderBy(c => c.Replica).ThenBy(c => c.Name, StringComparer.Ordinal)
+            .Select(c => new ContainerStatus(c.Id, c.Name, c.State.ToString().ToLowerInvariant(), c.Health.ToString().ToLowerInvariant()))];
+
+    /// <summary>Writes status only when something a reader cares about changed (no churn), then one event per transition.</summary>
+    private async Task PublishAsync(ResourceKey key, ServiceStatus previous, ServiceStatus next, List<Transition> transitions, CancellationToken cancellationToken)
+    {
+        if (!StatusComparer.SameContent(previous, next))
+        {
+            await store.WriteStatusAsync(key, next, cancellationToken).ConfigureAwait(false);
+        }
+
+        foreach (var transition in transitions)
+        {
+            logger.LogInformation("{Resource} {From} -> {To} ({Trigger}): {Reason}: {Message}",
+                key, transition.From, transition.To, transition.Trigger, transition.Reason, transition.Message);
+            await RecordEventAsync(transition.ToEvent(key, next.UpdatedAt), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task RecordEventAsync(ResourceEvent resourceEvent, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await store.RecordEventAsync(resourceEvent, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            // Events are history for humans; losing one must not fail the reconcile that already changed Docker.
+            logger.LogWarning("{Resource} could not record event {Reason}: {Error}", resourceEvent.Resource, resourceEvent.Reason, exception.Message);
+        }
+    }
+}

@@ -1,0 +1,53 @@
+using Mediator;
+using Microsoft.Extensions.Logging;
+using ZonaProcessManager.Domain.Ports;
+using ZonaProcessManager.Operator.Messages;
+using ZonaProcessManager.Operator.Settings;
+
+namespace ZonaProcessManager.Operator.Hosting;
+
+/// <summary>Turns watcher and Docker notifications into queued keys; reconciling itself happens in the queue worker.</summary>
+public sealed class EnqueueOnChange(ReconcileQueue queue, ResourceEnumerator enumerator, OperatorSettings settings, ILogger<EnqueueOnChange> logger)
+    : INotificationHandler<ResourceChanged>, INotificationHandler<ContainerEventObserved>
+{
+    public async ValueTask Handle(ResourceChanged notification, CancellationToken cancellationToken)
+    {
+        var change = notification.Change;
+        if (change.Kind == ChangeKind.Relist)
+        {
+            var keys = await enumerator.ListAllKeysAsync(cancellationToken).ConfigureAwait(false);
+            logger.LogInformation("Relist: enqueued {Count} resources", keys.Count);
+            queue.AddRange(keys);
+            return;
+        }
+
+        if (change.Key is null)
+        {
+            logger.LogWarning("Ignoring a {ChangeKind} change without a resource key", change.Kind);
+            return;
+        }
+
+        if (!settings.Manages(change.Key.Tenant))
+        {
+            return;
+        }
+
+        logger.LogDebug("{Resource} {ChangeKind} in the store", change.Key, change.Kind);
+        queue.Add(change.Key);
+    }
+
+    public ValueTask Handle(ContainerEventObserved notification, CancellationToken cancellationToken)
+    {
+        var containerEvent = notification.Event;
+        if (!settings.Manages(containerEvent.Owner.Tenant))
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        logger.LogDebug("{Resource} container {ContainerId} {Action}", containerEvent.Owner, ShortId(containerEvent.ContainerId), containerEvent.Action);
+        queue.Add(containerEvent.Owner);
+        return ValueTask.CompletedTask;
+    }
+
+    private static string ShortId(string id) => id.Length > 12 ? id[..12] : id;
+}

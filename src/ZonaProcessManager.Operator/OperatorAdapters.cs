@@ -1,0 +1,30 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using MongoDB.Driver;
+using ZonaProcessManager.Docker;
+using ZonaProcessManager.Domain.Ports;
+using ZonaProcessManager.Mongo;
+using ZonaProcessManager.Operator.Settings;
+
+namespace ZonaProcessManager.Operator;
+
+public static class OperatorAdapterRegistration
+{
+    /// <summary>Registers the production ports: the MongoDB store and change-stream watcher, and the Docker runtime.</summary>
+    public static IServiceCollection AddZpmOperatorAdapters(this IServiceCollection services, OperatorSettings settings)
+    {
+        services.AddSingleton<IMongoClient>(_ => new MongoClient(settings.MongoConnectionString));
+        services.AddSingleton(sp => sp.GetRequiredService<IMongoClient>().GetDatabase(settings.Database));
+        services.AddSingleton<IServiceStore>(sp => new MongoServiceStore(sp.GetRequiredService<IMongoDatabase>()));
+        services.AddSingleton<IResourceWatcher>(sp => new MongoResourceWatcher(
+            sp.GetRequiredService<IMongoDatabase>(),
+            new WatcherOptions { InitialBackoff = settings.LoopRetryInitial, MaxBackoff = settings.LoopRetryMax },
+            sp.GetRequiredService<ILogger<MongoResourceWatcher>>(),
+            sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<IContainerRuntime>(sp => DockerContainerRuntime.Create(
+            new DockerRuntimeOptions { StopGracePeriod = settings.DockerStopGrace },
+            sp.GetRequiredService<ILogger<DockerContainerRuntime>>(),
+            settings.DockerEndpoint));
+        return services;
+    }
+}

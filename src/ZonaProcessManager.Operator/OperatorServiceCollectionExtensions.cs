@@ -1,0 +1,51 @@
+using Mediator;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using ZonaProcessManager.Domain.Planning;
+using ZonaProcessManager.Operator.Controllers;
+using ZonaProcessManager.Operator.Hosting;
+using ZonaProcessManager.Operator.Messages;
+using ZonaProcessManager.Operator.Settings;
+
+namespace ZonaProcessManager.Operator;
+
+public static class OperatorServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the operator core: queue, controllers (through Mediator), and the watch, Docker-event, resync and worker
+    /// loops. The ports (IServiceStore, IResourceWatcher, IContainerRuntime) must be registered by the caller, so the same
+    /// core runs on MongoDB + Docker in production and on fakes in tests.
+    /// </summary>
+    public static IServiceCollection AddZpmOperatorCore(this IServiceCollection services, OperatorSettings settings)
+    {
+        settings.Validate();
+        services.AddSingleton(settings);
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(new PlannerSettings
+        {
+            RolloutDeadline = settings.RolloutHealthDeadline,
+            ProgressRequeue = settings.ProgressRequeueInterval,
+            DependencyRequeue = settings.DependencyRequeueInterval,
+        });
+        services.AddSingleton<ReconcilePlanner>(sp => new ReconcilePlanner(sp.GetRequiredService<PlannerSettings>()));
+        services.AddSingleton<ReconcileQueue>();
+        services.AddSingleton<ResourceEnumerator>();
+        services.AddSingleton<ResilientLoop>();
+        services.AddSingleton<ServiceReconciler>();
+
+        services.AddMediator((MediatorOptions options) =>
+        {
+            options.Namespace = "ZonaProcessManager.Operator.Mediation";
+            options.ServiceLifetime = ServiceLifetime.Singleton;
+            options.GenerateTypesAsInternal = true;
+            options.Assemblies = [typeof(ReconcileRequest)];
+            options.PipelineBehaviors = [typeof(ReconcileTimingBehavior)];
+        });
+
+        services.AddHostedService<QueueWorker>();
+        services.AddHostedService<WatchLoop>();
+        services.AddHostedService<DockerEventLoop>();
+        services.AddHostedService<ResyncLoop>();
+        return services;
+    }
+}

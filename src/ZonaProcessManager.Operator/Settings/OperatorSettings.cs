@@ -1,0 +1,118 @@
+namespace ZonaProcessManager.Operator.Settings;
+
+/// <summary>How the operator writes its log lines.</summary>
+public enum LogFormat
+{
+    /// <summary>Human-readable, coloured console lines (the default).</summary>
+    Pretty,
+
+    /// <summary>Compact JSON (CLEF), one event per line, for log shippers (<c>--log-format json</c>).</summary>
+    Json,
+}
+
+/// <summary>
+/// Everything the operator host can be tuned with. Built once (by the CLI or a test) and never mutated afterwards;
+/// every component reads the same instance. Each default is documented on its property.
+/// </summary>
+public sealed record OperatorSettings
+{
+    /// <summary>MongoDB connection string. Default <c>mongodb://127.0.0.1:27017/?directConnection=true</c>.</summary>
+    public string MongoConnectionString { get; init; } = "mongodb://127.0.0.1:27017/?directConnection=true";
+
+    /// <summary>Database holding the services, events and operator_state collections. Default <c>zpm</c>.</summary>
+    public string Database { get; init; } = "zpm";
+
+    /// <summary>Docker Engine endpoint; null means the platform default (<c>unix:///var/run/docker.sock</c>).</summary>
+    public Uri? DockerEndpoint { get; init; }
+
+    /// <summary>
+    /// When set, the operator manages only resources (and containers) of these tenants and leaves every other zpm container
+    /// on the Docker host alone; null (the default) manages all tenants. Lets several operators (or test runs) share one
+    /// Docker Engine without removing each other's containers as orphans.
+    /// </summary>
+    public IReadOnlySet<string>? Tenants { get; init; }
+
+    /// <summary>Whether <paramref name="tenant"/> is this operator's to manage (see <see cref="Tenants"/>).</summary>
+    public bool Manages(string tenant) => Tenants is null || Tenants.Contains(tenant);
+
+    /// <summary>How many different resources may reconcile at once. Default 4 (one key is never reconciled twice at once).</summary>
+    public int MaxParallelReconciles { get; init; } = 4;
+
+    /// <summary>Every this often every known resource is enqueued again, to repair missed events. Default 5 minutes.</summary>
+    public TimeSpan ResyncInterval { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>First retry delay after a failed reconcile. Default 1 second, doubling per consecutive failure.</summary>
+    public TimeSpan BackoffInitial { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Upper bound of the retry delay after failed reconciles. Default 5 minutes. Failed keys are never dropped.</summary>
+    public TimeSpan BackoffMax { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Random spread taken off each backoff delay, as a fraction of it (0.2 = up to 20 % shorter), so that many resources
+    /// failing together do not retry in lock-step. Default 0.2 (the domain BackoffPolicy's).
+    /// </summary>
+    public double BackoffJitter { get; init; } = 0.2;
+
+    /// <summary>
+    /// How long a new replica of a rollout may take to become healthy before the rollout stops, the old replicas are kept
+    /// and the resource goes Degraded. Default 60 seconds.
+    /// </summary>
+    public TimeSpan RolloutHealthDeadline { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Grace period Docker gives a container between SIGTERM and SIGKILL when it is removed. Default 10 seconds.</summary>
+    public TimeSpan DockerStopGrace { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// While a resource is progressing (containers starting, waiting for health) it is looked at again after this long even
+    /// without any event. Default 2 seconds.
+    /// </summary>
+    public TimeSpan ProgressRequeueInterval { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>While a resource waits for its dependsOn services to run it is looked at again after this long. Default 5 seconds.</summary>
+    public TimeSpan DependencyRequeueInterval { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// First delay before a background loop (watch, Docker events) that failed is restarted. Default 800 ms (client-go's
+    /// reflector value), doubling up to <see cref="LoopRetryMax"/>.
+    /// </summary>
+    public TimeSpan LoopRetryInitial { get; init; } = TimeSpan.FromMilliseconds(800);
+
+    /// <summary>Upper bound of the restart delay of a failed background loop. Default 30 seconds.</summary>
+    public TimeSpan LoopRetryMax { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long shutdown waits for in-flight reconciles to finish. Default 15 seconds.</summary>
+    public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Console log format. Default <see cref="Settings.LogFormat.Pretty"/>.</summary>
+    public LogFormat LogFormat { get; init; } = LogFormat.Pretty;
+
+    /// <summary>When true, debug-level lines (every reconcile's timing) are written too. Default false.</summary>
+    public bool VerboseLogging { get; init; }
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first setting that cannot work.</summary>
+    public OperatorSettings Validate()
+    {
+        Require(!string.IsNullOrWhiteSpace(MongoConnectionString), nameof(MongoConnectionString), "must not be empty");
+        Require(!string.IsNullOrWhiteSpace(Database), nameof(Database), "must not be empty");
+        Require(MaxParallelReconciles >= 1, nameof(MaxParallelReconciles), $"must be at least 1, got {MaxParallelReconciles}");
+        Require(ResyncInterval > TimeSpan.Zero, nameof(ResyncInterval), "must be positive");
+        Require(BackoffInitial > TimeSpan.Zero, nameof(BackoffInitial), "must be positive");
+        Require(BackoffMax >= BackoffInitial, nameof(BackoffMax), "must not be smaller than BackoffInitial");
+        Require(BackoffJitter is >= 0 and < 1, nameof(BackoffJitter), $"must be in [0, 1), got {BackoffJitter}");
+        Require(RolloutHealthDeadline > TimeSpan.Zero, nameof(RolloutHealthDeadline), "must be positive");
+        Require(DockerStopGrace >= TimeSpan.Zero, nameof(DockerStopGrace), "must not be negative");
+        Require(ProgressRequeueInterval > TimeSpan.Zero, nameof(ProgressRequeueInterval), "must be positive");
+        Require(DependencyRequeueInterval > TimeSpan.Zero, nameof(DependencyRequeueInterval), "must be positive");
+        Require(LoopRetryInitial > TimeSpan.Zero, nameof(LoopRetryInitial), "must be positive");
+        Require(LoopRetryMax >= LoopRetryInitial, nameof(LoopRetryMax), "must not be smaller than LoopRetryInitial");
+        return this;
+    }
+
+    private static void Require(bool condition, string setting, string problem)
+    {
+        if (!condition)
+        {
+            throw new ArgumentException($"Operator setting {setting} {problem}.", setting);
+        }
+    }
+}

@@ -1,0 +1,214 @@
+using System.Text.Json;
+using MongoDB.Bson;
+using MongoDB.Driver;
+using Xunit.Abstractions;
+using ZonaProcessManager.Domain.Model;
+using ZonaProcessManager.Mongo;
+using ZonaProcessManager.Testing.Mongo;
+
+namespace ZonaProcessManager.Cli.Tests;
+
+public sealed class CliCommandTests(MongoTestTarget target, ITestOutputHelper output) : IClassFixture<MongoTestTarget>
+{
+    private async Task<CliResult> ZpmAsync(TestDatabase database, params string[] args)
+    {
+        var result = await CliRunner.RunAsync([.. args, "--mongo", target.ConnectionString, "--database", database.Name]);
+        output.WriteLine($"$ zpm {string.Join(' ', args)} → {result.ExitCode}\n{result.Output}{result.Error}");
+        return result;
+    }
+
+    [Fact]
+    public async Task Install_is_idempotent()
+    {
+        await using var database = target.CreateDatabase(output);
+
+        var first = await ZpmAsync(database, "install");
+        var second = await ZpmAsync(database, "install");
+
+        Assert.Equal(0, first.ExitCode);
+        Assert.Equal(0, second.ExitCode);
+        Assert.Contains($"collection {database.Name}.services: created, validator applied", first.Output);
+        Assert.Contains($"collection {database.Name}.services: exists, validator applied", second.Output);
+    }
+
+    [Fact]
+    public async Task Applying_the_same_manifests_twice_creates_once_then_reports_unchanged()
+    {
+        await using var database = target.CreateDatabase(output);
+        using var files = new ManifestFiles();
+        files.Write("services.yaml", ManifestFiles.Service("web", "acme", 2) + "\n---\n" + ManifestFiles.Service("db"));
+        await ZpmAsync(database, "install");
+
+        var first = await ZpmAsync(database, "apply", "-f", files.Directory);
+        var second = await ZpmAsync(database, "apply", "-f", files.Directory);
+
+        Assert.Equal(0, first.ExitCode);
+        Assert.Contains("servicespec/acme/web created", first.Output);
+        Assert.Contains("servicespec/system/db created", first.Output);
+        Assert.Equal(0, second.ExitCode);
+        Assert.Contains("servicespec/acme/web unchanged", second.Output);
+        Assert.Contains("servicespec/system/db unchanged", second.Output);
+        var ids = await database.Collection<BsonDocument>("services").Find(FilterDefinition<BsonDocument>.Empty).Project(new BsonDocument("_id", 1)).ToListAsync();
+        Assert.Equal(["acme/web", "system/db"], ids.Select(id => id["_id"].AsString).Order());
+    }
+
+    [Fact]
+    public async Task A_bad_document_is_reported_by_file_and_index_and_the_good_ones_are_still_applied()
+    {
+        await using var database = target.CreateDatabase(output);
+        using var files = new ManifestFiles();
+        var path = files.Write("mixed.yaml", string.Join("\n---\n",
+            ManifestFiles.Service("first"),
+            ManifestFiles.Service("broken", replicas: -2),
+            ManifestFiles.Service("third", extraSpec: "  colour: red"),
+            ManifestFiles.Service("last")));
+        files.Write("unparsable.yaml", "kind: [\n");
+        await ZpmAsync(database, "install");
+
+        var result = await ZpmAsync(database, "apply", "-f", files.Directory);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains($"error: {path}#1: system/broken: spec.replicas must be an integer ≥ 0, got -2", result.Error);
+        Assert.Contains($"error: {path}#2: system/third: spec.colour is not a known field", result.Error);
+        Assert.Contains("unparsable.yaml#0: not valid YAML/JSON at line", result.Error);
+        Assert.Contains("servicespec/system/first created", result.Output);
+        Assert.Contains("servicespec/system/last created", result.Output);
+        Assert.Equal(2, await database.Collection<BsonDocument>("services").CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty));
+    }
+
+    [Fact]
+    public async Task Get_services_as_json_lists_the_stored_documents_and_filters_by_tenant_and_category()
+    {
+        await using var database = target.CreateDatabase(output);
+        using var files = new ManifestFiles();
+        files.Write("a.yaml", string.Join("\n---\n",
+            ManifestFiles.Service("web", "acme"),
+            ManifestFiles.Service("cfg", "acme", extraSpec: "  category: core"),
+            ManifestFiles.Service("other", "globex")));
+        await ZpmAsync(database, "apply", "-f", files.Directory);
+
+        var all = await ZpmAsync(database, "get", "services", "-o", "json");
+        var acme = await ZpmAsync(database, "get", "services", "-t", "acme", "-o", "json");
+        var core = await ZpmAsync(database, "get", "services", "--category", "core", "-o", "json");
+
+        static string[] Names(CliResult result) =>
+            [.. JsonDocument.Parse(result.Output).RootElement.EnumerateArray().Select(element => element.GetProperty("metadata").GetProperty("name").GetString()!)];
+        Assert.Equal(0, all.ExitCode);
+        Assert.Equal(["cfg", "web", "other"], Names(all));
+        Assert.Equal(["cfg", "web"], Names(acme));
+        Assert.Equal(["cfg"], Names(core));
+    }
+
+    [Fact]
+    public async Task Get_services_as_a_table_shows_category_phase_and_readiness()
+    {
+        await using var database = target.CreateDatabase(output);
+        using var files = new ManifestFiles();
+        files.Write("a.yaml", ManifestFiles.Service("web", "acme", 2, "  category: core"));
+        await ZpmAsync(database, "apply", "-f", files.Directory);
+        var store = new MongoServiceStore(database.Database);
+        await store.WriteStatusAsync(new ResourceKey("ServiceSpec", "acme", "web"), new ServiceStatus { Phase = ResourcePhase.Running, Replicas = new ReplicaCounts(2, 1), UpdatedAt = DateTimeOffset.UtcNow }, CancellationToken.None);
+
+        var table = await ZpmAsync(database, "get", "services");
+        var yaml = await ZpmAsync(database, "get", "services", "-o", "yaml");
+
+        Assert.Equal(0, table.ExitCode);
+        var row = table.Output.Split('\n').Single(line => line.Contains("web"));
+        Assert.Matches(@"acme\s+.*web\s+.*core\s+.*Running\s+.*1/2\s+.*zpm/busybox:latest", row);
+        Assert.Contains("name: web", yaml.Output);
+        Assert.Contains("phase: Running", yaml.Output);
+    }
+
+    [Fact]
+    public async Task Describe_shows_spec_status_conditions_and_recent_events()
+    {
+        await using var database = target.CreateDatabase(output);
+        using var files = new ManifestFiles();
+        files.Write("a.yaml", ManifestFiles.Service("web", "acme"));
+        await ZpmAsync(database, "apply", "-f", files.Directory);
+        var store = new MongoServiceStore(database.Database);
+        var key = new ResourceKey("ServiceSpec", "acme", "web");
+        var now = DateTimeOffset.UtcNow;
+        await store.WriteStatusAsync(key, new ServiceStatus
+        {
+            Phase = ResourcePhase.Degraded,
+            Message = "1/1 unhealthy",
+            Conditions = [new Condition("Ready", false, "ReplicaUnhealthy", "health check failing", now)],
+            UpdatedAt = now,
+        }, CancellationToken.None);
+        await store.RecordEventAsync(new ResourceEvent(key, "ReplicaUnhealthy", "replica 0 failed its health check", "Warning", now), CancellationToken.None);
+
+        var result = await ZpmAsync(database, "describe", "service", "web", "-t", "acme");
+        var missing = await ZpmAsync(database, "describe", "service", "nope");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("Degraded", result.Output);
+        Assert.Contains("1/1 unhealthy", result.Output);
+        Assert.Contains("image: zpm/busybox:latest", result.Output);
+        Assert.Contains("ReplicaUnhealthy", result.Output);
+        Assert.Contains("replica 0 failed its health check", result.Output);
+        Assert.Equal(1, missing.ExitCode);
+        Assert.Contains("service system/nope not found", missing.Error);
+    }
+
+    [Fact]
+    public async Task Delete_marks_the_document_for_the_operator_and_wait_returns_once_it_is_gone()
+    {
+        await using var database = target.CreateDatabase(output);
+        using var files = new ManifestFiles();
+        files.Write("a.yaml", ManifestFiles.Service("web"));
+        await ZpmAsync(database, "apply", "-f", files.Directory);
+        var services = database.Collection<BsonDocument>("services");
+
+        var marked = await ZpmAsync(database, "delete", "service", "web");
+        var flagged = (await services.Find(new BsonDocument("_id", "system/web")).SingleAsync())["metadata"]["deletionRequested"].AsBoolean;
+        // Stand-in for the operator: remove the document once the deletion was requested.
+        var waiting = ZpmAsync(database, "delete", "service", "web", "--wait", "--timeout", "30");
+        await services.DeleteOneAsync(new BsonDocument("_id", "system/web"));
+        var waited = await waiting;
+        var missing = await ZpmAsync(database, "delete", "service", "web");
+
+        Assert.Equal(0, marked.ExitCode);
+        Assert.True(flagged);
+        Assert.Equal(0, waited.ExitCode);
+        Assert.Contains("servicespec/system/web deleted", waited.Output);
+        Assert.Equal(1, missing.ExitCode);
+    }
+
+    [Fact]
+    public async Task Graph_prints_the_state_machine_in_both_formats()
+    {
+        var mermaid = await CliRunner.RunAsync("graph");
+        var dot = await CliRunner.RunAsync("graph", "--format", "dot");
+
+        Assert.Equal(0, mermaid.ExitCode);
+        Assert.Contains("stateDiagram", mermaid.Output);
+        Assert.Contains("Degraded", mermaid.Output);
+        Assert.Contains("digraph", dot.Output);
+    }
+
+    [Theory]
+    [InlineData("get", "services", "-o", "xml")]
+    [InlineData("frobnicate")]
+    [InlineData("apply")]
+    [InlineData("get", "services", "--watch", "-o", "json")]
+    public async Task Usage_mistakes_exit_with_code_2_and_a_message(params string[] args)
+    {
+        var result = await CliRunner.RunAsync(args);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.StartsWith("error: ", result.Error);
+    }
+
+    [Fact]
+    public async Task An_unreachable_server_is_one_clear_error_line_without_a_stack_trace()
+    {
+        var port = FreeTcpPort.Pick();
+        var result = await CliRunner.RunAsync("get", "services", "--mongo", $"mongodb://127.0.0.1:{port}/?directConnection=true&serverSelectionTimeoutMS=300");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Single(result.Error.Trim().Split('\n'));
+        Assert.StartsWith("error: cannot reach MongoDB", result.Error);
+        Assert.DoesNotContain("   at ", result.Error);
+    }
+}

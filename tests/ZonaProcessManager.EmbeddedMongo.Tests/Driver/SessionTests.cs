@@ -1,0 +1,107 @@
+using MongoDB.Bson;
+using MongoDB.Driver;
+using Xunit.Abstractions;
+using ZonaProcessManager.Testing.Mongo;
+
+namespace ZonaProcessManager.EmbeddedMongo.Tests.Driver;
+
+public sealed class SessionTests(MongoTestTarget target, ITestOutputHelper output) : DriverTestBase(target, output)
+{
+    [Fact]
+    public async Task A_retried_write_with_the_same_session_and_txnNumber_is_applied_once()
+    {
+        await using var db = NewDatabase();
+        var counters = db.Collection<BsonDocument>("counters");
+        await counters.InsertOneAsync(BsonDocument.Parse("{ _id: 'c', n: 0 }"));
+        using var session = await db.Client.StartSessionAsync();
+        // What a driver sends when it retries after a lost reply: the same lsid (from the session) and txnNumber.
+        var increment = BsonDocument.Parse("{ update: 'counters', updates: [{ q: { _id: 'c' }, u: { $inc: { n: 1 } } }], txnNumber: NumberLong(1) }");
+
+        var first = await db.Database.RunCommandAsync<BsonDocument>(session, increment);
+        var retry = await db.Database.RunCommandAsync<BsonDocument>(session, increment);
+
+        Assert.Equal(1, first["n"].ToInt32());
+        Assert.Equal(1, retry["n"].ToInt32());
+        Assert.Equal(1, (await counters.Find(new BsonDocument("_id", "c")).SingleAsync())["n"].ToInt32());
+    }
+
+    [Fact]
+    public async Task A_new_txnNumber_on_the_same_session_is_a_new_write()
+    {
+        await using var db = NewDatabase();
+        var counters = db.Collection<BsonDocument>("counters");
+        await counters.InsertOneAsync(BsonDocument.Parse("{ _id: 'c', n: 0 }"));
+        using var session = await db.Client.StartSessionAsync();
+
+        foreach (var txnNumber in new long[] { 1, 2, 2, 3 })
+        {
+            var increment = BsonDocument.Parse("{ update: 'counters', updates: [{ q: { _id: 'c' }, u: { $inc: { n: 1 } } }] }");
+            increment["txnNumber"] = txnNumber;
+            await db.Database.RunCommandAsync<BsonDocument>(session, increment);
+        }
+
+        Assert.Equal(3, (await counters.Find(new BsonDocument("_id", "c")).SingleAsync())["n"].ToInt32());
+    }
+
+    [Fact]
+    public async Task Operations_in_a_causally_consistent_session_read_their_own_writes()
+    {
+        await using var db = NewDatabase();
+        var collection = db.Collection<BsonDocument>("c");
+        using var session = await db.Client.StartSessionAsync(new ClientSessionOptions { CausalConsistency = true });
+
+        await collection.InsertOneAsync(session, new BsonDocument("_id", 1));
+        var found = await collection.Find(session, new BsonDocument("_id", 1)).SingleOrDefaultAsync();
+
+        Assert.NotNull(found);
+        Assert.NotNull(session.OperationTime);
+        Assert.NotNull(session.ClusterTime);
+    }
+
+    [Fact]
+    public async Task EndSessions_accepts_ended_session_ids()
+    {
+        await using var db = NewDatabase();
+        using var session = await db.Client.StartSessionAsync();
+        await db.Collection<BsonDocument>("c").InsertOneAsync(session, new BsonDocument("_id", 1));
+
+        var reply = await db.Client.GetDatabase("admin").RunCommandAsync<BsonDocument>(
+            new BsonDocument("endSessions", new BsonArray { session.ServerSession.Id }));
+
+        Assert.Equal(1, reply["ok"].ToInt32());
+    }
+
+    [Fact]
+    public async Task Committed_transaction_makes_all_its_writes_visible()
+    {
+        await using var db = NewDatabase();
+        var accounts = db.Collection<BsonDocument>("accounts");
+        await accounts.InsertManyAsync([BsonDocument.Parse("{ _id: 'a', balance: 10 }"), BsonDocument.Parse("{ _id: 'b', balance: 0 }")]);
+        using var session = await db.Client.StartSessionAsync();
+
+        session.StartTransaction();
+        await accounts.UpdateOneAsync(session, new BsonDocument("_id", "a"), BsonDocument.Parse("{ $inc: { balance: -5 } }"));
+        await accounts.UpdateOneAsync(session, new BsonDocument("_id", "b"), BsonDocument.Parse("{ $inc: { balance: 5 } }"));
+        await session.CommitTransactionAsync();
+
+        var balances = await accounts.Find(FilterDefinition<BsonDocument>.Empty).Sort(new BsonDocument("_id", 1)).ToListAsync();
+        Assert.Equal([5, 5], balances.Select(d => d["balance"].ToInt32()));
+    }
+
+    [Fact]
+    public async Task Aborted_transaction_leaves_no_trace()
+    {
+        await using var db = NewDatabase();
+        var accounts = db.Collection<BsonDocument>("accounts");
+        await accounts.InsertOneAsync(BsonDocument.Parse("{ _id: 'a', balance: 10 }"));
+        using var session = await db.Client.StartSessionAsync();
+
+        session.StartTransaction();
+        await accounts.UpdateOneAsync(session, new BsonDocument("_id", "a"), BsonDocument.Parse("{ $inc: { balance: -5 } }"));
+        await accounts.InsertOneAsync(session, BsonDocument.Parse("{ _id: 'b', balance: 5 }"));
+        await session.AbortTransactionAsync();
+
+        var stored = await accounts.Find(FilterDefinition<BsonDocument>.Empty).ToListAsync();
+        Assert.Equal([BsonDocument.Parse("{ _id: 'a', balance: 10 }")], stored);
+    }
+}

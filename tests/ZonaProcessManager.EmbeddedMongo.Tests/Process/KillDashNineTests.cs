@@ -1,0 +1,142 @@
+using System.Collections.Concurrent;
+using MongoDB.Bson;
+using MongoDB.Driver;
+using Xunit.Abstractions;
+using ZonaProcessManager.EmbeddedMongo.Tests.Driver;
+using ZonaProcessManager.Testing.Mongo;
+
+namespace ZonaProcessManager.EmbeddedMongo.Tests.Process;
+
+[Trait("Category", "Process")]
+public sealed class KillDashNineTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task Every_acknowledged_insert_survives_SIGKILL_mid_stream()
+    {
+        await using var scope = new ChildServerScope(output);
+        var server = await scope.StartAsync();
+        var acknowledged = new ConcurrentQueue<int>();
+        var enoughWritten = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        using (var client = ChildServerScope.Connect(server))
+        {
+            var collection = client.GetDatabase("durability").GetCollection<BsonDocument>("events");
+            var writer = Task.Run(async () =>
+            {
+                for (var id = 0; ; id++)
+                {
+                    try
+                    {
+                        await collection.InsertOneAsync(new BsonDocument { { "_id", id }, { "payload", new string('x', 200) } });
+                    }
+                    catch (Exception ex) when (ex is MongoException or TimeoutException)
+                    {
+                        return id;
+                    }
+
+                    acknowledged.Enqueue(id);
+                    if (acknowledged.Count == 300)
+                    {
+                        enoughWritten.TrySetResult();
+                    }
+                }
+            });
+
+            await enoughWritten.Task.WaitAsync(TimeSpan.FromSeconds(60));
+            await server.KillAsync();
+            var stoppedAt = await writer.WaitAsync(TimeSpan.FromSeconds(60));
+            output.WriteLine($"killed after {acknowledged.Count} acknowledged inserts; insert {stoppedAt} failed");
+        }
+
+        var restarted = await scope.StartAsync();
+        using var reader = ChildServerScope.Connect(restarted);
+        var stored = (await reader.GetDatabase("durability").GetCollection<BsonDocument>("events")
+                .Find(FilterDefinition<BsonDocument>.Empty).Project(new BsonDocument("_id", 1)).ToListAsync())
+            .Select(d => d["_id"].AsInt32)
+            .ToHashSet();
+
+        var lost = acknowledged.Where(id => !stored.Contains(id)).ToList();
+        Assert.True(lost.Count == 0, $"{lost.Count} acknowledged inserts lost, e.g. {string.Join(", ", lost.Take(10))}");
+    }
+
+    [Fact]
+    public async Task A_change_stream_resumes_from_a_stored_token_after_the_server_was_killed_and_restarted()
+    {
+        await using var scope = new ChildServerScope(output);
+        var server = await scope.StartAsync();
+        BsonDocument storedToken;
+
+        using (var client = ChildServerScope.Connect(server))
+        {
+            var specs = client.GetDatabase("operator").GetCollection<BsonDocument>("specs");
+            await client.GetDatabase("operator").CreateCollectionAsync("specs");
+            using var stream = new ChangeStreamReader<BsonDocument>(await specs.WatchAsync(ChangeStreamReader<BsonDocument>.Options()));
+            await specs.InsertOneAsync(new BsonDocument("_id", "seen"));
+            storedToken = (await stream.NextAsync()).ResumeToken;
+
+            await specs.InsertOneAsync(new BsonDocument("_id", "missed-1"));
+            await specs.UpdateOneAsync(new BsonDocument("_id", "seen"), BsonDocument.Parse("{ $set: { v: 2 } }"));
+            await specs.DeleteOneAsync(new BsonDocument("_id", "missed-1"));
+        }
+
+        await server.KillAsync();
+        var restarted = await scope.StartAsync();
+        using var again = ChildServerScope.Connect(restarted);
+        var specsAgain = again.GetDatabase("operator").GetCollection<BsonDocument>("specs");
+        using var resumed = new ChangeStreamReader<BsonDocument>(await specsAgain.WatchAsync(
+            ChangeStreamReader<BsonDocument>.Options(new ChangeStreamOptions { ResumeAfter = storedToken })));
+        await specsAgain.InsertOneAsync(new BsonDocument("_id", "after-restart"));
+        var events = await resumed.NextAsync(4);
+
+        Assert.Equal(
+            ["insert:missed-1", "update:seen", "delete:missed-1", "insert:after-restart"],
+            events.Select(e => $"{e.OperationType.ToString().ToLowerInvariant()}:{e.DocumentKey["_id"]}"));
+    }
+
+    [Fact]
+    public async Task SIGTERM_stops_the_server_cleanly_and_keeps_its_data()
+    {
+        await using var scope = new ChildServerScope(output);
+        var server = await scope.StartAsync();
+        using (var client = ChildServerScope.Connect(server))
+        {
+            await client.GetDatabase("d").GetCollection<BsonDocument>("c").InsertOneAsync(new BsonDocument("_id", "kept"));
+        }
+
+        var exitCode = await server.StopAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(0, exitCode);
+        var restarted = await scope.StartAsync();
+        using var again = ChildServerScope.Connect(restarted);
+        Assert.Equal(1, await again.GetDatabase("d").GetCollection<BsonDocument>("c").CountDocumentsAsync(new BsonDocument("_id", "kept")));
+    }
+
+    [Fact]
+    public async Task A_corrupt_data_file_stops_startup_with_a_clear_error_instead_of_starting_empty()
+    {
+        await using var scope = new ChildServerScope(output);
+        var server = await scope.StartAsync();
+        using (var client = ChildServerScope.Connect(server))
+        {
+            await client.GetDatabase("d").GetCollection<BsonDocument>("c").InsertOneAsync(new BsonDocument("_id", "precious"));
+        }
+
+        await server.StopAsync(TimeSpan.FromSeconds(30));
+        var dataFiles = Directory.GetFiles(scope.DataDirectory, "*", SearchOption.AllDirectories);
+        Assert.NotEmpty(dataFiles);
+        foreach (var file in dataFiles)
+        {
+            var bytes = File.ReadAllBytes(file);
+            var garbage = new byte[Math.Min(bytes.Length, 4096)];
+            new Random(42).NextBytes(garbage);
+            garbage.CopyTo(bytes, 0);
+            File.WriteAllBytes(file, bytes);
+        }
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(scope.StartAsync);
+
+        output.WriteLine(error.Message);
+        Assert.Contains("did not become ready", error.Message);
+        Assert.Matches("(?i)corrupt|malformed|not a database|invalid", error.Message);
+    }
+}

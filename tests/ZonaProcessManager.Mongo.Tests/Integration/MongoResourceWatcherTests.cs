@@ -1,0 +1,232 @@
+using MongoDB.Bson;
+using MongoDB.Driver;
+using Xunit.Abstractions;
+using ZonaProcessManager.Domain.Model;
+using ZonaProcessManager.Domain.Ports;
+using ZonaProcessManager.EmbeddedMongo;
+using ZonaProcessManager.Testing.Mongo;
+
+namespace ZonaProcessManager.Mongo.Tests.Integration;
+
+public sealed class MongoResourceWatcherTests(MongoTestTarget target, ITestOutputHelper output) : IClassFixture<MongoTestTarget>
+{
+    private static readonly WatcherOptions FastOptions = new() { MaxAwaitTime = TimeSpan.FromMilliseconds(200), InitialBackoff = TimeSpan.FromMilliseconds(100) };
+    private static readonly ResourceChange Relist = new(ChangeKind.Relist, null);
+
+    private static ResourceChange Upserted(string name, string tenant = "system") => new(ChangeKind.Upserted, new ResourceKey("ServiceSpec", tenant, name));
+
+    private static ResourceChange Deleted(string name, string tenant = "system") => new(ChangeKind.Deleted, new ResourceKey("ServiceSpec", tenant, name));
+
+    [Fact]
+    public async Task First_start_relists_then_reports_inserts_updates_and_deletes()
+    {
+        await using var database = target.CreateDatabase(output);
+        var services = database.Collection<BsonDocument>("services");
+        await using var probe = WatcherProbe.Start(new MongoResourceWatcher(database.Database, FastOptions));
+
+        Assert.Equal(Relist, await probe.NextAsync());
+        await services.InsertOneAsync(ServiceDocuments.Valid("web", "acme"));
+        Assert.Equal(Upserted("web", "acme"), await probe.NextAsync());
+        await services.UpdateOneAsync(new BsonDocument("_id", "acme/web"), new BsonDocument("$set", new BsonDocument("spec.replicas", 3)));
+        Assert.Equal(Upserted("web", "acme"), await probe.NextAsync());
+        await services.ReplaceOneAsync(new BsonDocument("_id", "acme/web"), ServiceDocuments.Valid("web", "acme", replicas: 2));
+        Assert.Equal(Upserted("web", "acme"), await probe.NextAsync());
+        await services.DeleteOneAsync(new BsonDocument("_id", "acme/web"));
+        Assert.Equal(Deleted("web", "acme"), await probe.NextAsync());
+    }
+
+    [Fact]
+    public async Task Updates_touching_only_status_do_not_cause_a_change()
+    {
+        await using var database = target.CreateDatabase(output);
+        var store = new MongoServiceStore(database.Database);
+        await using var probe = WatcherProbe.Start(new MongoResourceWatcher(database.Database, FastOptions));
+        Assert.Equal(Relist, await probe.NextAsync());
+        await store.Services.InsertOneAsync(ServiceDocuments.Valid("web"));
+        Assert.Equal(Upserted("web"), await probe.NextAsync());
+
+        await store.WriteStatusAsync(new ResourceKey("ServiceSpec", "system", "web"), new ServiceStatus { Phase = ResourcePhase.Running, UpdatedAt = DateTimeOffset.UtcNow }, CancellationToken.None);
+        await store.Services.UpdateOneAsync(new BsonDocument("_id", "system/web"), new BsonDocument("$set", new BsonDocument("status.message", "hi")));
+        await store.Services.InsertOneAsync(ServiceDocuments.Valid("marker"));
+
+        // The stream is ordered: had a status write produced a change, it would arrive before the marker.
+        Assert.Equal(Upserted("marker"), await probe.NextAsync());
+    }
+
+    [Fact]
+    public async Task A_document_with_an_ObjectId_is_reported_by_key_also_when_deleted()
+    {
+        await using var database = target.CreateDatabase(output);
+        var services = database.Collection<BsonDocument>("services");
+        var seededId = ObjectId.GenerateNewId();
+        await services.InsertOneAsync(ServiceDocuments.Valid("seeded", id: seededId));
+        await using var probe = WatcherProbe.Start(new MongoResourceWatcher(database.Database, FastOptions));
+        Assert.Equal(Relist, await probe.NextAsync());
+
+        var newId = ObjectId.GenerateNewId();
+        await services.InsertOneAsync(ServiceDocuments.Valid("fresh", id: newId));
+        Assert.Equal(Upserted("fresh"), await probe.NextAsync());
+        await services.DeleteOneAsync(new BsonDocument("_id", newId));
+        Assert.Equal(Deleted("fresh"), await probe.NextAsync());
+        await services.DeleteOneAsync(new BsonDocument("_id", seededId));
+        Assert.Equal(Deleted("seeded"), await probe.NextAsync());
+    }
+
+    [Fact]
+    public async Task Renaming_a_document_reports_the_old_key_as_deleted()
+    {
+        await using var database = target.CreateDatabase(output);
+        var services = database.Collection<BsonDocument>("services");
+        var id = ObjectId.GenerateNewId();
+        await services.InsertOneAsync(ServiceDocuments.Valid("old", id: id));
+        await using var probe = WatcherProbe.Start(new MongoResourceWatcher(database.Database, FastOptions));
+        Assert.Equal(Relist, await probe.NextAsync());
+
+        await services.UpdateOneAsync(new BsonDocument("_id", id), new BsonDocument("$set", new BsonDocument("metadata.name", "new")));
+
+        Assert.Equal(Deleted("old"), await probe.NextAsync());
+        Assert.Equal(Upserted("new"), await probe.NextAsync());
+    }
+
+    [Fact]
+    public async Task Changes_in_other_collections_are_not_reported()
+    {
+        await using var database = target.CreateDatabase(output);
+        await using var probe = WatcherProbe.Start(new MongoResourceWatcher(database.Database, FastOptions));
+        Assert.Equal(Relist, await probe.NextAsync());
+
+        await database.Collection<BsonDocument>("unrelated").InsertOneAsync(ServiceDocuments.Valid("elsewhere"));
+        await database.Collection<BsonDocument>("events").InsertOneAsync(new BsonDocument("reason", "x"));
+        await database.Collection<BsonDocument>("services").InsertOneAsync(ServiceDocuments.Valid("marker"));
+
+        Assert.Equal(Upserted("marker"), await probe.NextAsync());
+    }
+
+    [Fact]
+    public async Task Dropping_the_collection_relists_and_watching_continues()
+    {
+        await using var database = target.CreateDatabase(output);
+        var services = database.Collection<BsonDocument>("services");
+        await using var probe = WatcherProbe.Start(new MongoResourceWatcher(database.Database, FastOptions));
+        Assert.Equal(Relist, await probe.NextAsync());
+        await services.InsertOneAsync(ServiceDocuments.Valid("web"));
+        Assert.Equal(Upserted("web"), await probe.NextAsync());
+
+        await database.Database.DropCollectionAsync("services");
+        Assert.Equal(Relist, await probe.NextAsync());
+        await services.InsertOneAsync(ServiceDocuments.Valid("again"));
+        Assert.Equal(Upserted("again"), await probe.NextAsync());
+    }
+
+    [Fact]
+    public async Task After_a_restart_it_resumes_from_the_persisted_token_and_sees_what_changed_while_down()
+    {
+        await using var database = target.CreateDatabase(output);
+        var services = database.Collection<BsonDocument>("services");
+        var unknownId = ObjectId.GenerateNewId();
+        await using (var first = WatcherProbe.Start(new MongoResourceWatcher(database.Database, FastOptions)))
+        {
+            Assert.Equal(Relist, await first.NextAsync());
+            await services.InsertOneAsync(ServiceDocuments.Valid("web"));
+            Assert.Equal(Upserted("web"), await first.NextAsync());
+            await services.InsertOneAsync(ServiceDocuments.Valid("ghost", id: unknownId));
+            Assert.Equal(Upserted("ghost"), await first.NextAsync());
+            await services.InsertOneAsync(ServiceDocuments.Valid("marker"));
+            Assert.Equal(Upserted("marker"), await first.NextAsync());
+            await first.StopAsync();
+        }
+
+        var state = await database.Collection<BsonDocument>("operator_state").Find(new BsonDocument("_id", "watch/operator")).SingleAsync();
+        Assert.True(state["resumeToken"].IsBsonDocument);
+
+        // While the operator is down: a new service, a deleted one, and a deleted mongosh document (ObjectId _id) whose
+        // key the restarted watcher cannot know, because its in-memory map starts from what still exists.
+        await services.InsertOneAsync(ServiceDocuments.Valid("added"));
+        await services.DeleteOneAsync(new BsonDocument("_id", "system/web"));
+        await services.DeleteOneAsync(new BsonDocument("_id", unknownId));
+
+        await using var second = WatcherProbe.Start(new MongoResourceWatcher(database.Database, FastOptions));
+        var changes = new List<ResourceChange>();
+        while (changes.Count == 0 || changes[^1] != Relist)
+        {
+            changes.Add(await second.NextAsync());
+        }
+
+        // The marker may be replayed (at-least-once); nothing before the persisted token is, and nothing is missed.
+        var afterMarker = changes.SkipWhile(change => change == Upserted("marker")).ToList();
+        Assert.Equal([Upserted("added"), Deleted("web"), Relist], afterMarker);
+    }
+
+    [Fact]
+    public async Task When_the_history_behind_the_token_is_lost_it_drops_the_token_and_relists()
+    {
+        // Forcing history loss needs control over the server's retention, so this test runs its own embedded server.
+        var dataDirectory = Path.Combine(Path.GetTempPath(), "zpm-watcher-history-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dataDirectory);
+        try
+        {
+            await using var server = await EmbeddedMongoServer.StartAsync(new EmbeddedMongoOptions
+            {
+                Port = 0,
+                DataDirectory = dataDirectory,
+                ChangeStreamHistoryRetention = TimeSpan.FromSeconds(1),
+            });
+            using var client = new MongoClient(server.ConnectionString);
+            var database = client.GetDatabase("zpm_history");
+            var services = database.GetCollection<BsonDocument>("services");
+            await using (var first = WatcherProbe.Start(new MongoResourceWatcher(database, FastOptions)))
+            {
+                Assert.Equal(Relist, await first.NextAsync());
+                await services.InsertOneAsync(ServiceDocuments.Valid("web"));
+                Assert.Equal(Upserted("web"), await first.NextAsync());
+                await first.StopAsync();
+            }
+
+            var stale = (await database.GetCollection<BsonDocument>("operator_state").Find(new BsonDocument("_id", "watch/operator")).SingleAsync())["resumeToken"].AsBsonDocument;
+            await Eventually.TrueAsync(
+                async () =>
+                {
+                    await services.InsertOneAsync(new BsonDocument { ["apiVersion"] = "zpm/v1", ["kind"] = "ServiceSpec", ["metadata"] = new BsonDocument("name", "n" + Guid.NewGuid().ToString("N")[..8]), ["spec"] = new BsonDocument("image", "i") });
+                    try
+                    {
+                        using var cursor = await database.WatchAsync(new ChangeStreamOptions { ResumeAfter = stale });
+                        return false;
+                    }
+                    catch (MongoCommandException exception) when (exception.Code == 286)
+                    {
+                        return true;
+                    }
+                },
+                TimeSpan.FromSeconds(30),
+                "the server to prune the history behind the saved token");
+
+            await using var second = WatcherProbe.Start(new MongoResourceWatcher(database, FastOptions));
+            Assert.Equal(Relist, await second.NextAsync());
+            await services.InsertOneAsync(ServiceDocuments.Valid("after"));
+            Assert.Equal(Upserted("after"), await second.NextAsync());
+        }
+        finally
+        {
+            Directory.Delete(dataDirectory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Status_only_detection_covers_set_unset_and_truncation_of_status_paths()
+    {
+        static BsonDocument Description(string[] updated, string[] removed) => new()
+        {
+            ["updatedFields"] = new BsonDocument(updated.Select(path => new BsonElement(path, 1))),
+            ["removedFields"] = new BsonArray(removed),
+            ["truncatedArrays"] = new BsonArray(),
+        };
+
+        Assert.True(MongoResourceWatcher.IsStatusOnlyUpdate(Description(["status"], [])));
+        Assert.True(MongoResourceWatcher.IsStatusOnlyUpdate(Description(["status.phase", "status.conditions.0.status"], ["status.message"])));
+        Assert.False(MongoResourceWatcher.IsStatusOnlyUpdate(Description(["status.phase", "spec.replicas"], [])));
+        Assert.False(MongoResourceWatcher.IsStatusOnlyUpdate(Description(["statusx"], [])));
+        Assert.False(MongoResourceWatcher.IsStatusOnlyUpdate(Description([], ["metadata.labels"])));
+        Assert.False(MongoResourceWatcher.IsStatusOnlyUpdate(Description([], [])));
+        Assert.False(MongoResourceWatcher.IsStatusOnlyUpdate(null));
+    }
+}

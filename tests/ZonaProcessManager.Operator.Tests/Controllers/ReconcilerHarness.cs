@@ -1,0 +1,72 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using ZonaProcessManager.Domain.Model;
+using ZonaProcessManager.Domain.Planning;
+using ZonaProcessManager.Operator.Controllers;
+using ZonaProcessManager.Operator.Tests.Fakes;
+using ZonaProcessManager.Domain.Reconciliation;
+
+namespace ZonaProcessManager.Operator.Tests.Controllers;
+
+internal sealed class ReconcilerHarness
+{
+    public const string Image = "zpm/busybox:latest";
+
+    public ReconcilerHarness(PlannerSettings? plannerSettings = null)
+    {
+        Runtime = new FakeContainerRuntime(Time);
+        Planner = new ReconcilePlanner(plannerSettings ?? new PlannerSettings { RolloutDeadline = TimeSpan.FromSeconds(60) });
+        Reconciler = new ServiceReconciler(Store, Runtime, Planner, Time, NullLogger<ServiceReconciler>.Instance);
+    }
+
+    public ManualTimeProvider Time { get; } = new();
+
+    public FakeServiceStore Store { get; } = new();
+
+    public FakeContainerRuntime Runtime { get; }
+
+    public ReconcilePlanner Planner { get; }
+
+    public ServiceReconciler Reconciler { get; }
+
+    public Task<ReconciliationResult> ReconcileAsync(ResourceKey key) => Reconciler.ReconcileAsync(key, CancellationToken.None);
+
+    /// <summary>Reconciles like the queue would: again after each requeueAfter, until the reconciler is content.</summary>
+    public async Task<ReconciliationResult> ConvergeAsync(ResourceKey key, int maxRounds = 20)
+    {
+        for (var round = 0; round < maxRounds; round++)
+        {
+            var result = await ReconcileAsync(key);
+            if (!result.IsSuccess || result.RequeueAfter is null)
+            {
+                return result;
+            }
+
+            Time.Advance(result.RequeueAfter.Value);
+        }
+
+        throw new InvalidOperationException($"{key} did not settle within {maxRounds} reconciles");
+    }
+
+    public static ServiceSpec Service(
+        string name,
+        int replicas = 1,
+        string image = Image,
+        IReadOnlyDictionary<string, string>? env = null,
+        UpdateStrategy? update = null,
+        IReadOnlyList<string>? dependsOn = null,
+        bool deletionRequested = false,
+        bool suspended = false,
+        string tenant = ResourceKey.DefaultTenant) => new()
+        {
+            Metadata = new ResourceMetadata { Name = name, Tenant = tenant, DeletionRequested = deletionRequested },
+            Spec = new ServiceSpecBody
+            {
+                Image = image,
+                Replicas = replicas,
+                Env = env ?? new Dictionary<string, string>(),
+                Update = update ?? new UpdateStrategy(),
+                DependsOn = dependsOn ?? [],
+                Suspended = suspended,
+            },
+        };
+}

@@ -1,0 +1,158 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using ZonaProcessManager.Domain.Model;
+using ZonaProcessManager.Domain.Ports;
+
+namespace ZonaProcessManager.Operator.Tests.Fakes;
+
+/// <summary>
+/// An in-memory container engine: containers appear Running at once, with the health a test chooses per image, and every
+/// mutating call is recorded in order so tests can assert what the operator asked Docker to do.
+/// </summary>
+public sealed class FakeContainerRuntime(TimeProvider time) : IContainerRuntime
+{
+    private readonly ConcurrentDictionary<string, ObservedContainer> _containers = new();
+    private readonly Lock _gate = new();
+    private readonly List<string> _calls = [];
+    private readonly Channel<ContainerEvent> _events = Channel.CreateUnbounded<ContainerEvent>();
+    private int _nextId;
+
+    /// <summary>Health of a new container by image; default: no health check (None).</summary>
+    public ConcurrentDictionary<string, ContainerHealth> HealthByImage { get; } = new();
+
+    /// <summary>Images whose creation fails with this Docker message.</summary>
+    public ConcurrentDictionary<string, string> CreateErrorByImage { get; } = new();
+
+    public IReadOnlyList<string> Calls
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _calls];
+            }
+        }
+    }
+
+    public IReadOnlyList<ObservedContainer> Containers => [.. _containers.Values.OrderBy(c => c.Name, StringComparer.Ordinal)];
+
+    public IReadOnlyList<ObservedContainer> ContainersOf(ResourceKey owner) => [.. Containers.Where(c => c.Owner == owner)];
+
+    public void ClearCalls()
+    {
+        lock (_gate)
+        {
+            _calls.Clear();
+        }
+    }
+
+    /// <summary>Simulates something outside the operator (a user, the OOM killer, a health check).</summary>
+    public void Mutate(string containerId, Func<ObservedContainer, ObservedContainer> change) =>
+        _containers.AddOrUpdate(containerId, _ => throw new InvalidOperationException($"no container {containerId}"), (_, c) => change(c));
+
+    public void RemoveBehindTheOperatorsBack(string containerId) => _containers.TryRemove(containerId, out _);
+
+    public void SetHealthOfAll(string image, ContainerHealth health)
+    {
+        foreach (var container in _containers.Values.Where(c => ImageOf(c) == image))
+        {
+            Mutate(container.Id, c => c with { Health = health });
+        }
+    }
+
+    public ValueTask PublishEventAsync(ContainerEvent containerEvent) => _events.Writer.WriteAsync(containerEvent);
+
+    private readonly ConcurrentDictionary<string, string> _imageById = new();
+
+    public string ImageOf(ObservedContainer container) => _imageById[container.Id];
+
+    public Task<IReadOnlyList<ObservedContainer>> ListAsync(ResourceKey? owner, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<ObservedContainer>>([.. Containers.Where(c => owner is null || c.Owner == owner)]);
+
+    public Task<string> CreateAndStartAsync(DesiredContainer container, CancellationToken cancellationToken)
+    {
+        Record($"create {container.ContainerName} {container.SpecHash}");
+        if (CreateErrorByImage.TryGetValue(container.Spec.Image, out var error))
+        {
+            throw new InvalidOperationException(error);
+        }
+
+        if (_containers.Values.Any(c => c.Name == container.ContainerName))
+        {
+            throw new InvalidOperationException($"Conflict. The container name \"/{container.ContainerName}\" is already in use");
+        }
+
+        var id = $"c{Interlocked.Increment(ref _nextId):D4}";
+        _imageById[id] = container.Spec.Image;
+        _containers[id] = new ObservedContainer
+        {
+            Id = id,
+            Name = container.ContainerName,
+            Owner = container.Owner,
+            Replica = container.Replica,
+            SpecHash = container.SpecHash,
+            State = ContainerState.Running,
+            Health = HealthByImage.GetValueOrDefault(container.Spec.Image, ContainerHealth.None),
+            CreatedAt = time.GetUtcNow(),
+            StartedAt = time.GetUtcNow(),
+        };
+        return Task.FromResult(id);
+    }
+
+    public Task RemoveAsync(string containerId, CancellationToken cancellationToken)
+    {
+        Record($"remove {NameOf(containerId)}");
+        _containers.TryRemove(containerId, out _);
+        return Task.CompletedTask;
+    }
+
+    public Task RestartAsync(string containerId, CancellationToken cancellationToken)
+    {
+        Record($"restart {NameOf(containerId)}");
+        Mutate(containerId, c => c with
+        {
+            State = ContainerState.Running,
+            Health = HealthByImage.GetValueOrDefault(_imageById[containerId], ContainerHealth.None),
+            StartedAt = time.GetUtcNow(),
+            RestartCount = c.RestartCount + 1,
+        });
+        return Task.CompletedTask;
+    }
+
+    public Task EnsureNetworkAsync(string name, IReadOnlyDictionary<string, string> labels, CancellationToken cancellationToken)
+    {
+        Record($"network {name}");
+        return Task.CompletedTask;
+    }
+
+    public Task RemoveNetworkAsync(string name, CancellationToken cancellationToken)
+    {
+        Record($"remove-network {name}");
+        return Task.CompletedTask;
+    }
+
+    public Task EnsureVolumeAsync(VolumeSpec volume, IReadOnlyDictionary<string, string> labels, CancellationToken cancellationToken)
+    {
+        Record($"volume {volume.Name}");
+        return Task.CompletedTask;
+    }
+
+    public async IAsyncEnumerable<ContainerEvent> WatchEventsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var containerEvent in _events.Reader.ReadAllAsync(cancellationToken))
+        {
+            yield return containerEvent;
+        }
+    }
+
+    private string NameOf(string containerId) => _containers.TryGetValue(containerId, out var c) ? c.Name : containerId;
+
+    private void Record(string call)
+    {
+        lock (_gate)
+        {
+            _calls.Add(call);
+        }
+    }
+}
