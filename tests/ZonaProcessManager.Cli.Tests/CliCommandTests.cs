@@ -77,6 +77,33 @@ public sealed class CliCommandTests(MongoTestTarget target, ITestOutputHelper ou
     }
 
     [Fact]
+    public async Task The_shipped_samples_apply_cleanly_on_an_installed_database()
+    {
+        await using var database = target.CreateDatabase(output);
+        await ZpmAsync(database, "install");
+
+        var result = await ZpmAsync(database, "apply", "-f", SamplesDirectory());
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal("", result.Error);
+        Assert.Contains("servicespec/system/web created", result.Output);
+        Assert.Contains("servicespec/acme/api created", result.Output);
+    }
+
+    private static string SamplesDirectory()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "ZonaProcessManager.sln")))
+            {
+                return Path.Combine(directory.FullName, "samples");
+            }
+        }
+
+        throw new DirectoryNotFoundException("samples/ not found above " + AppContext.BaseDirectory);
+    }
+
+    [Fact]
     public async Task Get_services_as_json_lists_the_stored_documents_and_filters_by_tenant_and_category()
     {
         await using var database = target.CreateDatabase(output);
