@@ -147,6 +147,38 @@ public sealed class CliCommandTests(MongoTestTarget target, ITestOutputHelper ou
     }
 
     [Fact]
+    public async Task Get_services_watch_prints_a_line_for_each_change_until_interrupted()
+    {
+        await using var database = target.CreateDatabase(output);
+        using var files = new ManifestFiles();
+        files.Write("a.yaml", ManifestFiles.Service("web", "acme"));
+        await ZpmAsync(database, "apply", "-f", files.Directory);
+        var watchOutput = new StringWriter();
+        using var interrupt = new CancellationTokenSource();
+        var watching = CliRunner.RunAsync(
+            ["get", "services", "--watch", "--mongo", target.ConnectionString, "--database", database.Name], watchOutput, interrupt.Token);
+        await Eventually.TrueAsync(() => Task.FromResult(CliRunner.Snapshot(watchOutput).Contains("web")), TimeSpan.FromSeconds(20), "the initial table");
+
+        // The watch may open just after a write, so keep writing until one is seen: each write is a new replica count.
+        var replicas = 1;
+        await Eventually.TrueAsync(
+            async () =>
+            {
+                replicas++;
+                await database.Collection<BsonDocument>("services").UpdateOneAsync(
+                    new BsonDocument("_id", "acme/web"), new BsonDocument("$set", new BsonDocument("spec.replicas", replicas)));
+                return CliRunner.Snapshot(watchOutput).Contains("acme\tweb\tapp\t");
+            },
+            TimeSpan.FromSeconds(20),
+            "a watch line for the update");
+        await interrupt.CancelAsync();
+        var result = await watching.WaitAsync(TimeSpan.FromSeconds(20));
+
+        output.WriteLine(result.Output + result.Error);
+        Assert.Equal(0, result.ExitCode);
+    }
+
+    [Fact]
     public async Task Describe_shows_spec_status_conditions_and_recent_events()
     {
         await using var database = target.CreateDatabase(output);
