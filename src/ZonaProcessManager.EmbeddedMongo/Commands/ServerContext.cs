@@ -142,7 +142,9 @@ public sealed class RetryableWriteCache
             return null;
         }
 
-        return $"{database}|{SessionKeyOf(body)}|{txnNumber.ToInt64()}";
+        // The command and collection are part of the key: a pooled server session reused by a different operation with a
+        // repeated txnNumber is not a retry of the earlier one.
+        return $"{database}|{SessionKeyOf(body)}|{txnNumber.ToInt64()}|{body.GetElement(0).Name}|{body[0]}";
     }
 
     public static string? SessionKeyOf(BsonDocument body) =>
