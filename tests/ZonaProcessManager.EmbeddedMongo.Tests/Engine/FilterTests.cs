@@ -197,6 +197,18 @@ public class FilterTests
     }
 
     [Fact]
+    public void Absurdly_nested_filters_are_refused_rather_than_overflowing_the_stack()
+    {
+        var filter = new BsonDocument("a", 1);
+        for (int i = 0; i < 150; i++)
+        {
+            filter = new BsonDocument("$and", new BsonArray { filter });
+        }
+
+        Assert.Equal(2, Assert.Throws<MongoError>(() => Filter.Parse(filter)).Code);
+    }
+
+    [Fact]
     public void Matching_never_mutates_the_document()
     {
         var document = BsonDocument.Parse("{a: [{b: 1}, {b: 2}], c: 'x'}");
