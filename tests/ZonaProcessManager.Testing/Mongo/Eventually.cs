@@ -23,12 +23,4 @@ public static class Eventually
             await Task.Delay(PollInterval);
         }
     }
-
-    public static async Task<T> ValueAsync<T>(Func<Task<T?>> probe, TimeSpan deadline, string what)
-        where T : class
-    {
-        T? found = null;
-        await TrueAsync(async () => (found = await probe()) is not null, deadline, what);
-        return found!;
-    }
 }
