@@ -475,7 +475,8 @@ internal static class ExpressionParser
             }
 
             return a[^1].Evaluate(c);
-        });
+        }
+        );
 
         ops["$add"] = (0, int.MaxValue, (c, a) =>
         {
@@ -503,7 +504,8 @@ internal static class ExpressionParser
             }
 
             return dateMillis is null ? total : new BsonDateTime(dateMillis.Value + (long)Math.Round(total.ToDouble()));
-        });
+        }
+        );
         ops["$multiply"] = (0, int.MaxValue, (c, a) =>
         {
             BsonValue product = new BsonInt32(1);
@@ -518,7 +520,8 @@ internal static class ExpressionParser
             }
 
             return product;
-        });
+        }
+        );
         ops["$subtract"] = (2, 2, (c, a) =>
         {
             var x = a[0].Evaluate(c);
@@ -544,7 +547,8 @@ internal static class ExpressionParser
             }
 
             return Numeric.Combine(x!, Numeric.Negate(y!), multiply: false)!;
-        });
+        }
+        );
         ops["$divide"] = (2, 2, (c, a) =>
         {
             var x = a[0].Evaluate(c);
@@ -555,7 +559,8 @@ internal static class ExpressionParser
             }
 
             return Numeric.Divide(RequireNumber(x!, "$divide", 16609), RequireNumber(y!, "$divide", 16609));
-        });
+        }
+        );
         ops["$mod"] = (2, 2, (c, a) =>
         {
             var x = a[0].Evaluate(c);
@@ -566,7 +571,8 @@ internal static class ExpressionParser
             }
 
             return Numeric.Modulo(RequireNumber(x!, "$mod", 16611), RequireNumber(y!, "$mod", 16611));
-        });
+        }
+        );
 
         void Unary(string name, Func<double, double> math) => ops[name] = (1, 1, (c, a) =>
         {
@@ -585,7 +591,8 @@ internal static class ExpressionParser
                     BsonType.Int64 => new BsonInt64((long)math(number.AsInt64)),
                     _ => new BsonDouble(math(number.ToDouble())),
                 };
-        });
+        }
+        );
         Unary("$abs", Math.Abs);
         Unary("$ceil", Math.Ceiling);
         Unary("$floor", Math.Floor);
@@ -607,14 +614,16 @@ internal static class ExpressionParser
             }
 
             return new BsonString(builder.ToString());
-        });
+        }
+        );
         ops["$toLower"] = (1, 1, (c, a) => a[0].Evaluate(c) is { } v && !ExpressionEvaluator.IsNullish(v) ? new BsonString(ToText(v).ToLowerInvariant()) : new BsonString(""));
         ops["$toUpper"] = (1, 1, (c, a) => a[0].Evaluate(c) is { } v && !ExpressionEvaluator.IsNullish(v) ? new BsonString(ToText(v).ToUpperInvariant()) : new BsonString(""));
         ops["$strLenCP"] = (1, 1, (c, a) =>
         {
             var text = RequireString(a[0].Evaluate(c) ?? BsonNull.Value, "$strLenCP", 34471);
             return new BsonInt32(text.EnumerateRunes().Count());
-        });
+        }
+        );
         ops["$split"] = (2, 2, (c, a) =>
         {
             var x = a[0].Evaluate(c);
@@ -631,7 +640,8 @@ internal static class ExpressionParser
             }
 
             return new BsonArray(text.Split(separator).Select(p => new BsonString(p)));
-        });
+        }
+        );
         ops["$substrCP"] = (3, 3, (c, a) =>
         {
             var x = a[0].Evaluate(c);
@@ -646,7 +656,8 @@ internal static class ExpressionParser
             start = Math.Clamp(start, 0, text.Length);
             length = Math.Clamp(length, 0, text.Length - start);
             return new BsonString(text.Substring(start, length));
-        });
+        }
+        );
         ops["$substr"] = ops["$substrCP"];
         ops["$trim"] = (1, 1, (c, a) =>
         {
@@ -656,7 +667,8 @@ internal static class ExpressionParser
             }
 
             return ExpressionEvaluator.IsNullish(input) ? BsonNull.Value : new BsonString(RequireString(input, "$trim", 50699).Trim());
-        });
+        }
+        );
 
         ops["$size"] = (1, 1, (c, a) =>
         {
@@ -664,7 +676,8 @@ internal static class ExpressionParser
             return value is BsonArray array
                 ? new BsonInt32(array.Count)
                 : throw new MongoError(17124, "Location17124", $"The argument to $size must be an array. Type of the argument: {(value is null ? "missing" : BsonTypeNames.NameOf(value.BsonType))}");
-        });
+        }
+        );
         ops["$in"] = (2, 2, (c, a) =>
         {
             var needle = a[0].Evaluate(c) ?? BsonUndefined.Value;
@@ -675,7 +688,8 @@ internal static class ExpressionParser
             }
 
             return new BsonBoolean(array.Any(item => BsonOrder.ValuesEqual(item, needle)));
-        });
+        }
+        );
         ops["$isArray"] = (1, 1, (c, a) => new BsonBoolean(a[0].Evaluate(c) is BsonArray));
         ops["$arrayElemAt"] = (2, 2, (c, a) =>
         {
@@ -694,7 +708,8 @@ internal static class ExpressionParser
             }
 
             return i >= 0 && i < array.Count ? array[i] : null;
-        });
+        }
+        );
         ops["$first"] = (1, 1, (c, a) => a[0].Evaluate(c) is var v && ExpressionEvaluator.IsNullish(v) ? BsonNull.Value : RequireArray(v, "$first", 28689) is { Count: > 0 } arr ? arr[0] : null);
         ops["$last"] = (1, 1, (c, a) => a[0].Evaluate(c) is var v && ExpressionEvaluator.IsNullish(v) ? BsonNull.Value : RequireArray(v, "$last", 28689) is { Count: > 0 } arr ? arr[^1] : null);
         ops["$concatArrays"] = (0, int.MaxValue, (c, a) =>
@@ -711,7 +726,8 @@ internal static class ExpressionParser
             }
 
             return result;
-        });
+        }
+        );
         ops["$mergeObjects"] = (0, int.MaxValue, (c, a) =>
         {
             var result = new BsonDocument();
@@ -734,14 +750,128 @@ internal static class ExpressionParser
             }
 
             return result;
-        });
+        }
+        );
         ops["$type"] = (1, 1, (c, a) => new BsonString(a[0].Evaluate(c) is { } v ? BsonTypeNames.NameOf(v.BsonType) : "missing"));
         ops["$toString"] = (1, 1, (c, a) => a[0].Evaluate(c) is { } v && !ExpressionEvaluator.IsNullish(v) ? new BsonString(ToText(v)) : BsonNull.Value);
         ops["$toBool"] = (1, 1, (c, a) => a[0].Evaluate(c) is { } v && !ExpressionEvaluator.IsNullish(v) ? new BsonBoolean(ExpressionEvaluator.IsTruthy(v)) : BsonNull.Value);
         ops["$toInt"] = (1, 1, (c, a) => ConvertNumber(a[0].Evaluate(c), v => new BsonInt32(checked((int)v))));
         ops["$toLong"] = (1, 1, (c, a) => ConvertNumber(a[0].Evaluate(c), v => new BsonInt64(checked((long)v))));
         ops["$toDouble"] = (1, 1, (c, a) => ConvertNumber(a[0].Evaluate(c), v => new BsonDouble(v)));
+
+        // In $project/$addFields these take either several arguments or one array, e.g. {$max: "$scores"}.
+        ops["$sum"] = (0, int.MaxValue, (c, a) =>
+        {
+            BsonValue total = new BsonInt32(0);
+            foreach (var value in Operands(c, a))
+            {
+                if (BsonTypeNames.IsNumber(value))
+                {
+                    total = Numeric.Combine(total, value, multiply: false)!;
+                }
+            }
+
+            return total;
+        });
+        ops["$avg"] = (0, int.MaxValue, (c, a) =>
+        {
+            BsonValue total = new BsonInt32(0);
+            long count = 0;
+            foreach (var value in Operands(c, a))
+            {
+                if (BsonTypeNames.IsNumber(value))
+                {
+                    total = Numeric.Combine(total, value, multiply: false)!;
+                    count++;
+                }
+            }
+
+            return count == 0 ? BsonNull.Value : Numeric.Divide(total, new BsonInt64(count));
+        });
+        ops["$min"] = (0, int.MaxValue, (c, a) => Extreme(Operands(c, a), max: false));
+        ops["$max"] = (0, int.MaxValue, (c, a) => Extreme(Operands(c, a), max: true));
+
+        void DatePart(string name, Func<DateTime, int> part) => ops[name] = (1, 1, (c, a) =>
+        {
+            var value = a[0].Evaluate(c);
+            if (ExpressionEvaluator.IsNullish(value))
+            {
+                return BsonNull.Value;
+            }
+
+            return value is BsonDateTime date
+                ? new BsonInt32(part(date.ToUniversalTime()))
+                : throw new MongoError(16006, "Location16006", $"can't convert from BSON type {BsonTypeNames.NameOf(value!.BsonType)} to Date");
+        });
+        DatePart("$year", d => d.Year);
+        DatePart("$month", d => d.Month);
+        DatePart("$dayOfMonth", d => d.Day);
+        DatePart("$dayOfYear", d => d.DayOfYear);
+        DatePart("$dayOfWeek", d => (int)d.DayOfWeek + 1);
+        DatePart("$hour", d => d.Hour);
+        DatePart("$minute", d => d.Minute);
+        DatePart("$second", d => d.Second);
+        DatePart("$millisecond", d => d.Millisecond);
+        ops["$toDate"] = (1, 1, (c, a) => a[0].Evaluate(c) switch
+        {
+            null or BsonNull => BsonNull.Value,
+            BsonDateTime date => date,
+            BsonObjectId id => new BsonDateTime(id.Value.CreationTime),
+            BsonString text when DateTime.TryParse(text.Value, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var parsed) => new BsonDateTime(parsed),
+            var other when BsonTypeNames.IsNumber(other) => new BsonDateTime(other.ToInt64()),
+            var other => throw new MongoError(241, "ConversionFailure", $"Unsupported conversion from {BsonTypeNames.NameOf(other.BsonType)} to date"),
+        });
         return ops;
+    }
+
+    /// <summary>One array operand stands for its elements; several operands are taken as they are; missing ones are skipped.</summary>
+    private static List<BsonValue> Operands(EvaluationContext context, Expression[] args)
+    {
+        var values = new List<BsonValue>();
+        if (args.Length == 1)
+        {
+            var single = args[0].Evaluate(context);
+            if (single is BsonArray array)
+            {
+                values.AddRange(array);
+            }
+            else if (single is not null)
+            {
+                values.Add(single);
+            }
+
+            return values;
+        }
+
+        foreach (var arg in args)
+        {
+            if (arg.Evaluate(context) is { } value)
+            {
+                values.Add(value);
+            }
+        }
+
+        return values;
+    }
+
+    private static BsonValue Extreme(List<BsonValue> values, bool max)
+    {
+        BsonValue? best = null;
+        foreach (var value in values)
+        {
+            if (ExpressionEvaluator.IsNullish(value))
+            {
+                continue;
+            }
+
+            int c = best is null ? 0 : BsonOrder.Instance.Compare(value, best);
+            if (best is null || (max ? c > 0 : c < 0))
+            {
+                best = value;
+            }
+        }
+
+        return best ?? BsonNull.Value;
     }
 
     private static BsonValue ConvertNumber(BsonValue? value, Func<double, BsonValue> make)

@@ -183,6 +183,10 @@ public class FilterTests
 
         Assert.True(Filter.Parse(BsonDocument.Parse("{tags: 'b'}")).Matches(BsonDocument.Parse("{tags: ['a', 'b']}"), out var scalar));
         Assert.Equal(1, scalar);
+
+        var elemMatch = Filter.Parse(BsonDocument.Parse("{grades: {$elemMatch: {grade: {$lte: 90}, mean: {$gt: 80}}}}"));
+        Assert.True(elemMatch.Matches(BsonDocument.Parse("{grades: [{grade: 80, mean: 75}, {grade: 85, mean: 90}, {grade: 85, mean: 85}]}"), out var elementIndex));
+        Assert.Equal(1, elementIndex);
     }
 
     [Fact]
@@ -190,6 +194,18 @@ public class FilterTests
     {
         var filter = Filter.Parse(BsonDocument.Parse("{a: 1, 'b.c': 'x', d: {$eq: 2}, e: {$gt: 1}, $or: [{f: 1}], $and: [{g: 3}]}"));
         Assert.Equal(new Dictionary<string, BsonValue> { ["a"] = 1, ["b.c"] = "x", ["d"] = 2, ["g"] = 3 }, filter.EqualityPaths);
+    }
+
+    [Fact]
+    public void Absurdly_nested_filters_are_refused_rather_than_overflowing_the_stack()
+    {
+        var filter = new BsonDocument("a", 1);
+        for (int i = 0; i < 150; i++)
+        {
+            filter = new BsonDocument("$and", new BsonArray { filter });
+        }
+
+        Assert.Equal(2, Assert.Throws<MongoError>(() => Filter.Parse(filter)).Code);
     }
 
     [Fact]
