@@ -43,7 +43,16 @@ if ! command -v dockerd >/dev/null 2>&1 || ! command -v docker >/dev/null 2>&1; 
 fi
 
 # A dockerd may already be starting (e.g. a concurrent run of this script); only start one when none runs.
-if ! pgrep -x dockerd >/dev/null 2>&1; then
+# pgrep (procps) is missing on minimal images, so fall back to dockerd's pid file.
+dockerd_running() {
+  if command -v pgrep >/dev/null 2>&1; then
+    pgrep -x dockerd >/dev/null 2>&1
+  else
+    [ -f /var/run/docker.pid ] && kill -0 "$(cat /var/run/docker.pid)" 2>/dev/null
+  fi
+}
+
+if ! dockerd_running; then
   log "starting dockerd in the background (log: ${DOCKERD_LOG})..."
   mkdir -p "$(dirname "${DOCKERD_LOG}")"
   # containerd is started by dockerd itself when no system containerd runs.

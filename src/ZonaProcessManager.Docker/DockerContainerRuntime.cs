@@ -69,7 +69,7 @@ public sealed class DockerContainerRuntime : IContainerRuntime, IDisposable
                     All = true,
                     Filters = new Dictionary<string, IDictionary<string, bool>> { ["label"] = labelFilter },
                 },
-                cancellationToken)).ConfigureAwait(false);
+                cancellationToken), cancellationToken).ConfigureAwait(false);
 
         // The list lacks restart count, start time and (on API 1.41) health, so each container is inspected.
         var observed = new ConcurrentBag<ObservedContainer>();
@@ -128,13 +128,13 @@ public sealed class DockerContainerRuntime : IContainerRuntime, IDisposable
                             Container = id,
                             EndpointConfig = ContainerSpecTranslator.Endpoint(container),
                         },
-                        cancellationToken)).ConfigureAwait(false);
+                        cancellationToken), cancellationToken).ConfigureAwait(false);
             }
 
             await Call(
                 "start container",
                 container.ContainerName,
-                () => _client.Containers.StartContainerAsync(id, new ContainerStartParameters(), cancellationToken))
+                () => _client.Containers.StartContainerAsync(id, new ContainerStartParameters(), cancellationToken), cancellationToken)
                 .ConfigureAwait(false);
         }
         catch (Exception)
@@ -164,12 +164,12 @@ public sealed class DockerContainerRuntime : IContainerRuntime, IDisposable
         {
             return;
         }
-        catch (Exception exception) when (exception is not OperationCanceledException)
+        catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
         {
             // A container that cannot be stopped gracefully (e.g. dead) is still removed by force below.
             _logger.LogWarning(
                 "Stopping container {ContainerId} failed, removing it by force: {Reason}",
-                ShortId(containerId), DockerErrors.Translate("stop container", containerId, exception)?.EngineMessage);
+                ShortId(containerId), DockerErrors.Translate("stop container", containerId, exception, cancellationToken)?.EngineMessage);
         }
 
         try
@@ -189,7 +189,7 @@ public sealed class DockerContainerRuntime : IContainerRuntime, IDisposable
             // Someone else is removing it already; the outcome is the one we want.
             return;
         }
-        catch (Exception exception) when (DockerErrors.Translate("remove container", containerId, exception) is { } error)
+        catch (Exception exception) when (DockerErrors.Translate("remove container", containerId, exception, cancellationToken) is { } error)
         {
             throw error;
         }
@@ -206,7 +206,7 @@ public sealed class DockerContainerRuntime : IContainerRuntime, IDisposable
             () => _client.Containers.RestartContainerAsync(
                 containerId,
                 new ContainerRestartParameters { WaitBeforeKillSeconds = GraceSeconds },
-                cancellationToken)).ConfigureAwait(false);
+                cancellationToken), cancellationToken).ConfigureAwait(false);
         _logger.LogInformation("Restarted container {ContainerId}", ShortId(containerId));
     }
 
@@ -230,12 +230,38 @@ public sealed class DockerContainerRuntime : IContainerRuntime, IDisposable
                 name,
                 () => _client.Networks.CreateNetworkAsync(
                     new NetworksCreateParameters { Name = name, Driver = "bridge", Labels = networkLabels },
-                    cancellationToken)).ConfigureAwait(false);
+                    cancellationToken), cancellationToken).ConfigureAwait(false);
             _logger.LogInformation("Created network {Network}", name);
+            await RemoveDuplicateNetworksAsync(name, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
             gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Docker (API 1.41) accepts a second network of an existing name, so two operator processes ensuring one network
+    /// at once can make two, after which attaching by name fails as ambiguous. Every ensurer keeps the same one (the
+    /// oldest, then the lowest id) and deletes the rest, so racing processes converge.
+    /// </summary>
+    private async Task RemoveDuplicateNetworksAsync(string name, CancellationToken cancellationToken)
+    {
+        var networks = await FindNetworksAsync(name, cancellationToken).ConfigureAwait(false);
+        foreach (var duplicate in networks.OrderBy(n => n.Created).ThenBy(n => n.ID, StringComparer.Ordinal).Skip(1))
+        {
+            try
+            {
+                await _client.Networks.DeleteNetworkAsync(duplicate.ID, cancellationToken).ConfigureAwait(false);
+                _logger.LogWarning("Removed duplicate network {Network} ({NetworkId})", name, ShortId(duplicate.ID));
+            }
+            catch (DockerApiException exception)
+            {
+                // Already removed by the other ensurer, or in use: leave it to a later ensure.
+                _logger.LogWarning(
+                    "Could not remove duplicate network {Network} ({NetworkId}): {Reason}",
+                    name, ShortId(duplicate.ID), DockerErrors.EngineMessage(exception));
+            }
         }
     }
 
@@ -253,7 +279,7 @@ public sealed class DockerContainerRuntime : IContainerRuntime, IDisposable
             {
                 // Gone between the lookup and the delete: that is what was asked for.
             }
-            catch (Exception exception) when (DockerErrors.Translate("remove network", name, exception) is { } error)
+            catch (Exception exception) when (DockerErrors.Translate("remove network", name, exception, cancellationToken) is { } error)
             {
                 throw error;
             }
@@ -279,7 +305,7 @@ public sealed class DockerContainerRuntime : IContainerRuntime, IDisposable
         {
             // Missing: create it below.
         }
-        catch (Exception exception) when (DockerErrors.Translate("inspect volume", volume.Name, exception) is { } error)
+        catch (Exception exception) when (DockerErrors.Translate("inspect volume", volume.Name, exception, cancellationToken) is { } error)
         {
             throw error;
         }
@@ -297,7 +323,7 @@ public sealed class DockerContainerRuntime : IContainerRuntime, IDisposable
                     DriverOpts = volume.DriverOpts.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal),
                     Labels = volumeLabels,
                 },
-                cancellationToken)).ConfigureAwait(false);
+                cancellationToken), cancellationToken).ConfigureAwait(false);
         _logger.LogInformation("Created volume {Volume}", volume.Name);
     }
 
@@ -404,7 +430,7 @@ public sealed class DockerContainerRuntime : IContainerRuntime, IDisposable
         }
         catch (Exception exception)
         {
-            return DockerErrors.Translate("watch events", "containers", exception);
+            return DockerErrors.Translate("watch events", "containers", exception, cancellationToken);
         }
         finally
         {
@@ -451,7 +477,7 @@ public sealed class DockerContainerRuntime : IContainerRuntime, IDisposable
         var response = await Call(
             "create container",
             container.ContainerName,
-            () => _client.Containers.CreateContainerAsync(plan.Parameters, cancellationToken)).ConfigureAwait(false);
+            () => _client.Containers.CreateContainerAsync(plan.Parameters, cancellationToken), cancellationToken).ConfigureAwait(false);
         foreach (var warning in response.Warnings ?? [])
         {
             _logger.LogWarning("Docker warns about {ContainerName}: {Warning}", container.ContainerName, warning);
@@ -470,7 +496,7 @@ public sealed class DockerContainerRuntime : IContainerRuntime, IDisposable
         {
             return null; // removed between listing and inspecting
         }
-        catch (Exception exception) when (DockerErrors.Translate("inspect container", idOrName, exception) is { } error)
+        catch (Exception exception) when (DockerErrors.Translate("inspect container", idOrName, exception, cancellationToken) is { } error)
         {
             throw error;
         }
@@ -492,24 +518,29 @@ public sealed class DockerContainerRuntime : IContainerRuntime, IDisposable
         }
     }
 
-    private static async Task<T> Call<T>(string operation, string target, Func<Task<T>> call)
+    private static async Task<T> Call<T>(
+        string operation, string target, Func<Task<T>> call, CancellationToken cancellationToken)
     {
         try
         {
             return await call().ConfigureAwait(false);
         }
-        catch (Exception exception) when (DockerErrors.Translate(operation, target, exception) is { } error)
+        catch (Exception exception) when (DockerErrors.Translate(operation, target, exception, cancellationToken) is { } error)
         {
             throw error;
         }
     }
 
-    private static Task Call(string operation, string target, Func<Task> call) =>
-        Call(operation, target, async () =>
-        {
-            await call().ConfigureAwait(false);
-            return true;
-        });
+    private static Task Call(string operation, string target, Func<Task> call, CancellationToken cancellationToken) =>
+        Call(
+            operation,
+            target,
+            async () =>
+            {
+                await call().ConfigureAwait(false);
+                return true;
+            },
+            cancellationToken);
 
     private async Task<IReadOnlyList<NetworkResponse>> FindNetworksAsync(string name, CancellationToken cancellationToken)
     {
@@ -525,7 +556,7 @@ public sealed class DockerContainerRuntime : IContainerRuntime, IDisposable
                         ["name"] = new Dictionary<string, bool> { [name] = true },
                     },
                 },
-                cancellationToken)).ConfigureAwait(false);
+                cancellationToken), cancellationToken).ConfigureAwait(false);
         return networks.Where(n => n.Name == name).ToList();
     }
 

@@ -37,15 +37,24 @@ internal static class DockerErrors
     }
 
     /// <summary>
-    /// Wraps a failure of one Docker call. Returns null for cancellation so callers rethrow it untouched; the
-    /// caller's cancellation must stay an <see cref="OperationCanceledException"/>.
+    /// Wraps a failure of one Docker call. Returns null for the caller's own cancellation, which must stay an
+    /// <see cref="OperationCanceledException"/>; any other cancellation is the client's request timeout, i.e. an
+    /// engine that does not answer, and must not look like a shutdown to the operator.
     /// </summary>
-    public static ContainerRuntimeException? Translate(string operation, string target, Exception exception)
+    public static ContainerRuntimeException? Translate(
+        string operation, string target, Exception exception, CancellationToken cancellationToken)
     {
         switch (exception)
         {
-            case OperationCanceledException:
+            case OperationCanceledException when cancellationToken.IsCancellationRequested:
                 return null;
+            case OperationCanceledException:
+                return new ContainerRuntimeException(
+                    operation,
+                    target,
+                    ContainerRuntimeErrorKind.Unavailable,
+                    "Docker Engine did not answer in time; is dockerd overloaded or hung?",
+                    innerException: exception);
             case DockerApiException api:
                 var message = EngineMessage(api);
                 return new ContainerRuntimeException(

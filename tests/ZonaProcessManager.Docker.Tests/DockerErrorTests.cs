@@ -216,4 +216,39 @@ public sealed class DockerErrorTests(DockerTestEnvironment environment) : IClass
             File.Delete(socketPath);
         }
     }
+
+    [Fact]
+    public async Task An_engine_that_never_answers_is_an_unavailable_error_not_a_cancellation()
+    {
+        var socketPath = Path.Combine(Path.GetTempPath(), $"zpm-silent-docker-{environment.RunId}.sock");
+        using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        listener.Bind(new UnixDomainSocketEndPoint(socketPath));
+        listener.Listen();
+        using var stop = new CancellationTokenSource();
+        // Accepts the connection and then says nothing, like a hung dockerd.
+        var engine = Task.Run(async () =>
+        {
+            using var connection = await listener.AcceptAsync(stop.Token);
+            await Task.Delay(Timeout.Infinite, stop.Token);
+        });
+        using var client = new global::Docker.DotNet.DockerClientBuilder()
+            .WithEndpoint(new Uri($"unix://{socketPath}"))
+            .WithTimeout(TimeSpan.FromSeconds(1))
+            .Build();
+        using var runtime = new DockerContainerRuntime(client);
+
+        try
+        {
+            var error = await Assert.ThrowsAsync<ContainerRuntimeException>(() => runtime.ListAsync(null, CancellationToken.None));
+
+            Assert.Equal(ContainerRuntimeErrorKind.Unavailable, error.Kind);
+            Assert.Contains("did not answer in time", error.EngineMessage, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => engine);
+            File.Delete(socketPath);
+        }
+    }
 }

@@ -31,6 +31,20 @@ public sealed class NetworkAndVolumeTests(DockerTestEnvironment environment) : I
     }
 
     [Fact]
+    public async Task Ensuring_from_two_processes_at_once_converges_on_one_network()
+    {
+        var name = environment.NewName("net");
+        // Two runtimes stand for two operator processes: they share no lock, so Docker may create the name twice.
+        using var otherProcess = DockerContainerRuntime.Create();
+
+        await Task.WhenAll(
+            Runtime.EnsureNetworkAsync(name, environment.RunLabels, CancellationToken.None),
+            otherProcess.EnsureNetworkAsync(name, environment.RunLabels, CancellationToken.None));
+
+        Assert.Single(await NetworksNamedAsync(name));
+    }
+
+    [Fact]
     public async Task Removing_a_network_is_idempotent()
     {
         var name = environment.NewName("net");

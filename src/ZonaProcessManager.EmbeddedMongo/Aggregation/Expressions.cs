@@ -758,7 +758,120 @@ internal static class ExpressionParser
         ops["$toInt"] = (1, 1, (c, a) => ConvertNumber(a[0].Evaluate(c), v => new BsonInt32(checked((int)v))));
         ops["$toLong"] = (1, 1, (c, a) => ConvertNumber(a[0].Evaluate(c), v => new BsonInt64(checked((long)v))));
         ops["$toDouble"] = (1, 1, (c, a) => ConvertNumber(a[0].Evaluate(c), v => new BsonDouble(v)));
+
+        // In $project/$addFields these take either several arguments or one array, e.g. {$max: "$scores"}.
+        ops["$sum"] = (0, int.MaxValue, (c, a) =>
+        {
+            BsonValue total = new BsonInt32(0);
+            foreach (var value in Operands(c, a))
+            {
+                if (BsonTypeNames.IsNumber(value))
+                {
+                    total = Numeric.Combine(total, value, multiply: false)!;
+                }
+            }
+
+            return total;
+        });
+        ops["$avg"] = (0, int.MaxValue, (c, a) =>
+        {
+            BsonValue total = new BsonInt32(0);
+            long count = 0;
+            foreach (var value in Operands(c, a))
+            {
+                if (BsonTypeNames.IsNumber(value))
+                {
+                    total = Numeric.Combine(total, value, multiply: false)!;
+                    count++;
+                }
+            }
+
+            return count == 0 ? BsonNull.Value : Numeric.Divide(total, new BsonInt64(count));
+        });
+        ops["$min"] = (0, int.MaxValue, (c, a) => Extreme(Operands(c, a), max: false));
+        ops["$max"] = (0, int.MaxValue, (c, a) => Extreme(Operands(c, a), max: true));
+
+        void DatePart(string name, Func<DateTime, int> part) => ops[name] = (1, 1, (c, a) =>
+        {
+            var value = a[0].Evaluate(c);
+            if (ExpressionEvaluator.IsNullish(value))
+            {
+                return BsonNull.Value;
+            }
+
+            return value is BsonDateTime date
+                ? new BsonInt32(part(date.ToUniversalTime()))
+                : throw new MongoError(16006, "Location16006", $"can't convert from BSON type {BsonTypeNames.NameOf(value!.BsonType)} to Date");
+        });
+        DatePart("$year", d => d.Year);
+        DatePart("$month", d => d.Month);
+        DatePart("$dayOfMonth", d => d.Day);
+        DatePart("$dayOfYear", d => d.DayOfYear);
+        DatePart("$dayOfWeek", d => (int)d.DayOfWeek + 1);
+        DatePart("$hour", d => d.Hour);
+        DatePart("$minute", d => d.Minute);
+        DatePart("$second", d => d.Second);
+        DatePart("$millisecond", d => d.Millisecond);
+        ops["$toDate"] = (1, 1, (c, a) => a[0].Evaluate(c) switch
+        {
+            null or BsonNull => BsonNull.Value,
+            BsonDateTime date => date,
+            BsonObjectId id => new BsonDateTime(id.Value.CreationTime),
+            BsonString text when DateTime.TryParse(text.Value, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var parsed) => new BsonDateTime(parsed),
+            var other when BsonTypeNames.IsNumber(other) => new BsonDateTime(other.ToInt64()),
+            var other => throw new MongoError(241, "ConversionFailure", $"Unsupported conversion from {BsonTypeNames.NameOf(other.BsonType)} to date"),
+        });
         return ops;
+    }
+
+    /// <summary>One array operand stands for its elements; several operands are taken as they are; missing ones are skipped.</summary>
+    private static List<BsonValue> Operands(EvaluationContext context, Expression[] args)
+    {
+        var values = new List<BsonValue>();
+        if (args.Length == 1)
+        {
+            var single = args[0].Evaluate(context);
+            if (single is BsonArray array)
+            {
+                values.AddRange(array);
+            }
+            else if (single is not null)
+            {
+                values.Add(single);
+            }
+
+            return values;
+        }
+
+        foreach (var arg in args)
+        {
+            if (arg.Evaluate(context) is { } value)
+            {
+                values.Add(value);
+            }
+        }
+
+        return values;
+    }
+
+    private static BsonValue Extreme(List<BsonValue> values, bool max)
+    {
+        BsonValue? best = null;
+        foreach (var value in values)
+        {
+            if (ExpressionEvaluator.IsNullish(value))
+            {
+                continue;
+            }
+
+            int c = best is null ? 0 : BsonOrder.Instance.Compare(value, best);
+            if (best is null || (max ? c > 0 : c < 0))
+            {
+                best = value;
+            }
+        }
+
+        return best ?? BsonNull.Value;
     }
 
     private static BsonValue ConvertNumber(BsonValue? value, Func<double, BsonValue> make)

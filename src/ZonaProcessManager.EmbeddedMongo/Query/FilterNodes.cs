@@ -74,6 +74,13 @@ internal abstract class ValuePredicate
     public virtual bool ExpandsArrays => true;
 
     public abstract bool Test(BsonValue? value);
+
+    /// <summary>Like <see cref="Test(BsonValue?)"/>, also naming the array element that satisfied it (for $elemMatch and "$").</summary>
+    public virtual bool Test(BsonValue? value, out int elementIndex)
+    {
+        elementIndex = -1;
+        return Test(value);
+    }
 }
 
 /// <summary>Walks a dotted path the way MongoDB does: through subdocuments, through arrays of subdocuments, and by numeric index.</summary>
@@ -169,11 +176,11 @@ internal sealed class PathNode(string[] path, ValuePredicate predicate) : MatchN
             }
         }
 
-        if (predicate.Test(value))
+        if (predicate.Test(value, out int elementIndex))
         {
-            if (positional < 0 && arrayIndex >= 0)
+            if (positional < 0 && (arrayIndex >= 0 || elementIndex >= 0))
             {
-                positional = arrayIndex;
+                positional = arrayIndex >= 0 ? arrayIndex : elementIndex;
             }
 
             return true;
@@ -314,7 +321,7 @@ internal sealed class InPredicate : ValuePredicate
         {
             foreach (var regex in regexes)
             {
-                if (regex.IsMatch(text))
+                if (RegexPredicate.IsMatch(regex, text))
                 {
                     return true;
                 }
@@ -389,7 +396,20 @@ internal sealed class RegexPredicate(Regex regex, BsonRegularExpression original
             return other.Pattern == original.Pattern && other.Options == original.Options;
         }
 
-        return TryGetText(value, out var text) && regex.IsMatch(text);
+        return TryGetText(value, out var text) && IsMatch(regex, text);
+    }
+
+    /// <summary>A pattern that backtracks past its time budget fails the query with a clear error instead of hanging it.</summary>
+    internal static bool IsMatch(Regex regex, string text)
+    {
+        try
+        {
+            return regex.IsMatch(text);
+        }
+        catch (RegexMatchTimeoutException)
+        {
+            throw MongoError.BadValue($"regular expression /{regex}/ took too long to evaluate; simplify the pattern");
+        }
     }
 
     internal static bool TryGetText(BsonValue value, out string text)
@@ -442,15 +462,19 @@ internal sealed class ElemMatchPredicate(MatchNode inner, bool documentsOnly) : 
 {
     public override bool ExpandsArrays => false;
 
-    public override bool Test(BsonValue? value)
+    public override bool Test(BsonValue? value) => Test(value, out _);
+
+    public override bool Test(BsonValue? value, out int elementIndex)
     {
+        elementIndex = -1;
         if (value is not BsonArray array)
         {
             return false;
         }
 
-        foreach (var element in array)
+        for (int i = 0; i < array.Count; i++)
         {
+            var element = array[i];
             if (documentsOnly && element is not BsonDocument)
             {
                 continue;
@@ -459,6 +483,7 @@ internal sealed class ElemMatchPredicate(MatchNode inner, bool documentsOnly) : 
             int ignored = -1;
             if (inner.Matches(element, ref ignored))
             {
+                elementIndex = i;
                 return true;
             }
         }

@@ -431,7 +431,7 @@ internal sealed class JsonSchema
             failures.Add(Rule("maxLength", max, "specified string length was not satisfied", value));
         }
 
-        if (pattern is { } p && !p.Regex.IsMatch(text))
+        if (pattern is { } p && !RegexPredicate.IsMatch(p.Regex, text))
         {
             failures.Add(Rule("pattern", p.Pattern, "regular expression did not match", value));
         }
@@ -626,7 +626,7 @@ internal sealed class JsonSchema
             bool matchedPattern = false;
             foreach (var (regex, patternText, schema) in patternProperties)
             {
-                if (!regex.IsMatch(element.Name))
+                if (!RegexPredicate.IsMatch(regex, element.Name))
                 {
                     continue;
                 }

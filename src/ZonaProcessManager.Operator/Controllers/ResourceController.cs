@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using ZonaProcessManager.Domain.Model;
 using ZonaProcessManager.Operator.Controllers;
 using ZonaProcessManager.Operator.Messages;
+using ZonaProcessManager.Domain.Reconciliation;
 
 namespace ZonaProcessManager.Operator.Controllers;
 

@@ -5,6 +5,7 @@ using ZonaProcessManager.Domain.Model;
 using ZonaProcessManager.Domain.Planning;
 using ZonaProcessManager.Domain.Ports;
 using ZonaProcessManager.Operator.Controllers;
+using ZonaProcessManager.Domain.Reconciliation;
 
 namespace ZonaProcessManager.Operator.Controllers;
 
@@ -253,31 +254,17 @@ public sealed class ServiceReconciler(
         string? lastError)
     {
         var now = time.GetUtcNow();
-        var ready = outcome.Kind == OutcomeKind.AllReady;
-        var progressing = outcome.Kind is OutcomeKind.Progressing or OutcomeKind.WaitingForDependencies or OutcomeKind.TearingDown;
         return new ServiceStatus
         {
             Phase = phase,
             ObservedSpecHash = observedSpecHash,
             Replicas = replicas,
             Containers = containers,
-            Conditions =
-            [
-                UpdateCondition(previous, "Ready", ready, outcome, now),
-                UpdateCondition(previous, "Progressing", progressing, outcome, now),
-            ],
+            Conditions = ConditionSet.FromOutcome(previous.Conditions, outcome, now),
             Message = outcome.Message,
             LastError = lastError,
             UpdatedAt = now,
         };
-    }
-
-    /// <summary>lastTransitionTime moves only when the condition's status flips (Kubernetes convention).</summary>
-    private static Condition UpdateCondition(ServiceStatus previous, string type, bool status, PlanOutcome outcome, DateTimeOffset now)
-    {
-        var old = previous.Conditions.FirstOrDefault(c => c.Type == type);
-        var since = old is not null && old.Status == status ? old.LastTransitionTime : now;
-        return new Condition(type, status, outcome.Reason, outcome.Message, since);
     }
 
     private static IReadOnlyList<ContainerStatus> ToStatus(IReadOnlyList<ObservedContainer> containers) =>

@@ -1,6 +1,7 @@
 using Mediator;
 using Microsoft.Extensions.Hosting;
 using ZonaProcessManager.Domain.Model;
+using ZonaProcessManager.Domain.Reconciliation;
 using ZonaProcessManager.Operator.Messages;
 using ZonaProcessManager.Operator.Queue;
 
@@ -16,7 +17,7 @@ public sealed class QueueWorker(ReconcileQueue queue, ISender sender) : Backgrou
         var result = await sender.Send(new ReconcileRequest(key), cancellationToken).ConfigureAwait(false);
         if (!result.IsSuccess)
         {
-            return WorkOutcome.Failure(result.Error ?? "reconcile failed");
+            return WorkOutcome.Failure(result.Error ?? "reconcile failed", result.RequeueAfter);
         }
 
         return result.RequeueAfter is { } delay ? WorkOutcome.DoneRequeueAfter(delay) : WorkOutcome.Done();

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using ZonaProcessManager.Domain.Model;
+using ZonaProcessManager.Domain.Reconciliation;
 using ZonaProcessManager.Operator.Queue;
 using ZonaProcessManager.Operator.Settings;
 
@@ -12,8 +13,8 @@ public sealed class ReconcileQueue : IAsyncDisposable
     {
         // Jitter only needs to spread retries; a per-queue Random avoids shared mutable state.
         var random = new Random();
-        var backoff = new ExponentialBackoff(settings.BackoffInitial, settings.BackoffMax, settings.BackoffJitter, random.NextDouble);
-        Queue = new WorkQueue<ResourceKey>(settings.MaxParallelReconciles, backoff, time, logger);
+        var backoff = new BackoffPolicy(settings.BackoffInitial, settings.BackoffMax, settings.BackoffJitter);
+        Queue = new WorkQueue<ResourceKey>(settings.MaxParallelReconciles, backoff, random.NextDouble, time, logger);
     }
 
     public WorkQueue<ResourceKey> Queue { get; }

@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Logging;
-using ZonaProcessManager.Operator.Queue;
+using ZonaProcessManager.Domain.Reconciliation;
 using ZonaProcessManager.Operator.Settings;
 
 namespace ZonaProcessManager.Operator.Hosting;
@@ -15,7 +15,8 @@ public sealed class ResilientLoop(OperatorSettings settings, TimeProvider time)
 
     public async Task RunAsync(string name, Func<CancellationToken, Task> body, ILogger logger, CancellationToken stoppingToken)
     {
-        var backoff = new ExponentialBackoff(settings.LoopRetryInitial, settings.LoopRetryMax, 0.1, new Random().NextDouble);
+        var backoff = new BackoffPolicy(settings.LoopRetryInitial, settings.LoopRetryMax, 0.1);
+        var random = new Random();
         var consecutiveFailures = 0;
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -42,7 +43,7 @@ public sealed class ResilientLoop(OperatorSettings settings, TimeProvider time)
             }
 
             consecutiveFailures = time.GetUtcNow() - startedAt > HealthyRunResetsBackoff ? 1 : consecutiveFailures + 1;
-            var delay = backoff.DelayFor(consecutiveFailures);
+            var delay = backoff.Delay(consecutiveFailures, random);
             logger.LogInformation("{Loop} restarts in {Delay}", name, delay);
             try
             {

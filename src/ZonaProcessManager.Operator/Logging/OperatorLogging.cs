@@ -1,6 +1,9 @@
+using System.Globalization;
 using Serilog;
 using Serilog.Events;
+using Serilog.Formatting;
 using Serilog.Formatting.Compact;
+using Serilog.Formatting.Display;
 using ZonaProcessManager.Operator.Settings;
 
 namespace ZonaProcessManager.Operator.Logging;
@@ -21,9 +24,14 @@ public static class OperatorLogging
             .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
             .Enrich.FromLogContext();
         return settings.LogFormat == LogFormat.Json
-            ? configuration.WriteTo.Console(new CompactJsonFormatter())
-            : configuration.WriteTo.Console(outputTemplate: PrettyTemplate, formatProvider: System.Globalization.CultureInfo.InvariantCulture);
+            ? configuration.WriteTo.Console(CreateFormatter(settings))
+            : configuration.WriteTo.Console(outputTemplate: PrettyTemplate, formatProvider: CultureInfo.InvariantCulture);
     }
+
+    /// <summary>How one event becomes text for the chosen format (the console sink adds colours for Pretty).</summary>
+    public static ITextFormatter CreateFormatter(OperatorSettings settings) => settings.LogFormat == LogFormat.Json
+        ? new CompactJsonFormatter()
+        : new MessageTemplateTextFormatter(PrettyTemplate, CultureInfo.InvariantCulture);
 
     public static Serilog.Core.Logger CreateLogger(OperatorSettings settings) => Configure(new LoggerConfiguration(), settings).CreateLogger();
 }

@@ -1,6 +1,7 @@
 using Mediator;
 using ZonaProcessManager.Domain.Model;
 using ZonaProcessManager.Operator.Controllers;
+using ZonaProcessManager.Domain.Reconciliation;
 
 namespace ZonaProcessManager.Operator.Messages;
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using ZonaProcessManager.Domain.Reconciliation;
 
 namespace ZonaProcessManager.Operator.Queue;
 
@@ -47,15 +48,18 @@ public sealed class WorkQueue<TKey> : IAsyncDisposable
     private readonly SemaphoreSlim _readyCount = new(0);
     private readonly ITimer _timer;
     private readonly TimeProvider _time;
-    private readonly ExponentialBackoff _backoff;
+    private readonly BackoffPolicy _backoff;
+    private readonly Func<double> _unitRandom;
     private readonly int _maxParallelism;
     private readonly ILogger _logger;
 
-    public WorkQueue(int maxParallelism, ExponentialBackoff backoff, TimeProvider time, ILogger? logger = null)
+    /// <param name="unitRandom">Jitter source in [0, 1); tests pass a constant.</param>
+    public WorkQueue(int maxParallelism, BackoffPolicy backoff, Func<double> unitRandom, TimeProvider time, ILogger? logger = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxParallelism, 1);
         _maxParallelism = maxParallelism;
         _backoff = backoff;
+        _unitRandom = unitRandom;
         _time = time;
         _logger = logger ?? NullLogger.Instance;
         _timer = time.CreateTimer(_ => MoveDueKeysToReady(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
@@ -217,7 +221,7 @@ public sealed class WorkQueue<TKey> : IAsyncDisposable
                 _failures[key] = failures;
                 if (!changedWhileInFlight)
                 {
-                    ScheduleLocked(key, _time.GetUtcNow() + _backoff.DelayFor(failures));
+                    ScheduleLocked(key, _time.GetUtcNow() + (outcome.RetryAfter ?? _backoff.Delay(failures, _unitRandom())));
                 }
 
                 return;

@@ -48,10 +48,10 @@ public sealed record OperatorSettings
     public TimeSpan BackoffMax { get; init; } = TimeSpan.FromMinutes(5);
 
     /// <summary>
-    /// Random spread added to each backoff delay, as a fraction of it (0.1 = up to +10 %), so that many resources failing
-    /// together do not retry in lock-step. Default 0.1.
+    /// Random spread taken off each backoff delay, as a fraction of it (0.2 = up to 20 % shorter), so that many resources
+    /// failing together do not retry in lock-step. Default 0.2 (the domain BackoffPolicy's).
     /// </summary>
-    public double BackoffJitter { get; init; } = 0.1;
+    public double BackoffJitter { get; init; } = 0.2;
 
     /// <summary>
     /// How long a new replica of a rollout may take to become healthy before the rollout stops, the old replicas are kept
@@ -98,7 +98,7 @@ public sealed record OperatorSettings
         Require(ResyncInterval > TimeSpan.Zero, nameof(ResyncInterval), "must be positive");
         Require(BackoffInitial > TimeSpan.Zero, nameof(BackoffInitial), "must be positive");
         Require(BackoffMax >= BackoffInitial, nameof(BackoffMax), "must not be smaller than BackoffInitial");
-        Require(BackoffJitter is >= 0 and <= 1, nameof(BackoffJitter), $"must be between 0 and 1, got {BackoffJitter}");
+        Require(BackoffJitter is >= 0 and < 1, nameof(BackoffJitter), $"must be in [0, 1), got {BackoffJitter}");
         Require(RolloutHealthDeadline > TimeSpan.Zero, nameof(RolloutHealthDeadline), "must be positive");
         Require(DockerStopGrace >= TimeSpan.Zero, nameof(DockerStopGrace), "must not be negative");
         Require(ProgressRequeueInterval > TimeSpan.Zero, nameof(ProgressRequeueInterval), "must be positive");

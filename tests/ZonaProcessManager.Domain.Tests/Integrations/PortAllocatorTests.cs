@@ -167,7 +167,7 @@ public class PortAllocatorTests
                     Assert.Equal(held?.Port, choice.Port);
                 }
             }
-        }, iter: 200);
+        }, iter: 100);
     }
 
     [Theory]

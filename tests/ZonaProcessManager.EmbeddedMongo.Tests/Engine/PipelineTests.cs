@@ -126,6 +126,15 @@ public class PipelineTests
     }
 
     [Fact]
+    public void Accumulator_operators_and_date_parts_work_as_expressions()
+    {
+        var result = Run("[{$project: {_id: 0, total: {$sum: '$scores'}, best: {$max: '$scores'}, worst: {$min: [4, '$x', 2]}, mean: {$avg: '$scores'}, " +
+            "y: {$year: '$at'}, m: {$month: '$at'}, d: {$dayOfMonth: '$at'}, h: {$hour: '$at'}}}]",
+            ["{scores: [3, 9, 'x', 6], x: 7, at: ISODate('2024-03-05T10:20:00Z')}"]);
+        Assert.Equal(Json("{total: 18, best: 'x', worst: 2, mean: 6.0, y: 2024, m: 3, d: 5, h: 10}"), result);
+    }
+
+    [Fact]
     public void Leading_match_is_exposed_for_index_use()
     {
         var stages = BsonDocument.Parse("{p: [{$match: {item: 'abc'}}, {$limit: 1}]}")["p"].AsBsonArray;

@@ -3,6 +3,7 @@ using ZonaProcessManager.Domain.Model;
 using ZonaProcessManager.Domain.Planning;
 using ZonaProcessManager.Operator.Controllers;
 using ZonaProcessManager.Operator.Tests.Fakes;
+using ZonaProcessManager.Domain.Reconciliation;
 
 namespace ZonaProcessManager.Operator.Tests.Controllers;
 

