@@ -177,42 +177,42 @@ public sealed class MongoResourceWatcher : IResourceWatcher
         switch (operation)
         {
             case "insert" or "replace" or "update" when collection is not null && _options.Collections.TryGetValue(collection, out var kind):
-            {
-                var fullDocument = change.GetValue("fullDocument", BsonNull.Value) as BsonDocument;
-                ResourceKey? previousKey = keysById.GetValueOrDefault(id);
-                ResourceKey? key = fullDocument is not null ? DocumentIds.KeyOf(kind, fullDocument) : Resolve(kind, id, keysById);
-                if (fullDocument is not null && key is not null)
                 {
-                    keysById[id] = key;
-                }
+                    var fullDocument = change.GetValue("fullDocument", BsonNull.Value) as BsonDocument;
+                    ResourceKey? previousKey = keysById.GetValueOrDefault(id);
+                    ResourceKey? key = fullDocument is not null ? DocumentIds.KeyOf(kind, fullDocument) : Resolve(kind, id, keysById);
+                    if (fullDocument is not null && key is not null)
+                    {
+                        keysById[id] = key;
+                    }
 
-                if (operation == "update" && IsStatusOnlyUpdate(change.GetValue("updateDescription", BsonNull.Value) as BsonDocument))
-                {
-                    yield break;
-                }
+                    if (operation == "update" && IsStatusOnlyUpdate(change.GetValue("updateDescription", BsonNull.Value) as BsonDocument))
+                    {
+                        yield break;
+                    }
 
-                if (previousKey is not null && key is not null && previousKey != key)
-                {
-                    // The document was renamed (metadata edited): the old key's containers must go.
-                    yield return new ResourceChange(ChangeKind.Deleted, previousKey);
-                }
+                    if (previousKey is not null && key is not null && previousKey != key)
+                    {
+                        // The document was renamed (metadata edited): the old key's containers must go.
+                        yield return new ResourceChange(ChangeKind.Deleted, previousKey);
+                    }
 
-                yield return key is null ? new ResourceChange(ChangeKind.Relist, null) : new ResourceChange(ChangeKind.Upserted, key);
-                break;
-            }
+                    yield return key is null ? new ResourceChange(ChangeKind.Relist, null) : new ResourceChange(ChangeKind.Upserted, key);
+                    break;
+                }
 
             case "delete" when collection is not null && _options.Collections.TryGetValue(collection, out var kind):
-            {
-                var key = Resolve(kind, id, keysById);
-                keysById.Remove(id);
-                if (key is null)
                 {
-                    _logger.LogInformation("Delete of {Collection} document {Id} with an unknown key: relisting", collection, id);
-                }
+                    var key = Resolve(kind, id, keysById);
+                    keysById.Remove(id);
+                    if (key is null)
+                    {
+                        _logger.LogInformation("Delete of {Collection} document {Id} with an unknown key: relisting", collection, id);
+                    }
 
-                yield return key is null ? new ResourceChange(ChangeKind.Relist, null) : new ResourceChange(ChangeKind.Deleted, key);
-                break;
-            }
+                    yield return key is null ? new ResourceChange(ChangeKind.Relist, null) : new ResourceChange(ChangeKind.Deleted, key);
+                    break;
+                }
 
             case "drop" or "rename" or "dropDatabase" or "invalidate":
                 _logger.LogInformation("Change stream saw {Operation} of {Collection}: relisting", operation, collection ?? _database.DatabaseNamespace.DatabaseName);

@@ -77,6 +77,33 @@ public sealed class CliCommandTests(MongoTestTarget target, ITestOutputHelper ou
     }
 
     [Fact]
+    public async Task The_shipped_samples_apply_cleanly_on_an_installed_database()
+    {
+        await using var database = target.CreateDatabase(output);
+        await ZpmAsync(database, "install");
+
+        var result = await ZpmAsync(database, "apply", "-f", SamplesDirectory());
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal("", result.Error);
+        Assert.Contains("servicespec/system/web created", result.Output);
+        Assert.Contains("servicespec/acme/api created", result.Output);
+    }
+
+    private static string SamplesDirectory()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "ZonaProcessManager.sln")))
+            {
+                return Path.Combine(directory.FullName, "samples");
+            }
+        }
+
+        throw new DirectoryNotFoundException("samples/ not found above " + AppContext.BaseDirectory);
+    }
+
+    [Fact]
     public async Task Get_services_as_json_lists_the_stored_documents_and_filters_by_tenant_and_category()
     {
         await using var database = target.CreateDatabase(output);
@@ -117,6 +144,38 @@ public sealed class CliCommandTests(MongoTestTarget target, ITestOutputHelper ou
         Assert.Matches(@"acme\s+.*web\s+.*core\s+.*Running\s+.*1/2\s+.*zpm/busybox:latest", row);
         Assert.Contains("name: web", yaml.Output);
         Assert.Contains("phase: Running", yaml.Output);
+    }
+
+    [Fact]
+    public async Task Get_services_watch_prints_a_line_for_each_change_until_interrupted()
+    {
+        await using var database = target.CreateDatabase(output);
+        using var files = new ManifestFiles();
+        files.Write("a.yaml", ManifestFiles.Service("web", "acme"));
+        await ZpmAsync(database, "apply", "-f", files.Directory);
+        var watchOutput = new StringWriter();
+        using var interrupt = new CancellationTokenSource();
+        var watching = CliRunner.RunAsync(
+            ["get", "services", "--watch", "--mongo", target.ConnectionString, "--database", database.Name], watchOutput, interrupt.Token);
+        await Eventually.TrueAsync(() => Task.FromResult(CliRunner.Snapshot(watchOutput).Contains("web")), TimeSpan.FromSeconds(20), "the initial table");
+
+        // The watch may open just after a write, so keep writing until one is seen: each write is a new replica count.
+        var replicas = 1;
+        await Eventually.TrueAsync(
+            async () =>
+            {
+                replicas++;
+                await database.Collection<BsonDocument>("services").UpdateOneAsync(
+                    new BsonDocument("_id", "acme/web"), new BsonDocument("$set", new BsonDocument("spec.replicas", replicas)));
+                return CliRunner.Snapshot(watchOutput).Contains("acme\tweb\tapp\t");
+            },
+            TimeSpan.FromSeconds(20),
+            "a watch line for the update");
+        await interrupt.CancelAsync();
+        var result = await watching.WaitAsync(TimeSpan.FromSeconds(20));
+
+        output.WriteLine(result.Output + result.Error);
+        Assert.Equal(0, result.ExitCode);
     }
 
     [Fact]
