@@ -300,7 +300,15 @@ internal sealed class InPredicate : ValuePredicate
 
         values = [.. plain];
         regexes = [.. patterns];
+
+        // Large $in lists (e.g. a batch of _ids) would otherwise cost one comparison per listed value per document.
+        if (values.Length > 8)
+        {
+            lookup = new HashSet<BsonValue>(values, Aggregation.BsonValueKeyComparer.Instance);
+        }
     }
+
+    private readonly HashSet<BsonValue>? lookup;
 
     public override bool Test(BsonValue? value)
     {
@@ -309,11 +317,21 @@ internal sealed class InPredicate : ValuePredicate
             return containsNull;
         }
 
-        foreach (var candidate in values)
+        if (lookup is not null)
         {
-            if (BsonOrder.ValuesEqual(value, candidate))
+            if (lookup.Contains(value))
             {
                 return true;
+            }
+        }
+        else
+        {
+            foreach (var candidate in values)
+            {
+                if (BsonOrder.ValuesEqual(value, candidate))
+                {
+                    return true;
+                }
             }
         }
 

@@ -7,12 +7,23 @@ public sealed class SortSpec : IComparer<BsonDocument>
 {
     private readonly (string[] Path, bool Descending)[] keys;
 
-    private SortSpec((string[] Path, bool Descending)[] keys) => this.keys = keys;
+    private SortSpec((string[] Path, bool Descending)[] keys, int naturalDirection)
+    {
+        this.keys = keys;
+        NaturalDirection = naturalDirection;
+    }
+
+    /// <summary>
+    /// {$natural: 1 | -1} asks for storage order rather than a field: it is not a key here, and the caller, which knows
+    /// the storage order, reads it from this property (0 when absent).
+    /// </summary>
+    public int NaturalDirection { get; }
 
     public static SortSpec Parse(BsonDocument sort)
     {
         ArgumentNullException.ThrowIfNull(sort);
         var keys = new List<(string[], bool)>(sort.ElementCount);
+        int naturalDirection = 0;
         foreach (var element in sort)
         {
             if (element.Name.Length == 0)
@@ -31,13 +42,19 @@ public sealed class SortSpec : IComparer<BsonDocument>
                 throw new MongoError(15975, "Location15975", "$sort key ordering must be 1 (for ascending) or -1 (for descending)");
             }
 
+            if (element.Name == "$natural")
+            {
+                naturalDirection = direction.ToDouble() < 0 ? -1 : 1;
+                continue;
+            }
+
             keys.Add((FilterParser.SplitPath(element.Name), direction.ToDouble() < 0));
         }
 
-        return new SortSpec([.. keys]);
+        return new SortSpec([.. keys], naturalDirection);
     }
 
-    /// <summary>True for {}: no ordering requested.</summary>
+    /// <summary>True when no field ordering is requested ({} or only $natural).</summary>
     public bool IsEmpty => keys.Length == 0;
 
     public int Compare(BsonDocument? x, BsonDocument? y)

@@ -105,6 +105,19 @@ public class EnginePropertyTests
                 Matches(new BsonDocument(path, new BsonDocument("$in", new BsonArray { value })), document)), iter: Iterations);
 
     [Fact]
+    public void Large_in_lists_match_exactly_like_equality_on_any_member() =>
+        Gen.Select(Value(1).Array[9, 20], Value(1), AnyDocument).Sample((values, probe, document) =>
+        {
+            var listed = values.Where(v => v is not BsonRegularExpression).ToList();
+            var inFilter = Filter.Parse(new BsonDocument("a", new BsonDocument("$in", new BsonArray(listed))));
+            var orFilter = listed.Count == 0
+                ? null
+                : Filter.Parse(new BsonDocument("$or", new BsonArray(listed.Select(v => new BsonDocument("a", new BsonDocument("$eq", v))))));
+            document["a"] = probe;
+            Assert.Equal(orFilter?.Matches(document) ?? false, inFilter.Matches(document));
+        }, iter: Iterations);
+
+    [Fact]
     public void Matching_random_documents_never_throws_or_mutates() =>
         Gen.Select(SimpleFilter, AnyDocument).Sample((filter, document) =>
         {

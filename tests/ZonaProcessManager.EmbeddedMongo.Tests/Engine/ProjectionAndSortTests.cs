@@ -106,6 +106,16 @@ public class ProjectionAndSortTests
         Assert.Equal(0, comparer.Compare(BsonDocument.Parse("{}"), BsonDocument.Parse("{x: {y: null}}")));
     }
 
+    [Fact]
+    public void Natural_order_is_reported_to_the_caller_not_sorted_as_a_field()
+    {
+        var natural = SortSpec.Parse(BsonDocument.Parse("{$natural: -1}"));
+        Assert.True(natural.IsEmpty);
+        Assert.Equal(-1, natural.NaturalDirection);
+        Assert.Equal([2, 1], SortIds("{$natural: -1, a: 1}", "{_id: 1, a: 2}", "{_id: 2, a: 1}"));
+        Assert.Equal(0, SortSpec.Parse(BsonDocument.Parse("{a: 1}")).NaturalDirection);
+    }
+
     [Theory]
     [InlineData("{a: 2}")]
     [InlineData("{a: 'up'}")]
