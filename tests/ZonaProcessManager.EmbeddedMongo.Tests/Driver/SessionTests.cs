@@ -111,6 +111,25 @@ public sealed class SessionTests(MongoTestTarget target, ITestOutputHelper outpu
         Assert.Equal([BsonDocument.Parse("{ _id: 'a', balance: 10 }")], stored);
     }
 
+    [Fact]
+    public async Task Uncommitted_transaction_writes_are_invisible_outside_the_transaction_and_read_inside_it()
+    {
+        await using var db = NewDatabase();
+        var accounts = db.Collection<BsonDocument>("accounts");
+        await db.Database.CreateCollectionAsync("accounts");
+        using var session = await db.Client.StartSessionAsync();
+
+        session.StartTransaction();
+        await accounts.InsertOneAsync(session, BsonDocument.Parse("{ _id: 'pending', balance: 1 }"));
+        var insideBeforeCommit = await accounts.CountDocumentsAsync(session, FilterDefinition<BsonDocument>.Empty);
+        var outsideBeforeCommit = await accounts.CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty);
+        await session.CommitTransactionAsync();
+
+        Assert.Equal(1, insideBeforeCommit);
+        Assert.Equal(0, outsideBeforeCommit);
+        Assert.Equal(1, await accounts.CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty));
+    }
+
     private static async Task<List<int>> BalancesAsync(IMongoCollection<BsonDocument> accounts) =>
         (await accounts.Find(FilterDefinition<BsonDocument>.Empty).Sort(new BsonDocument("_id", 1)).ToListAsync())
             .Select(d => d["balance"].ToInt32())
