@@ -57,6 +57,12 @@ public static class CollectionCommands
             var existing = write.Catalog.Find(context.Database, name);
             if (existing is not null)
             {
+                // MongoDB 7 accepts a repeated create with identical options; only different options are a conflict.
+                if (existing.Options.Equals(options))
+                {
+                    return 0;
+                }
+
                 throw MongoError.NamespaceExists($"Collection {context.Database}.{name} already exists.");
             }
 
