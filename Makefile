@@ -42,7 +42,7 @@ setup: images mongosh
 test: setup build
 	@rm -rf $(RESULTS)
 	set +e; $(DOTNET) test ZonaProcessManager.sln -c $(CONFIG) --no-build \
-	  --logger "trx" --logger "console;verbosity=normal" --results-directory $(RESULTS) \
+	  --logger "trx" --results-directory $(RESULTS) \
 	  --blame-hang-timeout 15m; status=$$?; \
 	bash scripts/test-summary.sh $(RESULTS); exit $$status
 
