@@ -1,1 +1,11 @@
+using BenchmarkDotNet.Running;
+using ZonaProcessManager.Benchmarks;
+
+// `mongo` runs the embedded server's side-by-side figures (issue 2); anything else goes to BenchmarkDotNet.
+if (args.Length > 0 && args[0] == "mongo")
+{
+    return await MongoServerBenchmark.RunAsync(args[1..]);
+}
+
+BenchmarkSwitcher.FromAssembly(typeof(MongoServerBenchmark).Assembly).Run(args);
 return 0;

@@ -144,6 +144,7 @@ public sealed class EmbeddedMongoServer : IAsyncDisposable
             {
                 try
                 {
+                    context.AbortExpiredTransactions();
                     TtlMonitor.Sweep(store);
                     if (DateTime.UtcNow - lastPrune > TimeSpan.FromSeconds(Math.Min(60, Math.Max(1, Options.ChangeStreamHistoryRetention.TotalSeconds / 4))))
                     {
@@ -182,6 +183,7 @@ public sealed class EmbeddedMongoServer : IAsyncDisposable
         }
 
         await Task.WhenAll(running).WaitAsync(TimeSpan.FromSeconds(10)).ContinueWith(_ => { }, TaskScheduler.Default);
+        context.AbortAllTransactions();
         store.Dispose();
         stopping.Dispose();
     }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using ZonaProcessManager.EmbeddedMongo;
 
 namespace ZonaProcessManager.Cli.Commands;
@@ -36,13 +37,17 @@ public static class MongoServeCommand
                 return 1;
             }
 
+            // SIGTERM must end in a clean shutdown with exit code 0, not the runtime's default termination (143).
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, RequestStop);
+            using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, RequestStop);
             await using (server)
             {
                 Console.Out.WriteLine($"zpm mongo serve: accepting connections at {server.ConnectionString}");
                 Console.Out.Flush();
                 try
                 {
-                    await Task.Delay(Timeout.Infinite, cancellationToken);
+                    await Task.Delay(Timeout.Infinite, stop.Token);
                 }
                 catch (OperationCanceledException)
                 {
@@ -51,6 +56,12 @@ public static class MongoServeCommand
             }
 
             return 0;
+
+            void RequestStop(PosixSignalContext signal)
+            {
+                signal.Cancel = true;
+                stop.Cancel();
+            }
         });
         return new Command("mongo", "The embedded MongoDB-compatible server") { serve };
     }

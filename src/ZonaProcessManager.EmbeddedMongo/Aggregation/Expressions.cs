@@ -772,7 +772,8 @@ internal static class ExpressionParser
             }
 
             return total;
-        });
+        }
+        );
         ops["$avg"] = (0, int.MaxValue, (c, a) =>
         {
             BsonValue total = new BsonInt32(0);
@@ -787,7 +788,8 @@ internal static class ExpressionParser
             }
 
             return count == 0 ? BsonNull.Value : Numeric.Divide(total, new BsonInt64(count));
-        });
+        }
+        );
         ops["$min"] = (0, int.MaxValue, (c, a) => Extreme(Operands(c, a), max: false));
         ops["$max"] = (0, int.MaxValue, (c, a) => Extreme(Operands(c, a), max: true));
 
@@ -802,7 +804,8 @@ internal static class ExpressionParser
             return value is BsonDateTime date
                 ? new BsonInt32(part(date.ToUniversalTime()))
                 : throw new MongoError(16006, "Location16006", $"can't convert from BSON type {BsonTypeNames.NameOf(value!.BsonType)} to Date");
-        });
+        }
+        );
         DatePart("$year", d => d.Year);
         DatePart("$month", d => d.Month);
         DatePart("$dayOfMonth", d => d.Day);

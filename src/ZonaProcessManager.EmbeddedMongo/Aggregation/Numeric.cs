@@ -72,8 +72,9 @@ internal static class Numeric
                         b = Decimal128.ToDecimal(BsonOrder.ToDecimal128(y));
                         return new BsonDecimal128(new Decimal128(multiply ? a * b : a + b));
                     }
-                    catch (OverflowException)
+                    catch (Exception e) when (e is OverflowException or InvalidCastException or ArgumentException)
                     {
+                        // NaN, infinities and values beyond System.Decimal fall back to double arithmetic.
                         double da = x.ToDouble(), db = y.ToDouble();
                         return new BsonDecimal128(new Decimal128(multiply ? da * db : da + db));
                     }
@@ -95,13 +96,19 @@ internal static class Numeric
     {
         if (x.BsonType == BsonType.Decimal128 || y.BsonType == BsonType.Decimal128)
         {
-            decimal divisor = Decimal128.ToDecimal(BsonOrder.ToDecimal128(y));
-            if (divisor == 0)
+            if (y.ToDouble() == 0)
             {
                 throw MongoError.BadValue("can't $divide by zero");
             }
 
-            return new BsonDecimal128(new Decimal128(Decimal128.ToDecimal(BsonOrder.ToDecimal128(x)) / divisor));
+            try
+            {
+                return new BsonDecimal128(new Decimal128(Decimal128.ToDecimal(BsonOrder.ToDecimal128(x)) / Decimal128.ToDecimal(BsonOrder.ToDecimal128(y))));
+            }
+            catch (Exception e) when (e is OverflowException or InvalidCastException or ArgumentException)
+            {
+                return new BsonDecimal128(new Decimal128(x.ToDouble() / y.ToDouble()));
+            }
         }
 
         double d = y.ToDouble();
@@ -126,8 +133,20 @@ internal static class Numeric
             Width.Int => new BsonInt32(x.ToInt32() % y.ToInt32()),
             Width.Long => new BsonInt64(x.ToInt64() % y.ToInt64()),
             Width.Double => new BsonDouble(x.ToDouble() % y.ToDouble()),
-            _ => new BsonDecimal128(new Decimal128(Decimal128.ToDecimal(BsonOrder.ToDecimal128(x)) % Decimal128.ToDecimal(BsonOrder.ToDecimal128(y)))),
+            _ => DecimalModulo(x, y),
         };
+    }
+
+    private static BsonValue DecimalModulo(BsonValue x, BsonValue y)
+    {
+        try
+        {
+            return new BsonDecimal128(new Decimal128(Decimal128.ToDecimal(BsonOrder.ToDecimal128(x)) % Decimal128.ToDecimal(BsonOrder.ToDecimal128(y))));
+        }
+        catch (Exception e) when (e is OverflowException or InvalidCastException or ArgumentException)
+        {
+            return new BsonDecimal128(new Decimal128(x.ToDouble() % y.ToDouble()));
+        }
     }
 
     /// <summary>The zero of the operand's type, which $mul writes into a missing field.</summary>

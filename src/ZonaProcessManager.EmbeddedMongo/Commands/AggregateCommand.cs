@@ -56,10 +56,10 @@ public static class AggregateCommand
 
         var parsed = Pipeline.Parse(pipeline);
         var name = context.CollectionName;
-        var collection = context.Store.Catalog.Find(context.Database, name);
+        var collection = context.Catalog.Find(context.Database, name);
         var input = collection is null
             ? []
-            : context.Store.Read(read => read.Find(collection, parsed.LeadingMatch ?? Filter.MatchAll)).Select(d => d.Document);
+            : context.Read(read => read.Find(collection, parsed.LeadingMatch ?? Filter.MatchAll)).Select(d => d.Document);
         var results = parsed.Execute(input, new StoreAggregationSource(context.Store, context.Database)).ToList();
         return CursorReplies.FirstBatchAsync(context, new ListCursor($"{context.Database}.{name}", results), CursorReplies.BatchSize(context, cursorOptions));
     }
@@ -137,7 +137,7 @@ public static class AggregateCommand
         }
 
         var pipeline = stages.Count > 0 ? Pipeline.Parse(stages) : null;
-        var (position, pendingInvalidate) = context.Store.Read(read =>
+        var (position, pendingInvalidate) = context.Read(read =>
         {
             var (prunedSequence, prunedTimestamp) = read.PrunedThrough();
             var tokenValue = spec.GetValue("resumeAfter", BsonNull.Value);

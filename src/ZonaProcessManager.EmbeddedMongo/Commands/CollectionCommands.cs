@@ -17,7 +17,7 @@ public static class CollectionCommands
         var filter = context.OptionalDocument("filter") is { } filterDocument ? Filter.Parse(filterDocument) : null;
         var nameOnly = context.Flag("nameOnly");
         var entries = new List<BsonDocument>();
-        foreach (var collection in context.Store.Catalog.InDatabase(context.Database))
+        foreach (var collection in context.Catalog.InDatabase(context.Database))
         {
             var entry = new BsonDocument
             {
@@ -52,11 +52,12 @@ public static class CollectionCommands
 
         var options = new BsonDocument(context.Body.Where(e => StoredOptions.Contains(e.Name)));
         CheckValidationOptions(options);
-        context.Store.Write(write =>
+        context.Write(write =>
         {
             var existing = write.Catalog.Find(context.Database, name);
             if (existing is not null)
             {
+                // MongoDB 7 accepts a repeated create with identical options; only different options are a conflict.
                 if (existing.Options.Equals(options))
                 {
                     return 0;
@@ -75,7 +76,7 @@ public static class CollectionCommands
     {
         var name = context.CollectionName;
         var reply = new BsonDocument();
-        context.Store.Write(write =>
+        context.Write(write =>
         {
             var collection = write.Catalog.Find(context.Database, name)
                 ?? throw MongoError.NamespaceNotFound($"ns does not exist: {context.Database}.{name}");
@@ -117,7 +118,7 @@ public static class CollectionCommands
     public static ValueTask<BsonDocument> Drop(CommandContext context)
     {
         var name = context.CollectionName;
-        var dropped = context.Store.Write(write =>
+        var dropped = context.Write(write =>
         {
             var collection = write.Catalog.Find(context.Database, name);
             if (collection is null)
@@ -147,7 +148,7 @@ public static class CollectionCommands
         var (sourceDb, sourceName) = SplitNamespace(context.CommandValue.AsString);
         var (targetDb, targetName) = SplitNamespace(context.Body.GetValue("to", BsonNull.Value) is BsonString to ? to.Value : throw MongoError.BadValue("'to' must be a namespace string"));
         var dropTarget = context.Flag("dropTarget");
-        context.Store.Write(write =>
+        context.Write(write =>
         {
             var source = write.Catalog.Find(sourceDb, sourceName)
                 ?? throw MongoError.NamespaceNotFound($"Source collection {sourceDb}.{sourceName} does not exist");

@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using MongoDB.Bson;
+using ZonaProcessManager.EmbeddedMongo.Storage;
 
 namespace ZonaProcessManager.EmbeddedMongo.Commands;
 
@@ -26,13 +27,13 @@ public static class CommandDispatcher
         ["serverstatus"] = HandshakeCommands.ServerStatus,
         ["connectionstatus"] = HandshakeCommands.ConnectionStatus,
         ["whatsmyuri"] = HandshakeCommands.WhatsMyUri,
-        ["endsessions"] = HandshakeCommands.Acknowledge,
+        ["endsessions"] = HandshakeCommands.EndSessions,
         ["killallsessions"] = HandshakeCommands.Acknowledge,
         ["refreshsessions"] = HandshakeCommands.Acknowledge,
         ["startsession"] = HandshakeCommands.StartSession,
         ["getlasterror"] = HandshakeCommands.GetLastError,
-        ["committransaction"] = HandshakeCommands.TransactionsUnsupported,
-        ["aborttransaction"] = HandshakeCommands.TransactionsUnsupported,
+        ["committransaction"] = HandshakeCommands.CommitTransaction,
+        ["aborttransaction"] = HandshakeCommands.AbortTransaction,
         ["listdatabases"] = DatabaseCommands.ListDatabases,
         ["dbstats"] = DatabaseCommands.DbStats,
         ["collstats"] = DatabaseCommands.CollStats,
@@ -77,13 +78,11 @@ public static class CommandDispatcher
                 throw MongoError.CommandNotFound(commandName);
             }
 
-            if (body.Contains("startTransaction") || (body.TryGetValue("autocommit", out var autocommit) && !autocommit.ToBoolean()))
-            {
-                throw TransactionsUnsupportedError();
-            }
-
-            var context = new CommandContext(server, connection, database, body, cancellationToken);
-            var retryKey = RetryableWriteCommands.Contains(commandName.ToLowerInvariant()) ? RetryableWriteCache.KeyOf(body, database) : null;
+            var sessionKey = RetryableWriteCache.SessionKeyOf(body);
+            var inTransaction = body.TryGetValue("autocommit", out var autocommit) && !autocommit.ToBoolean();
+            var transaction = inTransaction ? await JoinTransactionAsync(server, body, sessionKey, cancellationToken) : null;
+            var context = new CommandContext(server, connection, database, body, cancellationToken) { Transaction = transaction, SessionKey = sessionKey };
+            var retryKey = !inTransaction && RetryableWriteCommands.Contains(commandName.ToLowerInvariant()) ? RetryableWriteCache.KeyOf(body, database) : null;
             reply = retryKey is null
                 ? await handler(context)
                 : await server.RetryableWrites.RunOnceAsync(retryKey, () => handler(context).AsTask());
@@ -110,8 +109,30 @@ public static class CommandDispatcher
         return Stamp(server, reply);
     }
 
-    public static MongoError TransactionsUnsupportedError() =>
-        new(20, "IllegalOperation", "Transactions are not supported by the embedded server; run against a real MongoDB replica set to use them");
+    /// <summary>Starts the session's transaction (startTransaction: true) or finds the one its txnNumber names.</summary>
+    private static async Task<StoreTransaction> JoinTransactionAsync(ServerContext server, BsonDocument body, string? sessionKey, CancellationToken cancellationToken)
+    {
+        if (sessionKey is null || !body.TryGetValue("txnNumber", out var txnValue) || !txnValue.IsNumeric)
+        {
+            throw MongoError.InvalidOptions("a transaction needs lsid and txnNumber");
+        }
+
+        var txnNumber = txnValue.ToInt64();
+        if (body.GetValue("startTransaction", false).ToBoolean())
+        {
+            server.AbortTransaction(sessionKey);
+            var started = await server.Store.BeginTransactionAsync(cancellationToken);
+            server.Transactions[sessionKey] = (txnNumber, started);
+            return started;
+        }
+
+        if (server.Transactions.TryGetValue(sessionKey, out var entry) && entry.TxnNumber == txnNumber)
+        {
+            return entry.Transaction;
+        }
+
+        throw StoreTransaction.NoSuchTransaction();
+    }
 
     public static BsonDocument ErrorReply(MongoError error)
     {

@@ -8,14 +8,14 @@ public static class DatabaseCommands
 {
     public static ValueTask<BsonDocument> ListDatabases(CommandContext context)
     {
-        var catalog = context.Store.Catalog;
+        var catalog = context.Catalog;
         var filter = context.OptionalDocument("filter") is { } filterDocument ? Filter.Parse(filterDocument) : null;
         var nameOnly = context.Flag("nameOnly");
         var databases = new BsonArray();
         long total = 0;
         foreach (var name in catalog.Databases)
         {
-            var size = context.Store.Read(read => catalog.InDatabase(name).Sum(read.DataSize));
+            var size = context.Read(read => catalog.InDatabase(name).Sum(read.DataSize));
             var entry = nameOnly
                 ? new BsonDocument("name", name)
                 : new BsonDocument { { "name", name }, { "sizeOnDisk", size }, { "empty", size == 0 } };
@@ -38,8 +38,8 @@ public static class DatabaseCommands
 
     public static ValueTask<BsonDocument> DbStats(CommandContext context)
     {
-        var collections = context.Store.Catalog.InDatabase(context.Database).ToList();
-        var (objects, dataSize) = context.Store.Read(read =>
+        var collections = context.Catalog.InDatabase(context.Database).ToList();
+        var (objects, dataSize) = context.Read(read =>
             (collections.Sum(read.Count), collections.Sum(read.DataSize)));
         return ValueTask.FromResult(new BsonDocument
         {
@@ -59,9 +59,9 @@ public static class DatabaseCommands
 
     public static ValueTask<BsonDocument> CollStats(CommandContext context)
     {
-        var collection = context.Store.Catalog.Find(context.Database, context.CollectionName)
+        var collection = context.Catalog.Find(context.Database, context.CollectionName)
             ?? throw MongoError.NamespaceNotFound($"Collection [{context.Database}.{context.CollectionName}] not found.");
-        var (count, size) = context.Store.Read(read => (read.Count(collection), read.DataSize(collection)));
+        var (count, size) = context.Read(read => (read.Count(collection), read.DataSize(collection)));
         var indexSizes = new BsonDocument(collection.Indexes.Select(i => new BsonElement(i.Name, 0)));
         return ValueTask.FromResult(new BsonDocument
         {
@@ -79,7 +79,7 @@ public static class DatabaseCommands
 
     public static ValueTask<BsonDocument> DropDatabase(CommandContext context)
     {
-        context.Store.Write(write =>
+        context.Write(write =>
         {
             write.DropDatabase(context.Database);
             return 0;

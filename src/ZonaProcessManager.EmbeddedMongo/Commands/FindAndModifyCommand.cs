@@ -34,7 +34,7 @@ public static class FindAndModifyCommand
 
         var arrayFilters = context.Body.TryGetValue("arrayFilters", out var filters) && filters is BsonArray array ? array : null;
         var engine = hasUpdate ? UpdateEngine.Parse(update!, arrayFilters) : null;
-        var (lastError, value) = context.Store.Write(write =>
+        var (lastError, value) = context.Write(write =>
         {
             var collection = write.Catalog.Find(context.Database, name);
             var candidates = collection is null ? [] : write.Find(collection, filter, sort is null ? 1 : int.MaxValue);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using MongoDB.Bson;
+using ZonaProcessManager.EmbeddedMongo.Storage;
 
 namespace ZonaProcessManager.EmbeddedMongo.Commands;
 
@@ -71,8 +72,37 @@ public static class HandshakeCommands
     public static ValueTask<BsonDocument> GetLastError(CommandContext context) =>
         ValueTask.FromResult(new BsonDocument { { "n", 0 }, { "err", BsonNull.Value } });
 
-    public static ValueTask<BsonDocument> TransactionsUnsupported(CommandContext context) =>
-        throw CommandDispatcher.TransactionsUnsupportedError();
+    public static ValueTask<BsonDocument> CommitTransaction(CommandContext context)
+    {
+        var transaction = context.Transaction ?? throw StoreTransaction.NoSuchTransaction();
+        context.Server.Transactions.TryRemove(context.SessionKey!, out _);
+        transaction.Commit();
+        return Ok();
+    }
+
+    public static ValueTask<BsonDocument> AbortTransaction(CommandContext context)
+    {
+        var transaction = context.Transaction ?? throw StoreTransaction.NoSuchTransaction();
+        context.Server.Transactions.TryRemove(context.SessionKey!, out _);
+        transaction.Abort();
+        return Ok();
+    }
+
+    public static ValueTask<BsonDocument> EndSessions(CommandContext context)
+    {
+        if (context.CommandValue is BsonArray sessions)
+        {
+            foreach (var session in sessions.OfType<BsonDocument>())
+            {
+                if (session.TryGetValue("id", out var id))
+                {
+                    context.Server.AbortTransaction(id.ToJson());
+                }
+            }
+        }
+
+        return Ok();
+    }
 
     public static ValueTask<BsonDocument> BuildInfo(CommandContext context) =>
         ValueTask.FromResult(new BsonDocument

@@ -19,7 +19,7 @@ public static class IndexCommands
         }
 
         var specs = requested.Select(value => NormalizeSpec(value as BsonDocument ?? throw MongoError.TypeMismatch("each index specification must be an object"))).ToList();
-        var reply = context.Store.Write(write =>
+        var reply = context.Write(write =>
         {
             var createdCollection = write.Catalog.Find(context.Database, name) is null;
             var collection = write.EnsureCollection(context.Database, name);
@@ -51,7 +51,7 @@ public static class IndexCommands
 
     public static ValueTask<BsonDocument> ListIndexes(CommandContext context)
     {
-        var collection = context.Store.Catalog.Find(context.Database, context.CollectionName)
+        var collection = context.Catalog.Find(context.Database, context.CollectionName)
             ?? throw MongoError.NamespaceNotFound($"ns does not exist: {context.Database}.{context.CollectionName}");
         var cursorOptions = context.OptionalDocument("cursor") ?? [];
         return CursorReplies.FirstBatchAsync(context, new ListCursor(collection.Namespace, collection.Indexes.Select(i => i.Spec)), CursorReplies.BatchSize(context, cursorOptions));
@@ -61,7 +61,7 @@ public static class IndexCommands
     {
         var name = context.CollectionName;
         var target = context.Body.GetValue("index", BsonNull.Value);
-        var reply = context.Store.Write(write =>
+        var reply = context.Write(write =>
         {
             var collection = write.Catalog.Find(context.Database, name)
                 ?? throw MongoError.NamespaceNotFound($"ns not found {context.Database}.{name}");

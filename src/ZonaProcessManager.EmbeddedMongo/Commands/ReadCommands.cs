@@ -34,12 +34,12 @@ public static class ReadCommands
             throw MongoError.BadValue($"error processing query: ns={ns} tailable cursor requested on non capped collection");
         }
 
-        var collection = context.Store.Catalog.Find(context.Database, name);
+        var collection = context.Catalog.Find(context.Database, name);
         IEnumerable<BsonDocument> results = [];
         if (collection is not null)
         {
             var wanted = sort is null && limit > 0 ? (int)Math.Min(skip + limit, int.MaxValue) : int.MaxValue;
-            IEnumerable<BsonDocument> documents = context.Store.Read(read => read.Find(collection, filter, wanted)).Select(d => d.Document);
+            IEnumerable<BsonDocument> documents = context.Read(read => read.Find(collection, filter, wanted)).Select(d => d.Document);
             if (sort is not null)
             {
                 documents = documents.OrderBy(d => d, sort);
@@ -136,7 +136,7 @@ public static class ReadCommands
 
     public static ValueTask<BsonDocument> Count(CommandContext context)
     {
-        var collection = context.Store.Catalog.Find(context.Database, context.CollectionName);
+        var collection = context.Catalog.Find(context.Database, context.CollectionName);
         var query = context.OptionalDocument("query");
         var skip = context.OptionalNumber("skip") ?? 0;
         var limit = Math.Abs(context.OptionalNumber("limit") ?? 0);
@@ -144,8 +144,8 @@ public static class ReadCommands
         if (collection is not null)
         {
             count = query is null || query.ElementCount == 0
-                ? context.Store.Read(read => read.Count(collection))
-                : context.Store.Read(read => read.Find(collection, Filter.Parse(query)).Count);
+                ? context.Read(read => read.Count(collection))
+                : context.Read(read => read.Find(collection, Filter.Parse(query)).Count);
         }
 
         count = Math.Max(0, count - skip);
@@ -163,11 +163,11 @@ public static class ReadCommands
             ? keyName.Value
             : throw MongoError.FailedToParse("BSON field 'distinct.key' is missing but a required field");
         var filter = Filter.Parse(context.OptionalDocument("query") ?? []);
-        var collection = context.Store.Catalog.Find(context.Database, context.CollectionName);
+        var collection = context.Catalog.Find(context.Database, context.CollectionName);
         var values = new List<BsonValue>();
         if (collection is not null)
         {
-            foreach (var stored in context.Store.Read(read => read.Find(collection, filter)))
+            foreach (var stored in context.Read(read => read.Find(collection, filter)))
             {
                 foreach (var value in IndexKeys.ValuesAt(stored.Document, key))
                 {

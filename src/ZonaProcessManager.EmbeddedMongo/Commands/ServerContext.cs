@@ -16,6 +16,40 @@ public sealed class ServerContext(EmbeddedMongoOptions options, string hostAndPo
     public DateTime StartedUtc { get; } = DateTime.UtcNow;
     public ObjectId ElectionId { get; } = new("7fffffff0000000000000001");
 
+    /// <summary>Open multi-statement transactions by session id, with the txnNumber that started each.</summary>
+    public ConcurrentDictionary<string, (long TxnNumber, StoreTransaction Transaction)> Transactions { get; } = new();
+
+    public static readonly TimeSpan TransactionLifetimeLimit = TimeSpan.FromSeconds(60);
+
+    public void AbortTransaction(string sessionKey)
+    {
+        if (Transactions.TryRemove(sessionKey, out var entry))
+        {
+            entry.Transaction.AbortQuietly();
+        }
+    }
+
+    /// <summary>Aborts transactions older than the lifetime limit, as MongoDB's transactionLifetimeLimitSeconds does, so none holds the writer forever.</summary>
+    public void AbortExpiredTransactions()
+    {
+        var cutoff = DateTime.UtcNow - TransactionLifetimeLimit;
+        foreach (var (key, entry) in Transactions)
+        {
+            if (entry.Transaction.StartedUtc < cutoff)
+            {
+                AbortTransaction(key);
+            }
+        }
+    }
+
+    public void AbortAllTransactions()
+    {
+        foreach (var key in Transactions.Keys)
+        {
+            AbortTransaction(key);
+        }
+    }
+
     private long connectionCounter;
     private int openConnections;
 
@@ -39,6 +73,21 @@ public sealed record ConnectionInfo(long Id, string RemoteAddress);
 /// <summary>One command invocation.</summary>
 public sealed record CommandContext(ServerContext Server, ConnectionInfo Connection, string Database, BsonDocument Body, CancellationToken CancellationToken)
 {
+    /// <summary>The session's open transaction when the command carries autocommit: false.</summary>
+    public StoreTransaction? Transaction { get; init; }
+
+    /// <summary>The lsid.id of the command, when it has one.</summary>
+    public string? SessionKey { get; init; }
+
+    /// <summary>The catalog this command sees: the transaction's own when inside one.</summary>
+    public Catalog Catalog => Transaction?.Catalog ?? Store.Catalog;
+
+    /// <summary>Runs a write in the session's transaction, or in a transaction of its own.</summary>
+    public T Write<T>(Func<WriteScope, T> work) => Transaction is { } transaction ? transaction.Run(work) : Store.Write(work);
+
+    /// <summary>Reads inside the session's transaction (seeing its own writes), or from the last committed state.</summary>
+    public T Read<T>(Func<ReadScope, T> work) => Transaction is { } transaction ? transaction.Run(work) : Store.Read(work);
+
     public string CommandName => Body.GetElement(0).Name;
     public BsonValue CommandValue => Body[0];
     public MongoStore Store => Server.Store;
@@ -93,8 +142,13 @@ public sealed class RetryableWriteCache
             return null;
         }
 
-        return $"{database}|{session.GetValue("id", BsonNull.Value).ToJson()}|{txnNumber.ToInt64()}";
+        // The command and collection are part of the key: a pooled server session reused by a different operation with a
+        // repeated txnNumber is not a retry of the earlier one.
+        return $"{database}|{SessionKeyOf(body)}|{txnNumber.ToInt64()}|{body.GetElement(0).Name}|{body[0]}";
     }
+
+    public static string? SessionKeyOf(BsonDocument body) =>
+        body.TryGetValue("lsid", out var lsid) && lsid is BsonDocument session && session.TryGetValue("id", out var id) ? id.ToJson() : null;
 
     public async Task<BsonDocument> RunOnceAsync(string key, Func<Task<BsonDocument>> write)
     {
@@ -104,13 +158,14 @@ public sealed class RetryableWriteCache
         {
             if (replies.TryGetValue(key, out var cached))
             {
-                return cached.Reply;
+                return (BsonDocument)cached.Reply.DeepClone();
             }
 
             var reply = await write();
-            if (reply.GetValue("ok", 0).ToDouble() == 1)
+            // Handler replies carry ok only when they fail; the dispatcher stamps ok: 1 later.
+            if (reply.GetValue("ok", 1).ToDouble() == 1)
             {
-                replies[key] = (DateTime.UtcNow, reply);
+                replies[key] = (DateTime.UtcNow, (BsonDocument)reply.DeepClone());
             }
 
             return reply;

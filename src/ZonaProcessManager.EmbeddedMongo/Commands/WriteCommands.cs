@@ -16,7 +16,7 @@ public static class WriteCommands
         var documents = Statements(context, "documents");
         var ordered = context.Flag("ordered", true);
         var bypass = context.Flag("bypassDocumentValidation");
-        var reply = context.Store.Write(write =>
+        var reply = context.Write(write =>
         {
             var collection = write.EnsureCollection(context.Database, name);
             var errors = new BsonArray();
@@ -54,7 +54,7 @@ public static class WriteCommands
         var statements = Statements(context, "updates");
         var ordered = context.Flag("ordered", true);
         var bypass = context.Flag("bypassDocumentValidation");
-        var reply = context.Store.Write(write =>
+        var reply = context.Write(write =>
         {
             var errors = new BsonArray();
             var upserted = new BsonArray();
@@ -100,7 +100,7 @@ public static class WriteCommands
         var name = context.CollectionName;
         var statements = Statements(context, "deletes");
         var ordered = context.Flag("ordered", true);
-        var reply = context.Store.Write(write =>
+        var reply = context.Write(write =>
         {
             var errors = new BsonArray();
             long deleted = 0;

@@ -219,17 +219,27 @@ public sealed class BsonOrder : IComparer<BsonValue>
     /// <summary>Exact comparison: a long above 2^53 is not representable as a double, so converting either way would lie.</summary>
     private static int CompareDoubleToLong(double d, long l)
     {
-        if (d < -9.3e18)
+        const double TwoTo63 = 9223372036854775808.0;
+        if (d < -TwoTo63)
         {
             return -1;
         }
 
-        if (d > 9.3e18)
+        if (d >= TwoTo63)
         {
             return 1;
         }
 
-        return ((decimal)d).CompareTo((decimal)l);
+        // Within the long range the integral part of a double converts exactly; the fraction breaks ties.
+        double integral = Math.Truncate(d);
+        int byIntegral = ((long)integral).CompareTo(l);
+        if (byIntegral != 0)
+        {
+            return byIntegral;
+        }
+
+        double fraction = d - integral;
+        return fraction > 0 ? 1 : fraction < 0 ? -1 : 0;
     }
 
     internal static Decimal128 ToDecimal128(BsonValue value) => value.BsonType switch

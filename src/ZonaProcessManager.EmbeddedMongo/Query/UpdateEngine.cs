@@ -110,7 +110,7 @@ public sealed class UpdateEngine
         {
             if (element.Name != "_id")
             {
-                result.Add(element.Name, element.Value.DeepClone());
+                result[element.Name] = element.Value.DeepClone();
             }
         }
 

@@ -18,7 +18,8 @@ public sealed class MongoStore : IDisposable
     public const string FileName = "zpm-mongo.db";
     private const string FormatMarker = "zpm-embedded-mongo/1";
 
-    private readonly object writerGate = new();
+    private static readonly TimeSpan WriterWait = TimeSpan.FromSeconds(70);
+    private readonly SemaphoreSlim writerGate = new(1, 1);
     private readonly SqliteConnection writer;
     private readonly string readerConnectionString;
     private readonly FileStream directoryLock;
@@ -166,21 +167,79 @@ public sealed class MongoStore : IDisposable
     /// <summary>Runs <paramref name="work"/> in one SQLite transaction under the writer lock; commits, then wakes change streams.</summary>
     public T Write<T>(Func<WriteScope, T> work)
     {
-        lock (writerGate)
+        if (!writerGate.Wait(WriterWait))
+        {
+            throw new MongoError(112, "WriteConflict", "the write lock stayed held by an open transaction; retry the write", null, ["TransientTransactionError"]);
+        }
+
+        try
         {
             ObjectDisposedException.ThrowIf(disposed, this);
             using var transaction = writer.BeginTransaction();
             var scope = new WriteScope(this, writer, transaction, Catalog, lastTimestamp);
             var result = work(scope);
             transaction.Commit();
-            Volatile.Write(ref catalog, scope.Catalog);
-            Interlocked.Exchange(ref lastTimestamp, scope.LastTimestamp);
-            if (scope.JournalledSequence > 0)
-            {
-                Commits.Publish(scope.JournalledSequence);
-            }
-
+            Publish(scope);
             return result;
+        }
+        finally
+        {
+            writerGate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Opens a multi-statement transaction. It holds the single writer until committed or aborted, so other writers wait
+    /// (at most the transaction lifetime limit); readers carry on and see the state before the transaction.
+    /// </summary>
+    public async Task<StoreTransaction> BeginTransactionAsync(CancellationToken cancellationToken)
+    {
+        if (!await writerGate.WaitAsync(WriterWait, cancellationToken))
+        {
+            throw new MongoError(112, "WriteConflict", "another transaction holds the write lock; retry the transaction", null, ["TransientTransactionError"]);
+        }
+
+        try
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            var transaction = writer.BeginTransaction();
+            return new StoreTransaction(this, transaction, new WriteScope(this, writer, transaction, Catalog, lastTimestamp));
+        }
+        catch
+        {
+            writerGate.Release();
+            throw;
+        }
+    }
+
+    internal void Complete(StoreTransaction transaction, bool commit)
+    {
+        try
+        {
+            if (commit)
+            {
+                transaction.Sqlite.Commit();
+                Publish(transaction.Scope);
+            }
+            else
+            {
+                transaction.Sqlite.Rollback();
+            }
+        }
+        finally
+        {
+            transaction.Sqlite.Dispose();
+            writerGate.Release();
+        }
+    }
+
+    private void Publish(WriteScope scope)
+    {
+        Volatile.Write(ref catalog, scope.Catalog);
+        Interlocked.Exchange(ref lastTimestamp, scope.LastTimestamp);
+        if (scope.JournalledSequence > 0)
+        {
+            Commits.Publish(scope.JournalledSequence);
         }
     }
 
@@ -209,7 +268,12 @@ public sealed class MongoStore : IDisposable
     public void PruneHistory(TimeSpan retention)
     {
         var cutoff = DateTimeOffset.UtcNow.Add(-retention).ToUnixTimeMilliseconds();
-        lock (writerGate)
+        if (!writerGate.Wait(TimeSpan.Zero))
+        {
+            return; // a transaction is open: prune on a later round
+        }
+
+        try
         {
             if (disposed)
             {
@@ -228,11 +292,17 @@ public sealed class MongoStore : IDisposable
 
             transaction.Commit();
         }
+        finally
+        {
+            writerGate.Release();
+        }
     }
 
+    /// <summary>Closes the files. Open transactions must be aborted first; a stuck one is rolled back by closing the connection.</summary>
     public void Dispose()
     {
-        lock (writerGate)
+        var acquired = writerGate.Wait(TimeSpan.FromSeconds(5));
+        try
         {
             if (disposed)
             {
@@ -243,6 +313,13 @@ public sealed class MongoStore : IDisposable
             writer.Dispose();
             SqliteConnection.ClearAllPools();
             directoryLock.Dispose();
+        }
+        finally
+        {
+            if (acquired)
+            {
+                writerGate.Release();
+            }
         }
     }
 

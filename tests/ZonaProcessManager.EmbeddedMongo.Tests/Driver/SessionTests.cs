@@ -7,22 +7,27 @@ namespace ZonaProcessManager.EmbeddedMongo.Tests.Driver;
 
 public sealed class SessionTests(MongoTestTarget target, ITestOutputHelper output) : DriverTestBase(target, output)
 {
+    // The txnNumber tests use their own client: the driver pools server sessions and numbers its own retryable writes
+    // on them, so a hand-picked txnNumber on a pooled session could collide with one the driver already used.
     [Fact]
     public async Task A_retried_write_with_the_same_session_and_txnNumber_is_applied_once()
     {
         await using var db = NewDatabase();
         var counters = db.Collection<BsonDocument>("counters");
         await counters.InsertOneAsync(BsonDocument.Parse("{ _id: 'c', n: 0 }"));
-        using var session = await db.Client.StartSessionAsync();
+        using var client = Target.CreateClient();
+        using var session = await client.StartSessionAsync();
+        var database = client.GetDatabase(db.Name);
         // What a driver sends when it retries after a lost reply: the same lsid (from the session) and txnNumber.
         var increment = BsonDocument.Parse("{ update: 'counters', updates: [{ q: { _id: 'c' }, u: { $inc: { n: 1 } } }], txnNumber: NumberLong(1) }");
 
-        var first = await db.Database.RunCommandAsync<BsonDocument>(session, increment);
-        var retry = await db.Database.RunCommandAsync<BsonDocument>(session, increment);
+        var first = await database.RunCommandAsync<BsonDocument>(session, increment);
+        var retry = await database.RunCommandAsync<BsonDocument>(session, increment);
 
+        var applied = (await counters.Find(new BsonDocument("_id", "c")).SingleAsync())["n"].ToInt32();
+        Assert.True(applied == 1, $"the retried write (same lsid and txnNumber) was applied {applied} times");
         Assert.Equal(1, first["n"].ToInt32());
         Assert.Equal(1, retry["n"].ToInt32());
-        Assert.Equal(1, (await counters.Find(new BsonDocument("_id", "c")).SingleAsync())["n"].ToInt32());
     }
 
     [Fact]
@@ -31,16 +36,18 @@ public sealed class SessionTests(MongoTestTarget target, ITestOutputHelper outpu
         await using var db = NewDatabase();
         var counters = db.Collection<BsonDocument>("counters");
         await counters.InsertOneAsync(BsonDocument.Parse("{ _id: 'c', n: 0 }"));
-        using var session = await db.Client.StartSessionAsync();
+        using var client = Target.CreateClient();
+        using var session = await client.StartSessionAsync();
 
         foreach (var txnNumber in new long[] { 1, 2, 2, 3 })
         {
             var increment = BsonDocument.Parse("{ update: 'counters', updates: [{ q: { _id: 'c' }, u: { $inc: { n: 1 } } }] }");
             increment["txnNumber"] = txnNumber;
-            await db.Database.RunCommandAsync<BsonDocument>(session, increment);
+            await client.GetDatabase(db.Name).RunCommandAsync<BsonDocument>(session, increment);
         }
 
-        Assert.Equal(3, (await counters.Find(new BsonDocument("_id", "c")).SingleAsync())["n"].ToInt32());
+        var applied = (await counters.Find(new BsonDocument("_id", "c")).SingleAsync())["n"].ToInt32();
+        Assert.True(applied == 3, $"txnNumbers 1, 2, 2 (a retry), 3 should apply 3 increments, applied {applied}");
     }
 
     [Fact]
@@ -84,8 +91,7 @@ public sealed class SessionTests(MongoTestTarget target, ITestOutputHelper outpu
         await accounts.UpdateOneAsync(session, new BsonDocument("_id", "b"), BsonDocument.Parse("{ $inc: { balance: 5 } }"));
         await session.CommitTransactionAsync();
 
-        var balances = await accounts.Find(FilterDefinition<BsonDocument>.Empty).Sort(new BsonDocument("_id", 1)).ToListAsync();
-        Assert.Equal([5, 5], balances.Select(d => d["balance"].ToInt32()));
+        Assert.Equal([5, 5], await BalancesAsync(accounts));
     }
 
     [Fact]
@@ -104,4 +110,28 @@ public sealed class SessionTests(MongoTestTarget target, ITestOutputHelper outpu
         var stored = await accounts.Find(FilterDefinition<BsonDocument>.Empty).ToListAsync();
         Assert.Equal([BsonDocument.Parse("{ _id: 'a', balance: 10 }")], stored);
     }
+
+    [Fact]
+    public async Task Uncommitted_transaction_writes_are_invisible_outside_the_transaction_and_read_inside_it()
+    {
+        await using var db = NewDatabase();
+        var accounts = db.Collection<BsonDocument>("accounts");
+        await db.Database.CreateCollectionAsync("accounts");
+        using var session = await db.Client.StartSessionAsync();
+
+        session.StartTransaction();
+        await accounts.InsertOneAsync(session, BsonDocument.Parse("{ _id: 'pending', balance: 1 }"));
+        var insideBeforeCommit = await accounts.CountDocumentsAsync(session, FilterDefinition<BsonDocument>.Empty);
+        var outsideBeforeCommit = await accounts.CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty);
+        await session.CommitTransactionAsync();
+
+        Assert.Equal(1, insideBeforeCommit);
+        Assert.Equal(0, outsideBeforeCommit);
+        Assert.Equal(1, await accounts.CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty));
+    }
+
+    private static async Task<List<int>> BalancesAsync(IMongoCollection<BsonDocument> accounts) =>
+        (await accounts.Find(FilterDefinition<BsonDocument>.Empty).Sort(new BsonDocument("_id", 1)).ToListAsync())
+            .Select(d => d["balance"].ToInt32())
+            .ToList();
 }

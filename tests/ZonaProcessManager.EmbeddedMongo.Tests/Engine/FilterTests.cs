@@ -197,6 +197,31 @@ public class FilterTests
     }
 
     [Fact]
+    public void Longs_and_doubles_compare_exactly_beyond_two_to_the_53()
+    {
+        var order = BsonOrder.Instance;
+        const long big = 9007199254740993; // 2^53 + 1 has no double of its own
+        Assert.True(order.Compare(new BsonInt64(big), new BsonDouble(9007199254740992.0)) > 0);
+        Assert.True(order.Compare(new BsonDouble(9007199254740994.0), new BsonInt64(big)) > 0);
+        Assert.Equal(0, order.Compare(new BsonInt64(1L << 62), new BsonDouble(Math.Pow(2, 62))));
+        Assert.True(order.Compare(new BsonDouble(-0.5), new BsonInt64(0)) < 0);
+        Assert.True(order.Compare(new BsonInt64(long.MaxValue), new BsonDouble(9223372036854775807.0)) < 0);
+        Assert.True(order.Compare(new BsonDouble(double.NaN), new BsonInt64(long.MinValue)) < 0);
+    }
+
+    [Fact]
+    public void Absurdly_nested_filters_are_refused_rather_than_overflowing_the_stack()
+    {
+        var filter = new BsonDocument("a", 1);
+        for (int i = 0; i < 150; i++)
+        {
+            filter = new BsonDocument("$and", new BsonArray { filter });
+        }
+
+        Assert.Equal(2, Assert.Throws<MongoError>(() => Filter.Parse(filter)).Code);
+    }
+
+    [Fact]
     public void Matching_never_mutates_the_document()
     {
         var document = BsonDocument.Parse("{a: [{b: 1}, {b: 2}], c: 'x'}");

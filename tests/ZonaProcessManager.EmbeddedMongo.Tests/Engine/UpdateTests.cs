@@ -123,6 +123,14 @@ public class UpdateTests
         Assert.Equal(code, error.Code);
     }
 
+    [Theory]
+    [InlineData("{_id: 1, a: NumberDecimal('1.5')}", "{$inc: {a: 1}}", "{_id: 1, a: NumberDecimal('2.5')}")]
+    [InlineData("{_id: 1, a: NumberDecimal('NaN')}", "{$inc: {a: 1}}", "{_id: 1, a: NumberDecimal('NaN')}")]
+    [InlineData("{_id: 1, a: NumberDecimal('1E+6000')}", "{$mul: {a: 2}}", "{_id: 1, a: NumberDecimal('Infinity')}")]
+    [InlineData("{_id: 1, a: NumberLong(5)}", "{$mul: {a: 2.5}}", "{_id: 1, a: 12.5}")]
+    public void Decimal_and_mixed_arithmetic_widens_instead_of_failing(string document, string update, string expected) =>
+        AssertSameDocument(expected, Apply(document, update).Document);
+
     [Fact]
     public void Setting_the_same_value_is_not_a_modification()
     {
