@@ -33,6 +33,12 @@ public static class OperatorBenchmark
 {
     private const string Image = "zpm/busybox:latest";
     private const int HttpPort = 8080;
+
+    // Short enough that readiness is quick, lenient enough that probes (each a docker exec) do not time out on a loaded
+    // 2-core machine: with 1 s / 1 s, hundreds of probes a second turned healthy containers unhealthy in both arms.
+    private const int HealthIntervalSeconds = 2;
+    private const int HealthTimeoutSeconds = 5;
+    private const int HealthRetries = 3;
     private const int Parallelism = 4;
     private const int LatencyProbes = 50;
     private static readonly TimeSpan ConvergeDeadline = TimeSpan.FromMinutes(20);
@@ -63,7 +69,7 @@ public static class OperatorBenchmark
             var baselineTemplate = new ServiceSpecBody
             {
                 Image = Image,
-                HealthCheck = new HealthCheckSpec { Http = new HttpProbe(HttpPort), IntervalSeconds = 1, TimeoutSeconds = 1, Retries = 2 },
+                HealthCheck = new HealthCheckSpec { Http = new HttpProbe(HttpPort), IntervalSeconds = HealthIntervalSeconds, TimeoutSeconds = HealthTimeoutSeconds, Retries = HealthRetries },
             };
             var baseline = await DirectDockerBaseline.RunAsync(
                 docker, DirectDockerBaseline.Services(services, baselineTemplate, runId), Parallelism, awaitReady: true,
@@ -274,9 +280,9 @@ public static class OperatorBenchmark
                 ["healthCheck"] = new BsonDocument
                 {
                     ["http"] = new BsonDocument { ["port"] = HttpPort, ["path"] = "/" },
-                    ["intervalSeconds"] = 1,
-                    ["timeoutSeconds"] = 1,
-                    ["retries"] = 2,
+                    ["intervalSeconds"] = HealthIntervalSeconds,
+                    ["timeoutSeconds"] = HealthTimeoutSeconds,
+                    ["retries"] = HealthRetries,
                 },
             },
         };
