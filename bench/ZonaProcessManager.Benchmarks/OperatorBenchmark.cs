@@ -381,8 +381,8 @@ public static class OperatorBenchmark
             var ratio = UntilAllRunning is { } op && baseline.UntilAllReady is { } direct ? (op / direct).ToString("0.00", CultureInfo.InvariantCulture) : "n/a";
             Console.WriteLine($"Operator benchmark ({services} services, parallelism {Parallelism}, {Environment.ProcessorCount} cores, {DateTime.UtcNow:u})");
             Console.WriteLine();
-            Console.WriteLine($"| {"measure",-72} | {"value",18} |");
-            Console.WriteLine($"|{new string('-', 74)}|{new string('-', 20)}|");
+            Console.WriteLine($"| {"measure",-86} | {"value",18} |");
+            Console.WriteLine($"|{new string('-', 88)}|{new string('-', 20)}|");
             Row("(a) direct Docker: create+start+healthy, all (s)", Seconds(baseline.UntilAllReady));
             Row("(a) operator: insert at once -> all status.phase Running (s)", Seconds(UntilAllRunning));
             Row("(a) ratio operator / direct (goal <= 1.10)", ratio);
@@ -410,6 +410,6 @@ public static class OperatorBenchmark
             return string.Create(CultureInfo.InvariantCulture, $"{At(0.50):0.0} / {At(0.99):0.0}");
         }
 
-        private static void Row(string measure, string value) => Console.WriteLine($"| {measure,-72} | {value,18} |");
+        private static void Row(string measure, string value) => Console.WriteLine($"| {measure,-86} | {value,18} |");
     }
 }
