@@ -7,5 +7,11 @@ if (args.Length > 0 && args[0] == "mongo")
     return await MongoServerBenchmark.RunAsync(args[1..]);
 }
 
+// `operator` runs issue 3's macro figures (convergence vs direct Docker, reaction latency, idle cost, restart).
+if (args.Length > 0 && args[0] == "operator")
+{
+    return await OperatorBenchmark.RunAsync(args[1..]);
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(MongoServerBenchmark).Assembly).Run(args);
 return 0;

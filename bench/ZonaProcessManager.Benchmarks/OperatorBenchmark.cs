@@ -1,0 +1,415 @@
+using System.Diagnostics;
+using System.Globalization;
+using Docker.DotNet;
+using Docker.DotNet.Models;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using MongoDB.Bson;
+using MongoDB.Driver;
+using Serilog;
+using Serilog.Events;
+using ZonaProcessManager.Docker;
+using ZonaProcessManager.Domain.Model;
+using ZonaProcessManager.Domain.Ports;
+using ZonaProcessManager.EmbeddedMongo;
+using ZonaProcessManager.Mongo;
+using ZonaProcessManager.Operator;
+using ZonaProcessManager.Operator.Hosting;
+using ZonaProcessManager.Operator.Settings;
+using ServiceSpec = ZonaProcessManager.Domain.Model.ServiceSpec;
+
+namespace ZonaProcessManager.Benchmarks;
+
+/// <summary>
+/// Issue 3's performance figures in one run (macro measurements, hence a plain program and not BenchmarkDotNet):
+/// (a) N ServiceSpecs inserted at once until all Running, against creating the same containers directly through Docker
+/// with the same parallelism; (b) spec write acknowledged → the operator's first Docker call for it; (c) idle CPU and
+/// memory with N converged services and the wall time of one full resync; (d) an operator restart: containers restarted
+/// or recreated, and seconds to steady state. The operator and the embedded server run in this process, scoped to a
+/// tenant unique to the run; every container it leads to is removed at the end, also on failure or Ctrl+C.
+/// Run: dotnet run -c Release --project bench/ZonaProcessManager.Benchmarks -- operator [--services N] [--idle-seconds S]
+/// </summary>
+public static class OperatorBenchmark
+{
+    private const string Image = "zpm/busybox:latest";
+    private const int HttpPort = 8080;
+
+    // Short enough that readiness is quick, lenient enough that probes (each a docker exec) do not time out on a loaded
+    // 2-core machine: with 1 s / 1 s, hundreds of probes a second turned healthy containers unhealthy in both arms.
+    private const int HealthIntervalSeconds = 2;
+    private const int HealthTimeoutSeconds = 5;
+    private const int HealthRetries = 3;
+    private const int Parallelism = 4;
+    private const int LatencyProbes = 50;
+    private static readonly TimeSpan ConvergeDeadline = TimeSpan.FromMinutes(20);
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var services = IntOption(args, "--services", 200);
+        var idleSeconds = IntOption(args, "--idle-seconds", 60);
+        var runId = Guid.NewGuid().ToString("N")[..8];
+        var tenant = $"opb{runId}";
+
+        using var cancellation = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) =>
+        {
+            // Keep the process alive so the finally blocks below remove every container of this run.
+            e.Cancel = true;
+            cancellation.Cancel();
+        };
+        Console.CancelKeyPress += onCancel;
+
+        var root = Path.Combine(Path.GetTempPath(), "zpm-bench-operator-" + runId);
+        Directory.CreateDirectory(root);
+        using var docker = DockerClientFactory.Create();
+        var run = new Run(services, idleSeconds, tenant, docker, cancellation.Token);
+        try
+        {
+            Progress($"run {runId}: {services} services, parallelism {Parallelism}, idle {idleSeconds} s");
+            var baselineTemplate = new ServiceSpecBody
+            {
+                Image = Image,
+                HealthCheck = new HealthCheckSpec { Http = new HttpProbe(HttpPort), IntervalSeconds = HealthIntervalSeconds, TimeoutSeconds = HealthTimeoutSeconds, Retries = HealthRetries },
+            };
+            var baseline = await DirectDockerBaseline.RunAsync(
+                docker, DirectDockerBaseline.Services(services, baselineTemplate, runId), Parallelism, awaitReady: true,
+                ConvergeDeadline, cancellation.Token);
+            Progress(baseline.ToString());
+
+            await using var server = await EmbeddedMongoServer.StartAsync(
+                new EmbeddedMongoOptions { Port = 0, DataDirectory = Path.Combine(root, "mongo") }, cancellation.Token);
+            var report = await run.MeasureAsync(server.ConnectionString, baseline);
+            report.Print();
+            return report.Failed ? 1 : 0;
+        }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        {
+            Console.Error.WriteLine("Cancelled; removing this run's containers.");
+            return 130;
+        }
+        finally
+        {
+            await run.DisposeAsync();
+            await RemoveTenantContainersAsync(docker, tenant);
+            Console.CancelKeyPress -= onCancel;
+            try
+            {
+                Directory.Delete(root, recursive: true);
+            }
+            catch (IOException)
+            {
+                // Best effort: a temp directory left behind is harmless.
+            }
+        }
+    }
+
+    private static int IntOption(string[] args, string name, int fallback)
+    {
+        var index = Array.IndexOf(args, name);
+        if (index < 0)
+        {
+            return fallback;
+        }
+
+        if (index + 1 >= args.Length || !int.TryParse(args[index + 1], NumberStyles.None, CultureInfo.InvariantCulture, out var value) || value < 1)
+        {
+            throw new ArgumentException($"{name} needs a positive whole number.");
+        }
+
+        return value;
+    }
+
+    internal static void Progress(string message) => Console.Error.WriteLine($"[{DateTime.UtcNow:HH:mm:ss}] {message}");
+
+    private static async Task RemoveTenantContainersAsync(DockerClient docker, string tenant)
+    {
+        var leftovers = await docker.Containers.ListContainersAsync(new ContainersListParameters
+        {
+            All = true,
+            Filters = new Dictionary<string, IDictionary<string, bool>>
+            {
+                ["label"] = new Dictionary<string, bool> { [$"{ZpmLabels.Tenant}={tenant}"] = true },
+            },
+        }).ConfigureAwait(false);
+        await Parallel.ForEachAsync(
+            leftovers,
+            new ParallelOptions { MaxDegreeOfParallelism = Parallelism },
+            async (container, _) => await docker.Containers.RemoveContainerAsync(
+                container.ID, new ContainerRemoveParameters { Force = true }, CancellationToken.None).ConfigureAwait(false))
+            .ConfigureAwait(false);
+        Progress($"removed {leftovers.Count} operator containers of tenant {tenant}");
+    }
+
+    /// <summary>The operator-side measurements; owns the in-process operator host between its start and the end of the run.</summary>
+    private sealed class Run(int services, int idleSeconds, string tenant, DockerClient docker, CancellationToken cancellation) : IAsyncDisposable
+    {
+        private IHost? _host;
+        private RecordingContainerRuntime? _runtime;
+
+        public async Task<Report> MeasureAsync(string connectionString, DirectDockerBaselineResult baseline)
+        {
+            var settings = new OperatorSettings
+            {
+                MongoConnectionString = connectionString,
+                Database = "zpm",
+                Tenants = new HashSet<string> { tenant },
+                MaxParallelReconciles = Parallelism,
+                DockerStopGrace = TimeSpan.FromSeconds(1),
+            };
+            using var client = new MongoClient(connectionString);
+            var collection = client.GetDatabase(settings.Database).GetCollection<BsonDocument>(ZpmCollections.Services);
+            var report = new Report(services, idleSeconds, baseline);
+
+            await StartOperatorAsync(settings);
+
+            // (a) + burst half of (b): every document in one acknowledged write.
+            var documents = Enumerable.Range(0, services).Select(i => ServiceDocument($"svc-{i:D4}", replicas: 1)).ToList();
+            var converge = Stopwatch.StartNew();
+            await collection.InsertManyAsync(documents, new InsertManyOptions { IsOrdered = false }, cancellation);
+            var burstAck = Stopwatch.GetTimestamp();
+            report.UntilAllRunning = await WaitAllRunningAsync(collection, converge);
+            report.BurstLatencies = documents.Select(d => Key(d)).Select(k => _runtime!.FirstCallTimestamp(k))
+                .Select(at => at is { } t ? Stopwatch.GetElapsedTime(burstAck, t).TotalMilliseconds : double.NaN).ToList();
+            Progress($"all {services} Running after {report.UntilAllRunning?.TotalSeconds:0.00} s");
+
+            // (b) isolated: one write at a time on an otherwise idle operator; replicas 0 so no container is created.
+            await WaitQueueIdleAsync(0);
+            var probeLatencies = new List<double>();
+            for (var i = 0; i < LatencyProbes; i++)
+            {
+                var probe = ServiceDocument($"probe-{i:D3}", replicas: 0);
+                await collection.InsertOneAsync(probe, cancellationToken: cancellation);
+                var ack = Stopwatch.GetTimestamp();
+                var key = Key(probe);
+                await Until(() => Task.FromResult(_runtime!.FirstCallTimestamp(key) is not null), TimeSpan.FromSeconds(30), $"first Docker call for {key}");
+                probeLatencies.Add(Stopwatch.GetElapsedTime(ack, _runtime!.FirstCallTimestamp(key)!.Value).TotalMilliseconds);
+            }
+
+            report.ProbeLatencies = probeLatencies;
+            await collection.DeleteManyAsync(Builders<BsonDocument>.Filter.Regex("metadata.name", "^probe-"), cancellation);
+            await WaitQueueIdleAsync(0);
+
+            // (c) idle cost of the converged operator (the embedded server shares this process, so it is included).
+            var process = Process.GetCurrentProcess();
+            GC.Collect();
+            var cpuBefore = process.TotalProcessorTime;
+            var idleClock = Stopwatch.StartNew();
+            await Task.Delay(TimeSpan.FromSeconds(idleSeconds), cancellation);
+            process.Refresh();
+            report.IdleCpuPercent = (process.TotalProcessorTime - cpuBefore).TotalMilliseconds / idleClock.Elapsed.TotalMilliseconds * 100;
+            report.WorkingSetMb = process.WorkingSet64 / 1024d / 1024d;
+            report.ManagedHeapMb = GC.GetTotalMemory(forceFullCollection: false) / 1024d / 1024d;
+
+            var queue = _host!.Services.GetRequiredService<ReconcileQueue>();
+            var enumerator = _host.Services.GetRequiredService<ResourceEnumerator>();
+            var resync = Stopwatch.StartNew();
+            var completedBefore = queue.Queue.CompletedCount;
+            var keys = await enumerator.ListAllKeysAsync(cancellation);
+            queue.AddRange(keys);
+            await WaitQueueIdleAsync(completedBefore + keys.Count);
+            report.ResyncWall = resync.Elapsed;
+            report.ResyncKeys = keys.Count;
+            Progress($"resync of {keys.Count} keys took {report.ResyncWall.TotalSeconds:0.00} s");
+
+            // (d) restart with N converged services: nothing may be restarted or recreated.
+            var before = await TenantContainersAsync();
+            await StopOperatorAsync();
+            var restart = Stopwatch.StartNew();
+            await StartOperatorAsync(settings);
+            await WaitQueueIdleAsync(services);
+            await WaitAllRunningAsync(collection, restart);
+            report.RestartSteadyState = restart.Elapsed;
+            var after = await TenantContainersAsync();
+            report.ContainersBefore = before.Count;
+            report.ContainersRestarted = before.Count(b =>
+                !after.TryGetValue(b.Key, out var a) || a.StartedAt != b.Value.StartedAt || a.RestartCount != b.Value.RestartCount)
+                + after.Keys.Count(id => !before.ContainsKey(id));
+            report.ChangingCallsAfterRestart = _runtime!.Creates + _runtime.Removes + _runtime.Restarts;
+            Progress($"restart: steady after {report.RestartSteadyState.TotalSeconds:0.00} s, {report.ContainersRestarted} restarted/recreated");
+            return report;
+        }
+
+        public async ValueTask DisposeAsync() => await StopOperatorAsync();
+
+        private async Task StartOperatorAsync(OperatorSettings settings)
+        {
+            var builder = OperatorApp.CreateBuilder(settings, services =>
+            {
+                // A line per Docker action for hundreds of services would drown the table; warnings and errors still show.
+                services.AddSerilog(
+                    new LoggerConfiguration().MinimumLevel.Warning().WriteTo.Console(standardErrorFromLevel: LogEventLevel.Verbose).CreateLogger(),
+                    dispose: true);
+                var real = services.Last(d => d.ServiceType == typeof(IContainerRuntime));
+                services.Remove(real);
+                services.AddSingleton(sp => new RecordingContainerRuntime((IContainerRuntime)real.ImplementationFactory!(sp)));
+                services.AddSingleton<IContainerRuntime>(sp => sp.GetRequiredService<RecordingContainerRuntime>());
+            });
+            _host = builder.Build();
+            _runtime = _host.Services.GetRequiredService<RecordingContainerRuntime>();
+            await _host.StartAsync(cancellation);
+        }
+
+        private async Task StopOperatorAsync()
+        {
+            if (_host is null)
+            {
+                return;
+            }
+
+            try
+            {
+                await _host.StopAsync(CancellationToken.None);
+            }
+            finally
+            {
+                _host.Dispose();
+                _host = null;
+            }
+        }
+
+        private BsonDocument ServiceDocument(string name, int replicas) => new()
+        {
+            ["_id"] = $"{tenant}/{name}",
+            ["apiVersion"] = ServiceSpec.ApiVersion,
+            ["kind"] = ServiceSpec.KindName,
+            ["metadata"] = new BsonDocument { ["name"] = name, ["tenant"] = tenant },
+            ["spec"] = new BsonDocument
+            {
+                ["image"] = Image,
+                ["replicas"] = replicas,
+                ["healthCheck"] = new BsonDocument
+                {
+                    ["http"] = new BsonDocument { ["port"] = HttpPort, ["path"] = "/" },
+                    ["intervalSeconds"] = HealthIntervalSeconds,
+                    ["timeoutSeconds"] = HealthTimeoutSeconds,
+                    ["retries"] = HealthRetries,
+                },
+            },
+        };
+
+        private ResourceKey Key(BsonDocument document) => new(ServiceSpec.KindName, tenant, document["metadata"]["name"].AsString);
+
+        private async Task<TimeSpan?> WaitAllRunningAsync(IMongoCollection<BsonDocument> collection, Stopwatch clock)
+        {
+            var running = Builders<BsonDocument>.Filter.Eq("metadata.tenant", tenant)
+                & Builders<BsonDocument>.Filter.Regex("metadata.name", "^svc-")
+                & Builders<BsonDocument>.Filter.Eq("status.phase", "Running");
+            await Until(
+                async () => await collection.CountDocumentsAsync(running, cancellationToken: cancellation) == services,
+                ConvergeDeadline,
+                $"all {services} services Running");
+            return clock.Elapsed;
+        }
+
+        private Task WaitQueueIdleAsync(long completedAtLeast)
+        {
+            var queue = _host!.Services.GetRequiredService<ReconcileQueue>().Queue;
+            return Until(
+                () => Task.FromResult(queue.CompletedCount >= completedAtLeast && queue.IsIdle),
+                ConvergeDeadline,
+                "operator queue idle");
+        }
+
+        private async Task<Dictionary<string, (string? StartedAt, long RestartCount)>> TenantContainersAsync()
+        {
+            var listed = await docker.Containers.ListContainersAsync(
+                new ContainersListParameters
+                {
+                    All = true,
+                    Filters = new Dictionary<string, IDictionary<string, bool>>
+                    {
+                        ["label"] = new Dictionary<string, bool> { [$"{ZpmLabels.Tenant}={tenant}"] = true },
+                    },
+                },
+                cancellation);
+            var result = new Dictionary<string, (string?, long)>();
+            foreach (var container in listed)
+            {
+                var inspected = await docker.Containers.InspectContainerAsync(container.ID, cancellation);
+                result[container.ID] = (inspected.State?.StartedAt, inspected.RestartCount);
+            }
+
+            return result;
+        }
+
+        /// <summary>Polls <paramref name="condition"/> until true; throws naming <paramref name="what"/> after <paramref name="timeout"/>.</summary>
+        private async Task Until(Func<Task<bool>> condition, TimeSpan timeout, string what)
+        {
+            var deadline = Stopwatch.StartNew();
+            while (!await condition())
+            {
+                if (deadline.Elapsed > timeout)
+                {
+                    throw new TimeoutException($"Gave up waiting for {what} after {timeout.TotalSeconds:0} s.");
+                }
+
+                await Task.Delay(TimeSpan.FromMilliseconds(20), cancellation);
+            }
+        }
+    }
+
+    private sealed class Report(int services, int idleSeconds, DirectDockerBaselineResult baseline)
+    {
+        public TimeSpan? UntilAllRunning { get; set; }
+
+        public IReadOnlyList<double> BurstLatencies { get; set; } = [];
+
+        public IReadOnlyList<double> ProbeLatencies { get; set; } = [];
+
+        public double IdleCpuPercent { get; set; }
+
+        public double WorkingSetMb { get; set; }
+
+        public double ManagedHeapMb { get; set; }
+
+        public TimeSpan ResyncWall { get; set; }
+
+        public int ResyncKeys { get; set; }
+
+        public int ContainersBefore { get; set; }
+
+        public int ContainersRestarted { get; set; }
+
+        public long ChangingCallsAfterRestart { get; set; }
+
+        public TimeSpan RestartSteadyState { get; set; }
+
+        public bool Failed => UntilAllRunning is null || baseline.Failures > 0 || ContainersRestarted > 0;
+
+        public void Print()
+        {
+            var ratio = UntilAllRunning is { } op && baseline.UntilAllReady is { } direct ? (op / direct).ToString("0.00", CultureInfo.InvariantCulture) : "n/a";
+            Console.WriteLine($"Operator benchmark ({services} services, parallelism {Parallelism}, {Environment.ProcessorCount} cores, {DateTime.UtcNow:u})");
+            Console.WriteLine();
+            Console.WriteLine($"| {"measure",-86} | {"value",18} |");
+            Console.WriteLine($"|{new string('-', 88)}|{new string('-', 20)}|");
+            Row("(a) direct Docker: create+start+healthy, all (s)", Seconds(baseline.UntilAllReady));
+            Row("(a) operator: insert at once -> all status.phase Running (s)", Seconds(UntilAllRunning));
+            Row("(a) ratio operator / direct (goal <= 1.10)", ratio);
+            Row($"(b) write ack -> first Docker call, {ProbeLatencies.Count} single writes p50 / p99 (ms, goal p99 <= 20)", Percentiles(ProbeLatencies));
+            Row($"(b) same, {BurstLatencies.Count} documents in one insertMany, p50 / p99 (ms)", Percentiles(BurstLatencies));
+            Row($"(c) idle CPU over {idleSeconds} s, operator + embedded server (% of one core)", IdleCpuPercent.ToString("0.00", CultureInfo.InvariantCulture));
+            Row("(c) working set / managed heap after idle (MB)", $"{WorkingSetMb:0} / {ManagedHeapMb:0}");
+            Row($"(c) one full resync, {ResyncKeys} keys, until queue idle (s)", Seconds(ResyncWall));
+            Row($"(d) restart: containers restarted or recreated, of {ContainersBefore} (goal 0)", ContainersRestarted.ToString(CultureInfo.InvariantCulture));
+            Row("(d) restart: create/remove/restart calls by the new operator", ChangingCallsAfterRestart.ToString(CultureInfo.InvariantCulture));
+            Row("(d) restart: host start -> queue idle and all Running (s)", Seconds(RestartSteadyState));
+        }
+
+        private static string Seconds(TimeSpan? value) => value is { } v ? v.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture) : "n/a";
+
+        private static string Percentiles(IReadOnlyList<double> values)
+        {
+            var sorted = values.Where(v => !double.IsNaN(v)).Order().ToArray();
+            if (sorted.Length == 0)
+            {
+                return "n/a";
+            }
+
+            double At(double fraction) => sorted[Math.Clamp((int)Math.Ceiling(fraction * sorted.Length) - 1, 0, sorted.Length - 1)];
+            return string.Create(CultureInfo.InvariantCulture, $"{At(0.50):0.0} / {At(0.99):0.0}");
+        }
+
+        private static void Row(string measure, string value) => Console.WriteLine($"| {measure,-86} | {value,18} |");
+    }
+}

@@ -1,0 +1,69 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using ZonaProcessManager.Domain.Model;
+using ZonaProcessManager.Domain.Ports;
+
+namespace ZonaProcessManager.Benchmarks;
+
+/// <summary>
+/// Wraps the operator's real Docker runtime to see, from outside, when the operator first touched Docker for each
+/// resource (the reaction to a spec write) and how many changing calls it made (creates, removes, restarts), without
+/// changing what reaches Docker.
+/// </summary>
+public sealed class RecordingContainerRuntime(IContainerRuntime inner) : IContainerRuntime
+{
+    private readonly ConcurrentDictionary<ResourceKey, long> _firstCall = new();
+    private long _creates;
+    private long _removes;
+    private long _restarts;
+
+    /// <summary>Stopwatch timestamp of the first Docker call made on behalf of <paramref name="owner"/>, if any.</summary>
+    public long? FirstCallTimestamp(ResourceKey owner) => _firstCall.TryGetValue(owner, out var at) ? at : null;
+
+    public long Creates => Interlocked.Read(ref _creates);
+
+    public long Removes => Interlocked.Read(ref _removes);
+
+    public long Restarts => Interlocked.Read(ref _restarts);
+
+    public Task<IReadOnlyList<ObservedContainer>> ListAsync(ResourceKey? owner, CancellationToken cancellationToken)
+    {
+        if (owner is { } key)
+        {
+            Record(key);
+        }
+
+        return inner.ListAsync(owner, cancellationToken);
+    }
+
+    public Task<string> CreateAndStartAsync(DesiredContainer container, CancellationToken cancellationToken)
+    {
+        Record(container.Owner);
+        Interlocked.Increment(ref _creates);
+        return inner.CreateAndStartAsync(container, cancellationToken);
+    }
+
+    public Task RemoveAsync(string containerId, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _removes);
+        return inner.RemoveAsync(containerId, cancellationToken);
+    }
+
+    public Task RestartAsync(string containerId, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _restarts);
+        return inner.RestartAsync(containerId, cancellationToken);
+    }
+
+    public Task EnsureNetworkAsync(string name, IReadOnlyDictionary<string, string> labels, CancellationToken cancellationToken) =>
+        inner.EnsureNetworkAsync(name, labels, cancellationToken);
+
+    public Task RemoveNetworkAsync(string name, CancellationToken cancellationToken) => inner.RemoveNetworkAsync(name, cancellationToken);
+
+    public Task EnsureVolumeAsync(VolumeSpec volume, IReadOnlyDictionary<string, string> labels, CancellationToken cancellationToken) =>
+        inner.EnsureVolumeAsync(volume, labels, cancellationToken);
+
+    public IAsyncEnumerable<ContainerEvent> WatchEventsAsync(CancellationToken cancellationToken) => inner.WatchEventsAsync(cancellationToken);
+
+    private void Record(ResourceKey owner) => _firstCall.TryAdd(owner, Stopwatch.GetTimestamp());
+}
