@@ -68,7 +68,7 @@ public sealed class MongoshDrivesZpmRunEndToEndTests : IAsyncLifetime
             const result = db.getSiblingDB('{{Database}}').services.updateOne(
               { 'metadata.tenant': '{{_tenant}}', 'metadata.name': '{{ServiceName}}' },
               { $set: { 'spec.replicas': 3 } });
-            if (result.modifiedCount !== 1) { throw new Error('updateOne modified ' + result.modifiedCount); }
+            if (Number(result.modifiedCount) !== 1) { throw new Error('updateOne modified ' + result.modifiedCount); }
             """);
 
         await WaitForRunningAsync(mongosh, connectionString, replicas: 3);
@@ -77,7 +77,7 @@ public sealed class MongoshDrivesZpmRunEndToEndTests : IAsyncLifetime
         await EvalAsync(mongosh, connectionString, $$"""
             const result = db.getSiblingDB('{{Database}}').services.deleteOne(
               { 'metadata.tenant': '{{_tenant}}', 'metadata.name': '{{ServiceName}}' });
-            if (result.deletedCount !== 1) { throw new Error('deleteOne deleted ' + result.deletedCount); }
+            if (Number(result.deletedCount) !== 1) { throw new Error('deleteOne deleted ' + result.deletedCount); }
             """);
 
         var left = await Poll.UntilAsync(
