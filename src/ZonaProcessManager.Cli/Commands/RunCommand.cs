@@ -21,7 +21,12 @@ public static class RunCommand
         var apply = new Option<string?>("--apply") { Description = "Apply these manifests (file or directory) before starting, e.g. samples/" };
         var logFormat = new Option<string>("--log-format") { Description = "pretty or json", DefaultValueFactory = _ => "pretty" };
         logFormat.AcceptOnlyFromAmong("pretty", "json");
-        var command = new Command("run", "Run the operator (starts the embedded MongoDB when no --mongo is given)") { dataDirectory, mongoPort, apply, logFormat };
+        var tenants = new Option<string[]>("--tenant", "-t")
+        {
+            Description = "Manage only these tenants (repeatable); other tenants' containers on the Docker host are left alone. Default: all tenants",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var command = new Command("run", "Run the operator (starts the embedded MongoDB when no --mongo is given)") { dataDirectory, mongoPort, apply, logFormat, tenants };
         command.SetAction(app.Guard(async (parseResult, cancellationToken) =>
         {
             EmbeddedMongoServer? embedded = null;
@@ -58,6 +63,7 @@ public static class RunCommand
                     Database = database,
                     LogFormat = parseResult.GetValue(logFormat) == "json" ? LogFormat.Json : LogFormat.Pretty,
                     VerboseLogging = parseResult.GetValue(app.Globals.Verbose),
+                    Tenants = parseResult.GetValue(tenants) is { Length: > 0 } scope ? scope.ToHashSet(StringComparer.Ordinal) : null,
                 };
                 await OperatorApp.RunAsync(settings, cancellationToken);
                 return CliApplication.Ok;
