@@ -84,7 +84,7 @@ public static class WriteCommands
                 }
             }
 
-            var result = new BsonDocument { { "n", matched + upserted.Count }, { "nModified", modified } };
+            var result = new BsonDocument { { "n", ReplyCount(matched + upserted.Count) }, { "nModified", ReplyCount(modified) } };
             if (upserted.Count > 0)
             {
                 result["upserted"] = upserted;
@@ -143,7 +143,7 @@ public static class WriteCommands
                 }
             }
 
-            return WithErrors(new BsonDocument("n", deleted), errors);
+            return WithErrors(new BsonDocument("n", ReplyCount(deleted)), errors);
         });
         return ValueTask.FromResult(reply);
     }
@@ -238,6 +238,10 @@ public static class WriteCommands
 
         return statements;
     }
+
+    // MongoDB answers write counts as int32 (int64 only past int32's range); mongosh compares them with ===, so a
+    // long here makes `updateOne(...).modifiedCount === 1` false in scripts.
+    private static BsonValue ReplyCount(long count) => count <= int.MaxValue ? new BsonInt32((int)count) : new BsonInt64(count);
 
     private static BsonDocument WithErrors(BsonDocument reply, BsonArray errors)
     {

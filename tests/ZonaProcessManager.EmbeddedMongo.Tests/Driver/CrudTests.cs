@@ -46,6 +46,29 @@ public sealed class CrudTests(MongoTestTarget target, ITestOutputHelper output) 
     }
 
     [Fact]
+    public async Task Write_replies_count_documents_as_int32_like_MongoDB()
+    {
+        // Scripts written for MongoDB compare counts with === (mongosh maps int32 to a JS number, int64 to a Long).
+        await using var db = NewDatabase();
+        await db.Collection<BsonDocument>("c").InsertManyAsync([new BsonDocument("_id", 1), new BsonDocument("_id", 2)]);
+
+        var update = await db.Database.RunCommandAsync<BsonDocument>(new BsonDocument
+        {
+            { "update", "c" },
+            { "updates", new BsonArray { new BsonDocument { { "q", new BsonDocument() }, { "u", new BsonDocument("$set", new BsonDocument("x", 1)) }, { "multi", true } } } },
+        });
+        var delete = await db.Database.RunCommandAsync<BsonDocument>(new BsonDocument
+        {
+            { "delete", "c" },
+            { "deletes", new BsonArray { new BsonDocument { { "q", new BsonDocument("_id", 1) }, { "limit", 1 } } } },
+        });
+
+        Assert.Equal(new BsonInt32(2), update["n"]);
+        Assert.Equal(new BsonInt32(2), update["nModified"]);
+        Assert.Equal(new BsonInt32(1), delete["n"]);
+    }
+
+    [Fact]
     public async Task InsertOne_without_id_gets_an_ObjectId_assigned()
     {
         await using var db = NewDatabase();
