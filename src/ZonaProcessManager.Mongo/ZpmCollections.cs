@@ -9,10 +9,17 @@ public static class ZpmCollections
     public const string Services = "services";
     public const string Events = "events";
     public const string OperatorState = "operator_state";
+    public const string Catalog = "catalog";
+    public const string Tenants = "tenants";
+    public const string Integrations = "integrations";
+    public const string PortAllocations = "port_allocations";
 
-    /// <summary>Collections holding resources the operator reconciles → their kind. Issue 4 adds catalog/tenants/integrations here.</summary>
+    /// <summary>Collections holding resources the operator reconciles → their kind.</summary>
     public static IReadOnlyDictionary<string, string> ResourceKinds { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
     {
         [Services] = ServiceSpec.KindName,
+        [Catalog] = IntegrationDefinition.KindName,
+        [Tenants] = Tenant.KindName,
+        [Integrations] = IntegrationSpec.KindName,
     };
 }
