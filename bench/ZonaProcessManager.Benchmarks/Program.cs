@@ -13,5 +13,10 @@ if (args.Length > 0 && args[0] == "operator")
     return await OperatorBenchmark.RunAsync(args[1..]);
 }
 
+if (args.Length > 0 && args[0] == "ports")
+{
+    return await PortAllocationBenchmark.RunAsync(args[1..]);
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(MongoServerBenchmark).Assembly).Run(args);
 return 0;
