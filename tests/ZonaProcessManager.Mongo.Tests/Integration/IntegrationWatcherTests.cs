@@ -117,4 +117,26 @@ public sealed class IntegrationWatcherTests(MongoTestTarget target, ITestOutputH
         // The stream is ordered: had either write produced a change, it would arrive before the marker.
         Assert.Equal(Upserted(IntegrationKeys.Tenant("marker")), await probe.NextAsync());
     }
+
+    [Fact]
+    public async Task Adopting_an_integration_twice_and_putting_an_unchanged_child_cause_no_further_change()
+    {
+        await using var database = target.CreateDatabase(output);
+        var store = new MongoIntegrationStore(database.Database);
+        var key = IntegrationKeys.Integration("acme", "sentinel");
+        var owner = new OwnerReference("Tenant", "acme", "acme");
+        var child = Mapping.ServiceSpecDocumentsTests.FullSpec();
+        await store.Integrations.InsertOneAsync(IntegrationDocuments.Integration());
+        await store.SetIntegrationOwnerAsync(key, owner, CancellationToken.None);
+        await store.PutChildServiceAsync(child, CancellationToken.None);
+        await using var probe = WatcherProbe.Start(new MongoResourceWatcher(database.Database, FastOptions));
+        Assert.Equal(Relist, await probe.NextAsync());
+
+        // The operator repeats these on every reconcile: were they changes, each reconcile would trigger the next.
+        await store.SetIntegrationOwnerAsync(key, owner, CancellationToken.None);
+        Assert.False(await store.PutChildServiceAsync(child, CancellationToken.None));
+        await store.Tenants.InsertOneAsync(IntegrationDocuments.Tenant("marker"));
+
+        Assert.Equal(Upserted(IntegrationKeys.Tenant("marker")), await probe.NextAsync());
+    }
 }
