@@ -65,7 +65,9 @@ public sealed class IntegrationSchemaTests(MongoTestTarget target, ITestOutputHe
         var catalogWithNullDefault = IntegrationDocuments.Definition("crowd", 8, ObjectId.GenerateNewId());
         catalogWithNullDefault["spec"]["parameters"][0]["default"] = BsonNull.Value;
 
-        await store.Catalog.InsertManyAsync([IntegrationDocuments.Definition(), catalogWithNullDefault]);
+        await store.Catalog.InsertManyAsync([IntegrationDocuments.Definition(), catalogWithNullDefault, IntegrationDocumentMapper.ToDocument(Mapping.IntegrationDocumentWriterTests.Definition() with { Metadata = new ResourceMetadata { Name = "written" }, Spec = Mapping.IntegrationDocumentWriterTests.Definition().Spec with { IntegrationId = 9 } })]);
+        await store.Tenants.InsertOneAsync(IntegrationDocumentMapper.ToDocument(new Tenant { Metadata = new ResourceMetadata { Name = "written" } }));
+        await store.Integrations.InsertOneAsync(IntegrationDocumentMapper.ToDocument(new IntegrationSpec { Metadata = new ResourceMetadata { Name = "written", Tenant = "acme" }, Spec = new IntegrationSpecBody { IntegrationId = 9 } }));
         await store.Tenants.InsertManyAsync([IntegrationDocuments.Tenant(id: ObjectId.GenerateNewId()), minimalTenant]);
         await store.Integrations.InsertOneAsync(integration);
         await store.WriteTenantStatusAsync("acme", new TenantStatus
@@ -87,7 +89,7 @@ public sealed class IntegrationSchemaTests(MongoTestTarget target, ITestOutputHe
         await store.SetIntegrationOwnerAsync(IntegrationKeys.Integration("acme", "sentinel"), new OwnerReference("Tenant", "acme", "acme"), None);
         await store.TryClaimPortAsync(new PortAllocation("acme", "sentinel", "http", 20001), None);
 
-        Assert.Equal(2, await store.Catalog.CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty));
+        Assert.Equal(3, await store.Catalog.CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty));
         Assert.Equal(ResourcePhase.Removed, (await store.GetTenantAsync("acme", None))!.Status!.Phase);
         Assert.Equal(ResourcePhase.Degraded, (await store.GetIntegrationAsync(IntegrationKeys.Integration("acme", "sentinel"), None))!.Status!.Phase);
         Assert.Single(await store.ListPortAllocationsAsync(null, None));
