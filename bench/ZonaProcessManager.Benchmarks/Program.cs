@@ -19,5 +19,11 @@ if (args.Length > 0 && args[0] == "integrations")
     return await IntegrationBenchmark.RunAsync(args[1..]);
 }
 
+// `ports` runs issue 4's allocation figure (8 concurrent allocators through the real store vs plain inserts).
+if (args.Length > 0 && args[0] == "ports")
+{
+    return await PortAllocationBenchmark.RunAsync(args[1..]);
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(MongoServerBenchmark).Assembly).Run(args);
 return 0;

@@ -100,6 +100,91 @@ public static class IntegrationDocumentMapper
             (int)number);
     }
 
+    /// <summary>A new catalog document (zpm `_id` "&lt;name&gt;"), in exactly the shape <see cref="ReadDefinition"/> reads back.</summary>
+    public static BsonDocument ToDocument(IntegrationDefinition definition)
+    {
+        var spec = definition.Spec;
+        var specDocument = new BsonDocument
+        {
+            ["integration_id"] = spec.IntegrationId,
+            ["title"] = spec.Title,
+            ["executable"] = spec.Executable,
+            ["image"] = spec.Image,
+            ["command"] = new BsonArray(spec.Command),
+            ["ports"] = new BsonArray(spec.Ports.Select(port => new BsonDocument { ["name"] = port.Name, ["container"] = port.Container })),
+            ["parameters"] = new BsonArray(spec.Parameters.Select(parameter => new BsonDocument
+            {
+                ["name"] = parameter.Name,
+                ["env"] = parameter.Env,
+                ["required"] = parameter.Required,
+                ["secret"] = parameter.Secret,
+                ["default"] = parameter.Default is null ? BsonNull.Value : parameter.Default,
+            })),
+        };
+        if (spec.HealthCheck is not null)
+        {
+            specDocument["healthCheck"] = ServiceSpecDocuments.HealthCheckDocument(spec.HealthCheck);
+        }
+
+        if (spec.Resources is not null)
+        {
+            specDocument["resources"] = ServiceSpecDocuments.ResourcesDocument(spec.Resources);
+        }
+
+        return new BsonDocument
+        {
+            [DocumentFields.Id] = DocumentIds.IdFor(IntegrationKeys.Definition(definition.Metadata.Name)),
+            [DocumentFields.ApiVersion] = ServiceSpec.ApiVersion,
+            [DocumentFields.Kind] = IntegrationDefinition.KindName,
+            [DocumentFields.Metadata] = new BsonDocument("name", definition.Metadata.Name),
+            [DocumentFields.Spec] = specDocument,
+        };
+    }
+
+    /// <summary>A new tenant document (zpm `_id` "&lt;code&gt;"), without status.</summary>
+    public static BsonDocument ToDocument(Tenant tenant)
+    {
+        var spec = new BsonDocument { ["suspended"] = tenant.Spec.Suspended };
+        if (tenant.Spec.DisplayName is not null)
+        {
+            spec["displayName"] = tenant.Spec.DisplayName;
+        }
+
+        return new BsonDocument
+        {
+            [DocumentFields.Id] = DocumentIds.IdFor(IntegrationKeys.Tenant(tenant.Code)),
+            [DocumentFields.ApiVersion] = ServiceSpec.ApiVersion,
+            [DocumentFields.Kind] = Tenant.KindName,
+            [DocumentFields.Metadata] = new BsonDocument("name", tenant.Code),
+            [DocumentFields.Spec] = spec,
+        };
+    }
+
+    /// <summary>A new IntegrationSpec document (zpm `_id` "&lt;tenant&gt;/&lt;name&gt;"), without status.</summary>
+    public static BsonDocument ToDocument(IntegrationSpec integration)
+    {
+        var metadata = new BsonDocument { ["name"] = integration.Metadata.Name, ["tenant"] = integration.Metadata.Tenant };
+        if (integration.Metadata.OwnerReferences.Count > 0)
+        {
+            metadata["ownerReferences"] = ServiceSpecDocuments.OwnerReferences(integration.Metadata.OwnerReferences);
+        }
+
+        return new BsonDocument
+        {
+            [DocumentFields.Id] = DocumentIds.IdFor(integration.Key),
+            [DocumentFields.ApiVersion] = ServiceSpec.ApiVersion,
+            [DocumentFields.Kind] = IntegrationSpec.KindName,
+            [DocumentFields.Metadata] = metadata,
+            [DocumentFields.Spec] = new BsonDocument
+            {
+                ["integration_id"] = integration.Spec.IntegrationId,
+                ["enabled"] = integration.Spec.Enabled,
+                ["parameters"] = ServiceSpecDocuments.StringMap(integration.Spec.Parameters),
+                ["replicas"] = integration.Spec.Replicas,
+            },
+        };
+    }
+
     public static BsonDocument ToDocument(PortAllocation allocation, DateTimeOffset allocatedAt) => new()
     {
         [DocumentFields.Id] = PortAllocationFields.IdFor(allocation.Owner),

@@ -259,3 +259,65 @@ public sealed class IntegrationDocumentMapperTests
         Assert.Equal(new PortAllocation("", "", "", 20002), IntegrationDocumentMapper.ReadPortAllocation(noOwner));
     }
 }
+
+public sealed class IntegrationDocumentWriterTests
+{
+    internal static IntegrationDefinition Definition() => new()
+    {
+        Metadata = new ResourceMetadata { Name = "sentinel" },
+        Spec = new IntegrationDefinitionSpec
+        {
+            IntegrationId = 7,
+            Title = "Sentinel",
+            Executable = "sentinel-connector",
+            Image = "zpm/busybox:latest",
+            Command = ["httpd", "-f"],
+            Ports = [new IntegrationPort("http", 8080)],
+            Parameters = [new IntegrationParameter("apiKey", "API_KEY", Required: true, Secret: true), new IntegrationParameter("poll", "POLL", Default: "30")],
+            HealthCheck = new HealthCheckSpec { Tcp = new TcpProbe(8080) },
+            Resources = new ResourceLimits(null, 32),
+        },
+    };
+
+    [Fact]
+    public void A_written_catalog_entry_reads_back_the_same()
+    {
+        var original = Definition();
+
+        var document = IntegrationDocumentMapper.ToDocument(original);
+        var read = IntegrationDocumentMapper.ReadDefinition(document);
+
+        Assert.Equal("sentinel", document["_id"].AsString);
+        Assert.Null(read.InvalidReason);
+        var spec = read.Definition!.Spec;
+        Assert.Equal(original.Spec.IntegrationId, spec.IntegrationId);
+        Assert.Equal(original.Spec.Command, spec.Command);
+        Assert.Equal(original.Spec.Ports, spec.Ports);
+        Assert.Equal(original.Spec.Parameters, spec.Parameters);
+        Assert.Equal(original.Spec.HealthCheck!.Tcp, spec.HealthCheck!.Tcp);
+        Assert.Equal(original.Spec.Resources, spec.Resources);
+    }
+
+    [Fact]
+    public void A_written_tenant_and_integration_read_back_the_same()
+    {
+        var tenant = new Tenant { Metadata = new ResourceMetadata { Name = "acme" }, Spec = new TenantSpec { DisplayName = "Acme", Suspended = true } };
+        var integration = new IntegrationSpec
+        {
+            Metadata = new ResourceMetadata { Name = "sentinel", Tenant = "acme", OwnerReferences = [new OwnerReference("Tenant", "acme", "acme")] },
+            Spec = new IntegrationSpecBody { IntegrationId = 7, Enabled = false, Replicas = 2, Parameters = new Dictionary<string, string> { ["apiKey"] = "k" } },
+        };
+
+        var readTenant = IntegrationDocumentMapper.ReadTenant(IntegrationDocumentMapper.ToDocument(tenant));
+        var readIntegration = IntegrationDocumentMapper.ReadIntegration(IntegrationDocumentMapper.ToDocument(integration));
+
+        Assert.Equal("acme", IntegrationDocumentMapper.ToDocument(tenant)["_id"].AsString);
+        Assert.Equal("acme/sentinel", IntegrationDocumentMapper.ToDocument(integration)["_id"].AsString);
+        Assert.Equal(tenant.Spec, readTenant.Tenant!.Spec);
+        Assert.Equal(IntegrationKeys.Tenant("acme"), readTenant.Key);
+        var spec = readIntegration.Integration!.Spec;
+        Assert.Equal((7, false, 2), (spec.IntegrationId, spec.Enabled, spec.Replicas));
+        Assert.Equal(integration.Spec.Parameters, spec.Parameters);
+        Assert.Equal(integration.Metadata.OwnerReferences, readIntegration.OwnerReferences);
+    }
+}
