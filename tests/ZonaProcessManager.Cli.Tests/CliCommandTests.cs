@@ -88,6 +88,9 @@ public sealed class CliCommandTests(MongoTestTarget target, ITestOutputHelper ou
         Assert.Equal("", result.Error);
         Assert.Contains("servicespec/system/web created", result.Output);
         Assert.Contains("servicespec/acme/api created", result.Output);
+        Assert.Contains("integrationdefinition/siem-forwarder created", result.Output);
+        Assert.Contains("integrationdefinition/edr-connector created", result.Output);
+        Assert.Contains("integrationdefinition/threat-intel-feed created", result.Output);
     }
 
     private static string SamplesDirectory()
