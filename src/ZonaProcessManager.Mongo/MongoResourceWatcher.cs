@@ -229,7 +229,7 @@ public sealed class MongoResourceWatcher : IResourceWatcher
             return known;
         }
 
-        return DocumentIds.TryParse(id, out var tenant, out var name) ? new ResourceKey(kind, tenant, name) : null;
+        return DocumentIds.TryKeyFromId(kind, id, out var key) ? key : null;
     }
 
     private async Task<OpenResult> TryOpenAsync(Dictionary<BsonValue, ResourceKey> keysById, CancellationToken cancellationToken)

@@ -49,7 +49,33 @@ public sealed class SchemaInstaller
                 new CreateIndexOptions { Name = "resource_time" }),
         ]),
         new(ZpmCollections.OperatorState, null, []),
+        new(ZpmCollections.Catalog, "schemas/integrationdefinition.schema.json",
+        [
+            Unique("metadata_name_unique", DocumentFields.MetadataName),
+            Unique("spec_integration_id_unique", "spec.integration_id"),
+        ]),
+        new(ZpmCollections.Tenants, "schemas/tenant.schema.json",
+        [
+            Unique("metadata_name_unique", DocumentFields.MetadataName),
+        ]),
+        new(ZpmCollections.Integrations, "schemas/integrationspec.schema.json",
+        [
+            Unique("metadata_tenant_name_unique", DocumentFields.MetadataTenant, DocumentFields.MetadataName),
+        ]),
+
+        // The two unique indexes are what make a port claim atomic: a second holder of a port, or a second port for
+        // one owner, is refused by the server with 11000 however many allocators race.
+        new(ZpmCollections.PortAllocations, "schemas/portallocation.schema.json",
+        [
+            Unique("port_unique", PortAllocationFields.Port),
+            Unique("owner_unique", PortAllocationFields.Tenant, PortAllocationFields.Integration, PortAllocationFields.PortName),
+        ]),
     ];
+
+    private static CreateIndexModel<BsonDocument> Unique(string name, params string[] fields) =>
+        new(
+            Builders<BsonDocument>.IndexKeys.Combine(fields.Select(field => Builders<BsonDocument>.IndexKeys.Ascending(field))),
+            new CreateIndexOptions { Name = name, Unique = true });
 
     /// <summary>The `$jsonSchema` body of an embedded schema resource (e.g. "schemas/servicespec.schema.json").</summary>
     public static BsonDocument LoadSchema(string resourceName)

@@ -13,7 +13,7 @@ public static class OperatorServiceCollectionExtensions
 {
     /// <summary>
     /// Registers the operator core: queue, controllers (through Mediator), and the watch, Docker-event, resync and worker
-    /// loops. The ports (IServiceStore, IResourceWatcher, IContainerRuntime) must be registered by the caller, so the same
+    /// loops. The ports (IServiceStore, IIntegrationStore, IResourceWatcher, IContainerRuntime, IHostPortProbe) must be registered by the caller, so the same
     /// core runs on MongoDB + Docker in production and on fakes in tests.
     /// </summary>
     public static IServiceCollection AddZpmOperatorCore(this IServiceCollection services, OperatorSettings settings)
@@ -31,7 +31,11 @@ public static class OperatorServiceCollectionExtensions
         services.AddSingleton<ReconcileQueue>();
         services.AddSingleton<ResourceEnumerator>();
         services.AddSingleton<ResilientLoop>();
+        services.AddSingleton<IReconcileTrigger, QueueReconcileTrigger>();
         services.AddSingleton<ServiceReconciler>();
+        services.AddSingleton<IntegrationReconciler>();
+        services.AddSingleton<TenantReconciler>();
+        services.AddSingleton<CatalogReconciler>();
 
         services.AddMediator((MediatorOptions options) =>
         {

@@ -1,5 +1,7 @@
+using System.Diagnostics.CodeAnalysis;
 using MongoDB.Bson;
 using ZonaProcessManager.Domain.Model;
+using ZonaProcessManager.Domain.Ports;
 
 namespace ZonaProcessManager.Mongo.Mapping;
 
@@ -40,12 +42,22 @@ public static class DocumentIds
     /// metadata.name when they are non-empty strings, else the contract `_id`, else the `_id`'s text as the name. The
     /// store's key filter finds the document again by each of these, so a status explaining the problem can be written.
     /// </summary>
+    /// <remarks>
+    /// Tenants and catalog entries have keys of their own shape (see IntegrationKeys): a Tenant is (Tenant, code, code)
+    /// and has no metadata.tenant; a catalog entry is cluster-wide, (IntegrationDefinition, "system", name), whatever
+    /// metadata.tenant says. Their zpm-written `_id`s are the bare code or name.
+    /// </remarks>
     public static ResourceKey KeyOf(string kind, BsonDocument document)
     {
         var id = document.GetValue(Mapping.DocumentFields.Id, BsonNull.Value);
         var metadata = document.GetValue(Mapping.DocumentFields.Metadata, BsonNull.Value) as BsonDocument;
         var tenant = NonEmptyString(metadata, "tenant");
         var name = NonEmptyString(metadata, "name");
+        if (IsSingleNameKind(kind))
+        {
+            return SingleNameKey(kind, name ?? ToUid(id));
+        }
+
         if (name is not null)
         {
             return new ResourceKey(kind, tenant ?? ResourceKey.DefaultTenant, name);
@@ -55,6 +67,39 @@ public static class DocumentIds
             ? new ResourceKey(kind, idTenant, idName)
             : new ResourceKey(kind, tenant ?? ResourceKey.DefaultTenant, ToUid(id));
     }
+
+    /// <summary>
+    /// The `_id` zpm gives a new document of this kind: "&lt;code&gt;" for a Tenant, "&lt;name&gt;" for a catalog entry,
+    /// "&lt;tenant&gt;/&lt;name&gt;" for everything else.
+    /// </summary>
+    public static string IdFor(ResourceKey key) => IsSingleNameKind(key.Kind) ? key.Name : For(key);
+
+    /// <summary>
+    /// The key named by a zpm-written `_id` of a document of <paramref name="kind"/>, without reading the document
+    /// (what a change-stream delete needs). False for ObjectIds and for strings of the wrong shape.
+    /// </summary>
+    public static bool TryKeyFromId(string kind, BsonValue id, [NotNullWhen(true)] out ResourceKey? key)
+    {
+        key = null;
+        if (IsSingleNameKind(kind))
+        {
+            if (id.IsString && id.AsString.Length > 0 && !id.AsString.Contains('/', StringComparison.Ordinal))
+            {
+                key = SingleNameKey(kind, id.AsString);
+            }
+        }
+        else if (TryParse(id, out var tenant, out var name))
+        {
+            key = new ResourceKey(kind, tenant, name);
+        }
+
+        return key is not null;
+    }
+
+    private static bool IsSingleNameKind(string kind) => kind is Tenant.KindName or IntegrationDefinition.KindName;
+
+    private static ResourceKey SingleNameKey(string kind, string name) =>
+        kind == Tenant.KindName ? IntegrationKeys.Tenant(name) : IntegrationKeys.Definition(name);
 
     /// <summary>A stable text form of any `_id` (ObjectId hex, string as is, otherwise its JSON).</summary>
     public static string ToUid(BsonValue id) => id.BsonType switch

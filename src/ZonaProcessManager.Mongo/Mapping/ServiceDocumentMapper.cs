@@ -68,6 +68,10 @@ public sealed partial class ServiceDocumentMapper
     /// <summary>Document spellings, for writers (CLI output, samples) that must match what the reader accepts.</summary>
     public static string ToDocumentValue(ServiceCategory category) => Categories.First(pair => pair.Value == category).Key;
 
+    public static string ToDocumentValue(RestartPolicy policy) => RestartPolicies.First(pair => pair.Value == policy).Key;
+
+    public static string ToDocumentValue(UpdateOrder order) => UpdateOrders.First(pair => pair.Value == order).Key;
+
     public StoredService Read(BsonDocument document)
     {
         var reader = new FieldReader();
@@ -139,6 +143,20 @@ public sealed partial class ServiceDocumentMapper
         var labels = reader.StringMap(metadataDocument, "labels", "metadata.labels");
         var annotations = reader.StringMap(metadataDocument, "annotations", "metadata.annotations");
         var deletionRequested = reader.Boolean(metadataDocument, "deletionRequested", "metadata.deletionRequested");
+        var owners = ReadOwnerReferences(reader, metadataDocument);
+        return new ResourceMetadata
+        {
+            Name = name,
+            Tenant = tenant ?? ResourceKey.DefaultTenant,
+            Labels = labels ?? new Dictionary<string, string>(),
+            Annotations = annotations ?? new Dictionary<string, string>(),
+            DeletionRequested = deletionRequested ?? false,
+            OwnerReferences = owners,
+        };
+    }
+
+    internal static List<OwnerReference> ReadOwnerReferences(FieldReader reader, BsonDocument metadataDocument)
+    {
         var owners = new List<OwnerReference>();
         var ownerArray = reader.Array(metadataDocument, "ownerReferences", "metadata.ownerReferences");
         for (var i = 0; ownerArray is not null && i < ownerArray.Count; i++)
@@ -159,15 +177,7 @@ public sealed partial class ServiceDocumentMapper
             }
         }
 
-        return new ResourceMetadata
-        {
-            Name = name,
-            Tenant = tenant ?? ResourceKey.DefaultTenant,
-            Labels = labels ?? new Dictionary<string, string>(),
-            Annotations = annotations ?? new Dictionary<string, string>(),
-            DeletionRequested = deletionRequested ?? false,
-            OwnerReferences = owners,
-        };
+        return owners;
     }
 
     private static ServiceSpecBody? ReadSpec(FieldReader reader, BsonDocument document)
@@ -281,7 +291,7 @@ public sealed partial class ServiceDocumentMapper
         return volumes;
     }
 
-    private static HealthCheckSpec? ReadHealthCheck(FieldReader reader, BsonDocument spec)
+    internal static HealthCheckSpec? ReadHealthCheck(FieldReader reader, BsonDocument spec)
     {
         var health = reader.Document(spec, "healthCheck", "spec.healthCheck");
         if (health is null)
@@ -329,7 +339,7 @@ public sealed partial class ServiceDocumentMapper
         };
     }
 
-    private static ResourceLimits? ReadResources(FieldReader reader, BsonDocument spec)
+    internal static ResourceLimits? ReadResources(FieldReader reader, BsonDocument spec)
     {
         var resources = reader.Document(spec, "resources", "spec.resources");
         if (resources is null)

@@ -24,14 +24,7 @@ public static class StatusDocumentMapper
                 ["state"] = container.State,
                 ["health"] = container.Health,
             })),
-            ["conditions"] = new BsonArray(status.Conditions.Select(condition => new BsonDocument
-            {
-                ["type"] = condition.Type,
-                ["status"] = condition.Status ? "True" : "False",
-                ["reason"] = condition.Reason,
-                ["message"] = condition.Message,
-                ["lastTransitionTime"] = new BsonDateTime(condition.LastTransitionTime.UtcDateTime),
-            })),
+            ["conditions"] = ConditionsToArray(status.Conditions),
             ["message"] = status.Message is null ? BsonNull.Value : status.Message,
             ["lastError"] = status.LastError is null ? BsonNull.Value : status.LastError,
             ["updatedAt"] = new BsonDateTime(status.UpdatedAt.UtcDateTime),
@@ -65,14 +58,7 @@ public static class StatusDocumentMapper
                         StringOrNull(container, "state") ?? "",
                         StringOrNull(container, "health") ?? ""))
                     .ToList(),
-                Conditions = ArrayOfDocuments(document, "conditions")
-                    .Select(condition => new Condition(
-                        StringOrNull(condition, "type") ?? "",
-                        IsTrue(condition.GetValue("status", BsonNull.Value)),
-                        StringOrNull(condition, "reason") ?? "",
-                        StringOrNull(condition, "message") ?? "",
-                        DateOrMin(condition, "lastTransitionTime")))
-                    .ToList(),
+                Conditions = ReadConditions(document),
                 Message = StringOrNull(document, "message"),
                 LastError = StringOrNull(document, "lastError"),
                 UpdatedAt = DateOrMin(document, "updatedAt"),
@@ -84,20 +70,44 @@ public static class StatusDocumentMapper
         }
     }
 
+    /// <summary>Conditions as Kubernetes spells them; shared by the Tenant and IntegrationSpec status writers.</summary>
+    internal static BsonArray ConditionsToArray(IEnumerable<Condition> conditions) =>
+        new(conditions.Select(condition => new BsonDocument
+        {
+            ["type"] = condition.Type,
+            ["status"] = condition.Status ? "True" : "False",
+            ["reason"] = condition.Reason,
+            ["message"] = condition.Message,
+            ["lastTransitionTime"] = new BsonDateTime(condition.LastTransitionTime.UtcDateTime),
+        }));
+
+    internal static List<Condition> ReadConditions(BsonDocument status) =>
+        ArrayOfDocuments(status, "conditions")
+            .Select(condition => new Condition(
+                StringOrNull(condition, "type") ?? "",
+                IsTrue(condition.GetValue("status", BsonNull.Value)),
+                StringOrNull(condition, "reason") ?? "",
+                StringOrNull(condition, "message") ?? "",
+                DateOrMin(condition, "lastTransitionTime")))
+            .ToList();
+
+    internal static ResourcePhase ReadPhase(BsonDocument status) =>
+        Enum.TryParse<ResourcePhase>(StringOrNull(status, "phase"), ignoreCase: false, out var parsed) ? parsed : ResourcePhase.Pending;
+
     private static bool IsTrue(BsonValue value) =>
         (value.IsBoolean && value.AsBoolean) || (value.IsString && string.Equals(value.AsString, "True", StringComparison.OrdinalIgnoreCase));
 
-    private static string? StringOrNull(BsonDocument? document, string field) =>
+    internal static string? StringOrNull(BsonDocument? document, string field) =>
         document is not null && document.TryGetValue(field, out var value) && value.IsString ? value.AsString : null;
 
-    private static int IntOrZero(BsonDocument? document, string field) =>
+    internal static int IntOrZero(BsonDocument? document, string field) =>
         document is not null && document.TryGetValue(field, out var value) && value.IsNumeric ? (int)value.ToDouble() : 0;
 
-    private static DateTimeOffset DateOrMin(BsonDocument document, string field) =>
+    internal static DateTimeOffset DateOrMin(BsonDocument document, string field) =>
         document.TryGetValue(field, out var value) && value.IsValidDateTime
             ? new DateTimeOffset(value.ToUniversalTime(), TimeSpan.Zero)
             : DateTimeOffset.MinValue;
 
-    private static IEnumerable<BsonDocument> ArrayOfDocuments(BsonDocument document, string field) =>
+    internal static IEnumerable<BsonDocument> ArrayOfDocuments(BsonDocument document, string field) =>
         document.TryGetValue(field, out var value) && value is BsonArray array ? array.OfType<BsonDocument>() : [];
 }

@@ -1,25 +1,37 @@
 using Mediator;
 using Microsoft.Extensions.Logging;
 using ZonaProcessManager.Domain.Model;
-using ZonaProcessManager.Operator.Controllers;
-using ZonaProcessManager.Operator.Messages;
 using ZonaProcessManager.Domain.Reconciliation;
+using ZonaProcessManager.Operator.Messages;
 
 namespace ZonaProcessManager.Operator.Controllers;
 
-/// <summary>Routes a reconcile request to the reconciler of the resource's kind (only ServiceSpec so far).</summary>
-public sealed class ResourceController(ServiceReconciler services, ILogger<ResourceController> logger)
+/// <summary>Routes a reconcile request to the reconciler of the resource's kind.</summary>
+public sealed class ResourceController(
+    ServiceReconciler services,
+    IntegrationReconciler integrations,
+    TenantReconciler tenants,
+    CatalogReconciler catalog,
+    ILogger<ResourceController> logger)
     : IRequestHandler<ReconcileRequest, ReconciliationResult>
 {
     public async ValueTask<ReconciliationResult> Handle(ReconcileRequest request, CancellationToken cancellationToken)
     {
-        if (request.Key.Kind == ServiceSpec.KindName)
+        var key = request.Key;
+        switch (key.Kind)
         {
-            return await services.ReconcileAsync(request.Key, cancellationToken).ConfigureAwait(false);
+            case ServiceSpec.KindName:
+                return await services.ReconcileAsync(key, cancellationToken).ConfigureAwait(false);
+            case IntegrationSpec.KindName:
+                return await integrations.ReconcileAsync(key, cancellationToken).ConfigureAwait(false);
+            case Tenant.KindName:
+                return await tenants.ReconcileAsync(key, cancellationToken).ConfigureAwait(false);
+            case IntegrationDefinition.KindName:
+                return await catalog.ReconcileAsync(key, cancellationToken).ConfigureAwait(false);
+            default:
+                // Not retried: no controller will appear for it while this process runs.
+                logger.LogWarning("{Resource}: no controller for kind {Kind}; ignored", key, key.Kind);
+                return ReconciliationResult.Success();
         }
-
-        // Not retried: no controller will appear for it while this process runs.
-        logger.LogWarning("{Resource}: no controller for kind {Kind}; ignored", request.Key, request.Key.Kind);
-        return ReconciliationResult.Success();
     }
 }

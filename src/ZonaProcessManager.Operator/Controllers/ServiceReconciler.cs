@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using ZonaProcessManager.Domain.Hashing;
+using ZonaProcessManager.Domain.Integrations;
 using ZonaProcessManager.Domain.Lifecycle;
 using ZonaProcessManager.Domain.Model;
 using ZonaProcessManager.Domain.Planning;
@@ -18,6 +19,7 @@ public sealed class ServiceReconciler(
     IServiceStore store,
     IContainerRuntime runtime,
     ReconcilePlanner planner,
+    IReconcileTrigger trigger,
     TimeProvider time,
     ILogger<ServiceReconciler> logger)
 {
@@ -64,7 +66,11 @@ public sealed class ServiceReconciler(
         Fire(machine, ResourceTrigger.SpecInvalid, PlanOutcome.Reasons.InvalidSpec, $"Invalid spec: {reason}", previous, transitions);
         var outcome = new PlanOutcome(OutcomeKind.Invalid, PlanOutcome.Reasons.InvalidSpec, $"Invalid spec: {reason}");
         var next = BuildStatus(previous, machine.Phase, previous.ObservedSpecHash, previous.Replicas, previous.Containers, outcome, lastError: null);
-        await PublishAsync(stored.Key, previous, next, transitions, cancellationToken).ConfigureAwait(false);
+        if (await PublishAsync(stored.Key, previous, next, transitions, cancellationToken).ConfigureAwait(false) && stored.Spec is { } spec)
+        {
+            NotifyOwners(spec, "child status changed");
+        }
+
         // Retrying cannot fix the document; the fix arrives as a change event.
         return ReconciliationResult.Success();
     }
@@ -94,6 +100,7 @@ public sealed class ServiceReconciler(
         var final = BuildStatus(previous, machine.Phase, previous.ObservedSpecHash, new ReplicaCounts(0, 0), [], removed, lastError: null);
         await PublishAsync(key, previous, final, transitions, cancellationToken).ConfigureAwait(false);
         await store.DeleteAsync(key, cancellationToken).ConfigureAwait(false);
+        NotifyOwners(spec, "child service deleted");
         logger.LogInformation("{Resource} torn down and its document deleted ({Spec} replicas were {Count})", key, spec.Spec.Image, observed.Count);
         return ReconciliationResult.Success();
     }
@@ -112,6 +119,7 @@ public sealed class ServiceReconciler(
             Observed = observed,
             UnreadyDependencies = unreadyDependencies,
             Now = time.GetUtcNow(),
+            ExtraLabels = OwnerLabels(spec),
         });
 
         if (plan.Outcome.Kind == OutcomeKind.Invalid)
@@ -126,7 +134,7 @@ public sealed class ServiceReconciler(
             Fire(machine, ResourceTrigger.SpecApplied, "SpecApplied", $"Spec {specHash} applied", previous, transitions);
         }
 
-        var execution = await ExecuteAsync(key, plan.Actions, cancellationToken).ConfigureAwait(false);
+        var execution = await ExecuteAsync(key, plan.Actions, cancellationToken, SecretValues(spec)).ConfigureAwait(false);
         var outcome = plan.Outcome;
         if (execution.Error is { } error)
         {
@@ -142,7 +150,10 @@ public sealed class ServiceReconciler(
         var containers = plan.HasActions ? await runtime.ListAsync(key, cancellationToken).ConfigureAwait(false) : observed;
         var lastError = execution.Error ?? (outcome.Kind == OutcomeKind.AllReady ? null : previous.LastError);
         var next = BuildStatus(previous, machine.Phase, specHash, plan.Replicas, ToStatus(containers), outcome, lastError);
-        await PublishAsync(key, previous, next, transitions, cancellationToken).ConfigureAwait(false);
+        if (await PublishAsync(key, previous, next, transitions, cancellationToken).ConfigureAwait(false))
+        {
+            NotifyOwners(spec, "child status changed");
+        }
 
         return execution.Error is { } failure
             ? ReconciliationResult.Failure(failure)
@@ -167,7 +178,8 @@ public sealed class ServiceReconciler(
     private sealed record Execution(string? Error, string? FailedAction);
 
     /// <summary>Runs the plan in order and stops at the first Docker error: later steps assumed the earlier ones worked.</summary>
-    private async Task<Execution> ExecuteAsync(ResourceKey key, IReadOnlyList<ReconcileAction> actions, CancellationToken cancellationToken)
+    private async Task<Execution> ExecuteAsync(ResourceKey key, IReadOnlyList<ReconcileAction> actions, CancellationToken cancellationToken,
+        IReadOnlyCollection<string>? secretValues = null)
     {
         var labels = OwnershipLabels(key);
         foreach (var action in actions)
@@ -202,14 +214,41 @@ public sealed class ServiceReconciler(
             }
             catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
-                logger.LogWarning("{Resource} docker: {Action} failed: {Error}", key, action.Describe(), exception.Message);
-                await RecordEventAsync(new ResourceEvent(key, "DockerError", $"{action.Describe()} failed: {exception.Message}", "Warning", time.GetUtcNow()), cancellationToken)
+                // Docker may echo a container's config in its message; an integration's secret values must not travel on.
+                var message = SecretRedactor.RedactText(exception.Message, secretValues ?? []);
+                logger.LogWarning("{Resource} docker: {Action} failed: {Error}", key, action.Describe(), message);
+                await RecordEventAsync(new ResourceEvent(key, "DockerError", $"{action.Describe()} failed: {message}", "Warning", time.GetUtcNow()), cancellationToken)
                     .ConfigureAwait(false);
-                return new Execution(exception.Message, action.Describe());
+                return new Execution(message, action.Describe());
             }
         }
 
         return new Execution(null, null);
+    }
+
+    /// <summary>zpm.owner on an integration child's containers names the IntegrationSpec that asked for them.</summary>
+    private static IReadOnlyDictionary<string, string> OwnerLabels(ServiceSpec spec) =>
+        spec.Metadata.OwnerReferences.FirstOrDefault(o => o.Kind == IntegrationSpec.KindName) is { } owner
+            ? new Dictionary<string, string> { [ZpmLabels.Owner] = new ResourceKey(owner.Kind, spec.Metadata.Tenant, owner.Name).ToString() }
+            : new Dictionary<string, string>();
+
+    private static string[] SecretValues(ServiceSpec spec)
+    {
+        var names = SecretRedactor.SecretEnvNames(spec.Metadata);
+        return [.. spec.Spec.Env.Where(e => names.Contains(e.Key)).Select(e => e.Value)];
+    }
+
+    /// <summary>An owner (an IntegrationSpec) mirrors its child's status, so it must look again when that changes.</summary>
+    private void NotifyOwners(ServiceSpec spec, string reason)
+    {
+        var owners = spec.Metadata.OwnerReferences
+            .Where(o => o.Kind == IntegrationSpec.KindName)
+            .Select(o => new ResourceKey(o.Kind, spec.Metadata.Tenant, o.Name))
+            .ToList();
+        if (owners.Count > 0)
+        {
+            trigger.Request(owners, reason);
+        }
     }
 
     private static Dictionary<string, string> OwnershipLabels(ResourceKey key) => new()
@@ -271,10 +310,14 @@ public sealed class ServiceReconciler(
         [.. containers.OrderBy(c => c.Replica).ThenBy(c => c.Name, StringComparer.Ordinal)
             .Select(c => new ContainerStatus(c.Id, c.Name, c.State.ToString().ToLowerInvariant(), c.Health.ToString().ToLowerInvariant()))];
 
-    /// <summary>Writes status only when something a reader cares about changed (no churn), then one event per transition.</summary>
-    private async Task PublishAsync(ResourceKey key, ServiceStatus previous, ServiceStatus next, List<Transition> transitions, CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes status only when something a reader cares about changed (no churn), then one event per transition.
+    /// Returns whether status was written.
+    /// </summary>
+    private async Task<bool> PublishAsync(ResourceKey key, ServiceStatus previous, ServiceStatus next, List<Transition> transitions, CancellationToken cancellationToken)
     {
-        if (!StatusComparer.SameContent(previous, next))
+        var changed = !StatusComparer.SameContent(previous, next);
+        if (changed)
         {
             await store.WriteStatusAsync(key, next, cancellationToken).ConfigureAwait(false);
         }
@@ -285,6 +328,8 @@ public sealed class ServiceReconciler(
                 key, transition.From, transition.To, transition.Trigger, transition.Reason, transition.Message);
             await RecordEventAsync(transition.ToEvent(key, next.UpdatedAt), cancellationToken).ConfigureAwait(false);
         }
+
+        return changed;
     }
 
     private async Task RecordEventAsync(ResourceEvent resourceEvent, CancellationToken cancellationToken)

@@ -1,5 +1,6 @@
 using Mediator;
 using Microsoft.Extensions.Logging;
+using ZonaProcessManager.Domain.Model;
 using ZonaProcessManager.Domain.Ports;
 using ZonaProcessManager.Operator.Messages;
 using ZonaProcessManager.Operator.Settings;
@@ -27,7 +28,8 @@ public sealed class EnqueueOnChange(ReconcileQueue queue, ResourceEnumerator enu
             return;
         }
 
-        if (!settings.Manages(change.Key.Tenant))
+        // The catalog is cluster-wide: every operator, whatever tenants it manages, re-materialises its integrations.
+        if (!settings.Manages(change.Key.Tenant) && change.Key.Kind != IntegrationDefinition.KindName)
         {
             return;
         }

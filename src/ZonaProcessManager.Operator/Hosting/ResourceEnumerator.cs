@@ -6,9 +6,11 @@ namespace ZonaProcessManager.Operator.Hosting;
 
 /// <summary>
 /// Every key the operator must look at: each stored resource, plus the owner of every labelled container, so that
-/// containers whose document vanished while the operator was not watching are cleaned up too.
+/// containers whose document vanished while the operator was not watching are cleaned up too — and likewise every tenant
+/// that still holds port allocations or integration services, so a tenant deleted while the operator was down is still
+/// offboarded.
 /// </summary>
-public sealed class ResourceEnumerator(IServiceStore store, IContainerRuntime runtime, OperatorSettings settings)
+public sealed class ResourceEnumerator(IServiceStore store, IIntegrationStore integrations, IContainerRuntime runtime, OperatorSettings settings)
 {
     public async Task<IReadOnlyCollection<ResourceKey>> ListAllKeysAsync(CancellationToken cancellationToken)
     {
@@ -16,6 +18,19 @@ public sealed class ResourceEnumerator(IServiceStore store, IContainerRuntime ru
         var containers = await runtime.ListAsync(owner: null, cancellationToken).ConfigureAwait(false);
         var keys = new HashSet<ResourceKey>(services.Select(s => s.Key));
         keys.UnionWith(containers.Select(c => c.Owner));
+
+        var tenants = await integrations.ListTenantsAsync(cancellationToken).ConfigureAwait(false);
+        var integrationSpecs = await integrations.ListIntegrationsAsync(tenant: null, cancellationToken).ConfigureAwait(false);
+        var allocations = await integrations.ListPortAllocationsAsync(tenant: null, cancellationToken).ConfigureAwait(false);
+        keys.UnionWith(integrationSpecs.Select(i => i.Key));
+        keys.UnionWith(allocations.Select(a => IntegrationKeys.Integration(a.Tenant, a.Integration)));
+        keys.UnionWith(services
+            .Where(s => s.Spec?.Metadata.OwnerReferences.Any(o => o.Kind == IntegrationSpec.KindName) ?? false)
+            .Select(s => IntegrationKeys.Tenant(s.Key.Tenant)));
+        keys.UnionWith(tenants.Select(t => t.Key));
+        keys.UnionWith(allocations.Select(a => IntegrationKeys.Tenant(a.Tenant)));
+        keys.UnionWith(integrationSpecs.Select(i => IntegrationKeys.Tenant(i.Key.Tenant)));
+
         keys.RemoveWhere(key => !settings.Manages(key.Tenant));
         return keys;
     }

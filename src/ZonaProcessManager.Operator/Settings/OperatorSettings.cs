@@ -1,3 +1,5 @@
+using ZonaProcessManager.Domain.Integrations;
+
 namespace ZonaProcessManager.Operator.Settings;
 
 /// <summary>How the operator writes its log lines.</summary>
@@ -34,6 +36,18 @@ public sealed record OperatorSettings
 
     /// <summary>Whether <paramref name="tenant"/> is this operator's to manage (see <see cref="Tenants"/>).</summary>
     public bool Manages(string tenant) => Tenants is null || Tenants.Contains(tenant);
+
+    /// <summary>
+    /// Host ports handed out to integrations' named ports. Default 20000-29999 (issue 4). Operators sharing one MongoDB
+    /// must use the same range or ranges that do not overlap; the unique index on port_allocations.port keeps them honest either way.
+    /// </summary>
+    public PortRange IntegrationPorts { get; init; } = PortRange.Default;
+
+    /// <summary>
+    /// How soon an integration that could not get a host port (range exhausted) or a tenant being offboarded is looked
+    /// at again. Default 2 seconds.
+    /// </summary>
+    public TimeSpan IntegrationRequeueInterval { get; init; } = TimeSpan.FromSeconds(2);
 
     /// <summary>How many different resources may reconcile at once. Default 4 (one key is never reconciled twice at once).</summary>
     public int MaxParallelReconciles { get; init; } = 4;
@@ -104,6 +118,7 @@ public sealed record OperatorSettings
         Require(ProgressRequeueInterval > TimeSpan.Zero, nameof(ProgressRequeueInterval), "must be positive");
         Require(DependencyRequeueInterval > TimeSpan.Zero, nameof(DependencyRequeueInterval), "must be positive");
         Require(LoopRetryInitial > TimeSpan.Zero, nameof(LoopRetryInitial), "must be positive");
+        Require(IntegrationRequeueInterval > TimeSpan.Zero, nameof(IntegrationRequeueInterval), "must be positive");
         Require(LoopRetryMax >= LoopRetryInitial, nameof(LoopRetryMax), "must not be smaller than LoopRetryInitial");
         return this;
     }

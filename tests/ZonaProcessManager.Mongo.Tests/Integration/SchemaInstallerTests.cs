@@ -20,12 +20,17 @@ public sealed class SchemaInstallerTests(MongoTestTarget target, ITestOutputHelp
         var second = await installer.InstallAsync(None);
         var afterSecond = await DescribeAsync(database.Database);
 
-        Assert.Equal(["events", "operator_state", "services"], first.CreatedCollections.Order());
+        Assert.Equal(["catalog", "events", "integrations", "operator_state", "port_allocations", "services", "tenants"], first.CreatedCollections.Order());
         Assert.Empty(second.CreatedCollections);
         Assert.Equal(afterFirst, afterSecond);
         Assert.Contains("services: validator strict/error", afterSecond);
         Assert.Contains("services.metadata_tenant_name_unique: {metadata.tenant:1, metadata.name:1} unique", afterSecond);
         Assert.Contains("events.time_ttl_7d: {time:1} expireAfterSeconds=604800", afterSecond);
+        Assert.Contains("catalog.spec_integration_id_unique: {spec.integration_id:1} unique", afterSecond);
+        Assert.Contains("tenants.metadata_name_unique: {metadata.name:1} unique", afterSecond);
+        Assert.Contains("integrations.metadata_tenant_name_unique: {metadata.tenant:1, metadata.name:1} unique", afterSecond);
+        Assert.Contains("port_allocations.port_unique: {port:1} unique", afterSecond);
+        Assert.Contains("port_allocations.owner_unique: {tenant:1, integration:1, portName:1} unique", afterSecond);
     }
 
     [Fact]

@@ -1,7 +1,9 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using ZonaProcessManager.Domain.Model;
 using ZonaProcessManager.Domain.Planning;
+using ZonaProcessManager.Domain.Integrations;
 using ZonaProcessManager.Operator.Controllers;
+using ZonaProcessManager.Operator.Settings;
 using ZonaProcessManager.Operator.Tests.Fakes;
 using ZonaProcessManager.Domain.Reconciliation;
 
@@ -15,8 +17,26 @@ internal sealed class ReconcilerHarness
     {
         Runtime = new FakeContainerRuntime(Time);
         Planner = new ReconcilePlanner(plannerSettings ?? new PlannerSettings { RolloutDeadline = TimeSpan.FromSeconds(60) });
-        Reconciler = new ServiceReconciler(Store, Runtime, Planner, Time, NullLogger<ServiceReconciler>.Instance);
+        Reconciler = new ServiceReconciler(Store, Runtime, Planner, Trigger, Time, NullLogger<ServiceReconciler>.Instance);
+        Integrations = new FakeIntegrationStore(Store);
+        IntegrationReconciler = NewIntegrationReconciler();
+        TenantReconciler = new TenantReconciler(Integrations, Store, Runtime, Trigger, Settings, Time, NullLogger<TenantReconciler>.Instance);
+        CatalogReconciler = new CatalogReconciler(Integrations, Trigger, NullLogger<CatalogReconciler>.Instance);
     }
+
+    public OperatorSettings Settings { get; } = new() { IntegrationPorts = new PortRange(20000, 20009), IntegrationRequeueInterval = TimeSpan.FromSeconds(1) };
+
+    public RecordingReconcileTrigger Trigger { get; } = new();
+
+    public FakeIntegrationStore Integrations { get; }
+
+    public FakeHostPortProbe HostPorts { get; } = new();
+
+    public IntegrationReconciler IntegrationReconciler { get; }
+
+    public TenantReconciler TenantReconciler { get; }
+
+    public CatalogReconciler CatalogReconciler { get; }
 
     public ManualTimeProvider Time { get; } = new();
 
@@ -27,6 +47,10 @@ internal sealed class ReconcilerHarness
     public ReconcilePlanner Planner { get; }
 
     public ServiceReconciler Reconciler { get; }
+
+    /// <summary>A reconciler as a restarted operator would build it: nothing carried over but the store and Docker.</summary>
+    public IntegrationReconciler NewIntegrationReconciler() =>
+        new(Integrations, Store, Runtime, HostPorts, Trigger, Settings, Time, NullLogger<IntegrationReconciler>.Instance);
 
     public Task<ReconciliationResult> ReconcileAsync(ResourceKey key) => Reconciler.ReconcileAsync(key, CancellationToken.None);
 

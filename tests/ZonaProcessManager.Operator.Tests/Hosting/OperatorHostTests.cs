@@ -35,6 +35,10 @@ public sealed class OperatorHostTests : IAsyncLifetime
             services.AddSingleton<IServiceStore>(_store);
             services.AddSingleton<IResourceWatcher>(_watcher);
             services.AddSingleton<IContainerRuntime>(_runtime);
+            services.RemoveAll<IIntegrationStore>();
+            services.RemoveAll<IHostPortProbe>();
+            services.AddSingleton<IIntegrationStore>(new FakeIntegrationStore(_store));
+            services.AddSingleton<IHostPortProbe>(new FakeHostPortProbe());
         });
         _host = builder.Build();
         await _host.StartAsync();

@@ -1,0 +1,213 @@
+using MongoDB.Bson;
+using MongoDB.Driver;
+using ZonaProcessManager.Domain.Integrations;
+using ZonaProcessManager.Domain.Model;
+using ZonaProcessManager.Domain.Ports;
+using ZonaProcessManager.Mongo.Mapping;
+
+namespace ZonaProcessManager.Mongo;
+
+/// <summary>
+/// The issue-4 collections (catalog, tenants, integrations, port_allocations) plus the operator-owned child
+/// ServiceSpecs in `services`. Status writes are `$set: {status}` only, like <see cref="MongoServiceStore"/>, so they
+/// never race a user's edit of spec or metadata.
+/// </summary>
+public sealed class MongoIntegrationStore : IIntegrationStore
+{
+    private const int DuplicateKey = 11000;
+
+    private readonly MongoServiceStore _services;
+    private readonly ServiceDocumentMapper _serviceMapper;
+    private readonly TimeProvider _time;
+
+    public MongoIntegrationStore(IMongoDatabase database, TimeProvider? time = null, ServiceDocumentMapper? serviceMapper = null)
+    {
+        _serviceMapper = serviceMapper ?? new ServiceDocumentMapper();
+        _services = new MongoServiceStore(database, _serviceMapper);
+        _time = time ?? TimeProvider.System;
+        Catalog = database.GetCollection<BsonDocument>(ZpmCollections.Catalog);
+        Tenants = database.GetCollection<BsonDocument>(ZpmCollections.Tenants);
+        Integrations = database.GetCollection<BsonDocument>(ZpmCollections.Integrations);
+        PortAllocations = database.GetCollection<BsonDocument>(ZpmCollections.PortAllocations);
+    }
+
+    public IMongoCollection<BsonDocument> Catalog { get; }
+
+    public IMongoCollection<BsonDocument> Tenants { get; }
+
+    public IMongoCollection<BsonDocument> Integrations { get; }
+
+    public IMongoCollection<BsonDocument> PortAllocations { get; }
+
+    public IMongoCollection<BsonDocument> Services => _services.Services;
+
+    /// <summary>
+    /// Finds a tenant or catalog document by its code/name: the zpm `_id` (the bare name), metadata.name, or — for a
+    /// broken document whose key name is its `_id` — that ObjectId.
+    /// </summary>
+    public static FilterDefinition<BsonDocument> SingleNameFilter(string name)
+    {
+        var filters = Builders<BsonDocument>.Filter;
+        var alternatives = new List<FilterDefinition<BsonDocument>>
+        {
+            filters.Eq(DocumentFields.Id, name),
+            filters.Eq(DocumentFields.MetadataName, name),
+        };
+        if (ObjectId.TryParse(name, out var objectId))
+        {
+            alternatives.Add(filters.Eq(DocumentFields.Id, objectId));
+        }
+
+        return filters.Or(alternatives);
+    }
+
+    public async Task<IReadOnlyList<StoredDefinition>> ListCatalogAsync(CancellationToken cancellationToken)
+    {
+        var documents = await Catalog.Find(FilterDefinition<BsonDocument>.Empty).Sort(ByName).ToListAsync(cancellationToken);
+        return documents.Select(IntegrationDocumentMapper.ReadDefinition).ToList();
+    }
+
+    public async Task<IReadOnlyList<StoredTenant>> ListTenantsAsync(CancellationToken cancellationToken)
+    {
+        var documents = await Tenants.Find(FilterDefinition<BsonDocument>.Empty).Sort(ByName).ToListAsync(cancellationToken);
+        return documents.Select(IntegrationDocumentMapper.ReadTenant).ToList();
+    }
+
+    public async Task<StoredTenant?> GetTenantAsync(string code, CancellationToken cancellationToken)
+    {
+        var document = await Tenants.Find(SingleNameFilter(code)).FirstOrDefaultAsync(cancellationToken);
+        return document is null ? null : IntegrationDocumentMapper.ReadTenant(document);
+    }
+
+    public async Task<IReadOnlyList<StoredIntegration>> ListIntegrationsAsync(string? tenant, CancellationToken cancellationToken)
+    {
+        var filter = tenant is null ? FilterDefinition<BsonDocument>.Empty : Builders<BsonDocument>.Filter.Eq(DocumentFields.MetadataTenant, tenant);
+        var documents = await Integrations.Find(filter).Sort(ByTenantAndName).ToListAsync(cancellationToken);
+        return documents.Select(IntegrationDocumentMapper.ReadIntegration).ToList();
+    }
+
+    public async Task<StoredIntegration?> GetIntegrationAsync(ResourceKey key, CancellationToken cancellationToken)
+    {
+        var document = await Integrations.Find(MongoServiceStore.KeyFilter(key)).FirstOrDefaultAsync(cancellationToken);
+        return document is null ? null : IntegrationDocumentMapper.ReadIntegration(document);
+    }
+
+    public async Task WriteTenantStatusAsync(string code, TenantStatus status, CancellationToken cancellationToken) =>
+        await Tenants.UpdateOneAsync(
+            SingleNameFilter(code),
+            Builders<BsonDocument>.Update.Set(DocumentFields.Status, IntegrationDocumentMapper.ToDocument(status)),
+            cancellationToken: cancellationToken);
+
+    public async Task WriteIntegrationStatusAsync(ResourceKey key, IntegrationStatus status, CancellationToken cancellationToken) =>
+        await Integrations.UpdateOneAsync(
+            MongoServiceStore.KeyFilter(key),
+            Builders<BsonDocument>.Update.Set(DocumentFields.Status, IntegrationDocumentMapper.ToDocument(status)),
+            cancellationToken: cancellationToken);
+
+    public async Task SetIntegrationOwnerAsync(ResourceKey key, OwnerReference owner, CancellationToken cancellationToken) =>
+        await Integrations.UpdateOneAsync(
+            MongoServiceStore.KeyFilter(key),
+            Builders<BsonDocument>.Update.Set("metadata.ownerReferences", ServiceSpecDocuments.OwnerReferences([owner])),
+            cancellationToken: cancellationToken);
+
+    public async Task DeleteIntegrationAsync(ResourceKey key, CancellationToken cancellationToken) =>
+        await Integrations.DeleteOneAsync(MongoServiceStore.KeyFilter(key), cancellationToken);
+
+    public async Task DeleteTenantAsync(string code, CancellationToken cancellationToken) =>
+        await Tenants.DeleteOneAsync(SingleNameFilter(code), cancellationToken);
+
+    public async Task<bool> PutChildServiceAsync(ServiceSpec service, CancellationToken cancellationToken)
+    {
+        var metadata = service.Metadata;
+        var update = Builders<BsonDocument>.Update
+            .Set(DocumentFields.ApiVersion, ServiceSpec.ApiVersion)
+            .Set(DocumentFields.Kind, ServiceSpec.KindName)
+            .Set(DocumentFields.MetadataName, metadata.Name)
+            .Set(DocumentFields.MetadataTenant, metadata.Tenant)
+            .Set("metadata.labels", ServiceSpecDocuments.StringMap(metadata.Labels))
+            .Set("metadata.annotations", ServiceSpecDocuments.StringMap(metadata.Annotations))
+            .Set("metadata.ownerReferences", ServiceSpecDocuments.OwnerReferences(metadata.OwnerReferences))
+            .Set(DocumentFields.Spec, ServiceSpecDocuments.ToSpecDocument(service.Spec))
+            .SetOnInsert(DocumentFields.Id, DocumentIds.For(service.Key));
+
+        // Two reconciles of a new child can both try to insert; the loser sees a duplicate key and retries as an update.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                var result = await Services.UpdateOneAsync(MongoServiceStore.KeyFilter(service.Key), update, new UpdateOptions { IsUpsert = true }, cancellationToken);
+                return result.UpsertedId is not null || result.ModifiedCount > 0;
+            }
+            catch (MongoWriteException exception) when (exception.WriteError.Category == ServerErrorCategory.DuplicateKey && attempt < 2)
+            {
+            }
+        }
+    }
+
+    public async Task<IReadOnlyList<StoredService>> ListChildServicesAsync(string? tenant, CancellationToken cancellationToken)
+    {
+        var filters = Builders<BsonDocument>.Filter;
+        var owned = filters.Eq("metadata.ownerReferences.kind", IntegrationSpec.KindName);
+        var filter = tenant is null ? owned : filters.And(owned, filters.Eq(DocumentFields.MetadataTenant, tenant));
+        var documents = await Services.Find(filter).Sort(ByTenantAndName).ToListAsync(cancellationToken);
+        return documents.Select(_serviceMapper.Read).ToList();
+    }
+
+    public Task<bool> RequestServiceDeletionAsync(ResourceKey key, CancellationToken cancellationToken) =>
+        _services.RequestDeletionAsync(key, cancellationToken);
+
+    public async Task<IReadOnlyList<PortAllocation>> ListPortAllocationsAsync(string? tenant, CancellationToken cancellationToken)
+    {
+        var filter = tenant is null ? FilterDefinition<BsonDocument>.Empty : Builders<BsonDocument>.Filter.Eq(PortAllocationFields.Tenant, tenant);
+        var documents = await PortAllocations.Find(filter).Sort(Builders<BsonDocument>.Sort.Ascending(PortAllocationFields.Port)).ToListAsync(cancellationToken);
+        return documents.Select(IntegrationDocumentMapper.ReadPortAllocation).OfType<PortAllocation>().ToList();
+    }
+
+    /// <remarks>
+    /// Which unique index collided is decided by re-reading the owner rather than by parsing the error: an insert
+    /// stops at the first violated index, so a port collision says nothing about whether the owner also holds one,
+    /// while the owner's stored allocation answers both cases (and is the port the caller needs).
+    /// </remarks>
+    public async Task<ClaimAttempt> TryClaimPortAsync(PortAllocation allocation, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await PortAllocations.InsertOneAsync(IntegrationDocumentMapper.ToDocument(allocation, _time.GetUtcNow()), cancellationToken: cancellationToken);
+            return new ClaimAttempt(ClaimResult.Claimed);
+        }
+        catch (MongoWriteException exception) when (exception.WriteError.Code == DuplicateKey)
+        {
+            var existing = await PortAllocations.Find(OwnerFilter(allocation.Owner)).FirstOrDefaultAsync(cancellationToken);
+            var existingPort = existing is null ? null : IntegrationDocumentMapper.ReadPortAllocation(existing);
+            return existingPort is null
+                ? new ClaimAttempt(ClaimResult.PortTaken)
+                : new ClaimAttempt(ClaimResult.OwnerHasPort, existingPort.Port);
+        }
+    }
+
+    public async Task ReleasePortsAsync(IReadOnlyCollection<PortAllocation> allocations, CancellationToken cancellationToken)
+    {
+        if (allocations.Count == 0)
+        {
+            return;
+        }
+
+        var filters = Builders<BsonDocument>.Filter;
+        var matches = allocations.Select(allocation => filters.And(OwnerFilter(allocation.Owner), filters.Eq(PortAllocationFields.Port, allocation.Port)));
+        await PortAllocations.DeleteManyAsync(filters.Or(matches), cancellationToken);
+    }
+
+    private static FilterDefinition<BsonDocument> OwnerFilter(PortOwner owner)
+    {
+        var filters = Builders<BsonDocument>.Filter;
+        return filters.And(
+            filters.Eq(PortAllocationFields.Tenant, owner.Tenant),
+            filters.Eq(PortAllocationFields.Integration, owner.Integration),
+            filters.Eq(PortAllocationFields.PortName, owner.PortName));
+    }
+
+    private static SortDefinition<BsonDocument> ByName => Builders<BsonDocument>.Sort.Ascending(DocumentFields.MetadataName);
+
+    private static SortDefinition<BsonDocument> ByTenantAndName =>
+        Builders<BsonDocument>.Sort.Ascending(DocumentFields.MetadataTenant).Ascending(DocumentFields.MetadataName);
+}

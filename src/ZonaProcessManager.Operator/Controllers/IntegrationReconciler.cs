@@ -1,0 +1,276 @@
+using Microsoft.Extensions.Logging;
+using ZonaProcessManager.Domain.Integrations;
+using ZonaProcessManager.Domain.Model;
+using ZonaProcessManager.Domain.Ports;
+using ZonaProcessManager.Domain.Reconciliation;
+using ZonaProcessManager.Operator.Settings;
+
+namespace ZonaProcessManager.Operator.Controllers;
+
+/// <summary>
+/// Brings one IntegrationSpec to its desired state: host ports claimed, the child ServiceSpec written exactly as the
+/// catalog and the tenant say (a hand edit is put back), and the child's phase mirrored into the integration's status.
+/// The containers themselves are the ServiceReconciler's job, so integrations get rollouts, health checks and healing
+/// from the core. Level-triggered: every call reads everything afresh.
+/// </summary>
+public sealed class IntegrationReconciler(
+    IIntegrationStore store,
+    IServiceStore services,
+    IContainerRuntime runtime,
+    IHostPortProbe hostPorts,
+    IReconcileTrigger trigger,
+    OperatorSettings settings,
+    TimeProvider time,
+    ILogger<IntegrationReconciler> logger)
+{
+    public async Task<ReconciliationResult> ReconcileAsync(ResourceKey key, CancellationToken cancellationToken)
+    {
+        var stored = await store.GetIntegrationAsync(key, cancellationToken).ConfigureAwait(false);
+        return stored switch
+        {
+            null => await RemoveChildAsync(key, cancellationToken).ConfigureAwait(false),
+            { Integration: null } => await ReportUnreadableAsync(stored, cancellationToken).ConfigureAwait(false),
+            _ => await ConvergeAsync(stored, stored.Integration, cancellationToken).ConfigureAwait(false),
+        };
+    }
+
+    /// <summary>
+    /// The integration is gone: its child service goes first, and its host ports are released only once no container of
+    /// the child is left — a port released earlier could be handed to another tenant while the old container still holds it.
+    /// </summary>
+    private async Task<ReconciliationResult> RemoveChildAsync(ResourceKey key, CancellationToken cancellationToken)
+    {
+        var childKey = IntegrationKeys.ChildService(key);
+        var child = await services.GetAsync(childKey, cancellationToken).ConfigureAwait(false);
+        if (child is not null && IsOwnedBy(child, key))
+        {
+            if (!child.DeletionRequested)
+            {
+                await store.RequestServiceDeletionAsync(childKey, cancellationToken).ConfigureAwait(false);
+                logger.LogInformation("{Resource} deleted: removing its service {Service}", key, childKey);
+            }
+
+            return ReconciliationResult.Success(settings.IntegrationRequeueInterval);
+        }
+
+        var containers = await runtime.ListAsync(childKey, cancellationToken).ConfigureAwait(false);
+        if (containers.Count > 0)
+        {
+            return ReconciliationResult.Success(settings.IntegrationRequeueInterval);
+        }
+
+        var allocations = (await store.ListPortAllocationsAsync(key.Tenant, cancellationToken).ConfigureAwait(false))
+            .Where(a => a.Integration == key.Name)
+            .ToList();
+        if (allocations.Count > 0)
+        {
+            await store.ReleasePortsAsync(allocations, cancellationToken).ConfigureAwait(false);
+            logger.LogInformation("{Resource} deleted: released host port(s) {Ports}", key, string.Join(", ", allocations.Select(a => a.Port)));
+            await RecordEventAsync(key, "PortsReleased", $"Released host port(s) {string.Join(", ", allocations.Select(a => a.Port))}", "Normal", cancellationToken)
+                .ConfigureAwait(false);
+        }
+
+        trigger.Request([IntegrationKeys.Tenant(key.Tenant)], "integration removed");
+        return ReconciliationResult.Success();
+    }
+
+    private async Task<ReconciliationResult> ReportUnreadableAsync(StoredIntegration stored, CancellationToken cancellationToken)
+    {
+        var status = new IntegrationStatus
+        {
+            Phase = ResourcePhase.Degraded,
+            Message = $"Invalid IntegrationSpec: {stored.InvalidReason ?? "the document cannot be read"}",
+            UpdatedAt = time.GetUtcNow(),
+        };
+        await PublishAsync(stored, status, cancellationToken).ConfigureAwait(false);
+        return ReconciliationResult.Success();
+    }
+
+    private async Task<ReconciliationResult> ConvergeAsync(StoredIntegration stored, IntegrationSpec integration, CancellationToken cancellationToken)
+    {
+        var key = stored.Key;
+        var tenant = await store.GetTenantAsync(key.Tenant, cancellationToken).ConfigureAwait(false);
+        if (tenant is { DeletionRequested: true })
+        {
+            // The tenant's cascade deletes this integration; nothing new may start meanwhile.
+            var removing = new IntegrationStatus { Phase = ResourcePhase.Removed, Message = $"Tenant {key.Tenant} is being offboarded", UpdatedAt = time.GetUtcNow() };
+            await PublishAsync(stored, removing, cancellationToken).ConfigureAwait(false);
+            return ReconciliationResult.Success();
+        }
+
+        if (tenant?.Tenant is not null && !stored.OwnerReferences.Any(o => o.Kind == Tenant.KindName && o.Uid == tenant.Uid))
+        {
+            // Adoption: from now on the integration belongs to this tenant and is garbage-collected with it.
+            await store.SetIntegrationOwnerAsync(key, new OwnerReference(Tenant.KindName, key.Tenant, tenant.Uid), cancellationToken).ConfigureAwait(false);
+        }
+
+        var catalog = (await store.ListCatalogAsync(cancellationToken).ConfigureAwait(false))
+            .Where(d => d.Definition is not null)
+            .Select(d => d.Definition!)
+            .ToList();
+        var siblings = (await store.ListIntegrationsAsync(key.Tenant, cancellationToken).ConfigureAwait(false))
+            .Where(i => i.Integration is not null)
+            .Select(i => i.Integration!)
+            .ToList();
+
+        // Ports only for an integration that can run; a bad one must not hold ports (and first say everything else wrong).
+        var precheck = IntegrationMaterializer.Materialize(integration, stored.Uid, tenant?.Tenant, catalog, siblings, AllPortsPlaceholder(integration, catalog));
+        var ports = new Dictionary<string, int>(StringComparer.Ordinal);
+        if (precheck.Kind == MaterializeKind.Service)
+        {
+            var definition = catalog.Single(d => d.Spec.IntegrationId == integration.Spec.IntegrationId);
+            var allocation = await AllocatePortsAsync(key, definition, cancellationToken).ConfigureAwait(false);
+            if (allocation.Problem is { } problem)
+            {
+                var exhausted = new IntegrationStatus { Phase = ResourcePhase.Degraded, Message = problem, UpdatedAt = time.GetUtcNow() };
+                await PublishAsync(stored, exhausted, cancellationToken).ConfigureAwait(false);
+                // Ports may be freed by another tenant's offboarding; look again later rather than never.
+                return ReconciliationResult.Success(settings.IntegrationRequeueInterval * 15);
+            }
+
+            ports = allocation.Ports;
+        }
+
+        var result = IntegrationMaterializer.Materialize(integration, stored.Uid, tenant?.Tenant, catalog, siblings, ports);
+        var childKey = IntegrationKeys.ChildService(key);
+        StoredService? child = null;
+        switch (result.Kind)
+        {
+            case MaterializeKind.Service:
+                if (await store.PutChildServiceAsync(result.Service!, cancellationToken).ConfigureAwait(false))
+                {
+                    logger.LogInformation("{Resource}: wrote service {Service} ({Image}, ports {Ports})", key, childKey, result.Service!.Spec.Image,
+                        string.Join(", ", result.Ports.Select(p => $"{p.Name}={p.Host}")));
+                }
+
+                child = await services.GetAsync(childKey, cancellationToken).ConfigureAwait(false);
+                break;
+            case MaterializeKind.NotWanted:
+                // Disabled: the service goes, the ports stay, so enabling it again brings it back on the same ports.
+                if (await services.GetAsync(childKey, cancellationToken).ConfigureAwait(false) is { DeletionRequested: false } existing && IsOwnedBy(existing, key))
+                {
+                    await store.RequestServiceDeletionAsync(childKey, cancellationToken).ConfigureAwait(false);
+                }
+
+                break;
+            case MaterializeKind.Invalid:
+                // Like an invalid ServiceSpec: say why, create nothing, leave a service that already runs alone.
+                logger.LogWarning("{Resource} cannot run: {Problems}", key, result.Message);
+                break;
+        }
+
+        var status = IntegrationStatusMapper.ForIntegration(result, childKey.Name, child?.Status, time.GetUtcNow());
+        if (result.Kind == MaterializeKind.Service && child?.Status is { } childStatus)
+        {
+            // The child's own messages can quote Docker errors; the integration's secret values never travel on.
+            var secrets = result.SecretEnvNames.Where(result.Service!.Spec.Env.ContainsKey).Select(n => result.Service.Spec.Env[n]).ToList();
+            status = status with { Message = SecretRedactor.RedactText(childStatus.Message ?? status.Message, secrets) };
+        }
+
+        await PublishAsync(stored, status, cancellationToken).ConfigureAwait(false);
+        return ReconciliationResult.Success();
+    }
+
+    private sealed record PortAllocationResult(Dictionary<string, int> Ports, string? Problem);
+
+    /// <summary>
+    /// Each named port of the catalog entry keeps the host port it already holds, or claims a new one atomically in the
+    /// store. A candidate that something outside zpm holds on the host is skipped with an event instead of being handed
+    /// out and failing in Docker forever.
+    /// </summary>
+    private async Task<PortAllocationResult> AllocatePortsAsync(ResourceKey key, IntegrationDefinition definition, CancellationToken cancellationToken)
+    {
+        var mine = (await store.ListPortAllocationsAsync(key.Tenant, cancellationToken).ConfigureAwait(false))
+            .Where(a => a.Integration == key.Name)
+            .ToList();
+        var ports = new Dictionary<string, int>(StringComparer.Ordinal);
+        IReadOnlyList<PortAllocation>? everyone = null;
+        var unavailable = new HashSet<int>();
+        foreach (var port in definition.Spec.Ports)
+        {
+            var owner = new PortOwner(key.Tenant, key.Name, port.Name);
+            if (mine.FirstOrDefault(a => a.Owner == owner) is { } kept)
+            {
+                ports[port.Name] = kept.Port;
+                continue;
+            }
+
+            // Only a new claim needs everyone's allocations: a stale snapshot just costs a lost race, never a duplicate.
+            everyone ??= await store.ListPortAllocationsAsync(null, cancellationToken).ConfigureAwait(false);
+            var choice = await PortAllocator.ClaimAsync(owner, everyone, unavailable, settings.IntegrationPorts,
+                async (candidate, ct) =>
+                {
+                    if (!hostPorts.IsFree(candidate))
+                    {
+                        unavailable.Add(candidate);
+                        await RecordEventAsync(key, "HostPortTaken", $"Host port {candidate} is in use by something outside zpm; skipped it for {owner}", "Warning", ct)
+                            .ConfigureAwait(false);
+                        return new ClaimAttempt(ClaimResult.PortTaken);
+                    }
+
+                    return await store.TryClaimPortAsync(new PortAllocation(owner.Tenant, owner.Integration, owner.PortName, candidate), ct).ConfigureAwait(false);
+                },
+                cancellationToken).ConfigureAwait(false);
+            if (choice.Port is not { } allocated)
+            {
+                await RecordEventAsync(key, "PortsExhausted", choice.Message, "Warning", cancellationToken).ConfigureAwait(false);
+                return new PortAllocationResult(ports, choice.Message);
+            }
+
+            ports[port.Name] = allocated;
+            logger.LogInformation("{Resource}: {Message}", key, choice.Message);
+            await RecordEventAsync(key, "PortAllocated", choice.Message, "Normal", cancellationToken).ConfigureAwait(false);
+        }
+
+        return new PortAllocationResult(ports, null);
+    }
+
+    /// <summary>Stand-in host ports, so the pre-check reports every problem except "no port allocated yet".</summary>
+    private static Dictionary<string, int> AllPortsPlaceholder(IntegrationSpec integration, IReadOnlyList<IntegrationDefinition> catalog) =>
+        catalog.Where(d => d.Spec.IntegrationId == integration.Spec.IntegrationId)
+            .SelectMany(d => d.Spec.Ports)
+            .DistinctBy(p => p.Name, StringComparer.Ordinal)
+            .ToDictionary(p => p.Name, _ => 0, StringComparer.Ordinal);
+
+    private static bool IsOwnedBy(StoredService child, ResourceKey integration) =>
+        child.Spec?.Metadata.OwnerReferences.Any(o => o.Kind == IntegrationSpec.KindName && o.Name == integration.Name) ?? false;
+
+    /// <summary>Writes status only when a reader would see a difference, and then lets the tenant recount.</summary>
+    private async Task PublishAsync(StoredIntegration stored, IntegrationStatus next, CancellationToken cancellationToken)
+    {
+        if (stored.Status is { } previous && SameContent(previous, next))
+        {
+            return;
+        }
+
+        await store.WriteIntegrationStatusAsync(stored.Key, next, cancellationToken).ConfigureAwait(false);
+        if (stored.Status?.Phase != next.Phase)
+        {
+            logger.LogInformation("{Resource} {From} -> {To}: {Message}", stored.Key, stored.Status?.Phase ?? ResourcePhase.Pending, next.Phase, next.Message);
+            await RecordEventAsync(stored.Key, next.Phase.ToString(), next.Message ?? "", next.Phase == ResourcePhase.Degraded ? "Warning" : "Normal", cancellationToken)
+                .ConfigureAwait(false);
+        }
+
+        trigger.Request([IntegrationKeys.Tenant(stored.Key.Tenant)], "integration status changed");
+    }
+
+    private static bool SameContent(IntegrationStatus a, IntegrationStatus b) =>
+        a.Phase == b.Phase
+        && a.Service == b.Service
+        && a.Message == b.Message
+        && a.Ports.SequenceEqual(b.Ports)
+        && a.Conditions.Select(c => (c.Type, c.Status, c.Reason, c.Message)).SequenceEqual(b.Conditions.Select(c => (c.Type, c.Status, c.Reason, c.Message)));
+
+    private async Task RecordEventAsync(ResourceKey key, string reason, string message, string type, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await services.RecordEventAsync(new ResourceEvent(key, reason, message, type, time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            // Events are history for humans; losing one must not fail the reconcile.
+            logger.LogWarning("{Resource} could not record event {Reason}: {Error}", key, reason, exception.Message);
+        }
+    }
+}
