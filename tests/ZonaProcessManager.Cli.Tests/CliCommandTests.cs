@@ -82,7 +82,7 @@ public sealed class CliCommandTests(MongoTestTarget target, ITestOutputHelper ou
         await using var database = target.CreateDatabase(output);
         await ZpmAsync(database, "install");
 
-        var result = await ZpmAsync(database, "apply", "-f", SamplesDirectory());
+        var result = await ZpmAsync(database, "apply", "-f", SamplePaths.Directory);
 
         Assert.Equal(0, result.ExitCode);
         Assert.Equal("", result.Error);
@@ -91,19 +91,6 @@ public sealed class CliCommandTests(MongoTestTarget target, ITestOutputHelper ou
         Assert.Contains("integrationdefinition/siem-forwarder created", result.Output);
         Assert.Contains("integrationdefinition/edr-connector created", result.Output);
         Assert.Contains("integrationdefinition/threat-intel-feed created", result.Output);
-    }
-
-    private static string SamplesDirectory()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "ZonaProcessManager.sln")))
-            {
-                return Path.Combine(directory.FullName, "samples");
-            }
-        }
-
-        throw new DirectoryNotFoundException("samples/ not found above " + AppContext.BaseDirectory);
     }
 
     [Fact]

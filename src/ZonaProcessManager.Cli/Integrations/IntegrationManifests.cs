@@ -103,7 +103,7 @@ public static class IntegrationManifests
     private static void CheckDefinition(BsonDocument spec, List<string> problems)
     {
         UnknownFields(spec, "spec", DefinitionSpecFields, problems);
-        PositiveInteger(spec, "integration_id", required: true, problems);
+        NonNegativeInteger(spec, "integration_id", required: true, problems);
         if (NonEmpty(spec, "image") is null)
         {
             problems.Add("spec.image is required (a non-empty string)");
@@ -185,7 +185,7 @@ public static class IntegrationManifests
     private static void CheckIntegration(BsonDocument spec, List<string> problems)
     {
         UnknownFields(spec, "spec", IntegrationSpecFields, problems);
-        PositiveInteger(spec, "integration_id", required: true, problems);
+        NonNegativeInteger(spec, "integration_id", required: true, problems);
         if (spec.TryGetValue("enabled", out var enabled) && !enabled.IsBoolean)
         {
             problems.Add("spec.enabled must be true or false");
@@ -254,21 +254,21 @@ public static class IntegrationManifests
         }
     }
 
-    private static void PositiveInteger(BsonDocument spec, string field, bool required, List<string> problems)
+    private static void NonNegativeInteger(BsonDocument spec, string field, bool required, List<string> problems)
     {
         if (!spec.TryGetValue(field, out var value))
         {
             if (required)
             {
-                problems.Add($"spec.{field} is required (a positive integer)");
+                problems.Add($"spec.{field} is required (an integer ≥ 0)");
             }
 
             return;
         }
 
-        if (!(value.IsInt32 && value.AsInt32 > 0))
+        if (!(value.IsInt32 && value.AsInt32 >= 0))
         {
-            problems.Add($"spec.{field} must be a positive integer, got {value}");
+            problems.Add($"spec.{field} must be an integer ≥ 0, got {value}");
         }
     }
 
