@@ -1,4 +1,10 @@
 using System.CommandLine;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using MongoDB.Driver;
+using ZonaProcessManager.Docker;
+using ZonaProcessManager.Domain.Ports;
 using ZonaProcessManager.EmbeddedMongo;
 using ZonaProcessManager.Mongo;
 using ZonaProcessManager.Operator;
@@ -10,7 +16,7 @@ namespace ZonaProcessManager.Cli.Commands;
 /// `zpm run`: the operator. Without --mongo (and without ZPM_MONGO_URI) it first starts the embedded MongoDB-compatible
 /// server in-process on --mongo-port with its data in --data-dir, and prints the connection string so a user can open
 /// mongosh on it. It always runs `install` first (idempotent), applies --apply manifests if given, then hands over to
-/// <see cref="OperatorApp.RunAsync"/> until Ctrl+C.
+/// the operator host (<see cref="OperatorApp.CreateBuilder"/>) until Ctrl+C.
 /// </summary>
 public static class RunCommand
 {
@@ -65,7 +71,8 @@ public static class RunCommand
                     VerboseLogging = parseResult.GetValue(app.Globals.Verbose),
                     Tenants = parseResult.GetValue(tenants) is { Length: > 0 } scope ? scope.ToHashSet(StringComparer.Ordinal) : null,
                 };
-                await OperatorApp.RunAsync(settings, cancellationToken);
+                using var host = OperatorApp.CreateBuilder(settings, AddIntegrationPortsIfMissing).Build();
+                await host.RunAsync(cancellationToken);
                 return CliApplication.Ok;
             }
             finally
@@ -77,6 +84,16 @@ public static class RunCommand
             }
         }));
         return command;
+    }
+
+    /// <summary>
+    /// The issue-4 controllers need the integration store and the host-port probe. TryAdd: once the operator's adapter
+    /// registration provides them, these are no-ops.
+    /// </summary>
+    private static void AddIntegrationPortsIfMissing(IServiceCollection services)
+    {
+        services.TryAddSingleton<IIntegrationStore>(provider => new MongoIntegrationStore(provider.GetRequiredService<IMongoDatabase>(), provider.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<IHostPortProbe, SocketHostPortProbe>();
     }
 
     private static bool MongoWasChosen(ParseResult parseResult, CliApplication app, CliContext context) =>
