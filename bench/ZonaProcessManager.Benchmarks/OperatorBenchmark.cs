@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using Docker.DotNet;
 using Docker.DotNet.Models;
 using Microsoft.Extensions.DependencyInjection;
@@ -26,7 +27,7 @@ namespace ZonaProcessManager.Benchmarks;
 /// with the same parallelism; (b) spec write acknowledged → the operator's first Docker call for it; (c) idle CPU and
 /// memory with N converged services and the wall time of one full resync; (d) an operator restart: containers restarted
 /// or recreated, and seconds to steady state. The operator and the embedded server run in this process, scoped to a
-/// tenant unique to the run; every container it leads to is removed at the end, also on failure or Ctrl+C.
+/// tenant unique to the run; every container it leads to is removed at the end, also on failure, Ctrl+C or SIGTERM.
 /// Run: dotnet run -c Release --project bench/ZonaProcessManager.Benchmarks -- operator [--services N] [--idle-seconds S]
 /// </summary>
 public static class OperatorBenchmark
@@ -58,6 +59,12 @@ public static class OperatorBenchmark
             cancellation.Cancel();
         };
         Console.CancelKeyPress += onCancel;
+        using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+        {
+            // `timeout` and CI send SIGTERM: clean up exactly as for Ctrl+C instead of leaving hundreds of containers.
+            context.Cancel = true;
+            cancellation.Cancel();
+        });
 
         var root = Path.Combine(Path.GetTempPath(), "zpm-bench-operator-" + runId);
         Directory.CreateDirectory(root);
@@ -103,7 +110,7 @@ public static class OperatorBenchmark
         }
     }
 
-    private static int IntOption(string[] args, string name, int fallback)
+    internal static int IntOption(string[] args, string name, int fallback)
     {
         var index = Array.IndexOf(args, name);
         if (index < 0)

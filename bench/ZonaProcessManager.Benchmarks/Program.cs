@@ -13,5 +13,11 @@ if (args.Length > 0 && args[0] == "operator")
     return await OperatorBenchmark.RunAsync(args[1..]);
 }
 
+// `integrations` runs issue 4's onboarding figure (T tenants x I integrations vs the same containers made directly).
+if (args.Length > 0 && args[0] == "integrations")
+{
+    return await IntegrationBenchmark.RunAsync(args[1..]);
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(MongoServerBenchmark).Assembly).Run(args);
 return 0;

@@ -10,12 +10,14 @@ namespace ZonaProcessManager.Operator;
 
 public static class OperatorAdapterRegistration
 {
-    /// <summary>Registers the production ports: the MongoDB store and change-stream watcher, and the Docker runtime.</summary>
+    /// <summary>Registers the production ports: the MongoDB stores and change-stream watcher, the Docker runtime and the host-port probe.</summary>
     public static IServiceCollection AddZpmOperatorAdapters(this IServiceCollection services, OperatorSettings settings)
     {
         services.AddSingleton<IMongoClient>(_ => new MongoClient(settings.MongoConnectionString));
         services.AddSingleton(sp => sp.GetRequiredService<IMongoClient>().GetDatabase(settings.Database));
         services.AddSingleton<IServiceStore>(sp => new MongoServiceStore(sp.GetRequiredService<IMongoDatabase>()));
+        services.AddSingleton<IIntegrationStore>(sp => new MongoIntegrationStore(sp.GetRequiredService<IMongoDatabase>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<IHostPortProbe, SocketHostPortProbe>();
         services.AddSingleton<IResourceWatcher>(sp => new MongoResourceWatcher(
             sp.GetRequiredService<IMongoDatabase>(),
             new WatcherOptions { InitialBackoff = settings.LoopRetryInitial, MaxBackoff = settings.LoopRetryMax },

@@ -59,6 +59,14 @@ public sealed class IntegrationReconciler(
             return ReconciliationResult.Success(settings.IntegrationRequeueInterval);
         }
 
+        var tenant = await store.GetTenantAsync(key.Tenant, cancellationToken).ConfigureAwait(false);
+        if (tenant is null or { DeletionRequested: true })
+        {
+            // The tenant's cascade releases its ports last, after its network: the order offboarding promises.
+            trigger.Request([IntegrationKeys.Tenant(key.Tenant)], "integration of an offboarded tenant removed");
+            return ReconciliationResult.Success();
+        }
+
         var allocations = (await store.ListPortAllocationsAsync(key.Tenant, cancellationToken).ConfigureAwait(false))
             .Where(a => a.Integration == key.Name)
             .ToList();

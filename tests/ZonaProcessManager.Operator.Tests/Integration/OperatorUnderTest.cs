@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using MongoDB.Bson;
 using MongoDB.Driver;
+using ZonaProcessManager.Domain.Integrations;
 using ZonaProcessManager.Domain.Model;
 using ZonaProcessManager.Domain.Ports;
 using ZonaProcessManager.Mongo;
@@ -26,17 +27,25 @@ internal sealed class OperatorUnderTest : IAsyncDisposable
     private readonly TestDatabase _database;
     private IHost? _host;
 
-    public OperatorUnderTest(DockerTestEnvironment docker, MongoTestTarget mongo, ITestOutputHelper output)
+    public OperatorUnderTest(DockerTestEnvironment docker, MongoTestTarget mongo, ITestOutputHelper output, int tenants = 1)
     {
         _docker = docker;
         _database = mongo.CreateDatabase(output);
-        Tenant = docker.NewTenant();
+        Tenants = [.. Enumerable.Range(0, tenants).Select(_ => docker.NewTenant())];
+        Tenant = Tenants[0];
         Store = new MongoServiceStore(_database.Database);
+        Integrations = new MongoIntegrationStore(_database.Database);
+
+        // Each test its own slice of ports, so parallel runs (separate databases, one Docker host) rarely meet; when
+        // they do, the host-port probe skips what the other run's containers hold.
+        var first = 30000 + (Random.Shared.Next(0, 250) * 100);
         Settings = new OperatorSettings
         {
             MongoConnectionString = mongo.ConnectionString,
             Database = _database.Name,
-            Tenants = new HashSet<string> { Tenant },
+            Tenants = Tenants.ToHashSet(),
+            IntegrationPorts = new PortRange(first, first + 99),
+            IntegrationRequeueInterval = TimeSpan.FromMilliseconds(500),
             DockerStopGrace = TimeSpan.FromSeconds(1),
             ProgressRequeueInterval = TimeSpan.FromMilliseconds(300),
             DependencyRequeueInterval = TimeSpan.FromMilliseconds(500),
@@ -47,6 +56,13 @@ internal sealed class OperatorUnderTest : IAsyncDisposable
     }
 
     public string Tenant { get; }
+
+    /// <summary>Every tenant this operator manages (the first is <see cref="Tenant"/>).</summary>
+    public IReadOnlyList<string> Tenants { get; }
+
+    public MongoIntegrationStore Integrations { get; }
+
+    public IMongoDatabase Database => _database.Database;
 
     public OperatorSettings Settings { get; }
 
@@ -141,10 +157,15 @@ internal sealed class OperatorUnderTest : IAsyncDisposable
             // Containers of this tenant go even when the test failed half-way; the fixture sweeps the rest by run id.
             foreach (var container in await Docker.ListAsync(null, CancellationToken.None))
             {
-                if (container.Owner.Tenant == Tenant)
+                if (Tenants.Contains(container.Owner.Tenant))
                 {
                     await Docker.RemoveAsync(container.Id, CancellationToken.None);
                 }
+            }
+
+            foreach (var tenant in Tenants)
+            {
+                await Docker.RemoveNetworkAsync(Domain.Model.Tenant.NetworkNameFor(tenant), CancellationToken.None);
             }
 
             await _database.DisposeAsync();

@@ -1,0 +1,295 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using Docker.DotNet;
+using Docker.DotNet.Models;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using MongoDB.Bson;
+using MongoDB.Driver;
+using Serilog;
+using Serilog.Events;
+using ZonaProcessManager.Docker;
+using ZonaProcessManager.Domain.Integrations;
+using ZonaProcessManager.Domain.Model;
+using ZonaProcessManager.Domain.Ports;
+using ZonaProcessManager.EmbeddedMongo;
+using ZonaProcessManager.Mongo;
+using ZonaProcessManager.Operator;
+using ZonaProcessManager.Operator.Settings;
+using ServiceSpec = ZonaProcessManager.Domain.Model.ServiceSpec;
+
+namespace ZonaProcessManager.Benchmarks;
+
+/// <summary>
+/// Issue 4's onboarding figure: T tenants × I integrations written at once (tenants, then IntegrationSpecs, each in one
+/// insertMany) until every IntegrationSpec reports Running, against the same containers — each on its tenant's network
+/// with its host port published on 127.0.0.1 and the same health check — created directly through the Docker API with
+/// the same parallelism, networks included. Both arms run in this process one after the other; everything either creates
+/// is removed at the end, also on failure, Ctrl+C or SIGTERM.
+/// Run: dotnet run -c Release --project bench/ZonaProcessManager.Benchmarks -- integrations [--tenants 100] [--integrations 5]
+/// </summary>
+public static class IntegrationBenchmark
+{
+    private const string Image = "zpm/busybox:latest";
+    private const int HttpPort = 8080;
+    private const int Parallelism = 4;
+
+    // See OperatorBenchmark: every probe is a docker exec, and hundreds of containers probing every second saturate two cores.
+    private const int HealthIntervalSeconds = 5;
+    private const int HealthTimeoutSeconds = 10;
+    private const int HealthRetries = 3;
+    private static readonly TimeSpan ConvergeDeadline = TimeSpan.FromMinutes(40);
+    private static readonly PortRange Ports = new(41000, 42999);
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var tenants = OperatorBenchmark.IntOption(args, "--tenants", 100);
+        var integrations = OperatorBenchmark.IntOption(args, "--integrations", 5);
+        var runId = Guid.NewGuid().ToString("N")[..6];
+        var tenantCodes = Enumerable.Range(0, tenants).Select(i => $"ib{runId}t{i:D3}").ToList();
+        using var cancellation = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) =>
+        {
+            e.Cancel = true;
+            cancellation.Cancel();
+        };
+        Console.CancelKeyPress += onCancel;
+        using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+        {
+            // Keep the process alive so the finally blocks below remove what this run created.
+            context.Cancel = true;
+            cancellation.Cancel();
+        });
+
+        var root = Path.Combine(Path.GetTempPath(), "zpm-bench-integrations-" + runId);
+        Directory.CreateDirectory(root);
+        using var docker = DockerClientFactory.Create();
+        IHost? host = null;
+        try
+        {
+            var total = tenants * integrations;
+            OperatorBenchmark.Progress($"run {runId}: {tenants} tenants x {integrations} integrations = {total} services, parallelism {Parallelism}");
+            var baseline = await DirectArmAsync(docker, tenantCodes, integrations, runId, cancellation.Token);
+            OperatorBenchmark.Progress($"direct: networks {baseline.Networks.TotalSeconds:0.00} s, {baseline.Containers}");
+
+            await using var server = await EmbeddedMongoServer.StartAsync(
+                new EmbeddedMongoOptions { Port = 0, DataDirectory = Path.Combine(root, "mongo") }, cancellation.Token);
+            using var client = new MongoClient(server.ConnectionString);
+            var database = client.GetDatabase("zpm");
+            await new SchemaInstaller(database).InstallAsync(cancellation.Token);
+            await database.GetCollection<BsonDocument>(ZpmCollections.Catalog).InsertManyAsync(
+                Enumerable.Range(0, integrations).Select(CatalogEntry), cancellationToken: cancellation.Token);
+
+            var settings = new OperatorSettings
+            {
+                MongoConnectionString = server.ConnectionString,
+                Database = "zpm",
+                Tenants = tenantCodes.ToHashSet(),
+                MaxParallelReconciles = Parallelism,
+                DockerStopGrace = TimeSpan.FromSeconds(1),
+                IntegrationPorts = Ports,
+            };
+            host = OperatorApp.CreateBuilder(settings, services => services.AddSerilog(
+                new LoggerConfiguration().MinimumLevel.Warning().WriteTo.Console(standardErrorFromLevel: LogEventLevel.Verbose).CreateLogger(),
+                dispose: true)).Build();
+            await host.StartAsync(cancellation.Token);
+
+            var clock = Stopwatch.StartNew();
+            await database.GetCollection<BsonDocument>(ZpmCollections.Tenants).InsertManyAsync(
+                tenantCodes.Select(TenantDocument), new InsertManyOptions { IsOrdered = false }, cancellation.Token);
+            await database.GetCollection<BsonDocument>(ZpmCollections.Integrations).InsertManyAsync(
+                tenantCodes.SelectMany(code => Enumerable.Range(0, integrations).Select(i => IntegrationDocument(code, i))),
+                new InsertManyOptions { IsOrdered = false }, cancellation.Token);
+            var integrationDocuments = database.GetCollection<BsonDocument>(ZpmCollections.Integrations);
+            await Until(
+                async () => await integrationDocuments.CountDocumentsAsync(Builders<BsonDocument>.Filter.Eq("status.phase", "Running"), cancellationToken: cancellation.Token) == total,
+                ConvergeDeadline, $"all {total} integrations Running", cancellation.Token);
+            var untilAllRunning = clock.Elapsed;
+            OperatorBenchmark.Progress($"operator: all {total} integrations Running after {untilAllRunning.TotalSeconds:0.00} s");
+
+            var allocations = await database.GetCollection<BsonDocument>(ZpmCollections.PortAllocations).Find(FilterDefinition<BsonDocument>.Empty).ToListAsync(cancellation.Token);
+            var duplicates = allocations.Count - allocations.Select(a => a["port"].AsInt32).Distinct().Count();
+
+            // Offboarding all tenants at once, until nothing of them is left (documents, containers, networks, ports).
+            var offboard = Stopwatch.StartNew();
+            await database.GetCollection<BsonDocument>(ZpmCollections.Tenants).DeleteManyAsync(FilterDefinition<BsonDocument>.Empty, cancellation.Token);
+            await Until(
+                async () => await database.GetCollection<BsonDocument>(ZpmCollections.PortAllocations).CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty, cancellationToken: cancellation.Token) == 0
+                    && await integrationDocuments.CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty, cancellationToken: cancellation.Token) == 0,
+                ConvergeDeadline, "every tenant offboarded", cancellation.Token);
+            var untilOffboarded = offboard.Elapsed;
+
+            var ratio = baseline.UntilAllReady is { } direct ? (untilAllRunning / direct).ToString("0.00", CultureInfo.InvariantCulture) : "n/a";
+            Console.WriteLine($"Integration benchmark ({tenants} tenants x {integrations} integrations = {total} services, parallelism {Parallelism}, {Environment.ProcessorCount} cores, {DateTime.UtcNow:u})");
+            Console.WriteLine();
+            Console.WriteLine($"| {"measure",-80} | {"value",12} |");
+            Console.WriteLine($"|{new string('-', 82)}|{new string('-', 14)}|");
+            Row("direct Docker: networks + create+start+healthy, all (s)", Seconds(baseline.UntilAllReady));
+            Row("operator: tenants + IntegrationSpecs inserted at once -> all Running (s)", Seconds(untilAllRunning));
+            Row("ratio operator / direct (goal <= 1.15)", ratio);
+            Row($"host ports allocated / duplicates", $"{allocations.Count} / {duplicates}");
+            Row("operator: all tenants deleted -> nothing left (s)", Seconds(untilOffboarded));
+            return baseline.UntilAllReady is null || duplicates > 0 ? 1 : 0;
+        }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        {
+            Console.Error.WriteLine("Cancelled; removing this run's containers and networks.");
+            return 130;
+        }
+        finally
+        {
+            if (host is not null)
+            {
+                await host.StopAsync(CancellationToken.None);
+                host.Dispose();
+            }
+
+            await RemoveLeftoversAsync(docker, tenantCodes);
+            Console.CancelKeyPress -= onCancel;
+            try
+            {
+                Directory.Delete(root, recursive: true);
+            }
+            catch (IOException)
+            {
+                // Best effort: a temp directory left behind is harmless.
+            }
+        }
+    }
+
+    private sealed record DirectArm(TimeSpan Networks, DirectDockerBaselineResult Containers)
+    {
+        public TimeSpan? UntilAllReady => Containers.UntilAllReady is { } ready ? Networks + ready : null;
+    }
+
+    /// <summary>What the operator ends up asking Docker for, asked directly: one network per tenant, then the containers.</summary>
+    private static async Task<DirectArm> DirectArmAsync(DockerClient docker, IReadOnlyList<string> tenantCodes, int integrations, string runId, CancellationToken cancellationToken)
+    {
+        var runtime = DockerContainerRuntime.Create(new DockerRuntimeOptions(), Microsoft.Extensions.Logging.Abstractions.NullLogger<DockerContainerRuntime>.Instance);
+        var labels = new Dictionary<string, string> { [ZpmLabels.Managed] = "true", [DirectDockerBaseline.RunLabel] = runId };
+        var networks = Stopwatch.StartNew();
+        await Parallel.ForEachAsync(tenantCodes, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken },
+            async (code, token) => await runtime.EnsureNetworkAsync($"zpm-bench-{code}", labels, token));
+        var networkTime = networks.Elapsed;
+        var port = Ports.First;
+        var containers = tenantCodes.SelectMany(code => Enumerable.Range(0, integrations).Select(i => new DesiredContainer
+        {
+            Owner = new ResourceKey(ServiceSpec.KindName, $"direct-{code}", $"connector-{i}"),
+            Replica = 0,
+            SpecHash = "baseline",
+            Spec = new ServiceSpecBody
+            {
+                Image = Image,
+                Ports = [new PortSpec(HttpPort, port++)],
+                Networks = [$"zpm-bench-{code}"],
+                Env = new Dictionary<string, string> { ["REGION"] = "eu", ["API_TOKEN"] = "bench" },
+                HealthCheck = HealthCheck(),
+                Category = ServiceCategory.App,
+            },
+            ExtraLabels = new Dictionary<string, string> { [DirectDockerBaseline.RunLabel] = runId },
+        })).ToList();
+        try
+        {
+            var result = await DirectDockerBaseline.RunAsync(docker, containers, Parallelism, awaitReady: true, ConvergeDeadline, cancellationToken);
+            return new DirectArm(networkTime, result);
+        }
+        finally
+        {
+            foreach (var code in tenantCodes)
+            {
+                await runtime.RemoveNetworkAsync($"zpm-bench-{code}", CancellationToken.None);
+            }
+
+            runtime.Dispose();
+        }
+    }
+
+    private static HealthCheckSpec HealthCheck() => new()
+    {
+        Http = new HttpProbe(HttpPort, "/healthz"),
+        IntervalSeconds = HealthIntervalSeconds,
+        TimeoutSeconds = HealthTimeoutSeconds,
+        Retries = HealthRetries,
+    };
+
+    private static BsonDocument CatalogEntry(int index) => new()
+    {
+        ["apiVersion"] = "zpm/v1",
+        ["kind"] = "IntegrationDefinition",
+        ["metadata"] = new BsonDocument("name", $"connector-{index}"),
+        ["spec"] = new BsonDocument
+        {
+            ["integration_id"] = 500 + index,
+            ["title"] = $"Connector {index}",
+            ["image"] = Image,
+            ["ports"] = new BsonArray { new BsonDocument { ["name"] = "http", ["container"] = HttpPort } },
+            ["parameters"] = new BsonArray
+            {
+                new BsonDocument { ["name"] = "region", ["env"] = "REGION", ["required"] = true },
+                new BsonDocument { ["name"] = "token", ["env"] = "API_TOKEN", ["required"] = true, ["secret"] = true },
+            },
+            ["healthCheck"] = new BsonDocument
+            {
+                ["http"] = new BsonDocument { ["port"] = HttpPort, ["path"] = "/healthz" },
+                ["intervalSeconds"] = HealthIntervalSeconds,
+                ["timeoutSeconds"] = HealthTimeoutSeconds,
+                ["retries"] = HealthRetries,
+            },
+        },
+    };
+
+    private static BsonDocument TenantDocument(string code) => new()
+    {
+        ["apiVersion"] = "zpm/v1",
+        ["kind"] = "Tenant",
+        ["metadata"] = new BsonDocument("name", code),
+        ["spec"] = new BsonDocument { ["displayName"] = code },
+    };
+
+    private static BsonDocument IntegrationDocument(string code, int index) => new()
+    {
+        ["apiVersion"] = "zpm/v1",
+        ["kind"] = "IntegrationSpec",
+        ["metadata"] = new BsonDocument { ["name"] = $"connector-{index}", ["tenant"] = code },
+        ["spec"] = new BsonDocument
+        {
+            ["integration_id"] = 500 + index,
+            ["parameters"] = new BsonDocument { ["region"] = "eu", ["token"] = "bench" },
+        },
+    };
+
+    private static async Task RemoveLeftoversAsync(DockerClient docker, IReadOnlyList<string> tenantCodes)
+    {
+        var codes = tenantCodes.ToHashSet(StringComparer.Ordinal);
+        var containers = await docker.Containers.ListContainersAsync(new ContainersListParameters { All = true });
+        var ours = containers.Where(c => c.Labels is not null && c.Labels.TryGetValue(ZpmLabels.Tenant, out var t) && (codes.Contains(t) || codes.Contains(t.Replace("direct-", "", StringComparison.Ordinal)))).ToList();
+        await Parallel.ForEachAsync(ours, new ParallelOptions { MaxDegreeOfParallelism = Parallelism },
+            async (container, _) => await docker.Containers.RemoveContainerAsync(container.ID, new ContainerRemoveParameters { Force = true }, CancellationToken.None));
+        var networks = await docker.Networks.ListNetworksAsync(new NetworksListParameters());
+        foreach (var network in networks.Where(n => codes.Any(code => n.Name == $"zpm-tenant-{code}" || n.Name == $"zpm-bench-{code}")))
+        {
+            await docker.Networks.DeleteNetworkAsync(network.ID);
+        }
+
+        OperatorBenchmark.Progress($"removed {ours.Count} leftover containers of this run");
+    }
+
+    private static async Task Until(Func<Task<bool>> condition, TimeSpan timeout, string what, CancellationToken cancellationToken)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (!await condition())
+        {
+            if (deadline.Elapsed > timeout)
+            {
+                throw new TimeoutException($"Gave up waiting for {what} after {timeout.TotalSeconds:0} s.");
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken);
+        }
+    }
+
+    private static string Seconds(TimeSpan? value) => value is { } v ? v.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture) : "n/a";
+
+    private static void Row(string measure, string value) => Console.WriteLine($"| {measure,-80} | {value,12} |");
+}
