@@ -372,7 +372,7 @@ public sealed class IntegrationCommandTests(MongoTestTarget target, ITestOutputH
         Assert.Contains("1/1 unhealthy", result.Output);
         Assert.Matches(@"http\s+8080\s+20007", result.Output);
         Assert.Contains("acme/siem phase Degraded", result.Output);
-        Assert.Contains("ServiceDegraded", result.Output);
+        Assert.Matches(@"Ready\s+False\s+ServiceDegraded\s+child degraded\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ", result.Output);
         Assert.Contains("replica 0 failed its health check", result.Output);
         Assert.Equal(1, missing.ExitCode);
         Assert.Contains("integration acme/nope not found", missing.Error);

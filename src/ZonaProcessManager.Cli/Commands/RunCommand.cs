@@ -1,10 +1,4 @@
 using System.CommandLine;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Hosting;
-using MongoDB.Driver;
-using ZonaProcessManager.Docker;
-using ZonaProcessManager.Domain.Ports;
 using ZonaProcessManager.EmbeddedMongo;
 using ZonaProcessManager.Mongo;
 using ZonaProcessManager.Operator;
@@ -16,7 +10,7 @@ namespace ZonaProcessManager.Cli.Commands;
 /// `zpm run`: the operator. Without --mongo (and without ZPM_MONGO_URI) it first starts the embedded MongoDB-compatible
 /// server in-process on --mongo-port with its data in --data-dir, and prints the connection string so a user can open
 /// mongosh on it. It always runs `install` first (idempotent), applies --apply manifests if given, then hands over to
-/// the operator host (<see cref="OperatorApp.CreateBuilder"/>) until Ctrl+C.
+/// <see cref="OperatorApp.RunAsync"/> until Ctrl+C.
 /// </summary>
 public static class RunCommand
 {
@@ -71,8 +65,7 @@ public static class RunCommand
                     VerboseLogging = parseResult.GetValue(app.Globals.Verbose),
                     Tenants = parseResult.GetValue(tenants) is { Length: > 0 } scope ? scope.ToHashSet(StringComparer.Ordinal) : null,
                 };
-                using var host = OperatorApp.CreateBuilder(settings, AddIntegrationPortsIfMissing).Build();
-                await host.RunAsync(cancellationToken);
+                await OperatorApp.RunAsync(settings, cancellationToken);
                 return CliApplication.Ok;
             }
             finally
@@ -84,16 +77,6 @@ public static class RunCommand
             }
         }));
         return command;
-    }
-
-    /// <summary>
-    /// The issue-4 controllers need the integration store and the host-port probe. TryAdd: once the operator's adapter
-    /// registration provides them, these are no-ops.
-    /// </summary>
-    private static void AddIntegrationPortsIfMissing(IServiceCollection services)
-    {
-        services.TryAddSingleton<IIntegrationStore>(provider => new MongoIntegrationStore(provider.GetRequiredService<IMongoDatabase>(), provider.GetRequiredService<TimeProvider>()));
-        services.TryAddSingleton<IHostPortProbe, SocketHostPortProbe>();
     }
 
     private static bool MongoWasChosen(ParseResult parseResult, CliApplication app, CliContext context) =>

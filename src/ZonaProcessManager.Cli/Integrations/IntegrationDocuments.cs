@@ -136,7 +136,12 @@ public sealed partial class IntegrationDocuments(IMongoDatabase database)
 
     public static string Text(BsonDocument? document, string field, string fallback = "") =>
         document is not null && document.TryGetValue(field, out var value) && !value.IsBsonNull
-            ? value.IsString ? value.AsString : Convert.ToString(BsonTypeMapper.MapToDotNetValue(value), CultureInfo.InvariantCulture) ?? fallback
+            ? value switch
+            {
+                BsonString text => text.AsString,
+                BsonDateTime time => time.ToUniversalTime().ToString("u", CultureInfo.InvariantCulture),
+                _ => Convert.ToString(BsonTypeMapper.MapToDotNetValue(value), CultureInfo.InvariantCulture) ?? fallback,
+            }
             : fallback;
 
     public static string NameOf(BsonDocument document) => Text(Metadata(document), "name", DocumentIds.ToUid(document.GetValue(DocumentFields.Id, BsonNull.Value)));

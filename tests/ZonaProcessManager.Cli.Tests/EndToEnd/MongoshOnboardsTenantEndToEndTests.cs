@@ -86,6 +86,61 @@ public sealed class MongoshOnboardsTenantEndToEndTests(ITestOutputHelper output)
         Assert.False(_zpm.HasExited, "zpm run exited during the test:\n" + _zpm.Output);
     }
 
+    [Fact]
+    public async Task A_tenant_onboarded_with_zpm_hides_its_secrets_everywhere_and_offboard_wait_returns_when_it_is_gone()
+    {
+        const string secret = "e2e-very-secret-value";
+        _zpm = await ZpmRunProcess.StartAsync(_tenant, _dataDirectory);
+        _client = new MongoClient(_zpm.ConnectionString);
+        var database = _client.GetDatabase(Database);
+        Assert.Equal(0, (await ZpmAsync("apply", "-f", Path.Combine(SamplePaths.Directory, "catalog.yaml"))).ExitCode);
+
+        var onboard = await ZpmAsync("tenant", "onboard", _tenant, "--display-name", "E2E tenant", "-i", "101", "-i", "edr-connector",
+            "-p", "api_url=https://siem.example", "-p", "api_key=" + secret, "-p", "client_id=e2e", "-p", "client_secret=" + secret);
+        Assert.Equal(0, onboard.ExitCode);
+
+        await WaitAsync(
+            async () => string.Join(" ", (await database.GetCollection<BsonDocument>("integrations")
+                    .Find(new BsonDocument { ["metadata.tenant"] = _tenant, ["status.phase"] = "Running" }).ToListAsync())
+                .Select(document => document["metadata"]["name"].AsString).Order()),
+            names => names == "edr-connector siem-forwarder",
+            "both integrations of the tenant Running");
+        var shown = new[]
+        {
+            await ZpmAsync("get", "integrations", "-t", _tenant),
+            await ZpmAsync("get", "integrations", "-t", _tenant, "-o", "json"),
+            await ZpmAsync("get", "integrations", "-t", _tenant, "-o", "yaml"),
+            await ZpmAsync("describe", "integration", "siem-forwarder", "-t", _tenant),
+            await ZpmAsync("describe", "service", "siem-forwarder", "-t", _tenant),
+            await ZpmAsync("get", "services", "-t", _tenant, "-o", "json"),
+            await ZpmAsync("get", "services", "-t", _tenant, "-o", "yaml"),
+        };
+        var tenants = await ZpmAsync("get", "tenants");
+        var ports = await ZpmAsync("ports", "-t", _tenant);
+
+        Assert.All(shown, result => Assert.Equal(0, result.ExitCode));
+        Assert.All(shown, result => Assert.DoesNotContain(secret, result.Output));
+        Assert.All(shown, result => Assert.Contains("***", result.Output));
+        Assert.Contains("SIEM_API_URL", shown[4].Output);
+        Assert.Matches($@"{_tenant}\s+.*E2E tenant\s+.*Running\s+.*2/2", tenants.Output);
+        Assert.Matches($@"{_tenant}\s+.*edr-connector\s+.*api\s+.*\d+", ports.Output);
+        Assert.Matches($@"{_tenant}\s+.*siem-forwarder\s+.*http\s+.*\d+", ports.Output);
+
+        var offboard = await ZpmAsync("tenant", "offboard", _tenant, "--wait", "--timeout", "240");
+
+        Assert.Equal(0, offboard.ExitCode);
+        Assert.EndsWith($"tenant/{_tenant} offboarded", offboard.Output.TrimEnd());
+        await WaitAsync(() => LeftoversAsync(database), left => left.Length == 0, $"nothing of tenant {_tenant} left");
+        Assert.False(_zpm.HasExited, "zpm run exited during the test:\n" + _zpm.Output);
+    }
+
+    private async Task<CliResult> ZpmAsync(params string[] args)
+    {
+        var result = await CliRunner.RunAsync([.. args, "--mongo", _zpm!.ConnectionString]);
+        output.WriteLine($"$ zpm {string.Join(' ', args)} → {result.ExitCode}\n{result.Output}{result.Error}");
+        return result;
+    }
+
     public async Task DisposeAsync()
     {
         try
