@@ -241,6 +241,11 @@ public sealed class CliCommandTests(MongoTestTarget target, ITestOutputHelper ou
     [InlineData("frobnicate")]
     [InlineData("apply")]
     [InlineData("get", "services", "--watch", "-o", "json")]
+    [InlineData("tenant", "onboard", "acme")]
+    [InlineData("tenant", "onboard", "Not_A_Label", "-i", "101")]
+    [InlineData("get", "integrations", "-o", "xml")]
+    [InlineData("describe", "integration", "siem")]
+    [InlineData("port", "acme")]
     public async Task Usage_mistakes_exit_with_code_2_and_a_message(params string[] args)
     {
         var result = await CliRunner.RunAsync(args);

@@ -276,12 +276,15 @@ public sealed class IntegrationCommandTests(MongoTestTarget target, ITestOutputH
     }
 
     [Fact]
-    public async Task Get_integrations_masks_secret_parameters_in_table_json_and_yaml()
+    public async Task Get_integrations_masks_secret_parameters_in_table_json_and_yaml_and_all_of_them_without_a_catalog_entry()
     {
         await using var database = target.CreateDatabase(output);
         await ApplyCatalogAsync(database);
         await ZpmAsync(database, "tenant", "onboard", "acme", "-i", "siem", "-i", "edr", "-p", "url=https://siem", "-p", "key=TOPSECRET", "-p", "token=EDRSECRET");
         await ZpmAsync(database, "tenant", "onboard", "globex", "-i", "edr");
+        using var files = new ManifestFiles();
+        await ZpmAsync(database, "apply", "-f", files.Write("orphan.yaml",
+            "kind: IntegrationSpec\nmetadata: { name: gone, tenant: globex }\nspec: { integration_id: 555, parameters: { password: ORPHANSECRET } }\n"));
 
         var table = await ZpmAsync(database, "get", "integrations");
         var json = await ZpmAsync(database, "get", "integrations", "-t", "acme", "-o", "json");
@@ -293,6 +296,7 @@ public sealed class IntegrationCommandTests(MongoTestTarget target, ITestOutputH
             Assert.DoesNotContain("TOPSECRET", result.Output);
             Assert.DoesNotContain("EDRSECRET", result.Output);
             Assert.Contains("***", result.Output);
+            Assert.DoesNotContain("ORPHANSECRET", result.Output);
         }
 
         Assert.Matches(@"acme\s+.*siem\s+.*101\s+.*yes.*key=\*\*\*", table.Output);

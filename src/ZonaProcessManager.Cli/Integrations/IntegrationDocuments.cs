@@ -160,14 +160,17 @@ public sealed partial class IntegrationDocuments(IMongoDatabase database)
             .Where(name => name.Length > 0)
             .ToHashSet(StringComparer.Ordinal);
 
-    /// <summary>A copy of an IntegrationSpec document with the values of its secret parameters replaced by ***.</summary>
+    /// <summary>
+    /// A copy of an IntegrationSpec document with the values of its secret parameters replaced by ***. Without its
+    /// catalog entry nobody can tell which are secret, so then every value is masked.
+    /// </summary>
     public static BsonDocument MaskIntegration(BsonDocument integration, BsonDocument? definition)
     {
         var copy = integration.DeepClone().AsBsonDocument;
         var secrets = SecretParameterNames(definition);
         if (Spec(copy)?.GetValue("parameters", BsonNull.Value) is BsonDocument parameters)
         {
-            foreach (var name in parameters.Names.Where(secrets.Contains).ToList())
+            foreach (var name in parameters.Names.Where(name => definition is null || secrets.Contains(name)).ToList())
             {
                 parameters[name] = SecretRedactor.Mask;
             }
