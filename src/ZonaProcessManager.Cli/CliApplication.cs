@@ -95,6 +95,9 @@ public sealed class CliApplication
         root.Subcommands.Add(GetCommand.Create(this, _context));
         root.Subcommands.Add(DescribeCommand.Create(this, _context));
         root.Subcommands.Add(DeleteCommand.Create(this, _context));
+        root.Subcommands.Add(TenantCommand.Create(this, _context));
+        root.Subcommands.Add(PortCommands.Port(this, _context));
+        root.Subcommands.Add(PortCommands.Ports(this, _context));
         root.Subcommands.Add(GraphCommand.Create(this, _context));
         root.Subcommands.Add(RunCommand.Create(this, _context));
         root.Subcommands.Add(MongoServeCommand.Create());

@@ -82,25 +82,15 @@ public sealed class CliCommandTests(MongoTestTarget target, ITestOutputHelper ou
         await using var database = target.CreateDatabase(output);
         await ZpmAsync(database, "install");
 
-        var result = await ZpmAsync(database, "apply", "-f", SamplesDirectory());
+        var result = await ZpmAsync(database, "apply", "-f", SamplePaths.Directory);
 
         Assert.Equal(0, result.ExitCode);
         Assert.Equal("", result.Error);
         Assert.Contains("servicespec/system/web created", result.Output);
         Assert.Contains("servicespec/acme/api created", result.Output);
-    }
-
-    private static string SamplesDirectory()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "ZonaProcessManager.sln")))
-            {
-                return Path.Combine(directory.FullName, "samples");
-            }
-        }
-
-        throw new DirectoryNotFoundException("samples/ not found above " + AppContext.BaseDirectory);
+        Assert.Contains("integrationdefinition/siem-forwarder created", result.Output);
+        Assert.Contains("integrationdefinition/edr-connector created", result.Output);
+        Assert.Contains("integrationdefinition/threat-intel-feed created", result.Output);
     }
 
     [Fact]
@@ -251,6 +241,11 @@ public sealed class CliCommandTests(MongoTestTarget target, ITestOutputHelper ou
     [InlineData("frobnicate")]
     [InlineData("apply")]
     [InlineData("get", "services", "--watch", "-o", "json")]
+    [InlineData("tenant", "onboard", "acme")]
+    [InlineData("tenant", "onboard", "Not_A_Label", "-i", "101")]
+    [InlineData("get", "integrations", "-o", "xml")]
+    [InlineData("describe", "integration", "siem")]
+    [InlineData("port", "acme")]
     public async Task Usage_mistakes_exit_with_code_2_and_a_message(params string[] args)
     {
         var result = await CliRunner.RunAsync(args);

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using MongoDB.Bson;
 using MongoDB.Driver;
+using ZonaProcessManager.Cli.Integrations;
 using ZonaProcessManager.Cli.Manifests;
 using ZonaProcessManager.Domain.Model;
 using ZonaProcessManager.Mongo;
@@ -11,13 +12,14 @@ namespace ZonaProcessManager.Cli.Commands;
 /// <summary>
 /// `zpm apply -f file|dir`: validates every document first (shape, then the domain rules), reports each bad one by
 /// file and index, and upserts the good ones — metadata and spec only, never status. Exit code 1 if any was bad.
+/// Kinds: ServiceSpec (services), IntegrationDefinition (catalog), Tenant (tenants), IntegrationSpec (integrations).
 /// </summary>
 public static class ApplyCommand
 {
     public static Command Create(CliApplication app, CliContext context)
     {
         var file = new Option<string>("--filename", "-f") { Description = "A YAML/JSON file or a directory of them", Required = true };
-        var command = new Command("apply", "Create or update ServiceSpecs from YAML/JSON manifests (idempotent)") { file };
+        var command = new Command("apply", "Create or update ServiceSpecs, IntegrationDefinitions, Tenants and IntegrationSpecs from YAML/JSON manifests (idempotent)") { file };
         command.SetAction(app.Guard(async (parseResult, cancellationToken) =>
         {
             using var connection = app.Globals.Connect(parseResult);
@@ -38,9 +40,17 @@ public static class ApplyCommand
 
         var mapper = new ServiceDocumentMapper();
         var store = new MongoServiceStore(database);
+        var integrations = new IntegrationDocuments(database);
         var failures = 0;
         foreach (var manifest in documents)
         {
+            if (manifest.Document?.GetValue(DocumentFields.Kind, BsonNull.Value) is { IsString: true } kindValue
+                && IntegrationManifests.Kinds.Contains(kindValue.AsString))
+            {
+                failures += await ApplyIntegrationKindAsync(context, integrations, manifest, cancellationToken) ? 0 : 1;
+                continue;
+            }
+
             var problem = Check(manifest, mapper, out var spec);
             if (problem is not null)
             {
@@ -65,6 +75,28 @@ public static class ApplyCommand
         return failures == 0 ? CliApplication.Ok : CliApplication.Failed;
     }
 
+    private static async Task<bool> ApplyIntegrationKindAsync(CliContext context, IntegrationDocuments integrations, ManifestDocument manifest, CancellationToken cancellationToken)
+    {
+        var checkedManifest = IntegrationManifests.Check(manifest.Document!, out var problem);
+        if (checkedManifest is null)
+        {
+            await context.Error.WriteLineAsync($"error: {manifest.Location}: {problem}");
+            return false;
+        }
+
+        try
+        {
+            var outcome = await integrations.ApplyAsync(checkedManifest, cancellationToken);
+            await context.Output.WriteLineAsync($"{checkedManifest.Display} {outcome.ToString().ToLowerInvariant()}");
+            return true;
+        }
+        catch (MongoWriteException exception)
+        {
+            await context.Error.WriteLineAsync($"error: {manifest.Location}: {checkedManifest.Display} rejected by MongoDB: {exception.WriteError.Message}");
+            return false;
+        }
+    }
+
     private static string? Check(ManifestDocument manifest, ServiceDocumentMapper mapper, out ServiceSpec? spec)
     {
         spec = null;
@@ -76,7 +108,11 @@ public static class ApplyCommand
         var kind = manifest.Document.GetValue(DocumentFields.Kind, BsonNull.Value);
         if (!kind.IsString || kind.AsString != ServiceSpec.KindName)
         {
-            return $"kind must be \"{ServiceSpec.KindName}\" (the only kind apply supports), got {(kind.IsString ? "\"" + kind.AsString + "\"" : "none")}";
+            var known = string.Join(", ", new[] { ServiceSpec.KindName }.Concat(IntegrationManifests.Kinds.Order(StringComparer.Ordinal)));
+            var name = manifest.Document.GetValue(DocumentFields.Metadata, BsonNull.Value) is BsonDocument metadata && metadata.GetValue("name", BsonNull.Value) is { IsString: true } nameValue
+                ? nameValue.AsString + ": "
+                : "";
+            return $"{name}kind must be one of {known}, got {(kind.IsString ? "\"" + kind.AsString + "\"" : "none")}";
         }
 
         var stored = mapper.Read(manifest.Document);

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using MongoDB.Bson;
 using Spectre.Console;
+using ZonaProcessManager.Cli.Integrations;
 using ZonaProcessManager.Cli.Output;
 using ZonaProcessManager.Domain.Model;
 using ZonaProcessManager.Mongo;
@@ -35,11 +36,21 @@ public static class DescribeCommand
 
             var stored = new ServiceDocumentMapper().Read(document);
             var events = await store.ListEventsAsync(stored.Key, EventLimit, cancellationToken);
-            Render(context, document, stored.InvalidReason, stored.Status, events);
+            // Child services of integrations carry secret parameters in env; their annotation names which to hide.
+            Render(context, IntegrationDocuments.MaskService(document), stored.InvalidReason, stored.Status, events);
             return CliApplication.Ok;
         }));
         describe.Subcommands.Add(service);
+        describe.Subcommands.Add(DescribeIntegrationCommand.Create(app, context));
         return describe;
+    }
+
+    public static void WriteIndentedYaml(IAnsiConsole console, BsonValue value)
+    {
+        foreach (var line in DocumentFormatter.ToYaml(value).TrimEnd().Split('\n'))
+        {
+            console.WriteLine("  " + line);
+        }
     }
 
     private static void Render(CliContext context, BsonDocument document, string? invalidReason, ServiceStatus? status, IReadOnlyList<ResourceEvent> events)

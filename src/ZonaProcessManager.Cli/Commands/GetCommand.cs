@@ -1,12 +1,13 @@
 using System.CommandLine;
 using MongoDB.Bson;
 using MongoDB.Driver;
+using ZonaProcessManager.Cli.Integrations;
 using ZonaProcessManager.Cli.Output;
 using ZonaProcessManager.Mongo;
 
 namespace ZonaProcessManager.Cli.Commands;
 
-/// <summary>`zpm get services [-t tenant] [--category c] [-o table|json|yaml] [--watch]`.</summary>
+/// <summary>`zpm get services [-t tenant] [--category c] [-o table|json|yaml] [--watch]`, and tenants, integrations, catalog.</summary>
 public static class GetCommand
 {
     public static Command Create(CliApplication app, CliContext context)
@@ -34,6 +35,7 @@ public static class GetCommand
             var wantedCategory = parseResult.GetValue(category);
             var documents = (await store.ListDocumentsAsync(parseResult.GetValue(tenant), cancellationToken))
                 .Where(document => wantedCategory is null || ServiceRow.From(document, DateTimeOffset.UtcNow).Category == wantedCategory)
+                .Select(IntegrationDocuments.MaskService)
                 .ToList();
             switch (format)
             {
@@ -60,6 +62,10 @@ public static class GetCommand
             return CliApplication.Ok;
         }));
         get.Subcommands.Add(services);
+        foreach (var command in IntegrationGetCommands.Create(app, context))
+        {
+            get.Subcommands.Add(command);
+        }
         return get;
     }
 

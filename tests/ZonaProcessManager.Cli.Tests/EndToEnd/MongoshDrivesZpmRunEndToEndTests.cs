@@ -1,6 +1,4 @@
-using System.Diagnostics;
 using System.Net;
-using System.Text;
 using System.Text.Json;
 using Docker.DotNet;
 using Docker.DotNet.Models;
@@ -21,17 +19,13 @@ public sealed class MongoshDrivesZpmRunEndToEndTests : IAsyncLifetime
 {
     private const string Database = "zpm";
     private const string ServiceName = "web";
-    private const string ConnectionStringMarker = "connection string: ";
-    private static readonly TimeSpan StartupDeadline = TimeSpan.FromSeconds(90);
     private static readonly TimeSpan ConvergeDeadline = TimeSpan.FromSeconds(240);
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(500);
 
     private readonly DockerTestEnvironment _docker = new();
     private readonly string _tenant;
     private readonly string _dataDirectory;
-    private readonly StringBuilder _zpmOutput = new();
-    private readonly TaskCompletionSource<string> _connectionString = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private Process? _zpm;
+    private ZpmRunProcess? _zpm;
 
     public MongoshDrivesZpmRunEndToEndTests()
     {
@@ -100,103 +94,16 @@ public sealed class MongoshDrivesZpmRunEndToEndTests : IAsyncLifetime
         finally
         {
             await _docker.DisposeAsync();
-            if (Directory.Exists(_dataDirectory))
-            {
-                Directory.Delete(_dataDirectory, recursive: true);
-            }
         }
-    }
-
-    /// <summary>
-    /// The zpm.dll next to this test assembly (a ProjectReference copies it with its runtimeconfig/deps) is built from
-    /// the same sources as the test, unlike artifacts/zpm which may be stale; `make build` publishes the same project.
-    /// </summary>
-    private static string LocateZpmDll()
-    {
-        var path = Path.Combine(AppContext.BaseDirectory, "zpm.dll");
-        if (!File.Exists(path) || !File.Exists(Path.ChangeExtension(path, ".runtimeconfig.json")))
-        {
-            throw new FileNotFoundException(
-                $"zpm binary not found at {path} (with its runtimeconfig.json). Build the test project (or `make build`) first.",
-                path);
-        }
-
-        return path;
     }
 
     private async Task<string> StartZpmRunAsync()
     {
-        var startInfo = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        // Port 0: the embedded server binds a free port itself and prints it, so no other process can take it in between.
-        foreach (var argument in new[]
-                 {
-                     LocateZpmDll(), "run", "--mongo-port", "0", "--data-dir", _dataDirectory,
-                     "--tenant", _tenant, "--log-format", "json",
-                 })
-        {
-            startInfo.ArgumentList.Add(argument);
-        }
-
-        // The machine's ZPM_MONGO_URI would make zpm skip the embedded server this test relies on.
-        startInfo.Environment.Remove("ZPM_MONGO_URI");
-
-        _zpm = new Process { StartInfo = startInfo, EnableRaisingEvents = true };
-        _zpm.OutputDataReceived += (_, line) => OnZpmLine(line.Data);
-        _zpm.ErrorDataReceived += (_, line) => OnZpmLine(line.Data);
-        _zpm.Exited += (_, _) => _connectionString.TrySetException(
-            new InvalidOperationException("zpm run exited before printing its connection string:\n" + ZpmOutput()));
-        if (!_zpm.Start())
-        {
-            throw new InvalidOperationException("could not start dotnet " + string.Join(' ', startInfo.ArgumentList));
-        }
-
-        _zpm.StandardInput.Close();
-        _zpm.BeginOutputReadLine();
-        _zpm.BeginErrorReadLine();
-
-        try
-        {
-            return await _connectionString.Task.WaitAsync(StartupDeadline);
-        }
-        catch (TimeoutException)
-        {
-            throw new TimeoutException(
-                $"zpm run printed no connection string within {StartupDeadline.TotalSeconds:0} s:\n" + ZpmOutput());
-        }
+        _zpm = await ZpmRunProcess.StartAsync(_tenant, _dataDirectory);
+        return _zpm.ConnectionString;
     }
 
-    private void OnZpmLine(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (_zpmOutput)
-        {
-            _zpmOutput.AppendLine(line);
-        }
-
-        var marker = line.IndexOf(ConnectionStringMarker, StringComparison.Ordinal);
-        if (marker >= 0)
-        {
-            _connectionString.TrySetResult(line[(marker + ConnectionStringMarker.Length)..].Trim());
-        }
-    }
-
-    private string ZpmOutput()
-    {
-        lock (_zpmOutput)
-        {
-            return _zpmOutput.ToString();
-        }
-    }
+    private string ZpmOutput() => _zpm?.Output ?? "";
 
     private async Task<MongoshResult> EvalAsync(Mongosh mongosh, string connectionString, string script)
     {
@@ -266,19 +173,9 @@ public sealed class MongoshDrivesZpmRunEndToEndTests : IAsyncLifetime
 
     private async Task StopZpmAsync()
     {
-        if (_zpm is null)
+        if (_zpm is not null)
         {
-            return;
-        }
-
-        using (_zpm)
-        {
-            if (!_zpm.HasExited)
-            {
-                _zpm.Kill(entireProcessTree: true);
-            }
-
-            await _zpm.WaitForExitAsync();
+            await _zpm.DisposeAsync();
         }
     }
 

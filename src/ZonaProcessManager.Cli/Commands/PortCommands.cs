@@ -1,0 +1,95 @@
+using System.CommandLine;
+using System.Globalization;
+using MongoDB.Bson;
+using Spectre.Console;
+using ZonaProcessManager.Cli.Integrations;
+using static ZonaProcessManager.Cli.Commands.IntegrationGetCommands;
+
+namespace ZonaProcessManager.Cli.Commands;
+
+/// <summary>
+/// `zpm port &lt;tenant&gt; &lt;integration_id&gt; [portName]` prints just the host port (what the old platform's
+/// GetPort returned, for scripts); `zpm ports [-t tenant]` lists every allocation.
+/// </summary>
+public static class PortCommands
+{
+    public static Command Port(CliApplication app, CliContext context)
+    {
+        var tenant = new Argument<string>("tenant") { Description = "Tenant code" };
+        var integration = new Argument<string>("integration") { Description = "integration_id (or the integration's name)" };
+        var portName = new Argument<string?>("portName") { Description = "Named port of the catalog entry (default: its first port)", Arity = ArgumentArity.ZeroOrOne };
+        var command = new Command("port", "Print the host port allocated to a tenant's integration (exit 1 when none)") { tenant, integration, portName };
+        command.SetAction(app.Guard(async (parseResult, cancellationToken) =>
+        {
+            var tenantCode = parseResult.GetValue(tenant)!;
+            var reference = parseResult.GetValue(integration)!;
+            using var connection = app.Globals.Connect(parseResult);
+            var documents = new IntegrationDocuments(connection.Database);
+            var catalog = await documents.ListCatalogAsync(cancellationToken);
+            var integrations = await documents.ListIntegrationsAsync(tenantCode, cancellationToken);
+            var definition = OnboardingPlan.Resolve(catalog, reference);
+            var id = definition is null ? (int?)null : IntegrationDocuments.IntegrationIdOf(definition);
+            var match = integrations.FirstOrDefault(item => id is not null && IntegrationDocuments.IntegrationIdOf(item) == id)
+                ?? integrations.FirstOrDefault(item => IntegrationDocuments.NameOf(item) == reference);
+            if (match is null)
+            {
+                await context.Error.WriteLineAsync($"error: tenant {tenantCode} has no integration {reference}");
+                return CliApplication.Failed;
+            }
+
+            var integrationName = IntegrationDocuments.NameOf(match);
+            definition ??= IntegrationDocuments.DefinitionFor(catalog, match);
+            var wantedPort = parseResult.GetValue(portName)
+                ?? (IntegrationDocuments.Spec(definition ?? [])?.GetValue("ports", BsonNull.Value) as BsonArray ?? []).OfType<BsonDocument>()
+                    .Select(port => IntegrationDocuments.Text(port, "name")).FirstOrDefault();
+            var allocations = (await documents.ListPortAllocationsAsync(tenantCode, cancellationToken))
+                .Where(allocation => IntegrationDocuments.Text(allocation, "integration") == integrationName)
+                .ToList();
+            var allocation = wantedPort is null
+                ? allocations.FirstOrDefault()
+                : allocations.FirstOrDefault(item => IntegrationDocuments.Text(item, "portName") == wantedPort);
+            if (allocation is null)
+            {
+                await context.Error.WriteLineAsync(
+                    $"error: no host port allocated to {tenantCode}/{integrationName}{(wantedPort is null ? "" : " port " + wantedPort)} (is the operator running, and the integration enabled?)");
+                return CliApplication.Failed;
+            }
+
+            await context.Output.WriteLineAsync(IntegrationDocuments.Text(allocation, "port"));
+            return CliApplication.Ok;
+        }));
+        return command;
+    }
+
+    public static Command Ports(CliApplication app, CliContext context)
+    {
+        var tenant = new Option<string?>("--tenant", "-t") { Description = "Only this tenant" };
+        var command = new Command("ports", "List host ports allocated to tenants' integrations") { tenant };
+        command.SetAction(app.Guard(async (parseResult, cancellationToken) =>
+        {
+            using var connection = app.Globals.Connect(parseResult);
+            var allocations = await new IntegrationDocuments(connection.Database).ListPortAllocationsAsync(parseResult.GetValue(tenant), cancellationToken);
+            if (allocations.Count == 0)
+            {
+                await context.Output.WriteLineAsync("No ports allocated.");
+                return CliApplication.Ok;
+            }
+
+            var table = NewTable("TENANT", "INTEGRATION", "PORT NAME", "HOST PORT");
+            foreach (var allocation in allocations.OrderBy(item => IntegrationDocuments.Text(item, "tenant"), StringComparer.Ordinal)
+                         .ThenBy(item => IntegrationDocuments.Text(item, "integration"), StringComparer.Ordinal)
+                         .ThenBy(item => IntegrationDocuments.Text(item, "portName"), StringComparer.Ordinal))
+            {
+                table.AddRow(
+                    Cell(IntegrationDocuments.Text(allocation, "tenant")),
+                    Cell(IntegrationDocuments.Text(allocation, "integration")),
+                    Cell(IntegrationDocuments.Text(allocation, "portName")),
+                    Cell(IntegrationDocuments.Text(allocation, "port")));
+            }
+
+            context.Console.Write(table);
+            return CliApplication.Ok;
+        }));
+        return command;
+    }
+}
