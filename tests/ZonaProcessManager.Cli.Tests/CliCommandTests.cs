@@ -246,6 +246,8 @@ public sealed class CliCommandTests(MongoTestTarget target, ITestOutputHelper ou
     [InlineData("get", "integrations", "-o", "xml")]
     [InlineData("describe", "integration", "siem")]
     [InlineData("port", "acme")]
+    [InlineData("run", "--port-range", "30000-20000")]
+    [InlineData("run", "--port-range", "20000")]
     public async Task Usage_mistakes_exit_with_code_2_and_a_message(params string[] args)
     {
         var result = await CliRunner.RunAsync(args);

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using ZonaProcessManager.Domain.Integrations;
 using ZonaProcessManager.EmbeddedMongo;
 using ZonaProcessManager.Mongo;
 using ZonaProcessManager.Operator;
@@ -26,9 +27,16 @@ public static class RunCommand
             Description = "Manage only these tenants (repeatable); other tenants' containers on the Docker host are left alone. Default: all tenants",
             AllowMultipleArgumentsPerToken = false,
         };
-        var command = new Command("run", "Run the operator (starts the embedded MongoDB when no --mongo is given)") { dataDirectory, mongoPort, apply, logFormat, tenants };
+        var portRange = new Option<string>("--port-range")
+        {
+            Description = "Host ports handed out to integrations, FIRST-LAST",
+            DefaultValueFactory = _ => PortRange.Default.ToString(),
+        };
+        var command = new Command("run", "Run the operator (starts the embedded MongoDB when no --mongo is given)") { dataDirectory, mongoPort, apply, logFormat, tenants, portRange };
         command.SetAction(app.Guard(async (parseResult, cancellationToken) =>
         {
+            // Checked before anything starts, so a typo never leaves a half-started operator behind.
+            var integrationPorts = ParsePortRange(parseResult.GetValue(portRange)!);
             EmbeddedMongoServer? embedded = null;
             try
             {
@@ -64,6 +72,7 @@ public static class RunCommand
                     LogFormat = parseResult.GetValue(logFormat) == "json" ? LogFormat.Json : LogFormat.Pretty,
                     VerboseLogging = parseResult.GetValue(app.Globals.Verbose),
                     Tenants = parseResult.GetValue(tenants) is { Length: > 0 } scope ? scope.ToHashSet(StringComparer.Ordinal) : null,
+                    IntegrationPorts = integrationPorts,
                 };
                 await OperatorApp.RunAsync(settings, cancellationToken);
                 return CliApplication.Ok;
@@ -77,6 +86,20 @@ public static class RunCommand
             }
         }));
         return command;
+    }
+
+    private static PortRange ParsePortRange(string text)
+    {
+        var parts = text.Split('-', StringSplitOptions.TrimEntries);
+        if (parts.Length == 2
+            && int.TryParse(parts[0], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var first)
+            && int.TryParse(parts[1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var last)
+            && first is >= 1 and <= 65535 && last is >= 1 and <= 65535 && first <= last)
+        {
+            return new PortRange(first, last);
+        }
+
+        throw new CliUsageException($"--port-range '{text}' is not FIRST-LAST with 1 <= FIRST <= LAST <= 65535 (e.g. 20000-29999)");
     }
 
     private static bool MongoWasChosen(ParseResult parseResult, CliApplication app, CliContext context) =>
