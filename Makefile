@@ -14,7 +14,7 @@ export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
 export DOCKER_API_VERSION := 1.41
 export TESTCONTAINERS_RYUK_DISABLED := true
 
-.PHONY: build restore docker images mongosh setup test run bench bench-mongo format format-check clean
+.PHONY: build restore docker images mongosh setup test run bench bench-mongo bench-integrations bench-ports format format-check clean
 
 restore:
 	$(DOTNET) restore ZonaProcessManager.sln
@@ -54,6 +54,14 @@ bench: images build
 
 bench-mongo: build
 	$(DOTNET) run -c Release --project bench/ZonaProcessManager.Benchmarks -- mongo
+
+# Issue 4: 100 tenants x 5 integrations onboarded at once vs the same containers made directly (TENANTS=, INTEGRATIONS=).
+bench-integrations: images build
+	$(DOTNET) run -c Release --project bench/ZonaProcessManager.Benchmarks -- integrations --tenants $(or $(TENANTS),100) --integrations $(or $(INTEGRATIONS),5)
+
+# Issue 4: host-port allocations per second with 8 concurrent allocators, and 0 duplicates.
+bench-ports: build
+	$(DOTNET) run -c Release --project bench/ZonaProcessManager.Benchmarks -- ports
 
 format:
 	$(DOTNET) format ZonaProcessManager.sln
