@@ -59,6 +59,27 @@ internal sealed class FieldReader
         return null;
     }
 
+    /// <summary>
+    /// The objects of an array field, each with its path ("spec.ports[2]"); an element that is not an object is reported
+    /// and skipped, so one bad entry names itself and the others are still read.
+    /// </summary>
+    public IEnumerable<(BsonDocument Item, string Path)> Objects(BsonDocument parent, string field, string path)
+    {
+        var array = Array(parent, field, path);
+        for (var i = 0; array is not null && i < array.Count; i++)
+        {
+            var itemPath = $"{path}[{i}]";
+            if (array[i] is BsonDocument item)
+            {
+                yield return (item, itemPath);
+            }
+            else
+            {
+                Problem($"{itemPath} must be an object, got {Describe(array[i])}");
+            }
+        }
+    }
+
     public BsonArray? Array(BsonDocument parent, string field, string path)
     {
         if (!parent.TryGetValue(field, out var value) || value.IsBsonNull)

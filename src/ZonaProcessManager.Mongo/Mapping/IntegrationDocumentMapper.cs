@@ -359,15 +359,8 @@ public static class IntegrationDocumentMapper
     private static List<IntegrationPort> ReadDefinitionPorts(FieldReader reader, BsonDocument spec)
     {
         var ports = new List<IntegrationPort>();
-        var array = reader.Array(spec, "ports", "spec.ports");
-        for (var i = 0; array is not null && i < array.Count; i++)
+        foreach (var (port, path) in reader.Objects(spec, "ports", "spec.ports"))
         {
-            var path = $"spec.ports[{i}]";
-            if (array[i] is not BsonDocument port)
-            {
-                reader.Problem($"{path} must be an object, got {FieldReader.Describe(array[i])}");
-                continue;
-            }
 
             reader.RejectUnknownFields(port, path, KnownDefinitionPortFields);
             var name = reader.String(port, "name", path + ".name", required: true);
@@ -388,15 +381,8 @@ public static class IntegrationDocumentMapper
     private static List<IntegrationParameter> ReadParameters(FieldReader reader, BsonDocument spec)
     {
         var parameters = new List<IntegrationParameter>();
-        var array = reader.Array(spec, "parameters", "spec.parameters");
-        for (var i = 0; array is not null && i < array.Count; i++)
+        foreach (var (parameter, path) in reader.Objects(spec, "parameters", "spec.parameters"))
         {
-            var path = $"spec.parameters[{i}]";
-            if (array[i] is not BsonDocument parameter)
-            {
-                reader.Problem($"{path} must be an object, got {FieldReader.Describe(array[i])}");
-                continue;
-            }
 
             reader.RejectUnknownFields(parameter, path, KnownParameterFields);
             var name = reader.String(parameter, "name", path + ".name", required: true);

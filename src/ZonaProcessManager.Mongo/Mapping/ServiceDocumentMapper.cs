@@ -158,15 +158,8 @@ public sealed partial class ServiceDocumentMapper
     internal static List<OwnerReference> ReadOwnerReferences(FieldReader reader, BsonDocument metadataDocument)
     {
         var owners = new List<OwnerReference>();
-        var ownerArray = reader.Array(metadataDocument, "ownerReferences", "metadata.ownerReferences");
-        for (var i = 0; ownerArray is not null && i < ownerArray.Count; i++)
+        foreach (var (owner, path) in reader.Objects(metadataDocument, "ownerReferences", "metadata.ownerReferences"))
         {
-            var path = $"metadata.ownerReferences[{i}]";
-            if (ownerArray[i] is not BsonDocument owner)
-            {
-                reader.Problem($"{path} must be an object, got {FieldReader.Describe(ownerArray[i])}");
-                continue;
-            }
 
             var ownerKind = reader.String(owner, "kind", path + ".kind", required: true);
             var ownerName = reader.String(owner, "name", path + ".name", required: true);
@@ -213,15 +206,8 @@ public sealed partial class ServiceDocumentMapper
     private static List<PortSpec> ReadPorts(FieldReader reader, BsonDocument spec)
     {
         var ports = new List<PortSpec>();
-        var array = reader.Array(spec, "ports", "spec.ports");
-        for (var i = 0; array is not null && i < array.Count; i++)
+        foreach (var (port, path) in reader.Objects(spec, "ports", "spec.ports"))
         {
-            var path = $"spec.ports[{i}]";
-            if (array[i] is not BsonDocument port)
-            {
-                reader.Problem($"{path} must be an object, got {FieldReader.Describe(array[i])}");
-                continue;
-            }
 
             reader.RejectUnknownFields(port, path, KnownPortFields);
             var container = reader.Integer(port, "container", path + ".container", 1, 65535, required: true);
@@ -252,15 +238,8 @@ public sealed partial class ServiceDocumentMapper
     private static List<VolumeSpec> ReadVolumes(FieldReader reader, BsonDocument spec)
     {
         var volumes = new List<VolumeSpec>();
-        var array = reader.Array(spec, "volumes", "spec.volumes");
-        for (var i = 0; array is not null && i < array.Count; i++)
+        foreach (var (volume, path) in reader.Objects(spec, "volumes", "spec.volumes"))
         {
-            var path = $"spec.volumes[{i}]";
-            if (array[i] is not BsonDocument volume)
-            {
-                reader.Problem($"{path} must be an object, got {FieldReader.Describe(array[i])}");
-                continue;
-            }
 
             reader.RejectUnknownFields(volume, path, KnownVolumeFields);
             var name = reader.String(volume, "name", path + ".name");
