@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Runtime.InteropServices;
 using Docker.DotNet;
 using Docker.DotNet.Models;
 using Microsoft.Extensions.DependencyInjection;
@@ -48,19 +47,7 @@ public static class IntegrationBenchmark
         var integrations = OperatorBenchmark.IntOption(args, "--integrations", 5);
         var runId = Guid.NewGuid().ToString("N")[..6];
         var tenantCodes = Enumerable.Range(0, tenants).Select(i => $"ib{runId}t{i:D3}").ToList();
-        using var cancellation = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, e) =>
-        {
-            e.Cancel = true;
-            cancellation.Cancel();
-        };
-        Console.CancelKeyPress += onCancel;
-        using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
-        {
-            // Keep the process alive so the finally blocks below remove what this run created.
-            context.Cancel = true;
-            cancellation.Cancel();
-        });
+        using var cancellation = new StopSignals();
 
         var root = Path.Combine(Path.GetTempPath(), "zpm-bench-integrations-" + runId);
         Directory.CreateDirectory(root);
@@ -132,7 +119,7 @@ public static class IntegrationBenchmark
             Row("operator: all tenants deleted -> nothing left (s)", Seconds(untilOffboarded));
             return baseline.UntilAllReady is null || duplicates > 0 ? 1 : 0;
         }
-        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        catch (OperationCanceledException) when (cancellation.IsStopRequested)
         {
             Console.Error.WriteLine("Cancelled; removing this run's containers and networks.");
             return 130;
@@ -146,7 +133,6 @@ public static class IntegrationBenchmark
             }
 
             await RemoveLeftoversAsync(docker, tenantCodes);
-            Console.CancelKeyPress -= onCancel;
             try
             {
                 Directory.Delete(root, recursive: true);

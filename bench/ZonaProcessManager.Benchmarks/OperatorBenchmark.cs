@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Runtime.InteropServices;
 using Docker.DotNet;
 using Docker.DotNet.Models;
 using Microsoft.Extensions.DependencyInjection;
@@ -28,7 +27,7 @@ namespace ZonaProcessManager.Benchmarks;
 /// memory with N converged services and the wall time of one full resync; (d) an operator restart: containers restarted
 /// or recreated, and seconds to steady state. The operator and the embedded server run in this process, scoped to a
 /// tenant unique to the run; every container it leads to is removed at the end, also on failure, Ctrl+C or SIGTERM.
-/// Run: dotnet run -c Release --project bench/ZonaProcessManager.Benchmarks -- operator [--services N] [--idle-seconds S]
+/// Run: dotnet run -c Release --project bench/ZonaProcessManager.Benchmarks -- operator [--services N] [--idle-seconds S] [--health-interval S]
 /// </summary>
 public static class OperatorBenchmark
 {
@@ -37,7 +36,7 @@ public static class OperatorBenchmark
 
     // Short enough that readiness is quick, lenient enough that probes (each a docker exec) do not time out on a loaded
     // 2-core machine: with 1 s / 1 s, hundreds of probes a second turned healthy containers unhealthy in both arms.
-    private const int HealthIntervalSeconds = 2;
+    private const int DefaultHealthIntervalSeconds = 2;
     private const int HealthTimeoutSeconds = 5;
     private const int HealthRetries = 3;
     private const int Parallelism = 4;
@@ -48,35 +47,25 @@ public static class OperatorBenchmark
     {
         var services = IntOption(args, "--services", 200);
         var idleSeconds = IntOption(args, "--idle-seconds", 60);
+
+        // Every probe is a docker exec: at hundreds of services a 2 s interval alone saturates two cores, in both arms.
+        var healthInterval = IntOption(args, "--health-interval", DefaultHealthIntervalSeconds);
         var runId = Guid.NewGuid().ToString("N")[..8];
         var tenant = $"opb{runId}";
 
-        using var cancellation = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, e) =>
-        {
-            // Keep the process alive so the finally blocks below remove every container of this run.
-            e.Cancel = true;
-            cancellation.Cancel();
-        };
-        Console.CancelKeyPress += onCancel;
-        using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
-        {
-            // `timeout` and CI send SIGTERM: clean up exactly as for Ctrl+C instead of leaving hundreds of containers.
-            context.Cancel = true;
-            cancellation.Cancel();
-        });
+        using var cancellation = new StopSignals();
 
         var root = Path.Combine(Path.GetTempPath(), "zpm-bench-operator-" + runId);
         Directory.CreateDirectory(root);
         using var docker = DockerClientFactory.Create();
-        var run = new Run(services, idleSeconds, tenant, docker, cancellation.Token);
+        var run = new Run(services, idleSeconds, healthInterval, tenant, docker, cancellation.Token);
         try
         {
-            Progress($"run {runId}: {services} services, parallelism {Parallelism}, idle {idleSeconds} s");
+            Progress($"run {runId}: {services} services, parallelism {Parallelism}, idle {idleSeconds} s, health interval {healthInterval} s");
             var baselineTemplate = new ServiceSpecBody
             {
                 Image = Image,
-                HealthCheck = new HealthCheckSpec { Http = new HttpProbe(HttpPort), IntervalSeconds = HealthIntervalSeconds, TimeoutSeconds = HealthTimeoutSeconds, Retries = HealthRetries },
+                HealthCheck = new HealthCheckSpec { Http = new HttpProbe(HttpPort), IntervalSeconds = healthInterval, TimeoutSeconds = HealthTimeoutSeconds, Retries = HealthRetries },
             };
             var baseline = await DirectDockerBaseline.RunAsync(
                 docker, DirectDockerBaseline.Services(services, baselineTemplate, runId), Parallelism, awaitReady: true,
@@ -89,7 +78,7 @@ public static class OperatorBenchmark
             report.Print();
             return report.Failed ? 1 : 0;
         }
-        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        catch (OperationCanceledException) when (cancellation.IsStopRequested)
         {
             Console.Error.WriteLine("Cancelled; removing this run's containers.");
             return 130;
@@ -98,7 +87,6 @@ public static class OperatorBenchmark
         {
             await run.DisposeAsync();
             await RemoveTenantContainersAsync(docker, tenant);
-            Console.CancelKeyPress -= onCancel;
             try
             {
                 Directory.Delete(root, recursive: true);
@@ -148,7 +136,7 @@ public static class OperatorBenchmark
     }
 
     /// <summary>The operator-side measurements; owns the in-process operator host between its start and the end of the run.</summary>
-    private sealed class Run(int services, int idleSeconds, string tenant, DockerClient docker, CancellationToken cancellation) : IAsyncDisposable
+    private sealed class Run(int services, int idleSeconds, int healthInterval, string tenant, DockerClient docker, CancellationToken cancellation) : IAsyncDisposable
     {
         private IHost? _host;
         private RecordingContainerRuntime? _runtime;
@@ -287,7 +275,7 @@ public static class OperatorBenchmark
                 ["healthCheck"] = new BsonDocument
                 {
                     ["http"] = new BsonDocument { ["port"] = HttpPort, ["path"] = "/" },
-                    ["intervalSeconds"] = HealthIntervalSeconds,
+                    ["intervalSeconds"] = healthInterval,
                     ["timeoutSeconds"] = HealthTimeoutSeconds,
                     ["retries"] = HealthRetries,
                 },
