@@ -78,9 +78,12 @@ public sealed record OperatorSettings
 
     /// <summary>
     /// While a resource is progressing (containers starting, waiting for health) it is looked at again after this long even
-    /// without any event. Default 2 seconds.
+    /// without any event. Default 10 seconds: Docker's start, health_status and die events are what wake a progressing
+    /// resource; this is only the safety net for a missed event (and bounds how late a stalled rollout is noticed). Each
+    /// look lists and inspects the resource's containers, so a short interval with hundreds of services starting loads
+    /// dockerd exactly when it is busiest.
     /// </summary>
-    public TimeSpan ProgressRequeueInterval { get; init; } = TimeSpan.FromSeconds(2);
+    public TimeSpan ProgressRequeueInterval { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>While a resource waits for its dependsOn services to run it is looked at again after this long. Default 5 seconds.</summary>
     public TimeSpan DependencyRequeueInterval { get; init; } = TimeSpan.FromSeconds(5);
