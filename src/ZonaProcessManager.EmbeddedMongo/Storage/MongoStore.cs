@@ -179,10 +179,21 @@ public sealed class MongoStore : IDisposable
         try
         {
             ObjectDisposedException.ThrowIf(disposed, this);
-            using var transaction = writer.Connection.BeginTransaction();
-            var scope = new WriteScope(this, writer, transaction, Catalog, lastTimestamp);
-            var result = work(scope);
-            transaction.Commit();
+            writer.Begin();
+            T result;
+            WriteScope scope;
+            try
+            {
+                scope = new WriteScope(this, writer, null, Catalog, lastTimestamp);
+                result = work(scope);
+                writer.Commit();
+            }
+            catch
+            {
+                writer.RollbackIfOpen();
+                throw;
+            }
+
             Publish(scope);
             return result;
         }

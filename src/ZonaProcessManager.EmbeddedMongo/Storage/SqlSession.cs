@@ -21,6 +21,23 @@ internal sealed class SqlSession : IDisposable
 
     public SqliteConnection Connection { get; }
 
+    /// <summary>
+    /// Starts a write transaction with a kept statement (SqliteConnection.BeginTransaction prepares BEGIN and COMMIT anew
+    /// each time). IMMEDIATE, as BeginTransaction does, so the write lock is taken up front.
+    /// </summary>
+    public void Begin() => Execute(null, "BEGIN IMMEDIATE");
+
+    public void Commit() => Execute(null, "COMMIT");
+
+    /// <summary>Rolls back whatever is open; SQLite may already have rolled back by itself after some errors.</summary>
+    public void RollbackIfOpen()
+    {
+        if (SQLitePCL.raw.sqlite3_get_autocommit(Connection.Handle) == 0)
+        {
+            Execute(null, "ROLLBACK");
+        }
+    }
+
     public object? Scalar(SqliteTransaction? transaction, string sql, params (string Name, object? Value)[] parameters) =>
         Run(transaction, sql, parameters, static command => command.ExecuteScalar());
 

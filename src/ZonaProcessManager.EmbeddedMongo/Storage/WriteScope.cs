@@ -13,7 +13,7 @@ public sealed class WriteScope : ReadScope
     public const int MaxDocumentSize = 16 * 1024 * 1024;
     private int savepointDepth;
 
-    internal WriteScope(MongoStore store, SqlSession sql, SqliteTransaction transaction, Catalog catalog, long lastTimestamp)
+    internal WriteScope(MongoStore store, SqlSession sql, SqliteTransaction? transaction, Catalog catalog, long lastTimestamp)
         : base(store, sql, transaction)
     {
         Catalog = catalog;
@@ -24,7 +24,8 @@ public sealed class WriteScope : ReadScope
     public long LastTimestamp { get; private set; }
     public long JournalledSequence { get; private set; }
 
-    private SqliteTransaction Tx => Transaction!;
+    // Null when the write runs in a transaction begun by SqlSession.Begin rather than a SqliteTransaction.
+    private SqliteTransaction? Tx => Transaction;
 
     /// <summary>Runs one statement's work so that it applies completely or not at all, while the batch goes on.</summary>
     public T Atomically<T>(Func<T> work)
