@@ -82,7 +82,7 @@ public static class CommandDispatcher
             var inTransaction = body.TryGetValue("autocommit", out var autocommit) && !autocommit.ToBoolean();
             var transaction = inTransaction ? await JoinTransactionAsync(server, body, sessionKey, cancellationToken) : null;
             var context = new CommandContext(server, connection, database, body, cancellationToken) { Transaction = transaction, SessionKey = sessionKey };
-            var retryKey = !inTransaction && RetryableWriteCommands.Contains(commandName.ToLowerInvariant()) ? RetryableWriteCache.KeyOf(body, database) : null;
+            var retryKey = !inTransaction && RetryableWriteCommands.Contains(commandName.ToLowerInvariant()) ? RetryableWriteCache.KeyOf(body, database, sessionKey) : null;
             reply = retryKey is null
                 ? await handler(context)
                 : await server.RetryableWrites.RunOnceAsync(retryKey, () => handler(context).AsTask());

@@ -135,16 +135,17 @@ public sealed class RetryableWriteCache
     private readonly ConcurrentDictionary<string, (DateTime StoredUtc, BsonDocument Reply)> replies = new();
     private readonly ConcurrentDictionary<string, SemaphoreSlim> inFlight = new();
 
-    public static string? KeyOf(BsonDocument body, string database)
+    /// <param name="sessionKey">The command's <see cref="SessionKeyOf"/>, which the dispatcher has already computed.</param>
+    public static string? KeyOf(BsonDocument body, string database, string? sessionKey)
     {
-        if (!body.TryGetValue("txnNumber", out var txnNumber) || !body.TryGetValue("lsid", out var lsid) || lsid is not BsonDocument session)
+        if (sessionKey is null || !body.TryGetValue("txnNumber", out var txnNumber))
         {
             return null;
         }
 
         // The command and collection are part of the key: a pooled server session reused by a different operation with a
         // repeated txnNumber is not a retry of the earlier one.
-        return $"{database}|{SessionKeyOf(body)}|{txnNumber.ToInt64()}|{body.GetElement(0).Name}|{body[0]}";
+        return $"{database}|{sessionKey}|{txnNumber.ToInt64()}|{body.GetElement(0).Name}|{body[0]}";
     }
 
     public static string? SessionKeyOf(BsonDocument body) =>

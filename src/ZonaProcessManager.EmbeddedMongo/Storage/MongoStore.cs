@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using System.Runtime.CompilerServices;
 using Microsoft.Data.Sqlite;
@@ -20,8 +21,11 @@ public sealed class MongoStore : IDisposable
 
     private static readonly TimeSpan WriterWait = TimeSpan.FromSeconds(70);
     private readonly SemaphoreSlim writerGate = new(1, 1);
-    private readonly SqliteConnection writer;
+    // Idle readers kept open with their prepared statements; more concurrent reads than this open extra connections.
+    private const int MaxIdleReaders = 8;
+    private readonly SqlSession writer;
     private readonly string readerConnectionString;
+    private readonly ConcurrentBag<SqlSession> idleReaders = [];
     private readonly FileStream directoryLock;
     private readonly ConditionalWeakTable<BsonDocument, DocumentValidator> validators = new();
     private readonly ConditionalWeakTable<BsonDocument, Filter> partialFilters = new();
@@ -29,7 +33,7 @@ public sealed class MongoStore : IDisposable
     private long lastTimestamp;
     private bool disposed;
 
-    private MongoStore(SqliteConnection writer, string readerConnectionString, FileStream directoryLock)
+    private MongoStore(SqlSession writer, string readerConnectionString, FileStream directoryLock)
     {
         this.writer = writer;
         this.readerConnectionString = readerConnectionString;
@@ -66,10 +70,10 @@ public sealed class MongoStore : IDisposable
         }
 
         var builder = new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false };
-        var writer = new SqliteConnection(builder.ToString());
+        var writer = new SqlSession(new SqliteConnection(builder.ToString()));
         try
         {
-            writer.Open();
+            writer.Connection.Open();
             var check = Scalar(writer, null, "PRAGMA quick_check") as string;
             if (check != "ok")
             {
@@ -79,7 +83,7 @@ public sealed class MongoStore : IDisposable
             Execute(writer, null, "PRAGMA journal_mode=WAL");
             Execute(writer, null, "PRAGMA synchronous=FULL");
             Execute(writer, null, "PRAGMA foreign_keys=OFF");
-            var store = new MongoStore(writer, new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = true }.ToString(), directoryLock);
+            var store = new MongoStore(writer, new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString(), directoryLock);
             store.InitializeSchema(path);
             store.LoadCatalog();
             store.lastTimestamp = Convert.ToInt64(Scalar(writer, null, "SELECT COALESCE(MAX(ts), 0) FROM changes"));
@@ -115,7 +119,7 @@ public sealed class MongoStore : IDisposable
             return;
         }
 
-        using var transaction = writer.BeginTransaction();
+        using var transaction = writer.Connection.BeginTransaction();
         Execute(writer, transaction, """
             CREATE TABLE meta(key TEXT PRIMARY KEY, value) ;
             CREATE TABLE catalog(id INTEGER PRIMARY KEY, db TEXT NOT NULL, name TEXT NOT NULL, uuid BLOB NOT NULL, options BLOB NOT NULL, UNIQUE(db, name));
@@ -131,7 +135,7 @@ public sealed class MongoStore : IDisposable
     private void LoadCatalog()
     {
         var indexesByCollection = new Dictionary<long, List<IndexMeta>>();
-        using (var command = writer.CreateCommand())
+        using (var command = writer.Connection.CreateCommand())
         {
             command.CommandText = "SELECT id, coll_id, spec FROM indexes ORDER BY id";
             using var reader = command.ExecuteReader();
@@ -149,7 +153,7 @@ public sealed class MongoStore : IDisposable
         }
 
         var loaded = Catalog.Empty;
-        using (var command = writer.CreateCommand())
+        using (var command = writer.Connection.CreateCommand())
         {
             command.CommandText = "SELECT id, db, name, uuid, options FROM catalog";
             using var reader = command.ExecuteReader();
@@ -175,10 +179,21 @@ public sealed class MongoStore : IDisposable
         try
         {
             ObjectDisposedException.ThrowIf(disposed, this);
-            using var transaction = writer.BeginTransaction();
-            var scope = new WriteScope(this, writer, transaction, Catalog, lastTimestamp);
-            var result = work(scope);
-            transaction.Commit();
+            writer.Begin();
+            T result;
+            WriteScope scope;
+            try
+            {
+                scope = new WriteScope(this, writer, null, Catalog, lastTimestamp);
+                result = work(scope);
+                writer.Commit();
+            }
+            catch
+            {
+                writer.RollbackIfOpen();
+                throw;
+            }
+
             Publish(scope);
             return result;
         }
@@ -202,7 +217,7 @@ public sealed class MongoStore : IDisposable
         try
         {
             ObjectDisposedException.ThrowIf(disposed, this);
-            var transaction = writer.BeginTransaction();
+            var transaction = writer.Connection.BeginTransaction();
             return new StoreTransaction(this, transaction, new WriteScope(this, writer, transaction, Catalog, lastTimestamp));
         }
         catch
@@ -247,9 +262,42 @@ public sealed class MongoStore : IDisposable
     public T Read<T>(Func<ReadScope, T> work)
     {
         ObjectDisposedException.ThrowIf(disposed, this);
-        using var connection = new SqliteConnection(readerConnectionString);
+        var reader = RentReader();
+        try
+        {
+            return work(new ReadScope(this, reader, null));
+        }
+        finally
+        {
+            ReturnReader(reader);
+        }
+    }
+
+    private SqlSession RentReader()
+    {
+        if (idleReaders.TryTake(out var reader))
+        {
+            return reader;
+        }
+
+        var connection = new SqliteConnection(readerConnectionString);
         connection.Open();
-        return work(new ReadScope(this, connection, null));
+        return new SqlSession(connection);
+    }
+
+    private void ReturnReader(SqlSession reader)
+    {
+        if (Volatile.Read(ref disposed) || idleReaders.Count >= MaxIdleReaders)
+        {
+            reader.Dispose();
+            return;
+        }
+
+        idleReaders.Add(reader);
+        if (Volatile.Read(ref disposed) && idleReaders.TryTake(out var late))
+        {
+            late.Dispose(); // Dispose ran while this read was in flight and may have missed it.
+        }
     }
 
     public DocumentValidator? ValidatorFor(CollectionMeta collection)
@@ -280,7 +328,7 @@ public sealed class MongoStore : IDisposable
                 return;
             }
 
-            using var transaction = writer.BeginTransaction();
+            using var transaction = writer.Connection.BeginTransaction();
             var row = Query(writer, transaction, "SELECT MAX(seq), MAX(ts) FROM changes WHERE wall < $cutoff AND seq < (SELECT MAX(seq) FROM changes)",
                 reader => reader.IsDBNull(0) ? (Seq: 0L, Ts: 0L) : (Seq: reader.GetInt64(0), Ts: reader.GetInt64(1)), ("$cutoff", cutoff)).Single();
             if (row.Seq > 0)
@@ -309,9 +357,13 @@ public sealed class MongoStore : IDisposable
                 return;
             }
 
-            disposed = true;
+            Volatile.Write(ref disposed, true);
             writer.Dispose();
-            SqliteConnection.ClearAllPools();
+            while (idleReaders.TryTake(out var reader))
+            {
+                reader.Dispose();
+            }
+
             directoryLock.Dispose();
         }
         finally
@@ -325,41 +377,12 @@ public sealed class MongoStore : IDisposable
 
     internal static BsonDocument Deserialize(byte[] bytes) => BsonSerializer.Deserialize<BsonDocument>(bytes);
 
-    internal static object? Scalar(SqliteConnection connection, SqliteTransaction? transaction, string sql, params (string Name, object? Value)[] parameters)
-    {
-        using var command = Prepare(connection, transaction, sql, parameters);
-        return command.ExecuteScalar();
-    }
+    internal static object? Scalar(SqlSession session, SqliteTransaction? transaction, string sql, params (string Name, object? Value)[] parameters) =>
+        session.Scalar(transaction, sql, parameters);
 
-    internal static int Execute(SqliteConnection connection, SqliteTransaction? transaction, string sql, params (string Name, object? Value)[] parameters)
-    {
-        using var command = Prepare(connection, transaction, sql, parameters);
-        return command.ExecuteNonQuery();
-    }
+    internal static int Execute(SqlSession session, SqliteTransaction? transaction, string sql, params (string Name, object? Value)[] parameters) =>
+        session.Execute(transaction, sql, parameters);
 
-    internal static List<T> Query<T>(SqliteConnection connection, SqliteTransaction? transaction, string sql, Func<SqliteDataReader, T> map, params (string Name, object? Value)[] parameters)
-    {
-        using var command = Prepare(connection, transaction, sql, parameters);
-        using var reader = command.ExecuteReader();
-        var results = new List<T>();
-        while (reader.Read())
-        {
-            results.Add(map(reader));
-        }
-
-        return results;
-    }
-
-    private static SqliteCommand Prepare(SqliteConnection connection, SqliteTransaction? transaction, string sql, (string Name, object? Value)[] parameters)
-    {
-        var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = sql;
-        foreach (var (name, value) in parameters)
-        {
-            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
-        }
-
-        return command;
-    }
+    internal static List<T> Query<T>(SqlSession session, SqliteTransaction? transaction, string sql, Func<SqliteDataReader, T> map, params (string Name, object? Value)[] parameters) =>
+        session.Query(transaction, sql, map, parameters);
 }

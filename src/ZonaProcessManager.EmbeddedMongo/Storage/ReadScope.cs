@@ -9,15 +9,15 @@ public class ReadScope
 {
     private const int SqliteError = 1;
 
-    internal ReadScope(MongoStore store, SqliteConnection connection, SqliteTransaction? transaction)
+    internal ReadScope(MongoStore store, SqlSession sql, SqliteTransaction? transaction)
     {
         Store = store;
-        Connection = connection;
+        Sql = sql;
         Transaction = transaction;
     }
 
     public MongoStore Store { get; }
-    protected SqliteConnection Connection { get; }
+    internal SqlSession Sql { get; }
     protected SqliteTransaction? Transaction { get; }
 
     /// <summary>
@@ -44,42 +44,42 @@ public class ReadScope
     }
 
     public List<StoredDocument> All(CollectionMeta collection) =>
-        GuardedList(() => MongoStore.Query(Connection, Transaction, $"SELECT rid, doc FROM {collection.DocumentTable} ORDER BY rid", ReadStored));
+        GuardedList(() => Sql.Query(Transaction, $"SELECT rid, doc FROM {collection.DocumentTable} ORDER BY rid", ReadStored));
 
     public long Count(CollectionMeta collection) =>
-        GuardedValue(() => Convert.ToInt64(MongoStore.Scalar(Connection, Transaction, $"SELECT COUNT(*) FROM {collection.DocumentTable}")));
+        GuardedValue(() => Convert.ToInt64(Sql.Scalar(Transaction, $"SELECT COUNT(*) FROM {collection.DocumentTable}")));
 
     public long DataSize(CollectionMeta collection) =>
-        GuardedValue(() => Convert.ToInt64(MongoStore.Scalar(Connection, Transaction, $"SELECT COALESCE(SUM(LENGTH(doc)), 0) FROM {collection.DocumentTable}")));
+        GuardedValue(() => Convert.ToInt64(Sql.Scalar(Transaction, $"SELECT COALESCE(SUM(LENGTH(doc)), 0) FROM {collection.DocumentTable}")));
 
     public StoredDocument? FindById(CollectionMeta collection, BsonValue id) =>
-        GuardedSingle(() => MongoStore.Query(Connection, Transaction, $"SELECT rid, doc FROM {collection.DocumentTable} WHERE idkey = $k", ReadStored,
+        GuardedSingle(() => Sql.Query(Transaction, $"SELECT rid, doc FROM {collection.DocumentTable} WHERE idkey = $k", ReadStored,
             ("$k", KeyEncoder.Encode(id))).FirstOrDefault());
 
     /// <summary>Documents whose key in a single-field index lies in [from, to): the TTL sweeper's range scan.</summary>
     public List<StoredDocument> RangeOnIndex(CollectionMeta collection, IndexMeta index, byte[] from, byte[] to) =>
-        GuardedList(() => MongoStore.Query(Connection, Transaction,
+        GuardedList(() => Sql.Query(Transaction,
             $"SELECT DISTINCT d.rid, d.doc FROM {CollectionMeta.IndexTable(index)} x JOIN {collection.DocumentTable} d ON d.rid = x.rid WHERE x.key >= $from AND x.key < $to",
             ReadStored, ("$from", from), ("$to", to)));
 
     /// <summary>Change journal entries after <paramref name="afterSequence"/> up to <paramref name="throughSequence"/>, oldest first.</summary>
     public List<ChangeRecord> ReadChanges(long afterSequence, long throughSequence, string? database, string? collection, int limit) =>
-        MongoStore.Query(Connection, Transaction,
+        Sql.Query(Transaction,
             "SELECT seq, ts, wall, db, coll, event FROM changes WHERE seq > $after AND seq <= $through AND ($db IS NULL OR db = $db) AND ($coll IS NULL OR coll IS NULL OR coll = $coll) ORDER BY seq LIMIT $limit",
             reader => new ChangeRecord(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetString(3),
                 reader.IsDBNull(4) ? null : reader.GetString(4), MongoStore.Deserialize((byte[])reader[5])),
             ("$after", afterSequence), ("$through", throughSequence), ("$db", database), ("$coll", collection), ("$limit", limit));
 
-    public long LastSequence() => Convert.ToInt64(MongoStore.Scalar(Connection, Transaction, "SELECT COALESCE(MAX(seq), 0) FROM changes"));
+    public long LastSequence() => Convert.ToInt64(Sql.Scalar(Transaction, "SELECT COALESCE(MAX(seq), 0) FROM changes"));
 
     /// <summary>(sequence, timestamp) of the newest change pruned by retention; zero when nothing was pruned.</summary>
     public (long Sequence, long Timestamp) PrunedThrough() =>
-        (Convert.ToInt64(MongoStore.Scalar(Connection, Transaction, "SELECT value FROM meta WHERE key = 'pruned_seq'")),
-         Convert.ToInt64(MongoStore.Scalar(Connection, Transaction, "SELECT value FROM meta WHERE key = 'pruned_ts'")));
+        (Convert.ToInt64(Sql.Scalar(Transaction, "SELECT value FROM meta WHERE key = 'pruned_seq'")),
+         Convert.ToInt64(Sql.Scalar(Transaction, "SELECT value FROM meta WHERE key = 'pruned_ts'")));
 
     /// <summary>The sequence just before the first change at or after <paramref name="timestamp"/>.</summary>
     public long SequenceBefore(long timestamp) =>
-        Convert.ToInt64(MongoStore.Scalar(Connection, Transaction,
+        Convert.ToInt64(Sql.Scalar(Transaction,
             "SELECT COALESCE((SELECT MIN(seq) FROM changes WHERE ts >= $ts) - 1, (SELECT COALESCE(MAX(seq), 0) FROM changes))", ("$ts", timestamp)));
 
     private IEnumerable<StoredDocument> Candidates(CollectionMeta collection, Filter filter)
@@ -103,7 +103,7 @@ public class ReadScope
                 var key = IndexKeys.LookupKey(index, equalities);
                 if (key is not null)
                 {
-                    return GuardedList(() => MongoStore.Query(Connection, Transaction,
+                    return GuardedList(() => Sql.Query(Transaction,
                         $"SELECT d.rid, d.doc FROM {collection.DocumentTable} d WHERE d.rid IN (SELECT rid FROM {CollectionMeta.IndexTable(index)} WHERE key = $k) ORDER BY d.rid",
                         ReadStored, ("$k", key)));
                 }

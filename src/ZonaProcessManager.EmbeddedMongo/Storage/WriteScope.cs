@@ -11,10 +11,10 @@ namespace ZonaProcessManager.EmbeddedMongo.Storage;
 public sealed class WriteScope : ReadScope
 {
     public const int MaxDocumentSize = 16 * 1024 * 1024;
-    private int savepointCounter;
+    private int savepointDepth;
 
-    internal WriteScope(MongoStore store, SqliteConnection connection, SqliteTransaction transaction, Catalog catalog, long lastTimestamp)
-        : base(store, connection, transaction)
+    internal WriteScope(MongoStore store, SqlSession sql, SqliteTransaction? transaction, Catalog catalog, long lastTimestamp)
+        : base(store, sql, transaction)
     {
         Catalog = catalog;
         LastTimestamp = lastTimestamp;
@@ -24,26 +24,32 @@ public sealed class WriteScope : ReadScope
     public long LastTimestamp { get; private set; }
     public long JournalledSequence { get; private set; }
 
-    private SqliteTransaction Tx => Transaction!;
+    // Null when the write runs in a transaction begun by SqlSession.Begin rather than a SqliteTransaction.
+    private SqliteTransaction? Tx => Transaction;
 
     /// <summary>Runs one statement's work so that it applies completely or not at all, while the batch goes on.</summary>
     public T Atomically<T>(Func<T> work)
     {
-        var name = $"sp{++savepointCounter}";
-        Tx.Save(name);
+        // Named by nesting depth rather than a running counter so the same few statement texts repeat and stay prepared.
+        var name = $"sp{++savepointDepth}";
+        Sql.Execute(Tx, "SAVEPOINT " + name);
         var catalogBefore = Catalog;
         try
         {
             var result = work();
-            Tx.Release(name);
+            Sql.Execute(Tx, "RELEASE " + name);
             return result;
         }
         catch
         {
-            Tx.Rollback(name);
-            Tx.Release(name);
+            Sql.Execute(Tx, "ROLLBACK TO " + name);
+            Sql.Execute(Tx, "RELEASE " + name);
             Catalog = catalogBefore;
             throw;
+        }
+        finally
+        {
+            savepointDepth--;
         }
     }
 
@@ -60,12 +66,12 @@ public sealed class WriteScope : ReadScope
         }
 
         var uuid = Guid.NewGuid();
-        var id = Convert.ToInt64(MongoStore.Scalar(Connection, Tx,
+        var id = Convert.ToInt64(Sql.Scalar(Tx,
             "INSERT INTO catalog(db, name, uuid, options) VALUES ($db, $name, $uuid, $options) RETURNING id",
             ("$db", database), ("$name", collection), ("$uuid", uuid.ToByteArray()), ("$options", options.ToBson())));
-        MongoStore.Execute(Connection, Tx, $"CREATE TABLE docs_{id}(rid INTEGER PRIMARY KEY, idkey BLOB NOT NULL UNIQUE, doc BLOB NOT NULL)");
+        Sql.Execute(Tx, $"CREATE TABLE docs_{id}(rid INTEGER PRIMARY KEY, idkey BLOB NOT NULL UNIQUE, doc BLOB NOT NULL)");
         var idIndexSpec = new BsonDocument { { "v", 2 }, { "key", new BsonDocument("_id", 1) }, { "name", "_id_" } };
-        var indexId = Convert.ToInt64(MongoStore.Scalar(Connection, Tx, "INSERT INTO indexes(coll_id, spec) VALUES ($c, $s) RETURNING id",
+        var indexId = Convert.ToInt64(Sql.Scalar(Tx, "INSERT INTO indexes(coll_id, spec) VALUES ($c, $s) RETURNING id",
             ("$c", id), ("$s", idIndexSpec.ToBson())));
         var meta = new CollectionMeta(id, database, collection, uuid, options, [new IndexMeta(indexId, idIndexSpec)]);
         if (Store.ValidatorFor(meta) is null && options.Contains("validator") && options["validator"] is not BsonDocument)
@@ -81,21 +87,21 @@ public sealed class WriteScope : ReadScope
     {
         var updated = collection with { Options = options };
         _ = Store.ValidatorFor(updated);
-        MongoStore.Execute(Connection, Tx, "UPDATE catalog SET options = $o WHERE id = $id", ("$o", options.ToBson()), ("$id", collection.Id));
+        Sql.Execute(Tx, "UPDATE catalog SET options = $o WHERE id = $id", ("$o", options.ToBson()), ("$id", collection.Id));
         Catalog = Catalog.With(updated);
         return updated;
     }
 
     public void DropCollection(CollectionMeta collection)
     {
-        MongoStore.Execute(Connection, Tx, $"DROP TABLE IF EXISTS {collection.DocumentTable}");
+        Sql.Execute(Tx, $"DROP TABLE IF EXISTS {collection.DocumentTable}");
         foreach (var index in collection.Indexes.Where(i => !i.IsIdIndex))
         {
-            MongoStore.Execute(Connection, Tx, $"DROP TABLE IF EXISTS {CollectionMeta.IndexTable(index)}");
+            Sql.Execute(Tx, $"DROP TABLE IF EXISTS {CollectionMeta.IndexTable(index)}");
         }
 
-        MongoStore.Execute(Connection, Tx, "DELETE FROM indexes WHERE coll_id = $id", ("$id", collection.Id));
-        MongoStore.Execute(Connection, Tx, "DELETE FROM catalog WHERE id = $id", ("$id", collection.Id));
+        Sql.Execute(Tx, "DELETE FROM indexes WHERE coll_id = $id", ("$id", collection.Id));
+        Sql.Execute(Tx, "DELETE FROM catalog WHERE id = $id", ("$id", collection.Id));
         Journal(collection.Database, collection.Name, new BsonDocument { { "operationType", "drop" }, { "ns", Ns(collection.Database, collection.Name) } });
         Catalog = Catalog.Without(collection);
     }
@@ -131,7 +137,7 @@ public sealed class WriteScope : ReadScope
             DropCollection(existing);
         }
 
-        MongoStore.Execute(Connection, Tx, "UPDATE catalog SET db = $db, name = $name WHERE id = $id",
+        Sql.Execute(Tx, "UPDATE catalog SET db = $db, name = $name WHERE id = $id",
             ("$db", targetDatabase), ("$name", targetCollection), ("$id", source.Id));
         Journal(source.Database, source.Name, new BsonDocument
         {
@@ -174,12 +180,12 @@ public sealed class WriteScope : ReadScope
             }
         }
 
-        var indexId = Convert.ToInt64(MongoStore.Scalar(Connection, Tx, "INSERT INTO indexes(coll_id, spec) VALUES ($c, $s) RETURNING id",
+        var indexId = Convert.ToInt64(Sql.Scalar(Tx, "INSERT INTO indexes(coll_id, spec) VALUES ($c, $s) RETURNING id",
             ("$c", collection.Id), ("$s", spec.ToBson())));
         var index = new IndexMeta(indexId, spec);
         var table = CollectionMeta.IndexTable(index);
-        MongoStore.Execute(Connection, Tx, $"CREATE TABLE {table}(key BLOB NOT NULL, rid INTEGER NOT NULL, PRIMARY KEY(key, rid)) WITHOUT ROWID");
-        MongoStore.Execute(Connection, Tx, $"CREATE INDEX {table}_rid ON {table}(rid)");
+        Sql.Execute(Tx, $"CREATE TABLE {table}(key BLOB NOT NULL, rid INTEGER NOT NULL, PRIMARY KEY(key, rid)) WITHOUT ROWID");
+        Sql.Execute(Tx, $"CREATE INDEX {table}_rid ON {table}(rid)");
         foreach (var stored in All(collection))
         {
             AddIndexEntries(collection, index, stored.RowId, stored.Document);
@@ -196,8 +202,8 @@ public sealed class WriteScope : ReadScope
             throw MongoError.InvalidOptions("cannot drop _id index");
         }
 
-        MongoStore.Execute(Connection, Tx, $"DROP TABLE IF EXISTS {CollectionMeta.IndexTable(index)}");
-        MongoStore.Execute(Connection, Tx, "DELETE FROM indexes WHERE id = $id", ("$id", index.Id));
+        Sql.Execute(Tx, $"DROP TABLE IF EXISTS {CollectionMeta.IndexTable(index)}");
+        Sql.Execute(Tx, "DELETE FROM indexes WHERE id = $id", ("$id", index.Id));
         Catalog = Catalog.With(collection with { Indexes = collection.Indexes.Remove(index) });
     }
 
@@ -205,21 +211,22 @@ public sealed class WriteScope : ReadScope
     public BsonDocument Insert(CollectionMeta collection, BsonDocument document, bool bypassValidation = false)
     {
         document = WithIdFirst(document);
-        CheckStorable(document);
+        var bytes = Storable(document);
         if (!bypassValidation)
         {
             Validate(collection, document, null);
         }
 
         var idKey = KeyEncoder.Encode(document["_id"]);
-        var existing = MongoStore.Scalar(Connection, Tx, $"SELECT rid FROM {collection.DocumentTable} WHERE idkey = $k", ("$k", idKey));
-        if (existing is not null)
+        // One statement both checks and inserts: a clash on idkey inserts nothing and returns no row.
+        var inserted = Sql.Scalar(Tx,
+            $"INSERT INTO {collection.DocumentTable}(idkey, doc) VALUES ($k, $d) ON CONFLICT(idkey) DO NOTHING RETURNING rid", ("$k", idKey), ("$d", bytes));
+        if (inserted is null)
         {
             throw DuplicateKey(collection, collection.Indexes.First(i => i.IsIdIndex), new BsonDocument("_id", document["_id"]));
         }
 
-        var rowId = Convert.ToInt64(MongoStore.Scalar(Connection, Tx,
-            $"INSERT INTO {collection.DocumentTable}(idkey, doc) VALUES ($k, $d) RETURNING rid", ("$k", idKey), ("$d", document.ToBson())));
+        var rowId = Convert.ToInt64(inserted);
         foreach (var index in collection.Indexes.Where(i => !i.IsIdIndex))
         {
             AddIndexEntries(collection, index, rowId, document);
@@ -253,17 +260,17 @@ public sealed class WriteScope : ReadScope
             updated = WithIdFirst(updated);
         }
 
-        CheckStorable(updated);
+        var bytes = Storable(updated);
         if (!bypassValidation)
         {
             Validate(collection, updated, original.Document);
         }
 
-        MongoStore.Execute(Connection, Tx, $"UPDATE {collection.DocumentTable} SET doc = $d WHERE rid = $rid",
-            ("$d", updated.ToBson()), ("$rid", original.RowId));
+        Sql.Execute(Tx, $"UPDATE {collection.DocumentTable} SET doc = $d WHERE rid = $rid",
+            ("$d", bytes), ("$rid", original.RowId));
         foreach (var index in collection.Indexes.Where(i => !i.IsIdIndex))
         {
-            MongoStore.Execute(Connection, Tx, $"DELETE FROM {CollectionMeta.IndexTable(index)} WHERE rid = $rid", ("$rid", original.RowId));
+            Sql.Execute(Tx, $"DELETE FROM {CollectionMeta.IndexTable(index)} WHERE rid = $rid", ("$rid", original.RowId));
             AddIndexEntries(collection, index, original.RowId, updated);
         }
 
@@ -286,10 +293,10 @@ public sealed class WriteScope : ReadScope
 
     public void Delete(CollectionMeta collection, StoredDocument stored)
     {
-        MongoStore.Execute(Connection, Tx, $"DELETE FROM {collection.DocumentTable} WHERE rid = $rid", ("$rid", stored.RowId));
+        Sql.Execute(Tx, $"DELETE FROM {collection.DocumentTable} WHERE rid = $rid", ("$rid", stored.RowId));
         foreach (var index in collection.Indexes.Where(i => !i.IsIdIndex))
         {
-            MongoStore.Execute(Connection, Tx, $"DELETE FROM {CollectionMeta.IndexTable(index)} WHERE rid = $rid", ("$rid", stored.RowId));
+            Sql.Execute(Tx, $"DELETE FROM {CollectionMeta.IndexTable(index)} WHERE rid = $rid", ("$rid", stored.RowId));
         }
 
         Journal(collection.Database, collection.Name, new BsonDocument
@@ -333,22 +340,25 @@ public sealed class WriteScope : ReadScope
         }
     }
 
-    private static void CheckStorable(BsonDocument document)
+    /// <summary>The document's BSON, serialized once for both the size check and the row.</summary>
+    private static byte[] Storable(BsonDocument document)
     {
-        int size;
+        byte[] bytes;
         try
         {
-            size = document.ToBson().Length;
+            bytes = document.ToBson();
         }
         catch (MongoDB.Bson.BsonSerializationException exception)
         {
             throw new MongoError(15, "Overflow", $"document cannot be stored: {exception.Message}");
         }
 
-        if (size > MaxDocumentSize)
+        if (bytes.Length > MaxDocumentSize)
         {
-            throw new MongoError(10334, "BSONObjectTooLarge", $"object to insert too large. size in bytes: {size}, max size: {MaxDocumentSize}");
+            throw new MongoError(10334, "BSONObjectTooLarge", $"object to insert too large. size in bytes: {bytes.Length}, max size: {MaxDocumentSize}");
         }
+
+        return bytes;
     }
 
     private void Validate(CollectionMeta collection, BsonDocument document, BsonDocument? previous)
@@ -389,14 +399,14 @@ public sealed class WriteScope : ReadScope
         {
             if (index.Unique)
             {
-                var clash = MongoStore.Scalar(Connection, Tx, $"SELECT rid FROM {table} WHERE key = $k AND rid <> $rid LIMIT 1", ("$k", key.Bytes), ("$rid", rowId));
+                var clash = Sql.Scalar(Tx, $"SELECT rid FROM {table} WHERE key = $k AND rid <> $rid LIMIT 1", ("$k", key.Bytes), ("$rid", rowId));
                 if (clash is not null)
                 {
                     throw DuplicateKey(collection, index, key.Values);
                 }
             }
 
-            MongoStore.Execute(Connection, Tx, $"INSERT OR IGNORE INTO {table}(key, rid) VALUES ($k, $rid)", ("$k", key.Bytes), ("$rid", rowId));
+            Sql.Execute(Tx, $"INSERT OR IGNORE INTO {table}(key, rid) VALUES ($k, $rid)", ("$k", key.Bytes), ("$rid", rowId));
         }
     }
 
@@ -419,7 +429,7 @@ public sealed class WriteScope : ReadScope
     {
         var now = DateTimeOffset.UtcNow;
         var timestamp = Math.Max((now.ToUnixTimeSeconds() << 32) | 1, LastTimestamp + 1);
-        var sequence = Convert.ToInt64(MongoStore.Scalar(Connection, Tx,
+        var sequence = Convert.ToInt64(Sql.Scalar(Tx,
             "INSERT INTO changes(ts, wall, db, coll, event) VALUES ($ts, $wall, $db, $coll, $event) RETURNING seq",
             ("$ts", timestamp), ("$wall", now.ToUnixTimeMilliseconds()), ("$db", database), ("$coll", collection), ("$event", change.ToBson())));
         LastTimestamp = timestamp;

@@ -14,71 +14,83 @@ public sealed class ClientConnection(ServerContext server, TcpClient client, lon
 {
     private int nextResponseId;
 
+    // Most commands fit in one read of this size; a bigger frame gets a buffer of its own size for as long as it lasts.
+    private const int DefaultBufferSize = 16 * 1024;
+
     public async Task RunAsync(CancellationToken stopping)
     {
         var remote = client.Client.RemoteEndPoint?.ToString() ?? "unknown";
         var info = new ConnectionInfo(id, remote);
         var stream = client.GetStream();
-        var header = new byte[WireProtocol.HeaderSize];
+        var input = new FrameBuffer(DefaultBufferSize);
         try
         {
             while (!stopping.IsCancellationRequested)
             {
-                if (!await ReadExactlyAsync(stream, header, 0, 1, null, stopping))
+                // Idle between frames may last forever; a read usually brings the whole next frame, so no deadline is armed for it.
+                if (input.Count == 0 && !await input.FillAsync(stream, stopping))
                 {
                     return;
                 }
 
-                using var frameTimeout = CancellationTokenSource.CreateLinkedTokenSource(stopping);
-                frameTimeout.CancelAfter(server.Options.FrameReadTimeout);
-                if (!await ReadExactlyAsync(stream, header, 1, header.Length - 1, frameTimeout, stopping))
-                {
-                    return;
-                }
-
-                var length = BinaryPrimitives.ReadInt32LittleEndian(header);
-                if (length < WireProtocol.HeaderSize + 5 || length > server.Options.MaxMessageSizeBytes)
-                {
-                    server.Log($"connection {id} from {remote}: message length {length} outside [21, {server.Options.MaxMessageSizeBytes}], closing");
-                    return;
-                }
-
-                var frame = new byte[length];
-                header.CopyTo(frame, 0);
-                if (!await ReadExactlyAsync(stream, frame, header.Length, length - header.Length, frameTimeout, stopping))
-                {
-                    return;
-                }
-
-                WireRequest request;
+                CancellationTokenSource? frameTimeout = null;
                 try
                 {
-                    request = WireProtocol.Parse(frame, server.Options.MaxMessageSizeBytes);
-                }
-                catch (MalformedMessageException exception)
-                {
-                    server.Log($"connection {id} from {remote}: {exception.Message}, closing");
-                    return;
-                }
+                    if (!await EnsureAsync(stream, input, WireProtocol.HeaderSize, () => frameTimeout ??= StartFrameTimeout(stopping), stopping))
+                    {
+                        return;
+                    }
 
-                var database = request.LegacyNamespace is { } legacy ? legacy.Split('.')[0] : null;
-                if (request.LegacyNamespace is not null && !request.LegacyNamespace.EndsWith(".$cmd", StringComparison.Ordinal))
-                {
-                    var error = CommandDispatcher.ErrorReply(new MongoError(5739101, "Location5739101", "OP_QUERY is no longer supported except for commands on $cmd"));
-                    await WriteAsync(stream, WireProtocol.EncodeReply(NextId(), request.RequestId, error), stopping);
-                    continue;
-                }
+                    var length = BinaryPrimitives.ReadInt32LittleEndian(input.Data);
+                    if (length < WireProtocol.HeaderSize + 5 || length > server.Options.MaxMessageSizeBytes)
+                    {
+                        server.Log($"connection {id} from {remote}: message length {length} outside [21, {server.Options.MaxMessageSizeBytes}], closing");
+                        return;
+                    }
 
-                var reply = await CommandDispatcher.DispatchAsync(server, info, request.Command, database, stopping);
-                if (request.MoreToCome)
-                {
-                    continue;
-                }
+                    if (!await EnsureAsync(stream, input, length, () => frameTimeout ??= StartFrameTimeout(stopping), stopping))
+                    {
+                        return;
+                    }
 
-                var bytes = request.OpCode == OpCodes.Query
-                    ? WireProtocol.EncodeReply(NextId(), request.RequestId, reply)
-                    : WireProtocol.EncodeMsg(NextId(), request.RequestId, reply);
-                await WriteAsync(stream, bytes, stopping);
+                    WireRequest request;
+                    try
+                    {
+                        request = WireProtocol.Parse(input.Data[..length], server.Options.MaxMessageSizeBytes);
+                    }
+                    catch (MalformedMessageException exception)
+                    {
+                        server.Log($"connection {id} from {remote}: {exception.Message}, closing");
+                        return;
+                    }
+                    finally
+                    {
+                        input.Consume(length, DefaultBufferSize);
+                    }
+
+                    var database = request.LegacyNamespace is { } legacy ? legacy.Split('.')[0] : null;
+                    if (request.LegacyNamespace is not null && !request.LegacyNamespace.EndsWith(".$cmd", StringComparison.Ordinal))
+                    {
+                        var error = CommandDispatcher.ErrorReply(new MongoError(5739101, "Location5739101", "OP_QUERY is no longer supported except for commands on $cmd"));
+                        await WriteAsync(stream, WireProtocol.EncodeReply(NextId(), request.RequestId, error), stopping);
+                        continue;
+                    }
+
+                    var reply = await CommandDispatcher.DispatchAsync(server, info, request.Command, database, stopping);
+                    if (request.MoreToCome)
+                    {
+                        continue;
+                    }
+
+                    var bytes = request.OpCode == OpCodes.Query
+                        ? WireProtocol.EncodeReply(NextId(), request.RequestId, reply)
+                        : WireProtocol.EncodeMsg(NextId(), request.RequestId, reply);
+                    await WriteAsync(stream, bytes, stopping);
+                }
+                finally
+                {
+                    frameTimeout?.Dispose();
+                }
             }
         }
         catch (Exception exception) when (exception is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
@@ -95,30 +107,34 @@ public sealed class ClientConnection(ServerContext server, TcpClient client, lon
         }
     }
 
-    private int NextId() => Interlocked.Increment(ref nextResponseId);
-
-    private static async Task WriteAsync(NetworkStream stream, byte[] bytes, CancellationToken stopping)
+    private CancellationTokenSource StartFrameTimeout(CancellationToken stopping)
     {
-        await stream.WriteAsync(bytes, stopping);
-        await stream.FlushAsync(stopping);
+        var timeout = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        timeout.CancelAfter(server.Options.FrameReadTimeout);
+        return timeout;
     }
 
-    /// <summary>False on a clean end of stream or an expired frame deadline; the caller then closes the connection.</summary>
-    private static async Task<bool> ReadExactlyAsync(NetworkStream stream, byte[] buffer, int offset, int count, CancellationTokenSource? frameTimeout, CancellationToken stopping)
+    /// <summary>
+    /// Reads until <paramref name="count"/> bytes of the started frame are buffered. The frame deadline is armed only when
+    /// a read has to wait. False on a clean end of stream or an expired frame deadline; the caller then closes the connection.
+    /// </summary>
+    private static async ValueTask<bool> EnsureAsync(NetworkStream stream, FrameBuffer input, int count, Func<CancellationTokenSource> frameTimeout, CancellationToken stopping)
     {
-        var token = frameTimeout?.Token ?? stopping;
+        if (input.Count >= count)
+        {
+            return true;
+        }
+
+        input.Reserve(count);
+        var deadline = frameTimeout();
         try
         {
-            while (count > 0)
+            while (input.Count < count)
             {
-                var read = await stream.ReadAsync(buffer.AsMemory(offset, count), token);
-                if (read == 0)
+                if (!await input.FillAsync(stream, deadline.Token))
                 {
                     return false;
                 }
-
-                offset += read;
-                count -= read;
             }
 
             return true;
@@ -126,6 +142,73 @@ public sealed class ClientConnection(ServerContext server, TcpClient client, lon
         catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
         {
             return false;
+        }
+    }
+
+    private int NextId() => Interlocked.Increment(ref nextResponseId);
+
+    private static async Task WriteAsync(NetworkStream stream, byte[] bytes, CancellationToken stopping)
+    {
+        await stream.WriteAsync(bytes, stopping);
+        await stream.FlushAsync(stopping);
+    }
+}
+
+/// <summary>Bytes received but not yet parsed, so one socket read can bring a whole frame (or several) instead of one read per header and body.</summary>
+internal sealed class FrameBuffer(int initialSize)
+{
+    private byte[] bytes = new byte[initialSize];
+    private int start;
+    private int end;
+
+    public int Count => end - start;
+
+    public ReadOnlySpan<byte> Data => bytes.AsSpan(start, end - start);
+
+    /// <summary>Makes room for a frame of <paramref name="size"/> bytes starting at the current position.</summary>
+    public void Reserve(int size)
+    {
+        if (bytes.Length - start >= size)
+        {
+            return;
+        }
+
+        var target = bytes.Length >= size ? bytes : new byte[size];
+        Buffer.BlockCopy(bytes, start, target, 0, Count);
+        end = Count;
+        start = 0;
+        bytes = target;
+    }
+
+    /// <summary>Reads whatever the socket has (at least one byte); false at end of stream.</summary>
+    public async ValueTask<bool> FillAsync(NetworkStream stream, CancellationToken cancellationToken)
+    {
+        if (end == bytes.Length)
+        {
+            Reserve(Math.Max(Count + 1, bytes.Length));
+        }
+
+        var read = await stream.ReadAsync(bytes.AsMemory(end), cancellationToken);
+        if (read == 0)
+        {
+            return false;
+        }
+
+        end += read;
+        return true;
+    }
+
+    /// <summary>Drops a parsed frame; once empty, an oversized buffer goes back to the default size.</summary>
+    public void Consume(int length, int defaultSize)
+    {
+        start += length;
+        if (start == end)
+        {
+            start = end = 0;
+            if (bytes.Length > defaultSize)
+            {
+                bytes = new byte[defaultSize];
+            }
         }
     }
 }

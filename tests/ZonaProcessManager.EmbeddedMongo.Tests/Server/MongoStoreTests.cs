@@ -35,6 +35,53 @@ public sealed class MongoStoreTests : IDisposable
     }
 
     [Fact]
+    public void Hundreds_of_collections_written_in_one_transaction_and_read_back_all_keep_their_documents()
+    {
+        // More collections than either connection keeps prepared statements for, so statements are dropped and
+        // re-prepared mid-transaction and mid-read without losing or mixing up anything.
+        const int collections = 300;
+        using var store = MongoStore.Open(directory);
+
+        store.Write(write =>
+        {
+            for (var i = 0; i < collections; i++)
+            {
+                write.Insert(write.EnsureCollection("many", $"c{i}"), new BsonDocument { { "_id", i }, { "owner", $"c{i}" } });
+            }
+
+            return 0;
+        });
+
+        var owners = store.Read(read => Enumerable.Range(0, collections)
+            .Select(i => read.FindById(store.Catalog.Find("many", $"c{i}")!, i)?.Document["owner"].AsString)
+            .ToList());
+        Assert.Equal(Enumerable.Range(0, collections).Select(i => $"c{i}"), owners);
+        var duplicate = Assert.Throws<MongoError>(() => store.Write(write => write.Insert(write.Catalog.Find("many", "c0")!, new BsonDocument("_id", 0))));
+        Assert.Equal(11000, duplicate.Code);
+    }
+
+    [Fact]
+    public void A_write_that_fails_leaves_nothing_behind_and_the_next_write_commits_normally()
+    {
+        using var store = MongoStore.Open(directory);
+        store.Write(write => write.Insert(write.EnsureCollection("app", "c"), new BsonDocument("_id", 1)));
+
+        Assert.Throws<InvalidOperationException>(() => store.Write<int>(write =>
+        {
+            write.Insert(write.Catalog.Find("app", "c")!, new BsonDocument("_id", 2));
+            write.EnsureCollection("app", "created-then-rolled-back");
+            throw new InvalidOperationException("work failed half way");
+        }));
+        store.Write(write => write.Insert(write.Catalog.Find("app", "c")!, new BsonDocument("_id", 3)));
+
+        var collection = store.Catalog.Find("app", "c")!;
+        Assert.Null(store.Catalog.Find("app", "created-then-rolled-back"));
+        Assert.Equal([1, 3], store.Read(read => read.All(collection)).Select(d => d.Document["_id"].ToInt32()));
+        var changes = store.Read(read => read.ReadChanges(0, long.MaxValue, "app", "c", 10));
+        Assert.Equal([1, 3], changes.Select(c => c.Event["documentKey"]["_id"].ToInt32()));
+    }
+
+    [Fact]
     public void A_missing_id_is_generated_and_placed_first()
     {
         using var store = MongoStore.Open(directory);
