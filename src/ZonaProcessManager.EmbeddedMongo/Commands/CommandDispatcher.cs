@@ -85,7 +85,7 @@ public static class CommandDispatcher
             var retryKey = !inTransaction && RetryableWriteCommands.Contains(commandName.ToLowerInvariant()) ? RetryableWriteCache.KeyOf(body, database, sessionKey) : null;
             reply = retryKey is null
                 ? await handler(context)
-                : await server.RetryableWrites.RunOnceAsync(retryKey, () => handler(context).AsTask());
+                : await server.RetryableWrites.RunOnceAsync(sessionKey!, retryKey, () => handler(context).AsTask());
         }
         catch (MongoError error)
         {

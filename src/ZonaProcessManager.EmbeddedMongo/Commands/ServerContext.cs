@@ -131,9 +131,18 @@ public sealed record CommandContext(ServerContext Server, ConnectionInfo Connect
 /// </summary>
 public sealed class RetryableWriteCache
 {
+    /// <summary>
+    /// Like MongoDB's one transaction record per session (config.transactions): a driver only ever retries its latest
+    /// write, and a session runs one operation at a time. Keeping the last two leaves room for a retry that arrives after
+    /// the session's next write started; keeping every reply grew without bound under a steady write load.
+    /// </summary>
+    private const int RepliesKeptPerSession = 2;
+
     private static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(30);
-    private readonly ConcurrentDictionary<string, (DateTime StoredUtc, BsonDocument Reply)> replies = new();
-    private readonly ConcurrentDictionary<string, SemaphoreSlim> inFlight = new();
+    private readonly ConcurrentDictionary<string, SessionWrites> sessions = new();
+
+    /// <summary>Replies held for possible retries, over all sessions.</summary>
+    public int CachedReplyCount => sessions.Values.Sum(session => session.Count);
 
     /// <param name="sessionKey">The command's <see cref="SessionKeyOf"/>, which the dispatcher has already computed.</param>
     public static string? KeyOf(BsonDocument body, string database, string? sessionKey)
@@ -151,42 +160,73 @@ public sealed class RetryableWriteCache
     public static string? SessionKeyOf(BsonDocument body) =>
         body.TryGetValue("lsid", out var lsid) && lsid is BsonDocument session && session.TryGetValue("id", out var id) ? id.ToJson() : null;
 
-    public async Task<BsonDocument> RunOnceAsync(string key, Func<Task<BsonDocument>> write)
+    /// <summary>Runs <paramref name="write"/> unless this session already ran the write <paramref name="key"/> names; then its reply is returned again.</summary>
+    public async Task<BsonDocument> RunOnceAsync(string sessionKey, string key, Func<Task<BsonDocument>> write)
     {
-        var gate = inFlight.GetOrAdd(key, _ => new SemaphoreSlim(1, 1));
-        await gate.WaitAsync();
+        var session = sessions.GetOrAdd(sessionKey, _ => new SessionWrites());
+        await session.Gate.WaitAsync();
         try
         {
-            if (replies.TryGetValue(key, out var cached))
+            session.Touch();
+            if (session.Find(key) is { } cached)
             {
-                return (BsonDocument)cached.Reply.DeepClone();
+                return (BsonDocument)cached.DeepClone();
             }
 
             var reply = await write();
             // Handler replies carry ok only when they fail; the dispatcher stamps ok: 1 later.
             if (reply.GetValue("ok", 1).ToDouble() == 1)
             {
-                replies[key] = (DateTime.UtcNow, (BsonDocument)reply.DeepClone());
+                session.Remember(key, (BsonDocument)reply.DeepClone());
             }
 
             return reply;
         }
         finally
         {
-            gate.Release();
+            session.Gate.Release();
         }
     }
 
+    /// <summary>Forgets sessions idle for longer than the server's logical session timeout.</summary>
     public void Expire()
     {
         var cutoff = DateTime.UtcNow - Lifetime;
-        foreach (var (key, entry) in replies)
+        foreach (var (key, session) in sessions)
         {
-            if (entry.StoredUtc < cutoff)
+            if (session.LastUsedUtc < cutoff)
             {
-                replies.TryRemove(key, out _);
-                inFlight.TryRemove(key, out _);
+                sessions.TryRemove(key, out _);
             }
+        }
+    }
+
+    /// <summary>One session's latest write replies; everything but <see cref="LastUsedUtc"/> is used under <see cref="Gate"/>.</summary>
+    private sealed class SessionWrites
+    {
+        private readonly LinkedList<(string Key, BsonDocument Reply)> _recent = new();
+        private long _lastUsedTicks = DateTime.UtcNow.Ticks;
+        private int _count;
+
+        public SemaphoreSlim Gate { get; } = new(1, 1);
+
+        public DateTime LastUsedUtc => new(Interlocked.Read(ref _lastUsedTicks), DateTimeKind.Utc);
+
+        public int Count => Volatile.Read(ref _count);
+
+        public void Touch() => Interlocked.Exchange(ref _lastUsedTicks, DateTime.UtcNow.Ticks);
+
+        public BsonDocument? Find(string key) => _recent.FirstOrDefault(entry => entry.Key == key).Reply;
+
+        public void Remember(string key, BsonDocument reply)
+        {
+            _recent.AddFirst((key, reply));
+            while (_recent.Count > RepliesKeptPerSession)
+            {
+                _recent.RemoveLast();
+            }
+
+            Volatile.Write(ref _count, _recent.Count);
         }
     }
 }

@@ -1,0 +1,52 @@
+using MongoDB.Bson;
+using ZonaProcessManager.EmbeddedMongo.Commands;
+
+namespace ZonaProcessManager.EmbeddedMongo.Tests.Server;
+
+public sealed class RetryableWriteCacheTests
+{
+    private static Task<BsonDocument> Reply(int n) => Task.FromResult(new BsonDocument("n", n));
+
+    [Fact]
+    public async Task A_retry_of_the_latest_write_gets_the_first_reply_and_does_not_run_again()
+    {
+        var cache = new RetryableWriteCache();
+        var runs = 0;
+
+        var first = await cache.RunOnceAsync("s1", "s1|7|insert|c", () => Reply(++runs));
+        var retry = await cache.RunOnceAsync("s1", "s1|7|insert|c", () => Reply(++runs));
+
+        Assert.Equal(1, runs);
+        Assert.Equal(first, retry);
+    }
+
+    [Fact]
+    public async Task A_busy_session_keeps_only_its_latest_replies_so_memory_stays_bounded()
+    {
+        var cache = new RetryableWriteCache();
+        for (var txn = 1; txn <= 1000; txn++)
+        {
+            await cache.RunOnceAsync("busy", $"busy|{txn}|update|c", () => Reply(txn));
+        }
+
+        await cache.RunOnceAsync("other", "other|1|update|c", () => Reply(1));
+
+        Assert.Equal(3, cache.CachedReplyCount);
+        var runs = 0;
+        var retryOfLatest = await cache.RunOnceAsync("busy", "busy|1000|update|c", () => Reply(++runs));
+        Assert.Equal(0, runs);
+        Assert.Equal(1000, retryOfLatest["n"].AsInt32);
+    }
+
+    [Fact]
+    public async Task A_failed_write_is_not_remembered_so_its_retry_runs()
+    {
+        var cache = new RetryableWriteCache();
+        var runs = 0;
+
+        await cache.RunOnceAsync("s1", "s1|1|insert|c", () => { runs++; return Task.FromResult(new BsonDocument { ["ok"] = 0, ["code"] = 11000 }); });
+        await cache.RunOnceAsync("s1", "s1|1|insert|c", () => Reply(++runs));
+
+        Assert.Equal(2, runs);
+    }
+}
