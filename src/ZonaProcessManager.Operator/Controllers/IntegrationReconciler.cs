@@ -53,7 +53,8 @@ public sealed class IntegrationReconciler(
             return ReconciliationResult.Success(settings.IntegrationRequeueInterval);
         }
 
-        var containers = await runtime.ListAsync(childKey, cancellationToken).ConfigureAwait(false);
+        // Containers under the child's name belong to the integration only when no one else's ServiceSpec has that name.
+        var containers = child is null ? await runtime.ListAsync(childKey, cancellationToken).ConfigureAwait(false) : [];
         if (containers.Count > 0)
         {
             return ReconciliationResult.Success(settings.IntegrationRequeueInterval);
@@ -124,6 +125,22 @@ public sealed class IntegrationReconciler(
         // Ports only for an integration that can run; a bad one must not hold ports (and first say everything else wrong).
         var precheck = IntegrationMaterializer.Materialize(integration, stored.Uid, tenant?.Tenant, catalog, siblings, AllPortsPlaceholder(integration, catalog));
         var ports = new Dictionary<string, int>(StringComparer.Ordinal);
+        var childKey = IntegrationKeys.ChildService(key);
+        if (precheck.Kind == MaterializeKind.Service
+            && await services.GetAsync(childKey, cancellationToken).ConfigureAwait(false) is { } occupant
+            && !IsOwnedBy(occupant, key))
+        {
+            // A user's own ServiceSpec already has the child's name: never take it over.
+            var conflict = new IntegrationStatus
+            {
+                Phase = ResourcePhase.Degraded,
+                Message = $"ServiceSpec {key.Tenant}/{key.Name} already exists and is not owned by this integration; rename the integration or remove that service",
+                UpdatedAt = time.GetUtcNow(),
+            };
+            await PublishAsync(stored, conflict, cancellationToken).ConfigureAwait(false);
+            return ReconciliationResult.Success();
+        }
+
         if (precheck.Kind == MaterializeKind.Service)
         {
             var definition = catalog.Single(d => d.Spec.IntegrationId == integration.Spec.IntegrationId);
@@ -140,7 +157,6 @@ public sealed class IntegrationReconciler(
         }
 
         var result = IntegrationMaterializer.Materialize(integration, stored.Uid, tenant?.Tenant, catalog, siblings, ports);
-        var childKey = IntegrationKeys.ChildService(key);
         StoredService? child = null;
         switch (result.Kind)
         {

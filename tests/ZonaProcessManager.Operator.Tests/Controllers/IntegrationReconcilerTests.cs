@@ -281,4 +281,27 @@ public sealed class IntegrationReconcilerTests
         await ReconcileAsync(key);
         Assert.Equal(ports, Child(key)!.Spec!.Spec.Ports.Select(p => p.Host!.Value).Order());
     }
+
+    [Fact]
+    public async Task A_users_own_service_with_the_integrations_name_is_never_taken_over()
+    {
+        _harness.Integrations.PutTenant(Tenant);
+        var own = _harness.Store.Put(ReconcilerHarness.Service("crowdstrike", image: "my/own:1", tenant: Tenant));
+        var key = _harness.Integrations.PutIntegration(Tenant, "crowdstrike", 101, GoodParameters());
+
+        await ReconcileAsync(key);
+
+        Assert.Equal("my/own:1", (await _harness.Store.GetAsync(own, CancellationToken.None))!.Spec!.Spec.Image);
+        var status = _harness.Integrations.IntegrationStatusOf(key)!;
+        Assert.Equal(ResourcePhase.Degraded, status.Phase);
+        Assert.Contains("already exists and is not owned by this integration", status.Message);
+        Assert.Empty(_harness.Integrations.Allocations);
+
+        await _harness.ConvergeAsync(own);
+        await _harness.Integrations.DeleteIntegrationAsync(key, CancellationToken.None);
+        var removed = await _harness.IntegrationReconciler.ReconcileAsync(key, CancellationToken.None);
+        Assert.Null(removed.RequeueAfter);
+        Assert.False((await _harness.Store.GetAsync(own, CancellationToken.None))!.DeletionRequested);
+        Assert.Single(_harness.Runtime.ContainersOf(own));
+    }
 }
