@@ -173,8 +173,12 @@ public sealed class TenantReconciler(
         var names = new HashSet<string>(children.Select(c => c.Key.Name), StringComparer.Ordinal);
         names.UnionWith(integrations);
         names.UnionWith(allocations.Select(a => a.Integration));
-        var containers = (await runtime.ListAsync(owner: null, cancellationToken).ConfigureAwait(false))
-            .Count(c => c.Owner.Kind == ServiceSpec.KindName && c.Owner.Tenant == code && names.Contains(c.Owner.Name));
+        // Per owner, not the whole host: listing inspects every container it returns, and every offboarding stage looks again.
+        var containers = 0;
+        foreach (var name in names)
+        {
+            containers += (await runtime.ListAsync(new ResourceKey(ServiceSpec.KindName, code, name), cancellationToken).ConfigureAwait(false)).Count;
+        }
 
         // A service already asked to go is waited for like its containers, not deleted again.
         var pendingServices = children.Where(c => !c.DeletionRequested).Select(c => c.Key.Name).ToList();
