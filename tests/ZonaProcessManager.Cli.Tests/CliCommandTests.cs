@@ -211,10 +211,20 @@ public sealed class CliCommandTests(MongoTestTarget target, ITestOutputHelper ou
 
         var marked = await ZpmAsync(database, "delete", "service", "web");
         var flagged = (await services.Find(new BsonDocument("_id", "system/web")).SingleAsync())["metadata"]["deletionRequested"].AsBoolean;
-        // Stand-in for the operator: remove the document once the deletion was requested.
-        var waiting = ZpmAsync(database, "delete", "service", "web", "--wait", "--timeout", "30");
+        // Stand-in for the operator: remove the document once the waiting command has found it and requested deletion
+        // (removing it earlier would make that command report "not found", which is right for a document already gone).
+        var waitOutput = new StringWriter();
+        var waiting = CliRunner.RunAsync(
+            ["delete", "service", "web", "--wait", "--timeout", "30", "--mongo", target.ConnectionString, "--database", database.Name],
+            waitOutput,
+            CancellationToken.None);
+        await Eventually.TrueAsync(
+            () => Task.FromResult(CliRunner.Snapshot(waitOutput).Contains("deletion requested") || waiting.IsCompleted),
+            TimeSpan.FromSeconds(20),
+            "the waiting delete to request deletion");
         await services.DeleteOneAsync(new BsonDocument("_id", "system/web"));
-        var waited = await waiting;
+        var waited = await waiting.WaitAsync(TimeSpan.FromSeconds(40));
+        output.WriteLine($"$ zpm delete service web --wait → {waited.ExitCode}\n{waited.Output}{waited.Error}");
         var missing = await ZpmAsync(database, "delete", "service", "web");
 
         Assert.Equal(0, marked.ExitCode);
