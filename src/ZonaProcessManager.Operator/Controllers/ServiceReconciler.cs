@@ -112,7 +112,7 @@ public sealed class ServiceReconciler(
         var specHash = SpecHasher.Hash(spec.Spec);
         var observed = await runtime.ListAsync(key, cancellationToken).ConfigureAwait(false);
         var unreadyDependencies = await FindUnreadyDependenciesAsync(spec, cancellationToken).ConfigureAwait(false);
-        var plan = planner.Plan(new PlanInput
+        var input = new PlanInput
         {
             Service = spec,
             SpecHash = specHash,
@@ -120,7 +120,8 @@ public sealed class ServiceReconciler(
             UnreadyDependencies = unreadyDependencies,
             Now = time.GetUtcNow(),
             ExtraLabels = OwnerLabels(spec),
-        });
+        };
+        var plan = planner.Plan(input);
 
         if (plan.Outcome.Kind == OutcomeKind.Invalid)
         {
@@ -148,8 +149,22 @@ public sealed class ServiceReconciler(
 
         // What the status shows must be what Docker has after the actions, not what the plan hoped for.
         var containers = plan.HasActions ? await runtime.ListAsync(key, cancellationToken).ConfigureAwait(false) : observed;
+        var replicas = plan.Replicas;
+        var requeueAfter = plan.RequeueAfter;
+        if (execution.Error is null && outcome.SuggestedTrigger == ResourceTrigger.ContainersCreated
+            && planner.Plan(input with { Observed = containers, Now = time.GetUtcNow() }) is { HasActions: false, Outcome.Kind: OutcomeKind.AllReady } settled)
+        {
+            // New replicas without a health check are ready as soon as they run, and no Docker event announces that:
+            // say Running now rather than at the next progress requeue (seconds later for every service created).
+            // Repairs (a restarted replica) keep Degraded until the next look confirms them.
+            outcome = settled.Outcome;
+            replicas = settled.Replicas;
+            requeueAfter = settled.RequeueAfter;
+            Fire(machine, ResourceTrigger.AllHealthy, outcome.Reason, outcome.Message, previous, transitions);
+        }
+
         var lastError = execution.Error ?? (outcome.Kind == OutcomeKind.AllReady ? null : previous.LastError);
-        var next = BuildStatus(previous, machine.Phase, specHash, plan.Replicas, ToStatus(containers), outcome, lastError);
+        var next = BuildStatus(previous, machine.Phase, specHash, replicas, ToStatus(containers), outcome, lastError);
         if (await PublishAsync(key, previous, next, transitions, cancellationToken).ConfigureAwait(false))
         {
             NotifyOwners(spec, "child status changed");
@@ -157,7 +172,7 @@ public sealed class ServiceReconciler(
 
         return execution.Error is { } failure
             ? ReconciliationResult.Failure(failure)
-            : ReconciliationResult.Success(plan.RequeueAfter);
+            : ReconciliationResult.Success(requeueAfter);
     }
 
     private async Task<IReadOnlyCollection<string>> FindUnreadyDependenciesAsync(ServiceSpec spec, CancellationToken cancellationToken)

@@ -31,6 +31,24 @@ public sealed class ServiceReconcilerTests
     }
 
     [Fact]
+    public async Task Replicas_without_a_health_check_are_Running_after_the_one_reconcile_that_started_them()
+    {
+        // No Docker event says "started and nothing to probe", so waiting for the next progress requeue would leave
+        // every new service in Creating for seconds.
+        var harness = new ReconcilerHarness();
+        var key = harness.Store.Put(Service("web", replicas: 2));
+
+        var result = await harness.ReconcileAsync(key);
+
+        Assert.True(result.IsSuccess);
+        Assert.Null(result.RequeueAfter);
+        Assert.Equal(2, harness.Runtime.ContainersOf(key).Count);
+        Assert.Equal(ResourcePhase.Running, harness.Store.StatusOf(key)!.Phase);
+        Assert.Equal(new ReplicaCounts(2, 2), harness.Store.StatusOf(key)!.Replicas);
+        Assert.Equal(["SpecApplied", "AllReplicasReady"], harness.Store.Events.Select(e => e.Reason));
+    }
+
+    [Fact]
     public async Task A_replica_still_starting_keeps_the_service_Creating_and_asks_to_look_again()
     {
         var harness = new ReconcilerHarness();
