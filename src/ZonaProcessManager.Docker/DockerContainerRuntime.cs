@@ -368,7 +368,8 @@ public sealed class DockerContainerRuntime : IContainerRuntime, IDisposable
                         continue;
                     }
 
-                    yield return new ContainerEvent(owner, id, action, DateTimeOffset.UnixEpoch.AddTicks(timeNano / 100));
+                    yield return new ContainerEvent(
+                        owner, id, action, DateTimeOffset.UnixEpoch.AddTicks(timeNano / 100), attributes.TryGetValue("name", out var name) ? name.TrimStart('/') : null);
                 }
             }
             finally

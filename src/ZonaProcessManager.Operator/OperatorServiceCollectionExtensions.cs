@@ -32,6 +32,7 @@ public static class OperatorServiceCollectionExtensions
         services.AddSingleton<ResourceEnumerator>();
         services.AddSingleton<ResilientLoop>();
         services.AddSingleton<IReconcileTrigger, QueueReconcileTrigger>();
+        services.AddSingleton<ExpectedContainerStarts>();
         services.AddSingleton<ServiceReconciler>();
         services.AddSingleton<IntegrationReconciler>();
         services.AddSingleton<TenantReconciler>();

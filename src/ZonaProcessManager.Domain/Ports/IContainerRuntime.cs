@@ -18,7 +18,8 @@ public static class ZpmLabels
 }
 
 /// <summary>A Docker event about an owned container that should make its owner reconcile.</summary>
-public sealed record ContainerEvent(ResourceKey Owner, string ContainerId, string Action, DateTimeOffset Time);
+/// <param name="ContainerName">The container's name as the engine reported it (without Docker's leading '/'), if it did.</param>
+public sealed record ContainerEvent(ResourceKey Owner, string ContainerId, string Action, DateTimeOffset Time, string? ContainerName = null);
 
 /// <summary>The operator's view of a container engine. Implemented by the Docker adapter.</summary>
 public interface IContainerRuntime

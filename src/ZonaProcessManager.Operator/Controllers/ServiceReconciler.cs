@@ -20,6 +20,7 @@ public sealed class ServiceReconciler(
     IContainerRuntime runtime,
     ReconcilePlanner planner,
     IReconcileTrigger trigger,
+    ExpectedContainerStarts expectedStarts,
     TimeProvider time,
     ILogger<ServiceReconciler> logger)
 {
@@ -151,12 +152,20 @@ public sealed class ServiceReconciler(
         var containers = plan.HasActions ? await runtime.ListAsync(key, cancellationToken).ConfigureAwait(false) : observed;
         var replicas = plan.Replicas;
         var requeueAfter = plan.RequeueAfter;
-        if (execution.Error is null && outcome.SuggestedTrigger == ResourceTrigger.ContainersCreated
-            && planner.Plan(input with { Observed = containers, Now = time.GetUtcNow() }) is { HasActions: false, Outcome.Kind: OutcomeKind.AllReady } settled)
+        var settled = execution.Error is null && execution.Started.Count > 0
+            ? planner.Plan(input with { Observed = containers, Now = time.GetUtcNow() })
+            : null;
+        if (settled is { HasActions: true })
         {
-            // New replicas without a health check are ready as soon as they run, and no Docker event announces that:
-            // say Running now rather than at the next progress requeue (seconds later for every service created).
-            // Repairs (a restarted replica) keep Degraded until the next look confirms them.
+            // A rollout step waits for the replicas just started, and their start events (which used to wake this
+            // resource) were absorbed as expected: look again at once.
+            requeueAfter = TimeSpan.Zero;
+        }
+        else if (settled is not null && outcome.SuggestedTrigger == ResourceTrigger.ContainersCreated && settled.Outcome.Kind == OutcomeKind.AllReady)
+        {
+            // New replicas without a health check are ready as soon as they run, and no Docker event says so apart from
+            // that start: say Running now rather than at the next progress requeue. Repairs (a restarted replica) keep
+            // Degraded until the next look confirms them.
             outcome = settled.Outcome;
             replicas = settled.Replicas;
             requeueAfter = settled.RequeueAfter;
@@ -190,13 +199,15 @@ public sealed class ServiceReconciler(
         return unready;
     }
 
-    private sealed record Execution(string? Error, string? FailedAction);
+    /// <param name="Started">Ids of the containers this run created and started, in order.</param>
+    private sealed record Execution(string? Error, string? FailedAction, IReadOnlyList<string> Started);
 
     /// <summary>Runs the plan in order and stops at the first Docker error: later steps assumed the earlier ones worked.</summary>
     private async Task<Execution> ExecuteAsync(ResourceKey key, IReadOnlyList<ReconcileAction> actions, CancellationToken cancellationToken,
         IReadOnlyCollection<string>? secretValues = null)
     {
         var labels = OwnershipLabels(key);
+        var started = new List<string>();
         foreach (var action in actions)
         {
             logger.LogInformation("{Resource} docker: {Action}", key, action.Describe());
@@ -211,7 +222,7 @@ public sealed class ServiceReconciler(
                         await runtime.EnsureVolumeAsync(volume.Volume, labels, cancellationToken).ConfigureAwait(false);
                         break;
                     case CreateReplica create:
-                        await runtime.CreateAndStartAsync(create.Container, cancellationToken).ConfigureAwait(false);
+                        started.Add(await CreateAndStartExpectedAsync(create.Container, cancellationToken).ConfigureAwait(false));
                         break;
                     case RemoveContainer remove:
                         await runtime.RemoveAsync(remove.ContainerId, cancellationToken).ConfigureAwait(false);
@@ -221,7 +232,7 @@ public sealed class ServiceReconciler(
                         break;
                     case ReplaceContainer replace:
                         await runtime.RemoveAsync(replace.ContainerId, cancellationToken).ConfigureAwait(false);
-                        await runtime.CreateAndStartAsync(replace.Replacement, cancellationToken).ConfigureAwait(false);
+                        started.Add(await CreateAndStartExpectedAsync(replace.Replacement, cancellationToken).ConfigureAwait(false));
                         break;
                     default:
                         throw new NotSupportedException($"Unknown reconcile action {action.GetType().Name}");
@@ -234,11 +245,26 @@ public sealed class ServiceReconciler(
                 logger.LogWarning("{Resource} docker: {Action} failed: {Error}", key, action.Describe(), message);
                 await RecordEventAsync(new ResourceEvent(key, "DockerError", $"{action.Describe()} failed: {message}", "Warning", time.GetUtcNow()), cancellationToken)
                     .ConfigureAwait(false);
-                return new Execution(message, action.Describe());
+                return new Execution(message, action.Describe(), started);
             }
         }
 
-        return new Execution(null, null);
+        return new Execution(null, null, started);
+    }
+
+    /// <summary>Creates and starts a container whose start event this reconcile will have seen the result of.</summary>
+    private async Task<string> CreateAndStartExpectedAsync(DesiredContainer container, CancellationToken cancellationToken)
+    {
+        expectedStarts.Expect(container.ContainerName);
+        try
+        {
+            return await runtime.CreateAndStartAsync(container, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            expectedStarts.Forget(container.ContainerName);
+            throw;
+        }
     }
 
     /// <summary>zpm.owner on an integration child's containers names the IntegrationSpec that asked for them.</summary>

@@ -2,13 +2,15 @@ using Mediator;
 using Microsoft.Extensions.Logging;
 using ZonaProcessManager.Domain.Model;
 using ZonaProcessManager.Domain.Ports;
+using ZonaProcessManager.Operator.Controllers;
 using ZonaProcessManager.Operator.Messages;
 using ZonaProcessManager.Operator.Settings;
 
 namespace ZonaProcessManager.Operator.Hosting;
 
 /// <summary>Turns watcher and Docker notifications into queued keys; reconciling itself happens in the queue worker.</summary>
-public sealed class EnqueueOnChange(ReconcileQueue queue, ResourceEnumerator enumerator, OperatorSettings settings, ILogger<EnqueueOnChange> logger)
+public sealed class EnqueueOnChange(
+    ReconcileQueue queue, ResourceEnumerator enumerator, OperatorSettings settings, ExpectedContainerStarts expectedStarts, ILogger<EnqueueOnChange> logger)
     : INotificationHandler<ResourceChanged>, INotificationHandler<ContainerEventObserved>
 {
     public async ValueTask Handle(ResourceChanged notification, CancellationToken cancellationToken)
@@ -43,6 +45,12 @@ public sealed class EnqueueOnChange(ReconcileQueue queue, ResourceEnumerator enu
         var containerEvent = notification.Event;
         if (!settings.Manages(containerEvent.Owner.Tenant))
         {
+            return ValueTask.CompletedTask;
+        }
+
+        if (containerEvent is { Action: "start", ContainerName: { } name } && expectedStarts.TryConsume(name))
+        {
+            logger.LogDebug("{Resource} container {ContainerId} start: already seen by the reconcile that started it", containerEvent.Owner, ShortId(containerEvent.ContainerId));
             return ValueTask.CompletedTask;
         }
 

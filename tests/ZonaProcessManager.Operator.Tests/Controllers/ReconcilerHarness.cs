@@ -17,7 +17,8 @@ internal sealed class ReconcilerHarness
     {
         Runtime = new FakeContainerRuntime(Time);
         Planner = new ReconcilePlanner(plannerSettings ?? new PlannerSettings { RolloutDeadline = TimeSpan.FromSeconds(60) });
-        Reconciler = new ServiceReconciler(Store, Runtime, Planner, Trigger, Time, NullLogger<ServiceReconciler>.Instance);
+        ExpectedStarts = new ExpectedContainerStarts(Time);
+        Reconciler = new ServiceReconciler(Store, Runtime, Planner, Trigger, ExpectedStarts, Time, NullLogger<ServiceReconciler>.Instance);
         Integrations = new FakeIntegrationStore(Store);
         IntegrationReconciler = NewIntegrationReconciler();
         TenantReconciler = new TenantReconciler(Integrations, Store, Runtime, Trigger, Settings, Time, NullLogger<TenantReconciler>.Instance);
@@ -27,6 +28,8 @@ internal sealed class ReconcilerHarness
     public OperatorSettings Settings { get; } = new() { IntegrationPorts = new PortRange(20000, 20009), IntegrationRequeueInterval = TimeSpan.FromSeconds(1) };
 
     public RecordingReconcileTrigger Trigger { get; } = new();
+
+    public ExpectedContainerStarts ExpectedStarts { get; }
 
     public FakeIntegrationStore Integrations { get; }
 
