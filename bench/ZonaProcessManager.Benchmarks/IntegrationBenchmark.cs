@@ -282,7 +282,7 @@ public static class IntegrationBenchmark
                 throw new TimeoutException($"Gave up waiting for {what} after {timeout.TotalSeconds:0} s.");
             }
 
-            await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken);
+            await Task.Delay(OperatorBenchmark.StorePollInterval, cancellationToken);
         }
     }
 

@@ -16,6 +16,9 @@ public sealed class RecordingContainerRuntime(IContainerRuntime inner) : IContai
     private long _creates;
     private long _removes;
     private long _restarts;
+    private long _lists;
+    private long _listTicks;
+    private long _createTicks;
 
     /// <summary>Stopwatch timestamp of the first Docker call made on behalf of <paramref name="owner"/>, if any.</summary>
     public long? FirstCallTimestamp(ResourceKey owner) => _firstCall.TryGetValue(owner, out var at) ? at : null;
@@ -26,21 +29,43 @@ public sealed class RecordingContainerRuntime(IContainerRuntime inner) : IContai
 
     public long Restarts => Interlocked.Read(ref _restarts);
 
-    public Task<IReadOnlyList<ObservedContainer>> ListAsync(ResourceKey? owner, CancellationToken cancellationToken)
+    /// <summary>Calls of ListAsync (any owner) and the time they took in all, to see what the operator adds to Docker's load.</summary>
+    public (long Calls, TimeSpan Total) Lists => (Interlocked.Read(ref _lists), Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _listTicks)));
+
+    public TimeSpan CreateAndStartTotal => Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _createTicks));
+
+    public async Task<IReadOnlyList<ObservedContainer>> ListAsync(ResourceKey? owner, CancellationToken cancellationToken)
     {
         if (owner is { } key)
         {
             Record(key);
         }
 
-        return inner.ListAsync(owner, cancellationToken);
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            return await inner.ListAsync(owner, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            Interlocked.Increment(ref _lists);
+            Interlocked.Add(ref _listTicks, Stopwatch.GetTimestamp() - started);
+        }
     }
 
-    public Task<string> CreateAndStartAsync(DesiredContainer container, CancellationToken cancellationToken)
+    public async Task<string> CreateAndStartAsync(DesiredContainer container, CancellationToken cancellationToken)
     {
         Record(container.Owner);
         Interlocked.Increment(ref _creates);
-        return inner.CreateAndStartAsync(container, cancellationToken);
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            return await inner.CreateAndStartAsync(container, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            Interlocked.Add(ref _createTicks, Stopwatch.GetTimestamp() - started);
+        }
     }
 
     public Task RemoveAsync(string containerId, CancellationToken cancellationToken)
