@@ -49,15 +49,20 @@ test: setup build
 run: images build
 	bin/zpm run --data-dir .zpm --apply samples/
 
+# Issue 3: SERVICES= (default 200; 1000 for the idle and restart figures). Containers without health checks unless
+# HEALTH=<seconds> asks for an HTTP probe that often: probes are docker execs, which two cores cannot sustain at scale.
 bench: images build
-	$(DOTNET) run -c Release --project bench/ZonaProcessManager.Benchmarks -- operator
+	$(DOTNET) run -c Release --project bench/ZonaProcessManager.Benchmarks -- operator --services $(or $(SERVICES),200) \
+	  $(if $(HEALTH),--health-interval $(HEALTH),--no-health-check)
 
 bench-mongo: build
 	$(DOTNET) run -c Release --project bench/ZonaProcessManager.Benchmarks -- mongo
 
-# Issue 4: 100 tenants x 5 integrations onboarded at once vs the same containers made directly (TENANTS=, INTEGRATIONS=).
+# Issue 4: 100 tenants x 5 integrations onboarded at once vs the same containers made directly (TENANTS=, INTEGRATIONS=);
+# HEALTH=1 gives every connector an HTTP health check (every 5 s), as in production, at the cost of one exec per probe.
 bench-integrations: images build
-	$(DOTNET) run -c Release --project bench/ZonaProcessManager.Benchmarks -- integrations --tenants $(or $(TENANTS),100) --integrations $(or $(INTEGRATIONS),5)
+	$(DOTNET) run -c Release --project bench/ZonaProcessManager.Benchmarks -- integrations --tenants $(or $(TENANTS),100) \
+	  --integrations $(or $(INTEGRATIONS),5) $(if $(HEALTH),,--no-health-check)
 
 # Issue 4: host-port allocations per second with 8 concurrent allocators, and 0 duplicates.
 bench-ports: build
