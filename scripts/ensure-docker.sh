@@ -5,6 +5,10 @@ set -euo pipefail
 
 readonly DOCKERD_LOG="${ZPM_DOCKERD_LOG:-/var/log/zpm-dockerd.log}"
 readonly WAIT_SECONDS="${ZPM_DOCKERD_WAIT_SECONDS:-60}"
+# Every tenant gets its own bridge network, and each takes one address pool. Docker's default pools run out after about
+# 30 networks ("could not find an available, non-overlapping IPv4 address pool"), so a dockerd this script starts gets
+# 256 /24 pools instead. An engine that already runs is left as it is: configure default-address-pools there.
+readonly ADDRESS_POOL="${ZPM_DOCKER_ADDRESS_POOL:-base=10.200.0.0/16,size=24}"
 
 log() { echo "ensure-docker: $*" >&2; }
 
@@ -56,7 +60,7 @@ if ! dockerd_running; then
   log "starting dockerd in the background (log: ${DOCKERD_LOG})..."
   mkdir -p "$(dirname "${DOCKERD_LOG}")"
   # containerd is started by dockerd itself when no system containerd runs.
-  nohup dockerd >>"${DOCKERD_LOG}" 2>&1 &
+  nohup dockerd --default-address-pool "${ADDRESS_POOL}" >>"${DOCKERD_LOG}" 2>&1 &
 fi
 
 deadline=$((SECONDS + WAIT_SECONDS))

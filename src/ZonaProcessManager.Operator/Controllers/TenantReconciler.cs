@@ -45,7 +45,22 @@ public sealed class TenantReconciler(
     private async Task<ReconciliationResult> ConvergeAsync(StoredTenant stored, Tenant tenant, CancellationToken cancellationToken)
     {
         var key = stored.Key;
-        await runtime.EnsureNetworkAsync(tenant.NetworkName, NetworkLabels(tenant.Code), cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await runtime.EnsureNetworkAsync(tenant.NetworkName, NetworkLabels(tenant.Code), cancellationToken).ConfigureAwait(false);
+        }
+        catch (ContainerRuntimeException failure)
+        {
+            // E.g. Docker's address pools are used up (about 30 networks with its defaults): say so on the tenant, not
+            // only in the log, and retry with backoff.
+            await PublishAsync(stored, (stored.Status ?? new TenantStatus()) with
+            {
+                Phase = ResourcePhase.Degraded,
+                Message = $"network {tenant.NetworkName} cannot be created: {failure.EngineMessage}",
+                UpdatedAt = time.GetUtcNow(),
+            }, cancellationToken).ConfigureAwait(false);
+            return ReconciliationResult.Failure(failure.Message);
+        }
 
         var integrations = await store.ListIntegrationsAsync(tenant.Code, cancellationToken).ConfigureAwait(false);
         var children = (await store.ListChildServicesAsync(tenant.Code, cancellationToken).ConfigureAwait(false))

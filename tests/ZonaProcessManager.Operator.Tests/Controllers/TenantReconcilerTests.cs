@@ -73,6 +73,25 @@ public sealed class TenantReconcilerTests
     }
 
     [Fact]
+    public async Task A_tenant_whose_network_Docker_cannot_create_is_Degraded_with_Dockers_reason_and_retried()
+    {
+        const string poolsUsedUp = "could not find an available, non-overlapping IPv4 address pool among the defaults to assign to the network";
+        _harness.Runtime.NetworkCreateError = poolsUsedUp;
+        _harness.Integrations.PutTenant(Tenant);
+
+        var result = await ReconcileTenantAsync();
+
+        Assert.False(result.IsSuccess);
+        var status = _harness.Integrations.TenantStatusOf(Tenant)!;
+        Assert.Equal(ResourcePhase.Degraded, status.Phase);
+        Assert.Equal($"network zpm-tenant-acme cannot be created: {poolsUsedUp}", status.Message);
+
+        _harness.Runtime.NetworkCreateError = null;
+        await ReconcileTenantAsync();
+        Assert.NotEqual(ResourcePhase.Degraded, _harness.Integrations.TenantStatusOf(Tenant)!.Phase);
+    }
+
+    [Fact]
     public async Task Suspending_scales_every_service_to_zero_and_resuming_brings_them_back_on_the_same_ports()
     {
         await OnboardAsync();

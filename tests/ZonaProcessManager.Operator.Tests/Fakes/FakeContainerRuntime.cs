@@ -120,10 +120,15 @@ public sealed class FakeContainerRuntime(TimeProvider time) : IContainerRuntime
         return Task.CompletedTask;
     }
 
+    /// <summary>When set, creating a network fails with this engine message (e.g. Docker's address pools are used up).</summary>
+    public string? NetworkCreateError { get; set; }
+
     public Task EnsureNetworkAsync(string name, IReadOnlyDictionary<string, string> labels, CancellationToken cancellationToken)
     {
         Record($"network {name}");
-        return Task.CompletedTask;
+        return NetworkCreateError is { } error
+            ? Task.FromException(new ContainerRuntimeException("create network", name, ContainerRuntimeErrorKind.Other, error))
+            : Task.CompletedTask;
     }
 
     public Task RemoveNetworkAsync(string name, CancellationToken cancellationToken)
