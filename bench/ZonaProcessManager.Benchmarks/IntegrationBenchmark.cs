@@ -30,9 +30,9 @@ namespace ZonaProcessManager.Benchmarks;
 /// </summary>
 public static class IntegrationBenchmark
 {
-    private const string Image = "zpm/busybox:latest";
-    private const int HttpPort = 8080;
-    private const int Parallelism = 4;
+    private const string Image = OperatorBenchmark.Image;
+    private const int HttpPort = OperatorBenchmark.HttpPort;
+    private const int Parallelism = OperatorBenchmark.Parallelism;
 
     // See OperatorBenchmark: every probe is a docker exec, and hundreds of containers probing every second saturate two cores.
     private const int HealthIntervalSeconds = 5;
@@ -272,19 +272,8 @@ public static class IntegrationBenchmark
         OperatorBenchmark.Progress($"removed {ours.Count} leftover containers of this run");
     }
 
-    private static async Task Until(Func<Task<bool>> condition, TimeSpan timeout, string what, CancellationToken cancellationToken)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (!await condition())
-        {
-            if (deadline.Elapsed > timeout)
-            {
-                throw new TimeoutException($"Gave up waiting for {what} after {timeout.TotalSeconds:0} s.");
-            }
-
-            await Task.Delay(OperatorBenchmark.StorePollInterval, cancellationToken);
-        }
-    }
+    private static Task Until(Func<Task<bool>> condition, TimeSpan timeout, string what, CancellationToken cancellationToken) =>
+        OperatorBenchmark.UntilAsync(condition, timeout, what, OperatorBenchmark.StorePollInterval, cancellationToken);
 
     private static string Seconds(TimeSpan? value) => value is { } v ? v.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture) : "n/a";
 

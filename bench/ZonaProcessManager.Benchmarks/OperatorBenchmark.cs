@@ -31,15 +31,16 @@ namespace ZonaProcessManager.Benchmarks;
 /// </summary>
 public static class OperatorBenchmark
 {
-    private const string Image = "zpm/busybox:latest";
-    private const int HttpPort = 8080;
+    // Shared with IntegrationBenchmark, so both issues' figures use the same image, port and parallelism.
+    internal const string Image = "zpm/busybox:latest";
+    internal const int HttpPort = 8080;
+    internal const int Parallelism = 4;
 
     // Short enough that readiness is quick, lenient enough that probes (each a docker exec) do not time out on a loaded
     // 2-core machine: with 1 s / 1 s, hundreds of probes a second turned healthy containers unhealthy in both arms.
     private const int DefaultHealthIntervalSeconds = 2;
     private const int HealthTimeoutSeconds = 5;
     private const int HealthRetries = 3;
-    private const int Parallelism = 4;
     private const int LatencyProbes = 200;
 
     /// <summary>How often a wait polls the store: fine enough for runs of a minute and more, cheap for the operator arm.</summary>
@@ -345,21 +346,24 @@ public static class OperatorBenchmark
             return result;
         }
 
-        /// <summary>Polls <paramref name="condition"/> until true; throws naming <paramref name="what"/> after <paramref name="timeout"/>.</summary>
-        /// <param name="interval">20 ms suits in-memory checks; a store query polled that often costs the operator arm
-        /// real CPU on two cores (a 100-service run spent 16 s of CPU converging, much of it on such counts).</param>
-        private async Task Until(Func<Task<bool>> condition, TimeSpan timeout, string what, TimeSpan? interval = null)
-        {
-            var deadline = Stopwatch.StartNew();
-            while (!await condition())
-            {
-                if (deadline.Elapsed > timeout)
-                {
-                    throw new TimeoutException($"Gave up waiting for {what} after {timeout.TotalSeconds:0} s.");
-                }
+        private Task Until(Func<Task<bool>> condition, TimeSpan timeout, string what, TimeSpan? interval = null) =>
+            UntilAsync(condition, timeout, what, interval ?? TimeSpan.FromMilliseconds(20), cancellation);
+    }
 
-                await Task.Delay(interval ?? TimeSpan.FromMilliseconds(20), cancellation);
+    /// <summary>Polls <paramref name="condition"/> until true; throws naming <paramref name="what"/> after <paramref name="timeout"/>.</summary>
+    /// <param name="interval">20 ms suits in-memory checks; a store query polled that often costs the operator arm
+    /// real CPU on two cores (a 100-service run spent 16 s of CPU converging, much of it on such counts).</param>
+    internal static async Task UntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what, TimeSpan interval, CancellationToken cancellationToken)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (!await condition())
+        {
+            if (deadline.Elapsed > timeout)
+            {
+                throw new TimeoutException($"Gave up waiting for {what} after {timeout.TotalSeconds:0} s.");
             }
+
+            await Task.Delay(interval, cancellationToken);
         }
     }
 
