@@ -30,6 +30,7 @@ public static class OperatorServiceCollectionExtensions
         services.AddSingleton<ReconcilePlanner>(sp => new ReconcilePlanner(sp.GetRequiredService<PlannerSettings>()));
         services.AddSingleton<ReconcileQueue>();
         services.AddSingleton<ResourceEnumerator>();
+        services.AddSingleton<Resync>();
         services.AddSingleton<ResilientLoop>();
         services.AddSingleton<IReconcileTrigger, QueueReconcileTrigger>();
         services.AddSingleton<ExpectedContainerStarts>();

@@ -10,7 +10,7 @@ namespace ZonaProcessManager.Operator.Hosting;
 
 /// <summary>Turns watcher and Docker notifications into queued keys; reconciling itself happens in the queue worker.</summary>
 public sealed class EnqueueOnChange(
-    ReconcileQueue queue, ResourceEnumerator enumerator, OperatorSettings settings, ExpectedContainerStarts expectedStarts, ILogger<EnqueueOnChange> logger)
+    ReconcileQueue queue, Resync resync, OperatorSettings settings, ExpectedContainerStarts expectedStarts, ILogger<EnqueueOnChange> logger)
     : INotificationHandler<ResourceChanged>, INotificationHandler<ContainerEventObserved>
 {
     public async ValueTask Handle(ResourceChanged notification, CancellationToken cancellationToken)
@@ -18,9 +18,7 @@ public sealed class EnqueueOnChange(
         var change = notification.Change;
         if (change.Kind == ChangeKind.Relist)
         {
-            var keys = await enumerator.ListAllKeysAsync(cancellationToken).ConfigureAwait(false);
-            logger.LogInformation("Relist: enqueued {Count} resources", keys.Count);
-            queue.AddRange(keys);
+            await resync.RunOnceAsync("Relist", cancellationToken).ConfigureAwait(false);
             return;
         }
 

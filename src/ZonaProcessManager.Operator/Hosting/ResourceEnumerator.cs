@@ -12,7 +12,8 @@ namespace ZonaProcessManager.Operator.Hosting;
 /// </summary>
 public sealed class ResourceEnumerator(IServiceStore store, IIntegrationStore integrations, IContainerRuntime runtime, OperatorSettings settings)
 {
-    public async Task<IReadOnlyCollection<ResourceKey>> ListAllKeysAsync(CancellationToken cancellationToken)
+    /// <summary>Every key, with the services and containers it was derived from (one store list, one Docker list).</summary>
+    public async Task<ResourceSnapshot> ListAllAsync(CancellationToken cancellationToken)
     {
         var services = await store.ListAsync(cancellationToken).ConfigureAwait(false);
         var containers = await runtime.ListAsync(owner: null, cancellationToken).ConfigureAwait(false);
@@ -32,6 +33,17 @@ public sealed class ResourceEnumerator(IServiceStore store, IIntegrationStore in
         keys.UnionWith(integrationSpecs.Select(i => IntegrationKeys.Tenant(i.Key.Tenant)));
 
         keys.RemoveWhere(key => !settings.Manages(key.Tenant));
-        return keys;
+        return new ResourceSnapshot(
+            keys,
+            services.ToDictionary(s => s.Key),
+            containers.ToLookup(c => c.Owner));
     }
 }
+
+/// <param name="Keys">Every key the operator must look at, already limited to the tenants it manages.</param>
+/// <param name="Services">The ServiceSpecs as listed, by key.</param>
+/// <param name="ContainersByOwner">The labelled containers as listed, by the resource their labels name.</param>
+public sealed record ResourceSnapshot(
+    IReadOnlyCollection<ResourceKey> Keys,
+    IReadOnlyDictionary<ResourceKey, StoredService> Services,
+    ILookup<ResourceKey, ObservedContainer> ContainersByOwner);

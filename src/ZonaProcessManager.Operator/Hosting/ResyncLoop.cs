@@ -6,13 +6,12 @@ namespace ZonaProcessManager.Operator.Hosting;
 
 /// <summary>
 /// Once at start (containers may have changed while the operator was down, and a resumed change stream says nothing
-/// about Docker), then every ResyncInterval, enqueues every known resource (and every container owner): a safety net for events missed while
+/// about Docker), then every ResyncInterval, runs a <see cref="Resync"/> pass: a safety net for events missed while
 /// disconnected, and what notices a container changed behind the operator's back without an event.
 /// </summary>
 public sealed class ResyncLoop(
     OperatorSettings settings,
-    ResourceEnumerator enumerator,
-    ReconcileQueue queue,
+    Resync resync,
     ResilientLoop loop,
     TimeProvider time,
     ILogger<ResyncLoop> logger) : BackgroundService
@@ -25,9 +24,7 @@ public sealed class ResyncLoop(
         using var timer = new PeriodicTimer(settings.ResyncInterval, time);
         do
         {
-            var keys = await enumerator.ListAllKeysAsync(cancellationToken).ConfigureAwait(false);
-            logger.LogInformation("Resync: enqueued {Count} resources", keys.Count);
-            queue.AddRange(keys);
+            await resync.RunOnceAsync("Resync", cancellationToken).ConfigureAwait(false);
         }
         while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false));
     }

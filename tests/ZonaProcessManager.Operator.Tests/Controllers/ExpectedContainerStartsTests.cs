@@ -97,10 +97,10 @@ public sealed class ExpectedContainerStartsTests
         var time = new ManualTimeProvider();
         var expected = new ExpectedContainerStarts(time);
         await using var queue = new ReconcileQueue(settings, time, NullLogger<ReconcileQueue>.Instance);
-        var store = new FakeServiceStore();
-        var runtime = new FakeContainerRuntime(time);
-        var handler = new EnqueueOnChange(
-            queue, new ResourceEnumerator(store, new FakeIntegrationStore(store), runtime, settings), settings, expected, NullLogger<EnqueueOnChange>.Instance);
+        var harness = new ReconcilerHarness();
+        var resync = new Resync(
+            new ResourceEnumerator(harness.Store, harness.Integrations, harness.Runtime, settings), harness.Reconciler, queue, NullLogger<Resync>.Instance);
+        var handler = new EnqueueOnChange(queue, resync, settings, expected, NullLogger<EnqueueOnChange>.Instance);
         var web = new ResourceKey(ServiceSpec.KindName, "system", "web");
         var api = new ResourceKey(ServiceSpec.KindName, "system", "api");
         var db = new ResourceKey(ServiceSpec.KindName, "system", "db");

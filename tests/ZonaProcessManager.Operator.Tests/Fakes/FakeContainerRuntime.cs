@@ -67,8 +67,16 @@ public sealed class FakeContainerRuntime(TimeProvider time) : IContainerRuntime
 
     public string ImageOf(ObservedContainer container) => _imageById[container.Id];
 
-    public Task<IReadOnlyList<ObservedContainer>> ListAsync(ResourceKey? owner, CancellationToken cancellationToken) =>
-        Task.FromResult<IReadOnlyList<ObservedContainer>>([.. Containers.Where(c => owner is null || c.Owner == owner)]);
+    private int _lists;
+
+    /// <summary>How many times anything listed containers.</summary>
+    public int Lists => Volatile.Read(ref _lists);
+
+    public Task<IReadOnlyList<ObservedContainer>> ListAsync(ResourceKey? owner, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _lists);
+        return Task.FromResult<IReadOnlyList<ObservedContainer>>([.. Containers.Where(c => owner is null || c.Owner == owner)]);
+    }
 
     public Task<string> CreateAndStartAsync(DesiredContainer container, CancellationToken cancellationToken)
     {

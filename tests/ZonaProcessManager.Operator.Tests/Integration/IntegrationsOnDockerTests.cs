@@ -196,7 +196,7 @@ public sealed class IntegrationsOnDockerTests(DockerTestEnvironment docker, Mong
         var containers = (await ContainersOfAsync(a)).Select(c => c.Id).Order().ToList();
         await _operator.StopAsync();
         await _operator.StartAsync();
-        await _operator.WaitQueueSettledAsync(1);
+        await _operator.WaitStartupResyncDoneAsync();
         foreach (var name in Connectors)
         {
             Assert.Equal(before[name], (await WaitRunningAsync(a, name)).Ports.Single().Host);

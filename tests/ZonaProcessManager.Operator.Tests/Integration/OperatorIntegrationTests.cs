@@ -173,11 +173,12 @@ public sealed class OperatorIntegrationTests(DockerTestEnvironment docker, Mongo
 
         await _operator.StopAsync();
         await _operator.StartAsync();
-        await _operator.WaitQueueSettledAsync(completedAtLeast: 1);
+        var startup = await _operator.WaitStartupResyncDoneAsync();
 
         var after = (await _operator.ContainersAsync("web")).OrderBy(c => c.Id, StringComparer.Ordinal).ToList();
         Assert.Equal(before.Select(c => (c.Id, c.StartedAt, c.RestartCount)), after.Select(c => (c.Id, c.StartedAt, c.RestartCount)));
         Assert.Equal(statusBefore!.UpdatedAt, (await _operator.StatusAsync("web"))!.UpdatedAt); // not even a status write
+        Assert.True(startup.Settled >= 1, $"the start-up resync saw web settled from one list ({startup})");
     }
 
     [Fact]

@@ -143,8 +143,14 @@ internal sealed class OperatorUnderTest : IAsyncDisposable
         Eventually.TrueAsync(async () => condition(await ContainersAsync(name)), Deadline, $"{name}: {what}");
 
     /// <summary>The operator has looked at everything it was told about (and has nothing in hand right now).</summary>
-    public Task WaitQueueSettledAsync(long completedAtLeast) =>
-        Eventually.TrueAsync(() => Task.FromResult(Queue.Queue.CompletedCount >= completedAtLeast && Queue.Queue.IsIdle), Deadline, "operator queue settled");
+    /// <summary>Waits until the start-up resync has run and the queue has handled everything it enqueued.</summary>
+    public async Task<ResyncPass> WaitStartupResyncDoneAsync()
+    {
+        var resync = _host?.Services.GetRequiredService<Resync>() ?? throw new InvalidOperationException("operator not running");
+        // LastPass is set after the pass enqueued its keys, so an idle queue then means they were handled.
+        await Eventually.TrueAsync(() => Task.FromResult(resync.LastPass is not null && Queue.Queue.IsIdle), Deadline, "start-up resync done and queue idle");
+        return resync.LastPass!;
+    }
 
     public async ValueTask DisposeAsync()
     {
