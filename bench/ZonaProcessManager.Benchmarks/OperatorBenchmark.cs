@@ -21,13 +21,15 @@ using ServiceSpec = ZonaProcessManager.Domain.Model.ServiceSpec;
 namespace ZonaProcessManager.Benchmarks;
 
 /// <summary>
-/// Issue 3's performance figures in one run (macro measurements, hence a plain program and not BenchmarkDotNet):
-/// (a) N ServiceSpecs inserted at once until all Running, against creating the same containers directly through Docker
-/// with the same parallelism; (b) spec write acknowledged → the operator's first Docker call for it; (c) idle CPU and
-/// memory with N converged services and the wall time of one full resync; (d) an operator restart: containers restarted
-/// or recreated, and seconds to steady state. The operator and the embedded server run in this process, scoped to a
-/// tenant unique to the run; every container it leads to is removed at the end, also on failure, Ctrl+C or SIGTERM.
-/// Run: dotnet run -c Release --project bench/ZonaProcessManager.Benchmarks -- operator [--services N] [--idle-seconds S] [--health-interval S | --no-health-check]
+/// Issue 3's performance figures in one run, at the issue's two scales (macro measurements, hence a plain program and
+/// not BenchmarkDotNet): (a) N ServiceSpecs (200) inserted at once until all Running, against creating the same
+/// containers directly through Docker with the same parallelism; (b) spec write acknowledged → the operator's first
+/// Docker call for it; then the operator is grown to C converged services (1000) for (c) idle CPU and memory and the
+/// wall time of one full resync, and (d) an operator restart: containers restarted or recreated, and seconds to steady
+/// state. The operator and the embedded server run in this process, scoped to a tenant unique to the run; every
+/// container it leads to is removed at the end, also on failure, Ctrl+C or SIGTERM.
+/// Run: dotnet run -c Release --project bench/ZonaProcessManager.Benchmarks -- operator [--services N] [--converged C]
+///      [--idle-seconds S] [--health-interval S | --no-health-check]
 /// </summary>
 public static class OperatorBenchmark
 {
@@ -50,6 +52,7 @@ public static class OperatorBenchmark
     public static async Task<int> RunAsync(string[] args)
     {
         var services = IntOption(args, "--services", 200);
+        var converged = Math.Max(services, IntOption(args, "--converged", 1000));
         var idleSeconds = IntOption(args, "--idle-seconds", 60);
 
         // Every probe is a docker exec: at hundreds of services a 2 s interval alone saturates two cores, in both arms.
@@ -64,10 +67,10 @@ public static class OperatorBenchmark
         var root = Path.Combine(Path.GetTempPath(), "zpm-bench-operator-" + runId);
         Directory.CreateDirectory(root);
         using var docker = DockerClientFactory.Create();
-        var run = new Run(services, idleSeconds, healthInterval, tenant, docker, cancellation.Token);
+        var run = new Run(services, converged, idleSeconds, healthInterval, tenant, docker, cancellation.Token);
         try
         {
-            Progress($"run {runId}: {services} services, parallelism {Parallelism}, idle {idleSeconds} s, health {(healthInterval is { } seconds ? $"probe every {seconds} s" : "none")}");
+            Progress($"run {runId}: {services} services for (a)/(b), {converged} converged for (c)/(d), parallelism {Parallelism}, idle {idleSeconds} s, health {(healthInterval is { } seconds ? $"probe every {seconds} s" : "none")}");
             var baselineTemplate = new ServiceSpecBody
             {
                 Image = Image,
@@ -144,7 +147,7 @@ public static class OperatorBenchmark
     }
 
     /// <summary>The operator-side measurements; owns the in-process operator host between its start and the end of the run.</summary>
-    private sealed class Run(int services, int idleSeconds, int? healthInterval, string tenant, DockerClient docker, CancellationToken cancellation) : IAsyncDisposable
+    private sealed class Run(int services, int converged, int idleSeconds, int? healthInterval, string tenant, DockerClient docker, CancellationToken cancellation) : IAsyncDisposable
     {
         private IHost? _host;
         private RecordingContainerRuntime? _runtime;
@@ -161,7 +164,7 @@ public static class OperatorBenchmark
             };
             using var client = new MongoClient(connectionString);
             var collection = client.GetDatabase(settings.Database).GetCollection<BsonDocument>(ZpmCollections.Services);
-            var report = new Report(services, idleSeconds, baseline, healthChecked: healthInterval is not null);
+            var report = new Report(services, converged, idleSeconds, baseline, healthChecked: healthInterval is not null);
 
             await StartOperatorAsync(settings);
 
@@ -171,7 +174,7 @@ public static class OperatorBenchmark
             var converge = Stopwatch.StartNew();
             await collection.InsertManyAsync(documents, new InsertManyOptions { IsOrdered = false }, cancellation);
             var burstAck = Stopwatch.GetTimestamp();
-            report.UntilAllRunning = await WaitAllRunningAsync(collection, converge);
+            report.UntilAllRunning = await WaitAllRunningAsync(collection, converge, services);
             report.BurstLatencies = documents.Select(d => Key(d)).Select(k => _runtime!.FirstCallTimestamp(k))
                 .Select(at => at is { } t ? Stopwatch.GetElapsedTime(burstAck, t).TotalMilliseconds : double.NaN).ToList();
             Progress($"all {services} Running after {report.UntilAllRunning?.TotalSeconds:0.00} s");
@@ -198,6 +201,17 @@ public static class OperatorBenchmark
             await collection.DeleteManyAsync(Builders<BsonDocument>.Filter.Regex("metadata.name", "^probe-"), cancellation);
             await WaitQueueIdleAsync(0);
 
+            // (c) and (d) are about a large converged operator: grow to that size first (not one of the issue's figures).
+            if (converged > services)
+            {
+                var more = Enumerable.Range(services, converged - services).Select(i => ServiceDocument($"svc-{i:D4}", replicas: 1)).ToList();
+                var grow = Stopwatch.StartNew();
+                await collection.InsertManyAsync(more, new InsertManyOptions { IsOrdered = false }, cancellation);
+                report.GrowTime = await WaitAllRunningAsync(collection, grow, converged);
+                await WaitQueueIdleAsync(0);
+                Progress($"grown to {converged} services Running after {report.GrowTime?.TotalSeconds:0.00} s");
+            }
+
             // (c) idle cost of the converged operator (the embedded server shares this process, so it is included).
             var process = Process.GetCurrentProcess();
             GC.Collect();
@@ -209,24 +223,31 @@ public static class OperatorBenchmark
             report.WorkingSetMb = process.WorkingSet64 / 1024d / 1024d;
             report.ManagedHeapMb = GC.GetTotalMemory(forceFullCollection: false) / 1024d / 1024d;
 
+            // (c) one resync pass as the periodic loop runs it: list everything once, reconcile what is not settled.
             var queue = _host!.Services.GetRequiredService<ReconcileQueue>();
-            var enumerator = _host.Services.GetRequiredService<ResourceEnumerator>();
-            var resync = Stopwatch.StartNew();
+            var resync = _host.Services.GetRequiredService<Resync>();
+            var resyncCpu = Process.GetCurrentProcess().TotalProcessorTime;
+            var resyncClock = Stopwatch.StartNew();
             var completedBefore = queue.Queue.CompletedCount;
-            var keys = await enumerator.ListAllKeysAsync(cancellation);
-            queue.AddRange(keys);
-            await WaitQueueIdleAsync(completedBefore + keys.Count);
-            report.ResyncWall = resync.Elapsed;
-            report.ResyncKeys = keys.Count;
-            Progress($"resync of {keys.Count} keys took {report.ResyncWall.TotalSeconds:0.00} s");
+            var pass = await resync.RunOnceAsync("Benchmark resync", cancellation);
+            await WaitQueueIdleAsync(completedBefore + pass.Enqueued);
+            report.ResyncWall = resyncClock.Elapsed;
+            report.ResyncCpu = Process.GetCurrentProcess().TotalProcessorTime - resyncCpu;
+            report.Resync = pass;
+            Progress($"resync: {pass.Enqueued} keys enqueued, {pass.Settled} settled, {report.ResyncWall.TotalSeconds:0.00} s, "
+                + $"{report.ResyncCpu.TotalSeconds:0.00} s CPU");
 
-            // (d) restart with N converged services: nothing may be restarted or recreated.
+            // (d) restart with C converged services: nothing may be restarted or recreated. Steady = the start-up resync
+            // has run, the queue is idle and every service shows Running.
             var before = await TenantContainersAsync();
             await StopOperatorAsync();
             var restart = Stopwatch.StartNew();
             await StartOperatorAsync(settings);
-            await WaitQueueIdleAsync(services);
-            await WaitAllRunningAsync(collection, restart);
+            var restarted = _host!.Services.GetRequiredService<Resync>();
+            await Until(() => Task.FromResult(restarted.LastPass is not null), ConvergeDeadline, "the start-up resync");
+            await WaitQueueIdleAsync(0);
+            await WaitAllRunningAsync(collection, restart, converged);
+            report.RestartPass = restarted.LastPass!;
             report.RestartSteadyState = restart.Elapsed;
             var after = await TenantContainersAsync();
             report.ContainersBefore = before.Count;
@@ -302,15 +323,15 @@ public static class OperatorBenchmark
 
         private ResourceKey Key(BsonDocument document) => new(ServiceSpec.KindName, tenant, document["metadata"]["name"].AsString);
 
-        private async Task<TimeSpan?> WaitAllRunningAsync(IMongoCollection<BsonDocument> collection, Stopwatch clock)
+        private async Task<TimeSpan?> WaitAllRunningAsync(IMongoCollection<BsonDocument> collection, Stopwatch clock, int expected)
         {
             var running = Builders<BsonDocument>.Filter.Eq("metadata.tenant", tenant)
                 & Builders<BsonDocument>.Filter.Regex("metadata.name", "^svc-")
                 & Builders<BsonDocument>.Filter.Eq("status.phase", "Running");
             await Until(
-                async () => await collection.CountDocumentsAsync(running, cancellationToken: cancellation) == services,
+                async () => await collection.CountDocumentsAsync(running, cancellationToken: cancellation) == expected,
                 ConvergeDeadline,
-                $"all {services} services Running",
+                $"all {expected} services Running",
                 StorePollInterval);
             return clock.Elapsed;
         }
@@ -367,7 +388,7 @@ public static class OperatorBenchmark
         }
     }
 
-    private sealed class Report(int services, int idleSeconds, DirectDockerBaselineResult baseline, bool healthChecked)
+    private sealed class Report(int services, int converged, int idleSeconds, DirectDockerBaselineResult baseline, bool healthChecked)
     {
         public TimeSpan? UntilAllRunning { get; set; }
 
@@ -381,9 +402,15 @@ public static class OperatorBenchmark
 
         public double ManagedHeapMb { get; set; }
 
+        public TimeSpan? GrowTime { get; set; }
+
         public TimeSpan ResyncWall { get; set; }
 
-        public int ResyncKeys { get; set; }
+        public TimeSpan ResyncCpu { get; set; }
+
+        public ResyncPass Resync { get; set; } = new(0, 0);
+
+        public ResyncPass RestartPass { get; set; } = new(0, 0);
 
         public int ContainersBefore { get; set; }
 
@@ -398,7 +425,7 @@ public static class OperatorBenchmark
         public void Print()
         {
             var ratio = UntilAllRunning is { } op && baseline.UntilAllReady is { } direct ? (op / direct).ToString("0.00", CultureInfo.InvariantCulture) : "n/a";
-            Console.WriteLine($"Operator benchmark ({services} services, parallelism {Parallelism}, {Environment.ProcessorCount} cores, {DateTime.UtcNow:u})");
+            Console.WriteLine($"Operator benchmark ({services} services for (a)/(b), {converged} for (c)/(d), parallelism {Parallelism}, {Environment.ProcessorCount} cores, {DateTime.UtcNow:u})");
             Console.WriteLine();
             Console.WriteLine($"| {"measure",-86} | {"value",18} |");
             Console.WriteLine($"|{new string('-', 88)}|{new string('-', 20)}|");
@@ -407,12 +434,15 @@ public static class OperatorBenchmark
             Row("(a) ratio operator / direct (goal <= 1.10)", ratio);
             Row($"(b) write ack -> first Docker call, {ProbeLatencies.Count} single writes p50 / p99 (ms, goal p99 <= 20)", Percentiles(ProbeLatencies));
             Row($"(b) same, {BurstLatencies.Count} documents in one insertMany, p50 / p99 (ms)", Percentiles(BurstLatencies));
-            Row($"(c) idle CPU over {idleSeconds} s, operator + embedded server (% of one core)", IdleCpuPercent.ToString("0.00", CultureInfo.InvariantCulture));
+            Row($"    grow to {converged} services: insert at once -> all Running (s, not a goal)", Seconds(GrowTime));
+            Row($"(c) idle CPU over {idleSeconds} s, {converged} services, operator + embedded server (% of one core)", IdleCpuPercent.ToString("0.00", CultureInfo.InvariantCulture));
             Row("(c) working set / managed heap after idle (MB)", $"{WorkingSetMb:0} / {ManagedHeapMb:0}");
-            Row($"(c) one full resync, {ResyncKeys} keys, until queue idle (s)", Seconds(ResyncWall));
+            Row($"(c) one full resync: keys enqueued / services already settled", $"{Resync.Enqueued} / {Resync.Settled}");
+            Row("(c) one full resync: list everything -> queue idle, wall / process CPU (s)", $"{Seconds(ResyncWall)} / {Seconds(ResyncCpu)}");
             Row($"(d) restart: containers restarted or recreated, of {ContainersBefore} (goal 0)", ContainersRestarted.ToString(CultureInfo.InvariantCulture));
             Row("(d) restart: create/remove/restart calls by the new operator", ChangingCallsAfterRestart.ToString(CultureInfo.InvariantCulture));
-            Row("(d) restart: host start -> queue idle and all Running (s)", Seconds(RestartSteadyState));
+            Row("(d) restart: start-up resync keys enqueued / services already settled", $"{RestartPass.Enqueued} / {RestartPass.Settled}");
+            Row("(d) restart: host start -> start-up resync done, queue idle, all Running (s)", Seconds(RestartSteadyState));
         }
 
         private static string Seconds(TimeSpan? value) => value is { } v ? v.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture) : "n/a";
