@@ -8,6 +8,7 @@ using MongoDB.Bson;
 using MongoDB.Driver;
 using Serilog;
 using Serilog.Events;
+using Serilog.Filters;
 using ZonaProcessManager.Docker;
 using ZonaProcessManager.Domain.Integrations;
 using ZonaProcessManager.Domain.Model;
@@ -15,6 +16,7 @@ using ZonaProcessManager.Domain.Ports;
 using ZonaProcessManager.EmbeddedMongo;
 using ZonaProcessManager.Mongo;
 using ZonaProcessManager.Operator;
+using ZonaProcessManager.Operator.Hosting;
 using ZonaProcessManager.Operator.Settings;
 using ServiceSpec = ZonaProcessManager.Domain.Model.ServiceSpec;
 
@@ -80,10 +82,37 @@ public static class IntegrationBenchmark
                 DockerStopGrace = TimeSpan.FromSeconds(1),
                 IntegrationPorts = Ports,
             };
-            host = OperatorApp.CreateBuilder(settings, services => services.AddSerilog(
-                new LoggerConfiguration().MinimumLevel.Warning().WriteTo.Console(standardErrorFromLevel: LogEventLevel.Verbose).CreateLogger(),
-                dispose: true)).Build();
+            var reconcileCounter = new ReconcileCountingSink();
+            host = OperatorApp.CreateBuilder(settings, services =>
+            {
+                // Warnings and errors on the console; the per-reconcile debug line only feeds the per-kind counter.
+                services.AddSerilog(
+                    new LoggerConfiguration()
+                        .MinimumLevel.Warning()
+                        .MinimumLevel.Override(ReconcileCountingSink.SourceContext, LogEventLevel.Debug)
+                        .WriteTo.Console(restrictedToMinimumLevel: LogEventLevel.Warning, standardErrorFromLevel: LogEventLevel.Verbose)
+                        .WriteTo.Logger(counting => counting.Filter.ByIncludingOnly(Matching.FromSource(ReconcileCountingSink.SourceContext)).WriteTo.Sink(reconcileCounter))
+                        .CreateLogger(),
+                    dispose: true);
+                var real = services.Last(d => d.ServiceType == typeof(IContainerRuntime));
+                services.Remove(real);
+                services.AddSingleton(sp => new RecordingContainerRuntime((IContainerRuntime)real.ImplementationFactory!(sp)));
+                services.AddSingleton(sp => new NetworkCountingRuntime(sp.GetRequiredService<RecordingContainerRuntime>()));
+                services.AddSingleton<IContainerRuntime>(sp => sp.GetRequiredService<NetworkCountingRuntime>());
+            }).Build();
             await host.StartAsync(cancellation.Token);
+            var recording = host.Services.GetRequiredService<RecordingContainerRuntime>();
+            var networkCalls = host.Services.GetRequiredService<NetworkCountingRuntime>();
+            var queue = host.Services.GetRequiredService<ReconcileQueue>().Queue;
+            await using var writes = new WriteCounter(database);
+            await writes.StartAsync(cancellation.Token);
+            var completedBefore = queue.CompletedCount;
+            var reconcilesBefore = reconcileCounter.Snapshot();
+            var listsBefore = recording.Lists;
+            var createsBefore = recording.Creates;
+            var createTimeBefore = recording.CreateAndStartTotal;
+            var networksBefore = networkCalls.NetworkEnsures;
+            var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
 
             var clock = Stopwatch.StartNew();
             await database.GetCollection<BsonDocument>(ZpmCollections.Tenants).InsertManyAsync(
@@ -97,6 +126,18 @@ public static class IntegrationBenchmark
                 ConvergeDeadline, $"all {total} integrations Running", cancellation.Token);
             var untilAllRunning = clock.Elapsed;
             OperatorBenchmark.Progress($"operator: all {total} integrations Running after {untilAllRunning.TotalSeconds:0.00} s");
+            var convergeCpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
+            var reconciles = queue.CompletedCount - completedBefore;
+            var byKind = reconcileCounter.Snapshot().Select(k => (k.Key, Count: k.Value - reconcilesBefore.GetValueOrDefault(k.Key))).Where(k => k.Count > 0).OrderBy(k => k.Key, StringComparer.Ordinal).ToList();
+            var lists = (Calls: recording.Lists.Calls - listsBefore.Calls, Total: recording.Lists.Total - listsBefore.Total);
+            var creates = recording.Creates - createsBefore;
+            var writeCounts = writes.Snapshot().OrderBy(w => w.Key, StringComparer.Ordinal).ToList();
+            OperatorBenchmark.Progress($"converging took {reconciles} reconciles ({reconciles / (double)total:0.00} per integration: "
+                + string.Join(", ", byKind.Select(k => $"{k.Key} {k.Count / (double)total:0.00}")) + $"), {convergeCpu.TotalSeconds:0.0} s operator-process CPU ({convergeCpu.TotalMilliseconds / total:0} ms per integration)");
+            OperatorBenchmark.Progress($"Docker: {lists.Calls} lists ({lists.Total.TotalSeconds:0.0} s), {creates} create+starts ({(recording.CreateAndStartTotal - createTimeBefore).TotalSeconds:0.0} s), "
+                + $"{networkCalls.NetworkEnsures - networksBefore} network ensures; per integration {lists.Calls / (double)total:0.00} lists, {(networkCalls.NetworkEnsures - networksBefore) / (double)total:0.00} network ensures");
+            OperatorBenchmark.Progress($"MongoDB writes: {writeCounts.Sum(w => w.Value)} ({writeCounts.Sum(w => w.Value) / (double)total:0.00} per integration: "
+                + string.Join(", ", writeCounts.Select(w => $"{w.Key} {w.Value / (double)total:0.00}")) + ")");
 
             var allocations = await database.GetCollection<BsonDocument>(ZpmCollections.PortAllocations).Find(FilterDefinition<BsonDocument>.Empty).ToListAsync(cancellation.Token);
             var duplicates = allocations.Count - allocations.Select(a => a["port"].AsInt32).Distinct().Count();
