@@ -17,6 +17,8 @@ public sealed class FakeIntegrationStore(FakeServiceStore services) : IIntegrati
     private readonly Lock _ports = new();
     private readonly List<PortAllocation> _allocations = [];
 
+    private int _ownerWrites;
+
     public List<string> Calls { get; } = [];
 
     public IReadOnlyList<PortAllocation> Allocations
@@ -104,8 +106,12 @@ public sealed class FakeIntegrationStore(FakeServiceStore services) : IIntegrati
         return Task.CompletedTask;
     }
 
+    /// <summary>How many owner (adoption) writes were made: each is a change event, i.e. another integration reconcile.</summary>
+    public int OwnerWrites => Volatile.Read(ref _ownerWrites);
+
     public Task SetIntegrationOwnerAsync(ResourceKey key, OwnerReference owner, CancellationToken cancellationToken)
     {
+        Interlocked.Increment(ref _ownerWrites);
         _integrations.AddOrUpdate(key, _ => throw new InvalidOperationException($"owner write for missing {key}"), (_, i) => i with { OwnerReferences = [owner] });
         return Task.CompletedTask;
     }
