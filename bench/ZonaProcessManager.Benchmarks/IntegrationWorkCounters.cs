@@ -16,16 +16,52 @@ public sealed class ReconcileCountingSink : ILogEventSink
 {
     public const string SourceContext = "ZonaProcessManager.Operator.Controllers.ReconcileTimingBehavior";
 
+    /// <summary>Where follow-up requests come from: controllers' triggers (with their reason) and store change events.</summary>
+    public static readonly string[] CauseContexts =
+    [
+        "ZonaProcessManager.Operator.Hosting.QueueReconcileTrigger",
+        "ZonaProcessManager.Operator.Hosting.EnqueueOnChange",
+    ];
+
     private readonly ConcurrentDictionary<string, long> _byKind = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, long> _causes = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, long> _busyMicroseconds = new(StringComparer.Ordinal);
+
+    public IReadOnlyDictionary<string, long> Causes() => new Dictionary<string, long>(_causes, StringComparer.Ordinal);
 
     public void Emit(LogEvent logEvent)
     {
-        if (logEvent.Properties.TryGetValue("Resource", out var resource))
+        if (logEvent.Properties.TryGetValue("Reason", out var reason) && logEvent.Properties.TryGetValue("Count", out var count)
+            && count is ScalarValue { Value: int added })
         {
-            var kind = resource is ScalarValue { Value: ResourceKey key } ? key.Kind : resource.ToString().Trim('"').Split('/')[0];
+            _causes.AddOrUpdate("trigger: " + reason.ToString().Trim('"'), added, (_, total) => total + added);
+            return;
+        }
+
+        if (logEvent.Properties.TryGetValue("ChangeKind", out var change) && logEvent.Properties.TryGetValue("Resource", out var changed))
+        {
+            var changedKind = KindOf(changed);
+            _causes.AddOrUpdate($"store {change}: {changedKind}", 1, (_, total) => total + 1);
+            return;
+        }
+
+        if (logEvent.MessageTemplate.Text.StartsWith("{Resource} reconciled", StringComparison.Ordinal) && logEvent.Properties.TryGetValue("Resource", out var resource))
+        {
+            var kind = KindOf(resource);
             _byKind.AddOrUpdate(kind, 1, (_, count) => count + 1);
+            if (logEvent.Properties.TryGetValue("ElapsedMs", out var elapsed) && elapsed is ScalarValue { Value: double milliseconds })
+            {
+                _busyMicroseconds.AddOrUpdate(kind, (long)(milliseconds * 1000), (_, total) => total + (long)(milliseconds * 1000));
+            }
         }
     }
+
+    /// <summary>Worker time (wall) spent in reconciles of each kind: what a reconcile kind takes away from Docker work.</summary>
+    public IReadOnlyDictionary<string, TimeSpan> BusyTime() =>
+        _busyMicroseconds.ToDictionary(b => b.Key, b => TimeSpan.FromMicroseconds(b.Value), StringComparer.Ordinal);
+
+    private static string KindOf(LogEventPropertyValue resource) =>
+        resource is ScalarValue { Value: ResourceKey key } ? key.Kind : resource.ToString().Trim('"').Split('/')[0];
 
     public IReadOnlyDictionary<string, long> Snapshot() => new Dictionary<string, long>(_byKind, StringComparer.Ordinal);
 }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using ZonaProcessManager.Domain.Hashing;
 using ZonaProcessManager.Domain.Integrations;
 using ZonaProcessManager.Domain.Model;
 using ZonaProcessManager.Domain.Ports;
@@ -163,7 +164,12 @@ public sealed class IntegrationReconciler(
         switch (result.Kind)
         {
             case MaterializeKind.Service:
-                if (await store.PutChildServiceAsync(result.Service!, cancellationToken).ConfigureAwait(false))
+                if (existingChild is { DeletionRequested: false, Spec: { } current } && IsOwnedBy(existingChild, key) && SameChild(current, result.Service!))
+                {
+                    // The usual case after the first pass (every mirror of the child's status): no write at all.
+                    child = existingChild;
+                }
+                else if (await store.PutChildServiceAsync(result.Service!, cancellationToken).ConfigureAwait(false))
                 {
                     logger.LogInformation("{Resource}: wrote service {Service} ({Image}, ports {Ports})", key, childKey, result.Service!.Spec.Image,
                         string.Join(", ", result.Ports.Select(p => $"{p.Name}={p.Host}")));
@@ -262,6 +268,16 @@ public sealed class IntegrationReconciler(
             .SelectMany(d => d.Spec.Ports)
             .DistinctBy(p => p.Name, StringComparer.Ordinal)
             .ToDictionary(p => p.Name, _ => 0, StringComparer.Ordinal);
+
+    /// <summary>Everything PutChildServiceAsync writes, compared by content: equal means the write would change nothing.</summary>
+    private static bool SameChild(ServiceSpec stored, ServiceSpec desired) =>
+        SpecEquivalence.Equivalent(stored.Spec, desired.Spec)
+        && stored.Metadata.OwnerReferences.SequenceEqual(desired.Metadata.OwnerReferences)
+        && SameMap(stored.Metadata.Labels, desired.Metadata.Labels)
+        && SameMap(stored.Metadata.Annotations, desired.Metadata.Annotations);
+
+    private static bool SameMap(IReadOnlyDictionary<string, string> a, IReadOnlyDictionary<string, string> b) =>
+        a.Count == b.Count && a.All(entry => b.TryGetValue(entry.Key, out var value) && value == entry.Value);
 
     private static bool IsOwnedBy(StoredService child, ResourceKey integration) =>
         child.Spec?.Metadata.OwnerReferences.Any(o => o.Kind == IntegrationSpec.KindName && o.Name == integration.Name) ?? false;

@@ -249,6 +249,26 @@ public sealed class IntegrationReconcilerTests
     }
 
     [Fact]
+    public async Task Mirroring_the_childs_status_does_not_write_the_child_again_but_a_hand_edit_still_is_put_back()
+    {
+        _harness.Integrations.PutTenant(Tenant);
+        var key = _harness.Integrations.PutIntegration(Tenant, "crowdstrike", 101, GoodParameters());
+        await ReconcileAsync(key);
+        Assert.Equal(1, _harness.Integrations.ChildWriteCalls);
+
+        await _harness.ConvergeAsync(IntegrationKeys.ChildService(key));
+        await ReconcileAsync(key);
+        Assert.Equal(ResourcePhase.Running, _harness.Integrations.IntegrationStatusOf(key)!.Phase);
+        Assert.Equal(1, _harness.Integrations.ChildWriteCalls);
+
+        var child = Child(key)!.Spec!;
+        _harness.Store.Put(child with { Metadata = child.Metadata with { Labels = new Dictionary<string, string>(child.Metadata.Labels) { ["team"] = "hand-edit" } } });
+        await ReconcileAsync(key);
+        Assert.Equal(2, _harness.Integrations.ChildWriteCalls);
+        Assert.DoesNotContain("team", Child(key)!.Spec!.Metadata.Labels.Keys);
+    }
+
+    [Fact]
     public async Task A_hand_edit_of_the_child_spec_is_put_back()
     {
         _harness.Integrations.PutTenant(Tenant);

@@ -18,6 +18,7 @@ public sealed class FakeIntegrationStore(FakeServiceStore services) : IIntegrati
     private readonly List<PortAllocation> _allocations = [];
 
     private int _ownerWrites;
+    private int _childWriteCalls;
 
     public List<string> Calls { get; } = [];
 
@@ -130,8 +131,12 @@ public sealed class FakeIntegrationStore(FakeServiceStore services) : IIntegrati
         return Task.CompletedTask;
     }
 
+    /// <summary>Calls of PutChildServiceAsync, whether or not they changed anything (each is a round trip in MongoDB).</summary>
+    public int ChildWriteCalls => Volatile.Read(ref _childWriteCalls);
+
     public async Task<bool> PutChildServiceAsync(ServiceSpec service, CancellationToken cancellationToken)
     {
+        Interlocked.Increment(ref _childWriteCalls);
         var existing = await services.GetAsync(service.Key, cancellationToken);
         var deletionRequested = existing?.Spec?.Metadata.DeletionRequested ?? false;
         var stored = service with { Metadata = service.Metadata with { DeletionRequested = deletionRequested } };
