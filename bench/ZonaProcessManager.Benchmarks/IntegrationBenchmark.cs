@@ -8,6 +8,7 @@ using MongoDB.Bson;
 using MongoDB.Driver;
 using Serilog;
 using Serilog.Events;
+using Serilog.Filters;
 using ZonaProcessManager.Docker;
 using ZonaProcessManager.Domain.Integrations;
 using ZonaProcessManager.Domain.Model;
@@ -15,6 +16,7 @@ using ZonaProcessManager.Domain.Ports;
 using ZonaProcessManager.EmbeddedMongo;
 using ZonaProcessManager.Mongo;
 using ZonaProcessManager.Operator;
+using ZonaProcessManager.Operator.Hosting;
 using ZonaProcessManager.Operator.Settings;
 using ServiceSpec = ZonaProcessManager.Domain.Model.ServiceSpec;
 
@@ -60,8 +62,12 @@ public static class IntegrationBenchmark
         {
             var total = tenants * integrations;
             OperatorBenchmark.Progress($"run {runId}: {tenants} tenants x {integrations} integrations = {total} services, parallelism {Parallelism}, health {(healthChecked ? $"probe every {HealthIntervalSeconds} s" : "none")}");
-            var baseline = await DirectArmAsync(docker, tenantCodes, integrations, runId, healthChecked, cancellation.Token);
-            OperatorBenchmark.Progress($"direct: networks {baseline.Networks.TotalSeconds:0.00} s, {baseline.Containers}");
+            // --operator-only: for comparing the operator's work counts between changes; no ratio then.
+            var baseline = args.Contains("--operator-only") ? null : await DirectArmAsync(docker, tenantCodes, integrations, runId, healthChecked, cancellation.Token);
+            if (baseline is not null)
+            {
+                OperatorBenchmark.Progress($"direct: networks {baseline.Networks.TotalSeconds:0.00} s, {baseline.Containers}");
+            }
 
             await using var server = await EmbeddedMongoServer.StartAsync(
                 new EmbeddedMongoOptions { Port = 0, DataDirectory = Path.Combine(root, "mongo") }, cancellation.Token);
@@ -80,10 +86,41 @@ public static class IntegrationBenchmark
                 DockerStopGrace = TimeSpan.FromSeconds(1),
                 IntegrationPorts = Ports,
             };
-            host = OperatorApp.CreateBuilder(settings, services => services.AddSerilog(
-                new LoggerConfiguration().MinimumLevel.Warning().WriteTo.Console(standardErrorFromLevel: LogEventLevel.Verbose).CreateLogger(),
-                dispose: true)).Build();
+            var reconcileCounter = new ReconcileCountingSink();
+            host = OperatorApp.CreateBuilder(settings, services =>
+            {
+                // Warnings and errors on the console; the per-reconcile debug line only feeds the per-kind counter.
+                services.AddSerilog(
+                    new LoggerConfiguration()
+                        .MinimumLevel.Warning()
+                        .MinimumLevel.Override(ReconcileCountingSink.SourceContext, LogEventLevel.Debug)
+                        .MinimumLevel.Override(ReconcileCountingSink.CauseContexts[0], LogEventLevel.Debug)
+                        .MinimumLevel.Override(ReconcileCountingSink.CauseContexts[1], LogEventLevel.Debug)
+                        .WriteTo.Console(restrictedToMinimumLevel: LogEventLevel.Warning, standardErrorFromLevel: LogEventLevel.Verbose)
+                        .WriteTo.Logger(counting => counting
+                            .Filter.ByIncludingOnly(e => ReconcileCountingSink.CauseContexts.Append(ReconcileCountingSink.SourceContext).Any(c => Matching.FromSource(c)(e)))
+                            .WriteTo.Sink(reconcileCounter))
+                        .CreateLogger(),
+                    dispose: true);
+                var real = services.Last(d => d.ServiceType == typeof(IContainerRuntime));
+                services.Remove(real);
+                services.AddSingleton(sp => new RecordingContainerRuntime((IContainerRuntime)real.ImplementationFactory!(sp)));
+                services.AddSingleton(sp => new NetworkCountingRuntime(sp.GetRequiredService<RecordingContainerRuntime>()));
+                services.AddSingleton<IContainerRuntime>(sp => sp.GetRequiredService<NetworkCountingRuntime>());
+            }).Build();
             await host.StartAsync(cancellation.Token);
+            var recording = host.Services.GetRequiredService<RecordingContainerRuntime>();
+            var networkCalls = host.Services.GetRequiredService<NetworkCountingRuntime>();
+            var queue = host.Services.GetRequiredService<ReconcileQueue>().Queue;
+            await using var writes = new WriteCounter(database);
+            await writes.StartAsync(cancellation.Token);
+            var completedBefore = queue.CompletedCount;
+            var reconcilesBefore = reconcileCounter.Snapshot();
+            var listsBefore = recording.Lists;
+            var createsBefore = recording.Creates;
+            var createTimeBefore = recording.CreateAndStartTotal;
+            var networksBefore = networkCalls.NetworkEnsures;
+            var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
 
             var clock = Stopwatch.StartNew();
             await database.GetCollection<BsonDocument>(ZpmCollections.Tenants).InsertManyAsync(
@@ -97,6 +134,21 @@ public static class IntegrationBenchmark
                 ConvergeDeadline, $"all {total} integrations Running", cancellation.Token);
             var untilAllRunning = clock.Elapsed;
             OperatorBenchmark.Progress($"operator: all {total} integrations Running after {untilAllRunning.TotalSeconds:0.00} s");
+            var convergeCpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
+            var reconciles = queue.CompletedCount - completedBefore;
+            var byKind = reconcileCounter.Snapshot().Select(k => (k.Key, Count: k.Value - reconcilesBefore.GetValueOrDefault(k.Key))).Where(k => k.Count > 0).OrderBy(k => k.Key, StringComparer.Ordinal).ToList();
+            var lists = (Calls: recording.Lists.Calls - listsBefore.Calls, Total: recording.Lists.Total - listsBefore.Total);
+            var creates = recording.Creates - createsBefore;
+            var writeCounts = writes.Snapshot().OrderBy(w => w.Key, StringComparer.Ordinal).ToList();
+            OperatorBenchmark.Progress($"converging took {reconciles} reconciles ({reconciles / (double)total:0.00} per integration: "
+                + string.Join(", ", byKind.Select(k => $"{k.Key} {k.Count / (double)total:0.00}")) + $"), {convergeCpu.TotalSeconds:0.0} s operator-process CPU ({convergeCpu.TotalMilliseconds / total:0} ms per integration)");
+            OperatorBenchmark.Progress($"Docker: {lists.Calls} lists ({lists.Total.TotalSeconds:0.0} s), {creates} create+starts ({(recording.CreateAndStartTotal - createTimeBefore).TotalSeconds:0.0} s), "
+                + $"{networkCalls.NetworkEnsures - networksBefore} network ensures; per integration {lists.Calls / (double)total:0.00} lists, {(networkCalls.NetworkEnsures - networksBefore) / (double)total:0.00} network ensures");
+            OperatorBenchmark.Progress("worker time per kind: " + string.Join(", ", reconcileCounter.BusyTime().OrderBy(b => b.Key, StringComparer.Ordinal)
+                .Select(b => $"{b.Key} {b.Value.TotalSeconds:0.0} s ({b.Value.TotalMilliseconds / total:0} ms per integration)")));
+            OperatorBenchmark.Progress("reconciles asked for by: " + string.Join(", ", reconcileCounter.Causes().OrderByDescending(c => c.Value).Select(c => $"{c.Key} {c.Value}")));
+            OperatorBenchmark.Progress($"MongoDB writes: {writeCounts.Sum(w => w.Value)} ({writeCounts.Sum(w => w.Value) / (double)total:0.00} per integration: "
+                + string.Join(", ", writeCounts.Select(w => $"{w.Key} {w.Value / (double)total:0.00}")) + ")");
 
             var allocations = await database.GetCollection<BsonDocument>(ZpmCollections.PortAllocations).Find(FilterDefinition<BsonDocument>.Empty).ToListAsync(cancellation.Token);
             var duplicates = allocations.Count - allocations.Select(a => a["port"].AsInt32).Distinct().Count();
@@ -110,17 +162,17 @@ public static class IntegrationBenchmark
                 ConvergeDeadline, "every tenant offboarded", cancellation.Token);
             var untilOffboarded = offboard.Elapsed;
 
-            var ratio = baseline.UntilAllReady is { } direct ? (untilAllRunning / direct).ToString("0.00", CultureInfo.InvariantCulture) : "n/a";
+            var ratio = baseline?.UntilAllReady is { } direct ? (untilAllRunning / direct).ToString("0.00", CultureInfo.InvariantCulture) : "n/a";
             Console.WriteLine($"Integration benchmark ({tenants} tenants x {integrations} integrations = {total} services, parallelism {Parallelism}, {Environment.ProcessorCount} cores, {DateTime.UtcNow:u})");
             Console.WriteLine();
             Console.WriteLine($"| {"measure",-80} | {"value",12} |");
             Console.WriteLine($"|{new string('-', 82)}|{new string('-', 14)}|");
-            Row($"direct Docker: networks + create+start{(healthChecked ? "+healthy" : " (no health check)")}, all (s)", Seconds(baseline.UntilAllReady));
+            Row($"direct Docker: networks + create+start{(healthChecked ? "+healthy" : " (no health check)")}, all (s)", Seconds(baseline?.UntilAllReady));
             Row("operator: tenants + IntegrationSpecs inserted at once -> all Running (s)", Seconds(untilAllRunning));
             Row("ratio operator / direct (goal <= 1.15)", ratio);
             Row($"host ports allocated / duplicates", $"{allocations.Count} / {duplicates}");
             Row("operator: all tenants deleted -> nothing left (s)", Seconds(untilOffboarded));
-            return baseline.UntilAllReady is null || duplicates > 0 ? 1 : 0;
+            return (baseline is not null && baseline.UntilAllReady is null) || duplicates > 0 ? 1 : 0;
         }
         catch (OperationCanceledException) when (cancellation.IsStopRequested)
         {

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using ZonaProcessManager.Domain.Hashing;
 using ZonaProcessManager.Domain.Integrations;
 using ZonaProcessManager.Domain.Model;
 using ZonaProcessManager.Domain.Ports;
@@ -91,7 +92,7 @@ public sealed class IntegrationReconciler(
             Message = $"Invalid IntegrationSpec: {stored.InvalidReason ?? "the document cannot be read"}",
             UpdatedAt = time.GetUtcNow(),
         };
-        await PublishAsync(stored, status, cancellationToken).ConfigureAwait(false);
+        await PublishAsync(stored, status, cancellationToken, alwaysRecount: true).ConfigureAwait(false);
         return ReconciliationResult.Success();
     }
 
@@ -126,9 +127,11 @@ public sealed class IntegrationReconciler(
         var precheck = IntegrationMaterializer.Materialize(integration, stored.Uid, tenant?.Tenant, catalog, siblings, AllPortsPlaceholder(integration, catalog));
         var ports = new Dictionary<string, int>(StringComparer.Ordinal);
         var childKey = IntegrationKeys.ChildService(key);
-        if (precheck.Kind == MaterializeKind.Service
-            && await services.GetAsync(childKey, cancellationToken).ConfigureAwait(false) is { } occupant
-            && !IsOwnedBy(occupant, key))
+        // Read once: the occupant check, the "unchanged" case below and the disabled case all need the same document.
+        var existingChild = precheck.Kind is MaterializeKind.Service or MaterializeKind.NotWanted
+            ? await services.GetAsync(childKey, cancellationToken).ConfigureAwait(false)
+            : null;
+        if (precheck.Kind == MaterializeKind.Service && existingChild is { } occupant && !IsOwnedBy(occupant, key))
         {
             // A user's own ServiceSpec already has the child's name: never take it over.
             var conflict = new IntegrationStatus
@@ -161,17 +164,27 @@ public sealed class IntegrationReconciler(
         switch (result.Kind)
         {
             case MaterializeKind.Service:
-                if (await store.PutChildServiceAsync(result.Service!, cancellationToken).ConfigureAwait(false))
+                if (existingChild is { DeletionRequested: false, Spec: { } current } && IsOwnedBy(existingChild, key) && SameChild(current, result.Service!))
+                {
+                    // The usual case after the first pass (every mirror of the child's status): no write at all.
+                    child = existingChild;
+                }
+                else if (await store.PutChildServiceAsync(result.Service!, cancellationToken).ConfigureAwait(false))
                 {
                     logger.LogInformation("{Resource}: wrote service {Service} ({Image}, ports {Ports})", key, childKey, result.Service!.Spec.Image,
                         string.Join(", ", result.Ports.Select(p => $"{p.Name}={p.Host}")));
+                    child = await services.GetAsync(childKey, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    // Nothing written: the document read above is still what is stored, status included.
+                    child = existingChild ?? await services.GetAsync(childKey, cancellationToken).ConfigureAwait(false);
                 }
 
-                child = await services.GetAsync(childKey, cancellationToken).ConfigureAwait(false);
                 break;
             case MaterializeKind.NotWanted:
                 // Disabled: the service goes, the ports stay, so enabling it again brings it back on the same ports.
-                if (await services.GetAsync(childKey, cancellationToken).ConfigureAwait(false) is { DeletionRequested: false } existing && IsOwnedBy(existing, key))
+                if (existingChild is { DeletionRequested: false } existing && IsOwnedBy(existing, key))
                 {
                     await store.RequestServiceDeletionAsync(childKey, cancellationToken).ConfigureAwait(false);
                 }
@@ -256,11 +269,25 @@ public sealed class IntegrationReconciler(
             .DistinctBy(p => p.Name, StringComparer.Ordinal)
             .ToDictionary(p => p.Name, _ => 0, StringComparer.Ordinal);
 
+    /// <summary>Everything PutChildServiceAsync writes, compared by content: equal means the write would change nothing.</summary>
+    private static bool SameChild(ServiceSpec stored, ServiceSpec desired) =>
+        SpecEquivalence.Equivalent(stored.Spec, desired.Spec)
+        && stored.Metadata.OwnerReferences.SequenceEqual(desired.Metadata.OwnerReferences)
+        && SameMap(stored.Metadata.Labels, desired.Metadata.Labels)
+        && SameMap(stored.Metadata.Annotations, desired.Metadata.Annotations);
+
+    private static bool SameMap(IReadOnlyDictionary<string, string> a, IReadOnlyDictionary<string, string> b) =>
+        a.Count == b.Count && a.All(entry => b.TryGetValue(entry.Key, out var value) && value == entry.Value);
+
     private static bool IsOwnedBy(StoredService child, ResourceKey integration) =>
         child.Spec?.Metadata.OwnerReferences.Any(o => o.Kind == IntegrationSpec.KindName && o.Name == integration.Name) ?? false;
 
-    /// <summary>Writes status only when a reader would see a difference, and then lets the tenant recount.</summary>
-    private async Task PublishAsync(StoredIntegration stored, IntegrationStatus next, CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes status only when a reader would see a difference, and lets the tenant recount only when its count can
+    /// change: it counts (enabled, phase) per readable integration, so a new message alone while the child progresses
+    /// does not cost a tenant reconcile. <paramref name="alwaysRecount"/>: the integration may have left the counted set.
+    /// </summary>
+    private async Task PublishAsync(StoredIntegration stored, IntegrationStatus next, CancellationToken cancellationToken, bool alwaysRecount = false)
     {
         if (stored.Status is { } previous && SameContent(previous, next))
         {
@@ -275,7 +302,12 @@ public sealed class IntegrationReconciler(
                 .ConfigureAwait(false);
         }
 
-        trigger.Request([IntegrationKeys.Tenant(stored.Key.Tenant)], "integration status changed");
+        // Both statuses mirror a materialised service: the integration was readable and enabled before and after.
+        var sameCount = !alwaysRecount && stored.Status is { Service: not null } before && next.Service is not null && before.Phase == next.Phase;
+        if (!sameCount)
+        {
+            trigger.Request([IntegrationKeys.Tenant(stored.Key.Tenant)], "integration status changed");
+        }
     }
 
     private static bool SameContent(IntegrationStatus a, IntegrationStatus b) =>

@@ -67,11 +67,23 @@ public sealed class TenantReconciler(
             .Where(c => c.Spec is not null)
             .ToDictionary(c => c.Key.Name, StringComparer.Ordinal);
 
-        // Level-triggered follow-up: integrations not yet adopted by this tenant, or whose service does not follow the
-        // tenant's suspension, look again (their reconcile writes the child; this only asks).
+        // The tenant adopts its integrations itself (as a ReplicaSet adopts its pods): onboarding writes tenants first, so
+        // this usually lands while the integration still waits in the queue, and the adoption's change event collapses
+        // into that entry instead of costing each integration a second reconcile after adopting itself.
+        var unadopted = integrations
+            .Where(i => i.Integration is not null && !i.OwnerReferences.Any(o => o.Kind == Tenant.KindName && o.Uid == stored.Uid))
+            .Select(i => i.Key)
+            .ToList();
+        foreach (var integration in unadopted)
+        {
+            await store.SetIntegrationOwnerAsync(integration, new OwnerReference(Tenant.KindName, tenant.Code, stored.Uid), cancellationToken).ConfigureAwait(false);
+        }
+
+        // Level-triggered follow-up: integrations just adopted, or whose service does not follow the tenant's suspension,
+        // look again (their reconcile writes the child; this only asks).
         var stale = integrations
             .Where(i => i.Integration is not null)
-            .Where(i => !i.OwnerReferences.Any(o => o.Kind == Tenant.KindName && o.Uid == stored.Uid)
+            .Where(i => unadopted.Contains(i.Key)
                 || (children.TryGetValue(i.Key.Name, out var child) && child.Spec!.Spec.Suspended != tenant.Spec.Suspended))
             .Select(i => i.Key)
             .ToList();

@@ -82,6 +82,52 @@ public sealed class IntegrationReconcilerTests
     }
 
     [Fact]
+    public async Task The_tenant_is_asked_to_recount_when_the_integrations_phase_changes_but_not_for_a_new_message_alone()
+    {
+        _harness.Integrations.PutTenant(Tenant);
+        var key = _harness.Integrations.PutIntegration(Tenant, "crowdstrike", 101, GoodParameters());
+        var tenantKey = IntegrationKeys.Tenant(Tenant);
+        await ReconcileAsync(key);
+        Assert.Contains(tenantKey, _harness.Trigger.Requested);
+
+        var childKey = IntegrationKeys.ChildService(key);
+        await _harness.ConvergeAsync(childKey);
+        _harness.Trigger.Clear();
+        await ReconcileAsync(key);
+        Assert.Equal(ResourcePhase.Running, _harness.Integrations.IntegrationStatusOf(key)!.Phase);
+        Assert.Contains(tenantKey, _harness.Trigger.Requested);
+
+        // Same phase, new words from the child: the integration shows them, the tenant's counts cannot have changed.
+        var running = Child(key)!.Status!;
+        await _harness.Store.WriteStatusAsync(childKey, running with { Message = "1/1 replicas ready after a restart" }, CancellationToken.None);
+        _harness.Trigger.Clear();
+        await ReconcileAsync(key);
+        Assert.Equal("1/1 replicas ready after a restart", _harness.Integrations.IntegrationStatusOf(key)!.Message);
+        Assert.DoesNotContain(tenantKey, _harness.Trigger.Requested);
+
+        await _harness.Store.WriteStatusAsync(childKey, running with { Phase = ResourcePhase.Degraded, Message = "container exited" }, CancellationToken.None);
+        await ReconcileAsync(key);
+        Assert.Equal(ResourcePhase.Degraded, _harness.Integrations.IntegrationStatusOf(key)!.Phase);
+        Assert.Contains(tenantKey, _harness.Trigger.Requested);
+    }
+
+    [Fact]
+    public async Task Disabling_an_integration_asks_the_tenant_to_recount_although_both_phases_are_Pending()
+    {
+        _harness.Integrations.PutTenant(Tenant);
+        var key = _harness.Integrations.PutIntegration(Tenant, "crowdstrike", 101, GoodParameters());
+        await ReconcileAsync(key);
+        Assert.Equal(ResourcePhase.Pending, _harness.Integrations.IntegrationStatusOf(key)!.Phase);
+
+        _harness.Integrations.PutIntegration(Tenant, "crowdstrike", 101, GoodParameters(), enabled: false);
+        _harness.Trigger.Clear();
+        await ReconcileAsync(key);
+
+        Assert.Equal(ResourcePhase.Pending, _harness.Integrations.IntegrationStatusOf(key)!.Phase);
+        Assert.Contains(IntegrationKeys.Tenant(Tenant), _harness.Trigger.Requested);
+    }
+
+    [Fact]
     public async Task Ports_are_kept_across_reconciles_spec_edits_and_a_restarted_operator()
     {
         _harness.Integrations.PutTenant(Tenant);
@@ -200,6 +246,26 @@ public sealed class IntegrationReconcilerTests
         Assert.Equal(ResourcePhase.Degraded, status.Phase);
         Assert.Contains("No free host port left in 20000-20009", status.Message);
         Assert.Null(Child(key));
+    }
+
+    [Fact]
+    public async Task Mirroring_the_childs_status_does_not_write_the_child_again_but_a_hand_edit_still_is_put_back()
+    {
+        _harness.Integrations.PutTenant(Tenant);
+        var key = _harness.Integrations.PutIntegration(Tenant, "crowdstrike", 101, GoodParameters());
+        await ReconcileAsync(key);
+        Assert.Equal(1, _harness.Integrations.ChildWriteCalls);
+
+        await _harness.ConvergeAsync(IntegrationKeys.ChildService(key));
+        await ReconcileAsync(key);
+        Assert.Equal(ResourcePhase.Running, _harness.Integrations.IntegrationStatusOf(key)!.Phase);
+        Assert.Equal(1, _harness.Integrations.ChildWriteCalls);
+
+        var child = Child(key)!.Spec!;
+        _harness.Store.Put(child with { Metadata = child.Metadata with { Labels = new Dictionary<string, string>(child.Metadata.Labels) { ["team"] = "hand-edit" } } });
+        await ReconcileAsync(key);
+        Assert.Equal(2, _harness.Integrations.ChildWriteCalls);
+        Assert.DoesNotContain("team", Child(key)!.Spec!.Metadata.Labels.Keys);
     }
 
     [Fact]

@@ -73,6 +73,28 @@ public sealed class TenantReconcilerTests
     }
 
     [Fact]
+    public async Task The_tenant_adopts_its_waiting_integrations_so_their_first_reconcile_needs_no_adoption_write_of_its_own()
+    {
+        var tenant = _harness.Integrations.PutTenant(Tenant);
+        var crowdstrike = _harness.Integrations.PutIntegration(Tenant, "crowdstrike", 101, Parameters());
+        var okta = _harness.Integrations.PutIntegration(Tenant, "okta", 102, Parameters());
+
+        await ReconcileTenantAsync();
+
+        foreach (var key in new[] { crowdstrike, okta })
+        {
+            Assert.Equal([new OwnerReference(Domain.Model.Tenant.KindName, Tenant, tenant.Uid)], _harness.Integrations.Integration(key)!.OwnerReferences);
+            Assert.Contains(key, _harness.Trigger.Requested);
+        }
+
+        Assert.Equal(2, _harness.Integrations.OwnerWrites);
+        await _harness.IntegrationReconciler.ReconcileAsync(crowdstrike, CancellationToken.None);
+        await ReconcileTenantAsync();
+        Assert.Equal(2, _harness.Integrations.OwnerWrites);
+        Assert.NotNull(await _harness.Store.GetAsync(IntegrationKeys.ChildService(crowdstrike), CancellationToken.None));
+    }
+
+    [Fact]
     public async Task A_tenant_whose_network_Docker_cannot_create_is_Degraded_with_Dockers_reason_and_retried()
     {
         const string poolsUsedUp = "could not find an available, non-overlapping IPv4 address pool among the defaults to assign to the network";

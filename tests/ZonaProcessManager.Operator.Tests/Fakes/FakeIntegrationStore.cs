@@ -17,6 +17,9 @@ public sealed class FakeIntegrationStore(FakeServiceStore services) : IIntegrati
     private readonly Lock _ports = new();
     private readonly List<PortAllocation> _allocations = [];
 
+    private int _ownerWrites;
+    private int _childWriteCalls;
+
     public List<string> Calls { get; } = [];
 
     public IReadOnlyList<PortAllocation> Allocations
@@ -104,8 +107,12 @@ public sealed class FakeIntegrationStore(FakeServiceStore services) : IIntegrati
         return Task.CompletedTask;
     }
 
+    /// <summary>How many owner (adoption) writes were made: each is a change event, i.e. another integration reconcile.</summary>
+    public int OwnerWrites => Volatile.Read(ref _ownerWrites);
+
     public Task SetIntegrationOwnerAsync(ResourceKey key, OwnerReference owner, CancellationToken cancellationToken)
     {
+        Interlocked.Increment(ref _ownerWrites);
         _integrations.AddOrUpdate(key, _ => throw new InvalidOperationException($"owner write for missing {key}"), (_, i) => i with { OwnerReferences = [owner] });
         return Task.CompletedTask;
     }
@@ -124,8 +131,12 @@ public sealed class FakeIntegrationStore(FakeServiceStore services) : IIntegrati
         return Task.CompletedTask;
     }
 
+    /// <summary>Calls of PutChildServiceAsync, whether or not they changed anything (each is a round trip in MongoDB).</summary>
+    public int ChildWriteCalls => Volatile.Read(ref _childWriteCalls);
+
     public async Task<bool> PutChildServiceAsync(ServiceSpec service, CancellationToken cancellationToken)
     {
+        Interlocked.Increment(ref _childWriteCalls);
         var existing = await services.GetAsync(service.Key, cancellationToken);
         var deletionRequested = existing?.Spec?.Metadata.DeletionRequested ?? false;
         var stored = service with { Metadata = service.Metadata with { DeletionRequested = deletionRequested } };
