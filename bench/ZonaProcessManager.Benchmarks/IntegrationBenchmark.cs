@@ -111,7 +111,7 @@ public static class IntegrationBenchmark
             await host.StartAsync(cancellation.Token);
             var recording = host.Services.GetRequiredService<RecordingContainerRuntime>();
             var networkCalls = host.Services.GetRequiredService<NetworkCountingRuntime>();
-            var queue = host.Services.GetRequiredService<ReconcileQueue>().Queue;
+            var queue = host.Services.GetRequiredService<ReconcileQueue>();
             await using var writes = new WriteCounter(database);
             await writes.StartAsync(cancellation.Token);
             var completedBefore = queue.CompletedCount;

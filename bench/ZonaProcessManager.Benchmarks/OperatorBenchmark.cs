@@ -179,7 +179,7 @@ public static class OperatorBenchmark
                 .Select(at => at is { } t ? Stopwatch.GetElapsedTime(burstAck, t).TotalMilliseconds : double.NaN).ToList();
             Progress($"all {services} Running after {report.UntilAllRunning?.TotalSeconds:0.00} s");
             var (lists, listTime) = _runtime!.Lists;
-            var reconciles = _host!.Services.GetRequiredService<ReconcileQueue>().Queue.CompletedCount;
+            var reconciles = _host!.Services.GetRequiredService<ReconcileQueue>().CompletedCount;
             Progress($"converging took {reconciles} reconciles and {(Process.GetCurrentProcess().TotalProcessorTime - convergeCpu).TotalSeconds:0.0} s CPU "
                 + $"of this process; Docker: {lists} lists ({listTime.TotalSeconds:0.0} s in all), "
                 + $"{_runtime.Creates} create+start ({_runtime.CreateAndStartTotal.TotalSeconds:0.0} s in all)");
@@ -228,7 +228,7 @@ public static class OperatorBenchmark
             var resync = _host.Services.GetRequiredService<Resync>();
             var resyncCpu = Process.GetCurrentProcess().TotalProcessorTime;
             var resyncClock = Stopwatch.StartNew();
-            var completedBefore = queue.Queue.CompletedCount;
+            var completedBefore = queue.CompletedCount;
             var pass = await resync.RunOnceAsync("Benchmark resync", cancellation);
             await WaitQueueIdleAsync(completedBefore + pass.Enqueued);
             report.ResyncWall = resyncClock.Elapsed;
@@ -338,7 +338,7 @@ public static class OperatorBenchmark
 
         private Task WaitQueueIdleAsync(long completedAtLeast)
         {
-            var queue = _host!.Services.GetRequiredService<ReconcileQueue>().Queue;
+            var queue = _host!.Services.GetRequiredService<ReconcileQueue>();
             return Until(
                 () => Task.FromResult(queue.CompletedCount >= completedAtLeast && queue.IsIdle),
                 ConvergeDeadline,

@@ -10,7 +10,7 @@ namespace ZonaProcessManager.Operator.Hosting;
 /// <summary>Takes keys from the queue (bounded parallelism, one at a time per key) and sends each to its controller.</summary>
 public sealed class QueueWorker(ReconcileQueue queue, ISender sender) : BackgroundService
 {
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) => queue.Queue.RunAsync(ReconcileAsync, stoppingToken);
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => queue.RunAsync(ReconcileAsync, stoppingToken);
 
     private async ValueTask<WorkOutcome> ReconcileAsync(ResourceKey key, CancellationToken cancellationToken)
     {

@@ -49,7 +49,11 @@ public sealed record OperatorSettings
     /// </summary>
     public TimeSpan IntegrationRequeueInterval { get; init; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>How many different resources may reconcile at once. Default 4 (one key is never reconciled twice at once).</summary>
+    /// <summary>
+    /// How many different resources of one kind may reconcile at once: each controller (services, integrations, tenants,
+    /// catalog) has its own queue with this many workers, so at most this many services create containers at once. Default
+    /// 4 (one key is never reconciled twice at once).
+    /// </summary>
     public int MaxParallelReconciles { get; init; } = 4;
 
     /// <summary>Every this often every known resource is enqueued again, to repair missed events. Default 5 minutes.</summary>

@@ -107,12 +107,12 @@ public sealed class ExpectedContainerStartsTests
         expected.Expect("zpm-system-web-0", "zpm-system-api-0");
 
         await handler.Handle(new ContainerEventObserved(new ContainerEvent(web, "id-web", "start", time.GetUtcNow(), "zpm-system-web-0")), CancellationToken.None);
-        Assert.Empty(queue.Queue.Snapshot().Ready);
+        Assert.Empty(queue.Ready);
 
         await handler.Handle(new ContainerEventObserved(new ContainerEvent(api, "id-api", "die", time.GetUtcNow(), "zpm-system-api-0")), CancellationToken.None);
         await handler.Handle(new ContainerEventObserved(new ContainerEvent(db, "id-db", "start", time.GetUtcNow(), "zpm-system-db-0")), CancellationToken.None);
         await handler.Handle(new ContainerEventObserved(new ContainerEvent(web, "id-web", "start", time.GetUtcNow(), "zpm-system-web-0")), CancellationToken.None);
 
-        Assert.Equal([api, db, web], queue.Queue.Snapshot().Ready);
+        Assert.Equal([api, db, web], queue.Ready);
     }
 }

@@ -35,7 +35,7 @@ public sealed class ResyncTests : IAsyncDisposable
         return key;
     }
 
-    private IReadOnlyList<ResourceKey> Queued() => _queue.Queue.Snapshot().Ready;
+    private IReadOnlyList<ResourceKey> Queued() => _queue.Ready;
 
     [Fact]
     public async Task Converged_services_are_not_enqueued_and_the_pass_says_how_many_were_settled()

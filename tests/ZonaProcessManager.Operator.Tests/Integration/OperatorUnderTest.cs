@@ -148,7 +148,7 @@ internal sealed class OperatorUnderTest : IAsyncDisposable
     {
         var resync = _host?.Services.GetRequiredService<Resync>() ?? throw new InvalidOperationException("operator not running");
         // LastPass is set after the pass enqueued its keys, so an idle queue then means they were handled.
-        await Eventually.TrueAsync(() => Task.FromResult(resync.LastPass is not null && Queue.Queue.IsIdle), Deadline, "start-up resync done and queue idle");
+        await Eventually.TrueAsync(() => Task.FromResult(resync.LastPass is not null && Queue.IsIdle), Deadline, "start-up resync done and queue idle");
         return resync.LastPass!;
     }
 
