@@ -9,6 +9,9 @@ readonly WAIT_SECONDS="${ZPM_DOCKERD_WAIT_SECONDS:-60}"
 # 30 networks ("could not find an available, non-overlapping IPv4 address pool"), so a dockerd this script starts gets
 # 256 /24 pools instead. An engine that already runs is left as it is: configure default-address-pools there.
 readonly ADDRESS_POOL="${ZPM_DOCKER_ADDRESS_POOL:-base=10.200.0.0/16,size=24}"
+# Without --bip the default bridge takes one of those /24 pools too: 253 addresses, so container 254 fails with "no
+# available IPv4 addresses". Keep Docker's usual /16 for it (ZPM_DOCKER_BRIDGE_IP overrides).
+readonly BRIDGE_IP="${ZPM_DOCKER_BRIDGE_IP:-172.17.0.1/16}"
 
 log() { echo "ensure-docker: $*" >&2; }
 
@@ -60,7 +63,7 @@ if ! dockerd_running; then
   log "starting dockerd in the background (log: ${DOCKERD_LOG})..."
   mkdir -p "$(dirname "${DOCKERD_LOG}")"
   # containerd is started by dockerd itself when no system containerd runs.
-  nohup dockerd --default-address-pool "${ADDRESS_POOL}" >>"${DOCKERD_LOG}" 2>&1 &
+  nohup dockerd --default-address-pool "${ADDRESS_POOL}" --bip "${BRIDGE_IP}" >>"${DOCKERD_LOG}" 2>&1 &
 fi
 
 deadline=$((SECONDS + WAIT_SECONDS))

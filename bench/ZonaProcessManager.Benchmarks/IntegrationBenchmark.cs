@@ -58,6 +58,7 @@ public static class IntegrationBenchmark
         Directory.CreateDirectory(root);
         using var docker = DockerClientFactory.Create();
         IHost? host = null;
+        EmbeddedMongoServer? server = null;
         try
         {
             var total = tenants * integrations;
@@ -69,7 +70,7 @@ public static class IntegrationBenchmark
                 OperatorBenchmark.Progress($"direct: networks {baseline.Networks.TotalSeconds:0.00} s, {baseline.Containers}");
             }
 
-            await using var server = await EmbeddedMongoServer.StartAsync(
+            server = await EmbeddedMongoServer.StartAsync(
                 new EmbeddedMongoOptions { Port = 0, DataDirectory = Path.Combine(root, "mongo") }, cancellation.Token);
             using var client = new MongoClient(server.ConnectionString);
             var database = client.GetDatabase("zpm");
@@ -181,10 +182,16 @@ public static class IntegrationBenchmark
         }
         finally
         {
+            // The operator first: stopping its store under it would fail its last reconciles with connection errors.
             if (host is not null)
             {
                 await host.StopAsync(CancellationToken.None);
                 host.Dispose();
+            }
+
+            if (server is not null)
+            {
+                await server.DisposeAsync();
             }
 
             await RemoveLeftoversAsync(docker, tenantCodes);

@@ -68,6 +68,7 @@ public static class OperatorBenchmark
         Directory.CreateDirectory(root);
         using var docker = DockerClientFactory.Create();
         var run = new Run(services, converged, idleSeconds, healthInterval, tenant, docker, cancellation.Token);
+        EmbeddedMongoServer? server = null;
         try
         {
             Progress($"run {runId}: {services} services for (a)/(b), {converged} converged for (c)/(d), parallelism {Parallelism}, idle {idleSeconds} s, health {(healthInterval is { } seconds ? $"probe every {seconds} s" : "none")}");
@@ -83,7 +84,7 @@ public static class OperatorBenchmark
                 ConvergeDeadline, cancellation.Token);
             Progress(baseline.ToString());
 
-            await using var server = await EmbeddedMongoServer.StartAsync(
+            server = await EmbeddedMongoServer.StartAsync(
                 new EmbeddedMongoOptions { Port = 0, DataDirectory = Path.Combine(root, "mongo") }, cancellation.Token);
             var report = await run.MeasureAsync(server.ConnectionString, baseline);
             report.Print();
@@ -96,7 +97,13 @@ public static class OperatorBenchmark
         }
         finally
         {
+            // The operator first: stopping its store under it would fail its last reconciles with connection errors.
             await run.DisposeAsync();
+            if (server is not null)
+            {
+                await server.DisposeAsync();
+            }
+
             await RemoveTenantContainersAsync(docker, tenant);
             try
             {
