@@ -4,7 +4,6 @@ using MongoDB.Driver;
 using Serilog.Core;
 using Serilog.Events;
 using ZonaProcessManager.Domain.Model;
-using ZonaProcessManager.Domain.Ports;
 
 namespace ZonaProcessManager.Benchmarks;
 
@@ -110,33 +109,4 @@ public sealed class WriteCounter(IMongoDatabase database) : IAsyncDisposable
 
         _stop.Dispose();
     }
-}
-
-/// <summary>Counts network calls on top of RecordingContainerRuntime's container counts.</summary>
-public sealed class NetworkCountingRuntime(IContainerRuntime inner) : IContainerRuntime
-{
-    private long _ensures;
-
-    public long NetworkEnsures => Interlocked.Read(ref _ensures);
-
-    public Task<IReadOnlyList<ObservedContainer>> ListAsync(ResourceKey? owner, CancellationToken cancellationToken) => inner.ListAsync(owner, cancellationToken);
-
-    public Task<string> CreateAndStartAsync(DesiredContainer container, CancellationToken cancellationToken) => inner.CreateAndStartAsync(container, cancellationToken);
-
-    public Task RemoveAsync(string containerId, CancellationToken cancellationToken) => inner.RemoveAsync(containerId, cancellationToken);
-
-    public Task RestartAsync(string containerId, CancellationToken cancellationToken) => inner.RestartAsync(containerId, cancellationToken);
-
-    public Task EnsureNetworkAsync(string name, IReadOnlyDictionary<string, string> labels, CancellationToken cancellationToken)
-    {
-        Interlocked.Increment(ref _ensures);
-        return inner.EnsureNetworkAsync(name, labels, cancellationToken);
-    }
-
-    public Task RemoveNetworkAsync(string name, CancellationToken cancellationToken) => inner.RemoveNetworkAsync(name, cancellationToken);
-
-    public Task EnsureVolumeAsync(VolumeSpec volume, IReadOnlyDictionary<string, string> labels, CancellationToken cancellationToken) =>
-        inner.EnsureVolumeAsync(volume, labels, cancellationToken);
-
-    public IAsyncEnumerable<ContainerEvent> WatchEventsAsync(CancellationToken cancellationToken) => inner.WatchEventsAsync(cancellationToken);
 }

@@ -16,6 +16,7 @@ public sealed class RecordingContainerRuntime(IContainerRuntime inner) : IContai
     private long _creates;
     private long _removes;
     private long _restarts;
+    private long _networkEnsures;
     private long _lists;
     private long _listTicks;
     private long _createTicks;
@@ -28,6 +29,8 @@ public sealed class RecordingContainerRuntime(IContainerRuntime inner) : IContai
     public long Removes => Interlocked.Read(ref _removes);
 
     public long Restarts => Interlocked.Read(ref _restarts);
+
+    public long NetworkEnsures => Interlocked.Read(ref _networkEnsures);
 
     /// <summary>Calls of ListAsync (any owner) and the time they took in all, to see what the operator adds to Docker's load.</summary>
     public (long Calls, TimeSpan Total) Lists => (Interlocked.Read(ref _lists), Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _listTicks)));
@@ -80,8 +83,11 @@ public sealed class RecordingContainerRuntime(IContainerRuntime inner) : IContai
         return inner.RestartAsync(containerId, cancellationToken);
     }
 
-    public Task EnsureNetworkAsync(string name, IReadOnlyDictionary<string, string> labels, CancellationToken cancellationToken) =>
-        inner.EnsureNetworkAsync(name, labels, cancellationToken);
+    public Task EnsureNetworkAsync(string name, IReadOnlyDictionary<string, string> labels, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _networkEnsures);
+        return inner.EnsureNetworkAsync(name, labels, cancellationToken);
+    }
 
     public Task RemoveNetworkAsync(string name, CancellationToken cancellationToken) => inner.RemoveNetworkAsync(name, cancellationToken);
 
