@@ -113,15 +113,7 @@ public sealed class ServiceReconciler(
         var specHash = SpecHasher.Hash(spec.Spec);
         var observed = await runtime.ListAsync(key, cancellationToken).ConfigureAwait(false);
         var unreadyDependencies = await FindUnreadyDependenciesAsync(spec, cancellationToken).ConfigureAwait(false);
-        var input = new PlanInput
-        {
-            Service = spec,
-            SpecHash = specHash,
-            Observed = observed,
-            UnreadyDependencies = unreadyDependencies,
-            Now = time.GetUtcNow(),
-            ExtraLabels = OwnerLabels(spec),
-        };
+        var input = PlanInputFor(spec, specHash, observed, unreadyDependencies);
         var plan = planner.Plan(input);
 
         if (plan.Outcome.Kind == OutcomeKind.Invalid)
@@ -205,15 +197,7 @@ public sealed class ServiceReconciler(
             return false;
         }
 
-        var plan = planner.Plan(new PlanInput
-        {
-            Service = spec,
-            SpecHash = specHash,
-            Observed = observed,
-            UnreadyDependencies = [],
-            Now = time.GetUtcNow(),
-            ExtraLabels = OwnerLabels(spec),
-        });
+        var plan = planner.Plan(PlanInputFor(spec, specHash, observed, unreadyDependencies: []));
         if (plan.HasActions || plan.RequeueAfter is not null || plan.Outcome.Kind != OutcomeKind.AllReady)
         {
             return false;
@@ -225,6 +209,16 @@ public sealed class ServiceReconciler(
         var next = BuildStatus(previous, machine.Phase, specHash, plan.Replicas, ToStatus(observed), plan.Outcome, lastError: null);
         return transitions.Count == 0 && StatusComparer.SameContent(previous, next);
     }
+
+    private PlanInput PlanInputFor(ServiceSpec spec, string specHash, IReadOnlyList<ObservedContainer> observed, IReadOnlyCollection<string> unreadyDependencies) => new()
+    {
+        Service = spec,
+        SpecHash = specHash,
+        Observed = observed,
+        UnreadyDependencies = unreadyDependencies,
+        Now = time.GetUtcNow(),
+        ExtraLabels = OwnerLabels(spec),
+    };
 
     private async Task<IReadOnlyCollection<string>> FindUnreadyDependenciesAsync(ServiceSpec spec, CancellationToken cancellationToken)
     {
