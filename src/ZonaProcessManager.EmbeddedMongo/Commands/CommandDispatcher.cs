@@ -57,6 +57,7 @@ public static class CommandDispatcher
         ["count"] = ReadCommands.Count,
         ["distinct"] = ReadCommands.Distinct,
         ["aggregate"] = AggregateCommand.Execute,
+        ["explain"] = ExplainCommand.Execute,
     }.ToFrozenDictionary();
 
     public static IEnumerable<string> CommandNames => Handlers.Keys;

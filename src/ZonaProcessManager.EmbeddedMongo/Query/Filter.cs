@@ -10,10 +10,11 @@ public sealed class Filter
 
     private readonly MatchNode root;
 
-    private Filter(MatchNode root, IReadOnlyDictionary<string, BsonValue> equalityPaths)
+    private Filter(MatchNode root, IReadOnlyDictionary<string, BsonValue> equalityPaths, IReadOnlyList<IReadOnlyDictionary<string, BsonValue>>? orBranches = null)
     {
         this.root = root;
         EqualityPaths = equalityPaths;
+        OrBranches = orBranches ?? [];
     }
 
     /// <summary>Parses a filter; an invalid one throws <see cref="MongoError"/> with MongoDB's code (usually 2 BadValue).</summary>
@@ -27,7 +28,29 @@ public sealed class Filter
 
         var equalityPaths = new Dictionary<string, BsonValue>(StringComparer.Ordinal);
         var root = FilterParser.ParseDocument(filter, equalityPaths, depth: 0);
-        return new Filter(root, equalityPaths);
+        return new Filter(root, equalityPaths, OrBranchEqualities(filter));
+    }
+
+    /// <summary>
+    /// For a top-level $or, what each branch pins by equality, so storage can answer the $or as a union of index lookups
+    /// (MongoDB's OR plan). The root was already parsed, so each clause is a valid document here.
+    /// </summary>
+    private static List<IReadOnlyDictionary<string, BsonValue>>? OrBranchEqualities(BsonDocument filter)
+    {
+        if (!filter.TryGetValue("$or", out var clauses) || clauses is not BsonArray branches)
+        {
+            return null;
+        }
+
+        var result = new List<IReadOnlyDictionary<string, BsonValue>>(branches.Count);
+        foreach (var branch in branches)
+        {
+            var equalities = new Dictionary<string, BsonValue>(StringComparer.Ordinal);
+            FilterParser.ParseDocument(branch.AsBsonDocument, equalities, depth: 1);
+            result.Add(equalities);
+        }
+
+        return result;
     }
 
     /// <summary>The filter {} that matches everything.</summary>
@@ -65,6 +88,9 @@ public sealed class Filter
     /// e.g. {a: 1, "b.c": "x", d: {$eq: 2}} gives a→1, b.c→"x", d→2. Storage uses this to pick an index; upsert seeds from it.
     /// </summary>
     public IReadOnlyDictionary<string, BsonValue> EqualityPaths { get; }
+
+    /// <summary>Per branch of a top-level $or, the paths that branch pins by equality (as <see cref="EqualityPaths"/>); empty without one.</summary>
+    public IReadOnlyList<IReadOnlyDictionary<string, BsonValue>> OrBranches { get; }
 
     /// <summary>A filter over a single value given as operators, e.g. {$gte: 6}; $pull and value-form $elemMatch use it.</summary>
     internal static Filter ParseValueCondition(BsonDocument operators)

@@ -5,6 +5,26 @@ namespace ZonaProcessManager.EmbeddedMongo.Storage;
 /// <summary>One key of a document in one index: the encoded bytes and the values, for 11000's keyValue.</summary>
 public sealed record IndexKey(byte[] Bytes, BsonDocument Values);
 
+/// <summary>The leading <paramref name="Fields"/> fields of an index key, encoded: a lookup on them is a range scan.</summary>
+public sealed record KeyPrefix(byte[] Bytes, int Fields)
+{
+    /// <summary>The smallest byte string greater than every key that starts with the prefix; null when none exists (all 0xFF).</summary>
+    public byte[]? UpperBound()
+    {
+        var bound = (byte[])Bytes.Clone();
+        for (var i = bound.Length - 1; i >= 0; i--)
+        {
+            if (bound[i] != 0xFF)
+            {
+                bound[i]++;
+                return bound[..(i + 1)];
+            }
+        }
+
+        return null;
+    }
+}
+
 /// <summary>Computes the keys a document contributes to an index, with MongoDB's multikey rules.</summary>
 public static class IndexKeys
 {
@@ -69,7 +89,15 @@ public static class IndexKeys
     }
 
     /// <summary>The key to look up when a query pins every field of the index to one value; null if it cannot be used.</summary>
-    public static byte[]? LookupKey(IndexMeta index, IReadOnlyDictionary<string, BsonValue> equalities)
+    public static byte[]? LookupKey(IndexMeta index, IReadOnlyDictionary<string, BsonValue> equalities) =>
+        LookupPrefix(index, equalities) is { } prefix && prefix.Fields == index.Fields.Count ? prefix.Bytes : null;
+
+    /// <summary>
+    /// The encoded values of the longest leading run of the index's fields that the query pins by equality, e.g. tenant
+    /// alone on a (tenant, name) index; null when not even the first field is pinned. Each value's encoding is
+    /// self-delimiting (fixed width or length-prefixed), so every key of a matching document starts with these bytes.
+    /// </summary>
+    public static KeyPrefix? LookupPrefix(IndexMeta index, IReadOnlyDictionary<string, BsonValue> equalities)
     {
         if (index.PartialFilter is not null)
         {
@@ -79,20 +107,16 @@ public static class IndexKeys
         var values = new List<BsonValue>();
         foreach (var field in index.Fields)
         {
-            if (!equalities.TryGetValue(field, out var value) || !IsIndexable(value) || field.Split('.').Any(IsNumeric))
+            if (!equalities.TryGetValue(field, out var value) || !IsIndexable(value) || field.Split('.').Any(IsNumeric)
+                || (index.Sparse && value.IsBsonNull))
             {
-                return null;
-            }
-
-            if (index.Sparse && value.IsBsonNull)
-            {
-                return null;
+                break;
             }
 
             values.Add(value);
         }
 
-        return KeyEncoder.Encode(values);
+        return values.Count == 0 ? null : new KeyPrefix(KeyEncoder.Encode(values), values.Count);
     }
 
     /// <summary>The values a dotted path reaches, array elements unwound as MongoDB's distinct does; missing paths give none.</summary>

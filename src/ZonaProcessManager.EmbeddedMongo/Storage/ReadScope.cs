@@ -21,8 +21,9 @@ public class ReadScope
     protected SqliteTransaction? Transaction { get; }
 
     /// <summary>
-    /// Documents matching <paramref name="filter"/>, in storage order. Uses the _id key or a secondary index whose every field
-    /// the filter pins by equality, so such lookups do not scan the collection; every candidate is re-checked by the filter.
+    /// Documents matching <paramref name="filter"/>, in storage order. Uses the _id key, a secondary index (all its fields or
+    /// a leading run of them pinned by equality), or one such lookup per branch of a top-level $or, so such lookups do not
+    /// scan the collection; every candidate is re-checked by the filter.
     /// </summary>
     public List<StoredDocument> Find(CollectionMeta collection, Filter filter, int limit = int.MaxValue)
     {
@@ -82,35 +83,105 @@ public class ReadScope
         Convert.ToInt64(Sql.Scalar(Transaction,
             "SELECT COALESCE((SELECT MIN(seq) FROM changes WHERE ts >= $ts) - 1, (SELECT COALESCE(MAX(seq), 0) FROM changes))", ("$ts", timestamp)));
 
-    private IEnumerable<StoredDocument> Candidates(CollectionMeta collection, Filter filter)
+    private IEnumerable<StoredDocument> Candidates(CollectionMeta collection, Filter filter) => Plan(collection, filter).Candidates;
+
+    /// <summary>How a query on <paramref name="filter"/> finds its candidates, for the query itself and for explain.</summary>
+    public QueryPlan Plan(CollectionMeta collection, Filter filter)
     {
-        var equalities = filter.EqualityPaths;
-        if (equalities.Count > 0)
+        if (IndexedCandidates(collection, filter.EqualityPaths) is { } single)
         {
-            if (equalities.TryGetValue("_id", out var id) && id.BsonType is not (BsonType.Array or BsonType.RegularExpression))
+            return new QueryPlan(QueryPlan.IndexScan, [single.IndexName], single.Documents);
+        }
+
+        if (UnionOfBranches(collection, filter.OrBranches) is { } union)
+        {
+            return new QueryPlan(QueryPlan.Or, union.IndexNames, union.Documents);
+        }
+
+        return new QueryPlan(QueryPlan.CollectionScan, [], All(collection));
+    }
+
+    /// <summary>
+    /// A $or whose every branch can use the _id key or an index: the union of the branches' lookups in storage order
+    /// (MongoDB's OR plan). One branch that needs a scan makes the whole $or a scan, as in MongoDB.
+    /// </summary>
+    private (List<string> IndexNames, List<StoredDocument> Documents)? UnionOfBranches(
+        CollectionMeta collection, IReadOnlyList<IReadOnlyDictionary<string, BsonValue>> branches)
+    {
+        if (branches.Count == 0)
+        {
+            return null;
+        }
+
+        var union = new SortedDictionary<long, StoredDocument>();
+        var indexNames = new List<string>();
+        foreach (var branch in branches)
+        {
+            if (IndexedCandidates(collection, branch) is not { } lookup)
             {
-                var found = FindById(collection, id);
-                return found is null ? [] : [found];
+                return null;
             }
 
-            foreach (var index in collection.Indexes)
+            indexNames.Add(lookup.IndexName);
+            foreach (var document in lookup.Documents)
             {
-                if (index.IsIdIndex)
-                {
-                    continue;
-                }
-
-                var key = IndexKeys.LookupKey(index, equalities);
-                if (key is not null)
-                {
-                    return GuardedList(() => Sql.Query(Transaction,
-                        $"SELECT d.rid, d.doc FROM {collection.DocumentTable} d WHERE d.rid IN (SELECT rid FROM {CollectionMeta.IndexTable(index)} WHERE key = $k) ORDER BY d.rid",
-                        ReadStored, ("$k", key)));
-                }
+                union.TryAdd(document.RowId, document);
             }
         }
 
-        return All(collection);
+        return (indexNames, [.. union.Values]);
+    }
+
+    /// <summary>
+    /// Documents that may match given what the query pins by equality: the _id key, an index whose every field is
+    /// pinned, else the index with the longest pinned leading run of fields (a range scan on its key prefix). Null when
+    /// no index helps.
+    /// </summary>
+    private (string IndexName, List<StoredDocument> Documents)? IndexedCandidates(CollectionMeta collection, IReadOnlyDictionary<string, BsonValue> equalities)
+    {
+        if (equalities.Count == 0)
+        {
+            return null;
+        }
+
+        if (equalities.TryGetValue("_id", out var id) && id.BsonType is not (BsonType.Array or BsonType.RegularExpression))
+        {
+            var found = FindById(collection, id);
+            return (IndexMeta.IdIndexName, found is null ? [] : [found]);
+        }
+
+        (IndexMeta Index, KeyPrefix Prefix)? best = null;
+        foreach (var index in collection.Indexes)
+        {
+            if (index.IsIdIndex || IndexKeys.LookupPrefix(index, equalities) is not { } prefix)
+            {
+                continue;
+            }
+
+            if (prefix.Fields == index.Fields.Count)
+            {
+                return (index.Name, GuardedList(() => Sql.Query(Transaction,
+                    $"SELECT d.rid, d.doc FROM {collection.DocumentTable} d WHERE d.rid IN (SELECT rid FROM {CollectionMeta.IndexTable(index)} WHERE key = $k) ORDER BY d.rid",
+                    ReadStored, ("$k", prefix.Bytes))));
+            }
+
+            if (best is null || prefix.Fields > best.Value.Prefix.Fields)
+            {
+                best = (index, prefix);
+            }
+        }
+
+        if (best is not { } range)
+        {
+            return null;
+        }
+
+        var upper = range.Prefix.UpperBound();
+        (string, object?)[] bounds = upper is null ? [("$from", range.Prefix.Bytes)] : [("$from", range.Prefix.Bytes), ("$to", upper)];
+        var bounded = upper is null ? "" : " AND key < $to";
+        return (range.Index.Name, GuardedList(() => Sql.Query(Transaction,
+            $"SELECT d.rid, d.doc FROM {collection.DocumentTable} d WHERE d.rid IN (SELECT rid FROM {CollectionMeta.IndexTable(range.Index)} WHERE key >= $from{bounded}) ORDER BY d.rid",
+            ReadStored, bounds)));
     }
 
     protected static StoredDocument ReadStored(SqliteDataReader reader) =>
@@ -152,4 +223,15 @@ public class ReadScope
             return null;
         }
     }
+}
+
+/// <summary>
+/// How candidates are found: one index (the _id key or a secondary index, possibly on a leading run of its fields), a
+/// union of index lookups for a top-level $or, or a scan of every document. Candidates are re-checked by the filter.
+/// </summary>
+public sealed record QueryPlan(string Stage, IReadOnlyList<string> IndexNames, IEnumerable<StoredDocument> Candidates)
+{
+    public const string IndexScan = "IXSCAN";
+    public const string Or = "OR";
+    public const string CollectionScan = "COLLSCAN";
 }

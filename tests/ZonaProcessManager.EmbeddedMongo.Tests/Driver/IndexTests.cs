@@ -164,4 +164,81 @@ public sealed class IndexTests(MongoTestTarget target, ITestOutputHelper output)
 
     private static async Task<List<string>> IndexNamesAsync(IMongoCollection<BsonDocument> collection) =>
         (await (await collection.Indexes.ListAsync()).ToListAsync()).Select(i => i["name"].AsString).Order().ToList();
+
+    [Fact]
+    public async Task A_query_on_the_leading_field_of_a_compound_index_reads_only_the_matching_documents()
+    {
+        await using var db = NewDatabase();
+        var specs = await SeedTenantsAsync(db, tenants: 20, namesPerTenant: 10);
+
+        var explained = await ExplainFindAsync(db, new BsonDocument("metadata.tenant", "t03"));
+
+        var stats = explained["executionStats"].AsBsonDocument;
+        Assert.Equal(10, stats["nReturned"].ToInt32());
+        Assert.Equal(10, stats["totalDocsExamined"].ToInt32());
+        Assert.Contains("IXSCAN", Stages(explained["queryPlanner"]["winningPlan"]));
+        Assert.Equal(10, await specs.CountDocumentsAsync(new BsonDocument("metadata.tenant", "t03")));
+    }
+
+    [Fact]
+    public async Task An_or_of_id_and_an_indexed_pair_is_answered_from_the_indexes_not_by_a_scan()
+    {
+        await using var db = NewDatabase();
+        var specs = await SeedTenantsAsync(db, tenants: 20, namesPerTenant: 10);
+        // The shape the operator reads a resource with: by its _id, or by (tenant, name) for documents mongosh inserted.
+        var filter = BsonDocument.Parse("{ $or: [ { _id: 't07/svc-4' }, { 'metadata.name': 'svc-4', 'metadata.tenant': 't07' } ] }");
+
+        var explained = await ExplainFindAsync(db, filter);
+
+        var stats = explained["executionStats"].AsBsonDocument;
+        Assert.Equal(1, stats["nReturned"].ToInt32());
+        Assert.InRange(stats["totalDocsExamined"].ToInt32(), 1, 2);
+        Assert.DoesNotContain("COLLSCAN", Stages(explained["queryPlanner"]["winningPlan"]));
+        Assert.Equal("t07/svc-4", (await specs.Find(filter).SingleAsync())["_id"].AsString);
+    }
+
+    [Fact]
+    public async Task A_query_on_an_unindexed_field_is_explained_as_a_scan_of_every_document()
+    {
+        await using var db = NewDatabase();
+        await SeedTenantsAsync(db, tenants: 4, namesPerTenant: 5);
+
+        var explained = await ExplainFindAsync(db, new BsonDocument("spec.replicas", 3));
+
+        Assert.Contains("COLLSCAN", Stages(explained["queryPlanner"]["winningPlan"]));
+        Assert.Equal(20, explained["executionStats"]["totalDocsExamined"].ToInt32());
+        Assert.Equal(4, explained["executionStats"]["nReturned"].ToInt32());
+    }
+
+    private static async Task<IMongoCollection<BsonDocument>> SeedTenantsAsync(TestDatabase db, int tenants, int namesPerTenant)
+    {
+        var specs = db.Collection<BsonDocument>("specs");
+        await specs.Indexes.CreateOneAsync(new CreateIndexModel<BsonDocument>(
+            BsonDocument.Parse("{ 'metadata.tenant': 1, 'metadata.name': 1 }"), new CreateIndexOptions { Unique = true }));
+        var documents = Enumerable.Range(0, tenants).SelectMany(t => Enumerable.Range(0, namesPerTenant).Select(n => new BsonDocument
+        {
+            { "_id", $"t{t:00}/svc-{n}" },
+            { "metadata", new BsonDocument { { "tenant", $"t{t:00}" }, { "name", $"svc-{n}" } } },
+            { "spec", new BsonDocument("replicas", n % 5) },
+        }));
+        await specs.InsertManyAsync(documents);
+        return specs;
+    }
+
+    private static Task<BsonDocument> ExplainFindAsync(TestDatabase db, BsonDocument filter) =>
+        db.Database.RunCommandAsync<BsonDocument>(new BsonDocument
+        {
+            { "explain", new BsonDocument { { "find", "specs" }, { "filter", filter } } },
+            { "verbosity", "executionStats" },
+        });
+
+    /// <summary>Every stage name in a plan tree; MongoDB's slot-based engine nests the plan under queryPlan, so search it all.</summary>
+    private static List<string> Stages(BsonValue plan) => plan switch
+    {
+        BsonDocument document => document.Elements
+            .SelectMany(e => e.Name == "stage" && e.Value.IsString ? [e.Value.AsString] : Stages(e.Value))
+            .ToList(),
+        BsonArray array => array.SelectMany(Stages).ToList(),
+        _ => [],
+    };
 }

@@ -1,6 +1,7 @@
 using CsCheck;
 using MongoDB.Bson;
 using ZonaProcessManager.EmbeddedMongo.Query;
+using ZonaProcessManager.EmbeddedMongo.Storage;
 
 namespace ZonaProcessManager.EmbeddedMongo.Tests.Engine;
 
@@ -79,6 +80,26 @@ public class EnginePropertyTests
             {
                 Assert.True(order.Compare(x, z) <= 0, $"{x} <= {y} <= {z} but not {x} <= {z}");
             }
+        }, iter: Iterations * 5);
+    }
+
+    [Fact]
+    public void A_document_matching_an_equality_on_leading_index_fields_has_a_key_in_that_prefix_range()
+    {
+        // The storage answers such a query from the index range [prefix, UpperBound): a matching document outside it
+        // would silently be missing from the result.
+        var index = new IndexMeta(1, BsonDocument.Parse("{ v: 2, key: { a: 1, b: 1 }, name: 'a_1_b_1' }"));
+        Gen.Select(AnyDocument, Scalar, Scalar, Gen.Bool).Sample((document, first, second, both) =>
+        {
+            var query = both ? new BsonDocument { { "a", first }, { "b", second } } : new BsonDocument("a", first);
+            if (!Matches(query, document) || IndexKeys.LookupPrefix(index, Filter.Parse(query).EqualityPaths) is not { } prefix)
+            {
+                return;
+            }
+
+            var upper = prefix.UpperBound();
+            Assert.Contains(IndexKeys.For(index, document), key =>
+                key.Bytes.AsSpan().SequenceCompareTo(prefix.Bytes) >= 0 && (upper is null || key.Bytes.AsSpan().SequenceCompareTo(upper) < 0));
         }, iter: Iterations * 5);
     }
 
