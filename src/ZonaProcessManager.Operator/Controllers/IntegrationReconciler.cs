@@ -100,10 +100,17 @@ public sealed class IntegrationReconciler(
     {
         var key = stored.Key;
         var tenant = await store.GetTenantAsync(key.Tenant, cancellationToken).ConfigureAwait(false);
-        if (tenant is { DeletionRequested: true })
+        var adoptedByDeletedTenant = tenant is null && stored.OwnerReferences.Any(o => o.Kind == Tenant.KindName && o.Name == key.Tenant);
+        if (tenant is { DeletionRequested: true } || adoptedByDeletedTenant)
         {
-            // The tenant's cascade deletes this integration; nothing new may start meanwhile.
-            var removing = new IntegrationStatus { Phase = ResourcePhase.Removed, Message = $"Tenant {key.Tenant} is being offboarded", UpdatedAt = time.GetUtcNow() };
+            // The tenant's cascade deletes this integration (the tenant adopted it); nothing new may start meanwhile. A
+            // deleted tenant document is offboarding too, not a "tenant does not exist" mistake to warn about.
+            var removing = new IntegrationStatus
+            {
+                Phase = ResourcePhase.Removed,
+                Message = adoptedByDeletedTenant ? $"Tenant {key.Tenant} was deleted; its integrations are being removed" : $"Tenant {key.Tenant} is being offboarded",
+                UpdatedAt = time.GetUtcNow(),
+            };
             await PublishAsync(stored, removing, cancellationToken).ConfigureAwait(false);
             return ReconciliationResult.Success();
         }

@@ -179,6 +179,29 @@ public sealed class IntegrationReconcilerTests
     }
 
     [Fact]
+    public async Task After_its_tenant_document_is_deleted_an_adopted_integration_shows_Removed_and_starts_nothing()
+    {
+        _harness.Integrations.PutTenant(Tenant);
+        var adopted = _harness.Integrations.PutIntegration(Tenant, "adopted", 101, GoodParameters());
+        await _harness.TenantReconciler.ReconcileAsync(IntegrationKeys.Tenant(Tenant), CancellationToken.None);
+        var late = _harness.Integrations.PutIntegration(Tenant, "late", 101, GoodParameters());
+        _harness.Integrations.RemoveTenant(Tenant);
+
+        await ReconcileAsync(adopted);
+        await ReconcileAsync(late);
+
+        // The tenant's cascade deletes what it adopted: that is offboarding, not a mistake.
+        var removing = _harness.Integrations.IntegrationStatusOf(adopted)!;
+        Assert.Equal(ResourcePhase.Removed, removing.Phase);
+        Assert.Contains("was deleted", removing.Message);
+        // Never adopted, so not the cascade's to delete: it says what is wrong.
+        Assert.Equal(ResourcePhase.Degraded, _harness.Integrations.IntegrationStatusOf(late)!.Phase);
+        Assert.Contains("tenant 'acme' does not exist", _harness.Integrations.IntegrationStatusOf(late)!.Message);
+        Assert.Empty(await _harness.Integrations.ListChildServicesAsync(null, CancellationToken.None));
+        Assert.Empty(_harness.Integrations.Allocations);
+    }
+
+    [Fact]
     public async Task A_second_integration_with_the_same_id_for_a_tenant_is_refused_and_the_first_runs()
     {
         _harness.Integrations.PutTenant(Tenant);
