@@ -27,30 +27,9 @@ public sealed class Filter
         }
 
         var equalityPaths = new Dictionary<string, BsonValue>(StringComparer.Ordinal);
-        var root = FilterParser.ParseDocument(filter, equalityPaths, depth: 0);
-        return new Filter(root, equalityPaths, OrBranchEqualities(filter));
-    }
-
-    /// <summary>
-    /// For a top-level $or, what each branch pins by equality, so storage can answer the $or as a union of index lookups
-    /// (MongoDB's OR plan). The root was already parsed, so each clause is a valid document here.
-    /// </summary>
-    private static List<IReadOnlyDictionary<string, BsonValue>>? OrBranchEqualities(BsonDocument filter)
-    {
-        if (!filter.TryGetValue("$or", out var clauses) || clauses is not BsonArray branches)
-        {
-            return null;
-        }
-
-        var result = new List<IReadOnlyDictionary<string, BsonValue>>(branches.Count);
-        foreach (var branch in branches)
-        {
-            var equalities = new Dictionary<string, BsonValue>(StringComparer.Ordinal);
-            FilterParser.ParseDocument(branch.AsBsonDocument, equalities, depth: 1);
-            result.Add(equalities);
-        }
-
-        return result;
+        var orBranches = new List<IReadOnlyDictionary<string, BsonValue>>();
+        var root = FilterParser.ParseDocument(filter, equalityPaths, depth: 0, orBranches);
+        return new Filter(root, equalityPaths, orBranches);
     }
 
     /// <summary>The filter {} that matches everything.</summary>
@@ -105,7 +84,12 @@ internal static class FilterParser
     /// <summary>MongoDB refuses deeply nested queries (BSONDepth); we refuse early rather than overflow the stack.</summary>
     private const int MaxDepth = 100;
 
-    public static MatchNode ParseDocument(BsonDocument filter, Dictionary<string, BsonValue>? equalityPaths, int depth)
+    /// <param name="orBranches">
+    /// Given only for the root: receives, per branch of a top-level $or, what that branch pins by equality, so storage can
+    /// answer the $or as a union of index lookups (MongoDB's OR plan).
+    /// </param>
+    public static MatchNode ParseDocument(BsonDocument filter, Dictionary<string, BsonValue>? equalityPaths, int depth,
+        List<IReadOnlyDictionary<string, BsonValue>>? orBranches = null)
     {
         if (depth > MaxDepth)
         {
@@ -117,7 +101,7 @@ internal static class FilterParser
         {
             if (element.Name.StartsWith('$'))
             {
-                var node = ParseTopLevelOperator(element, equalityPaths, depth);
+                var node = ParseTopLevelOperator(element, equalityPaths, depth, orBranches);
                 if (node is not null)
                 {
                     children.Add(node);
@@ -132,7 +116,8 @@ internal static class FilterParser
         return children.Count == 1 ? children[0] : new AndNode([.. children]);
     }
 
-    private static MatchNode? ParseTopLevelOperator(BsonElement element, Dictionary<string, BsonValue>? equalityPaths, int depth)
+    private static MatchNode? ParseTopLevelOperator(BsonElement element, Dictionary<string, BsonValue>? equalityPaths, int depth,
+        List<IReadOnlyDictionary<string, BsonValue>>? orBranches)
     {
         switch (element.Name)
         {
@@ -140,7 +125,7 @@ internal static class FilterParser
                 return new AndNode(ParseClauses(element, equalityPaths, depth));
             case "$or":
                 {
-                    var clauses = ParseClauses(element, null, depth);
+                    var clauses = ParseClauses(element, null, depth, orBranches);
                     return clauses.Length == 1 ? clauses[0] : new OrNode(clauses);
                 }
             case "$nor":
@@ -175,7 +160,9 @@ internal static class FilterParser
         }
     }
 
-    private static MatchNode[] ParseClauses(BsonElement element, Dictionary<string, BsonValue>? equalityPaths, int depth)
+    /// <param name="perClauseEqualities">When given, each clause's equalities are collected on their own into it.</param>
+    private static MatchNode[] ParseClauses(BsonElement element, Dictionary<string, BsonValue>? equalityPaths, int depth,
+        List<IReadOnlyDictionary<string, BsonValue>>? perClauseEqualities = null)
     {
         if (element.Value is not BsonArray clauses || clauses.Count == 0)
         {
@@ -190,7 +177,15 @@ internal static class FilterParser
                 throw MongoError.BadValue($"{element.Name} argument's entries must be objects");
             }
 
-            nodes[i] = ParseDocument(clause, equalityPaths, depth + 1);
+            if (perClauseEqualities is null)
+            {
+                nodes[i] = ParseDocument(clause, equalityPaths, depth + 1);
+                continue;
+            }
+
+            var clauseEqualities = new Dictionary<string, BsonValue>(StringComparer.Ordinal);
+            nodes[i] = ParseDocument(clause, clauseEqualities, depth + 1);
+            perClauseEqualities.Add(clauseEqualities);
         }
 
         return nodes;

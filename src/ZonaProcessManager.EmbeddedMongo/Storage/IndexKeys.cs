@@ -88,10 +88,6 @@ public static class IndexKeys
         return keys;
     }
 
-    /// <summary>The key to look up when a query pins every field of the index to one value; null if it cannot be used.</summary>
-    public static byte[]? LookupKey(IndexMeta index, IReadOnlyDictionary<string, BsonValue> equalities) =>
-        LookupPrefix(index, equalities) is { } prefix && prefix.Fields == index.Fields.Count ? prefix.Bytes : null;
-
     /// <summary>
     /// The encoded values of the longest leading run of the index's fields that the query pins by equality, e.g. tenant
     /// alone on a (tenant, name) index; null when not even the first field is pinned. Each value's encoding is
