@@ -7,6 +7,12 @@ if (args.Length > 0 && args[0] == "mongo")
     return await MongoServerBenchmark.RunAsync(args[1..]);
 }
 
+// `mongo-serve <dir>` is the benchmark's own server process (started by `mongo`, stops when its input closes).
+if (args.Length > 1 && args[0] == "mongo-serve")
+{
+    return await MongoServerBenchmark.ServeAsync(args[1]);
+}
+
 // `operator` runs issue 3's macro figures (convergence vs direct Docker, reaction latency, idle cost, restart).
 if (args.Length > 0 && args[0] == "operator")
 {
