@@ -24,15 +24,24 @@ public sealed record WatcherOptions
 
     /// <summary>How long the server holds an empty getMore; null = the server's default (1 s on MongoDB).</summary>
     public TimeSpan? MaxAwaitTime { get; init; }
+
+    /// <summary>
+    /// Least time between two saves of the resume position during a burst of changes; the position is also saved when
+    /// the watch stops. Saving after every batch made a store write per batch (about five per integration during an
+    /// onboarding), while a crash that loses up to this much only replays changes, which level-triggered reconciles
+    /// absorb. Zero saves after every batch.
+    /// </summary>
+    public TimeSpan ResumeTokenSaveInterval { get; init; } = TimeSpan.FromSeconds(1);
 }
 
 /// <summary>
 /// One database-level change stream, filtered on the server to the operator's collections and to data-changing
 /// operations, with fullDocument updateLookup. Emits Upserted/Deleted per resource key and Relist when history must be
 /// re-read (first start without a token, history lost, collection or database dropped, a delete of a document whose
-/// key cannot be known). The resume position is persisted after each batch the consumer has taken, including the
-/// postBatchResumeToken of empty batches, so a restart resumes exactly there and an idle operator's token never ages
-/// out of the server's history.
+/// key cannot be known). The resume position is persisted after the batches the consumer has taken, at most once per
+/// <see cref="WatcherOptions.ResumeTokenSaveInterval"/> and once more when the watch stops, including the
+/// postBatchResumeToken of empty batches, so a restart after a clean stop resumes exactly there, one after a crash
+/// replays at most that interval, and an idle operator's token never ages out of the server's history.
 /// </summary>
 /// <remarks>
 /// Start without a token: the stream is opened FIRST and Relist is emitted after, so the consumer's list happens while
@@ -56,6 +65,7 @@ public sealed class MongoResourceWatcher : IResourceWatcher
     private readonly WatcherOptions _options;
     private readonly ResumeTokenStore _tokens;
     private readonly ILogger _logger;
+    private readonly TimeProvider _time;
 
     public MongoResourceWatcher(IMongoDatabase database, WatcherOptions? options = null, ILogger<MongoResourceWatcher>? logger = null, TimeProvider? time = null)
     {
@@ -63,6 +73,7 @@ public sealed class MongoResourceWatcher : IResourceWatcher
         _options = options ?? new WatcherOptions();
         _tokens = new ResumeTokenStore(database, _options.Name, time);
         _logger = logger ?? (ILogger)NullLogger.Instance;
+        _time = time ?? TimeProvider.System;
     }
 
     /// <summary>True when an update changed nothing but `status` (the operator's own writes): no reconcile needed.</summary>
@@ -96,73 +107,124 @@ public sealed class MongoResourceWatcher : IResourceWatcher
     {
         var backoff = new ReconnectBackoff(_options.InitialBackoff, _options.MaxBackoff);
         var keysById = new Dictionary<BsonValue, ResourceKey>();
-        while (!cancellationToken.IsCancellationRequested)
+        var saves = new ThrottledSave(this);
+        try
         {
-            var opened = await TryOpenAsync(keysById, cancellationToken);
-            if (opened.Cursor is null)
+            while (!cancellationToken.IsCancellationRequested)
             {
-                if (opened.Error is null
-                    || !await DelayAsync(await HandleErrorAsync(opened.Error, backoff, cancellationToken), cancellationToken))
+                // Reopening starts from the saved position, so what the consumer already took is saved first.
+                await saves.FlushAsync();
+                var opened = await TryOpenAsync(keysById, cancellationToken);
+                if (opened.Cursor is null)
                 {
-                    yield break;
-                }
-
-                continue;
-            }
-
-            using var cursor = opened.Cursor;
-            if (opened.Relist)
-            {
-                yield return new ResourceChange(ChangeKind.Relist, null);
-                await TrySaveAsync(cursor.GetResumeToken(), afterInvalidate: false, cancellationToken);
-            }
-
-            while (true)
-            {
-                var step = await TryMoveNextAsync(cursor, cancellationToken);
-                if (step.Cancelled)
-                {
-                    yield break;
-                }
-
-                if (step.Error is not null)
-                {
-                    if (!await DelayAsync(await HandleErrorAsync(step.Error, backoff, cancellationToken), cancellationToken))
+                    if (opened.Error is null
+                        || !await DelayAsync(await HandleErrorAsync(opened.Error, backoff, cancellationToken), cancellationToken))
                     {
                         yield break;
                     }
 
-                    break;
+                    continue;
                 }
 
-                if (!step.HasBatch)
+                using var cursor = opened.Cursor;
+                if (opened.Relist)
                 {
-                    // The server closed the stream (after an invalidate); reopen from the saved position.
-                    break;
+                    yield return new ResourceChange(ChangeKind.Relist, null);
+                    await saves.SaveAsync(cursor.GetResumeToken(), afterInvalidate: false, cancellationToken);
                 }
 
-                BsonDocument? invalidateToken = null;
-                foreach (var document in cursor.Current)
+                while (true)
                 {
-                    foreach (var change in Translate(document, keysById))
+                    var step = await TryMoveNextAsync(cursor, cancellationToken);
+                    if (step.Cancelled)
                     {
-                        yield return change;
+                        yield break;
                     }
 
-                    if (document.GetValue("operationType", "").ToString() == "invalidate")
+                    if (step.Error is not null)
                     {
-                        invalidateToken = document.GetValue("_id", BsonNull.Value) as BsonDocument;
+                        if (!await DelayAsync(await HandleErrorAsync(step.Error, backoff, cancellationToken), cancellationToken))
+                        {
+                            yield break;
+                        }
+
+                        break;
                     }
-                }
 
-                if (invalidateToken is not null)
-                {
-                    await TrySaveAsync(invalidateToken, afterInvalidate: true, cancellationToken);
-                    break;
-                }
+                    if (!step.HasBatch)
+                    {
+                        // The server closed the stream (after an invalidate); reopen from the saved position.
+                        break;
+                    }
 
-                await TrySaveAsync(cursor.GetResumeToken(), afterInvalidate: false, cancellationToken);
-                backoff.Reset();
+                    BsonDocument? invalidateToken = null;
+                    foreach (var document in cursor.Current)
+                    {
+                        foreach (var change in Translate(document, keysById))
+                        {
+                            yield return change;
+                        }
+
+                        if (document.GetValue("operationType", "").ToString() == "invalidate")
+                        {
+                            invalidateToken = document.GetValue("_id", BsonNull.Value) as BsonDocument;
+                        }
+                    }
+
+                    if (invalidateToken is not null)
+                    {
+                        await saves.SaveAsync(invalidateToken, afterInvalidate: true, cancellationToken);
+                        break;
+                    }
+
+                    await saves.SaveDueAsync(cursor.GetResumeToken(), cancellationToken);
+                    backoff.Reset();
+                }
+            }
+        }
+        finally
+        {
+            await saves.FlushAsync();
+        }
+    }
+
+    /// <summary>
+    /// Saves the position of a burst at most once per interval and keeps the newest unsaved one for the next due save or
+    /// the flush at the end of the watch. Positions that change how the stream reopens (the first after opening, an
+    /// invalidate) are saved at once.
+    /// </summary>
+    private sealed class ThrottledSave(MongoResourceWatcher watcher)
+    {
+        private static readonly TimeSpan FlushTimeout = TimeSpan.FromSeconds(5);
+        private DateTimeOffset _lastSaved = DateTimeOffset.MinValue;
+        private BsonDocument? _pending;
+
+        public async Task SaveAsync(BsonDocument? token, bool afterInvalidate, CancellationToken cancellationToken)
+        {
+            _pending = null;
+            _lastSaved = watcher._time.GetUtcNow();
+            await watcher.TrySaveAsync(token, afterInvalidate, cancellationToken);
+        }
+
+        public async Task SaveDueAsync(BsonDocument? token, CancellationToken cancellationToken)
+        {
+            if (watcher._time.GetUtcNow() - _lastSaved >= watcher._options.ResumeTokenSaveInterval)
+            {
+                await SaveAsync(token, afterInvalidate: false, cancellationToken);
+            }
+            else
+            {
+                _pending = token ?? _pending;
+            }
+        }
+
+        /// <summary>Saves what is pending when the watch ends; the caller's token is cancelled by then, so this has its own.</summary>
+        public async Task FlushAsync()
+        {
+            if (_pending is { } token)
+            {
+                using var timeout = new CancellationTokenSource(FlushTimeout);
+                await SaveAsync(token, afterInvalidate: false, timeout.Token);
             }
         }
     }

@@ -158,6 +158,29 @@ public sealed class MongoResourceWatcherTests(MongoTestTarget target, ITestOutpu
     }
 
     [Fact]
+    public async Task A_clean_stop_saves_the_position_it_held_back_so_a_restart_replays_nothing()
+    {
+        // With saves held back for an hour, only the stop itself can have saved the position after these changes.
+        await using var database = target.CreateDatabase(output);
+        var services = database.Collection<BsonDocument>("services");
+        var options = FastOptions with { ResumeTokenSaveInterval = TimeSpan.FromHours(1) };
+        await using (var first = WatcherProbe.Start(new MongoResourceWatcher(database.Database, options)))
+        {
+            Assert.Equal(Relist, await first.NextAsync());
+            await services.InsertOneAsync(ServiceDocuments.Valid("web"));
+            Assert.Equal(Upserted("web"), await first.NextAsync());
+            await services.InsertOneAsync(ServiceDocuments.Valid("api"));
+            Assert.Equal(Upserted("api"), await first.NextAsync());
+            await first.StopAsync();
+        }
+
+        await using var second = WatcherProbe.Start(new MongoResourceWatcher(database.Database, options));
+        await services.InsertOneAsync(ServiceDocuments.Valid("after"));
+
+        Assert.Equal(Upserted("after"), await second.NextAsync());
+    }
+
+    [Fact]
     public async Task When_the_history_behind_the_token_is_lost_it_drops_the_token_and_relists()
     {
         // Forcing history loss needs control over the server's retention, so this test runs its own embedded server.
