@@ -31,6 +31,12 @@ public sealed class DockerContainerRuntime : IContainerRuntime, IDisposable
     // Docker (API 1.41) lets two concurrent creates make two networks of one name; serialise ensure per name.
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _networkLocks = new(StringComparer.Ordinal);
 
+    // Names of networks this runtime has seen exist. Ensuring a network runs on every tenant reconcile and before every
+    // container create, and each look is a Docker network list; a known name skips it. A name is forgotten when this
+    // runtime removes the network, and when a container create or connect finds it gone (someone else removed it), so
+    // the reconcile's retry ensures it again.
+    private readonly ConcurrentDictionary<string, byte> _knownNetworks = new(StringComparer.Ordinal);
+
     public DockerContainerRuntime(
         DockerClient client,
         DockerRuntimeOptions? options = null,
@@ -89,14 +95,32 @@ public sealed class DockerContainerRuntime : IContainerRuntime, IDisposable
                 }
             }).ConfigureAwait(false);
 
-        return observed
-            .OrderBy(c => c.Owner.Kind, StringComparer.Ordinal)
-            .ThenBy(c => c.Owner.Tenant, StringComparer.Ordinal)
-            .ThenBy(c => c.Owner.Name, StringComparer.Ordinal)
-            .ThenBy(c => c.Replica)
-            .ThenBy(c => c.Id, StringComparer.Ordinal)
-            .ToList();
+        return InListOrder(observed);
     }
+
+    public async Task<IReadOnlyList<ObservedContainer>> InspectAsync(IReadOnlyCollection<string> containerIds, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(containerIds);
+        var observed = new List<ObservedContainer>(containerIds.Count);
+        foreach (var id in containerIds)
+        {
+            var inspection = await InspectOrNullAsync(id, cancellationToken).ConfigureAwait(false);
+            if (inspection is not null && ObservedContainerMapper.Map(inspection) is { } container)
+            {
+                observed.Add(container);
+            }
+        }
+
+        return InListOrder(observed);
+    }
+
+    private static List<ObservedContainer> InListOrder(IEnumerable<ObservedContainer> containers) => containers
+        .OrderBy(c => c.Owner.Kind, StringComparer.Ordinal)
+        .ThenBy(c => c.Owner.Tenant, StringComparer.Ordinal)
+        .ThenBy(c => c.Owner.Name, StringComparer.Ordinal)
+        .ThenBy(c => c.Replica)
+        .ThenBy(c => c.Id, StringComparer.Ordinal)
+        .ToList();
 
     public async Task<string> CreateAndStartAsync(DesiredContainer container, CancellationToken cancellationToken)
     {
@@ -113,7 +137,17 @@ public sealed class DockerContainerRuntime : IContainerRuntime, IDisposable
                 innerException: invalid);
         }
 
-        var id = await CreateReplacingOwnLeftoverAsync(container, plan, cancellationToken).ConfigureAwait(false);
+        string id;
+        try
+        {
+            id = await CreateReplacingOwnLeftoverAsync(container, plan, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ContainerRuntimeException missing) when (IsMissingNetwork(missing))
+        {
+            ForgetNetworks(container);
+            throw;
+        }
+
         try
         {
             foreach (var network in plan.AdditionalNetworks)
@@ -137,8 +171,13 @@ public sealed class DockerContainerRuntime : IContainerRuntime, IDisposable
                 () => _client.Containers.StartContainerAsync(id, new ContainerStartParameters(), cancellationToken), cancellationToken)
                 .ConfigureAwait(false);
         }
-        catch (Exception)
+        catch (Exception failure)
         {
+            if (failure is ContainerRuntimeException missing && IsMissingNetwork(missing))
+            {
+                ForgetNetworks(container);
+            }
+
             // A created-but-never-started container would block the name and look like a replica: take it away.
             await RemoveQuietlyAsync(id, container.ContainerName).ConfigureAwait(false);
             throw;
@@ -215,12 +254,23 @@ public sealed class DockerContainerRuntime : IContainerRuntime, IDisposable
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentNullException.ThrowIfNull(labels);
+        if (_knownNetworks.ContainsKey(name))
+        {
+            return;
+        }
+
         var gate = _networkLocks.GetOrAdd(name, _ => new SemaphoreSlim(1, 1));
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            if (_knownNetworks.ContainsKey(name))
+            {
+                return; // ensured by the caller this one waited for
+            }
+
             if ((await FindNetworksAsync(name, cancellationToken).ConfigureAwait(false)).Count > 0)
             {
+                _knownNetworks.TryAdd(name, 0);
                 return;
             }
 
@@ -233,6 +283,7 @@ public sealed class DockerContainerRuntime : IContainerRuntime, IDisposable
                     cancellationToken), cancellationToken).ConfigureAwait(false);
             _logger.LogInformation("Created network {Network}", name);
             await RemoveDuplicateNetworksAsync(name, cancellationToken).ConfigureAwait(false);
+            _knownNetworks.TryAdd(name, 0);
         }
         finally
         {
@@ -268,6 +319,7 @@ public sealed class DockerContainerRuntime : IContainerRuntime, IDisposable
     public async Task RemoveNetworkAsync(string name, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        _knownNetworks.TryRemove(name, out _);
         foreach (var network in await FindNetworksAsync(name, cancellationToken).ConfigureAwait(false))
         {
             try
@@ -460,6 +512,19 @@ public sealed class DockerContainerRuntime : IContainerRuntime, IDisposable
                 container.ContainerName, ShortId(existing.ID), container.Owner);
             await RemoveAsync(existing.ID, cancellationToken).ConfigureAwait(false);
             return await CreateAsync(container, plan, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    // Docker answers 404 "network <name> not found" to a create or connect naming a network that is gone.
+    private static bool IsMissingNetwork(ContainerRuntimeException exception) =>
+        exception.Kind == ContainerRuntimeErrorKind.NotFound
+        && exception.EngineMessage.Contains("network", StringComparison.OrdinalIgnoreCase);
+
+    private void ForgetNetworks(DesiredContainer container)
+    {
+        foreach (var network in container.Spec.Networks)
+        {
+            _knownNetworks.TryRemove(network, out _);
         }
     }
 
