@@ -56,6 +56,9 @@ public sealed class RecordingContainerRuntime(IContainerRuntime inner) : IContai
         }
     }
 
+    public Task<IReadOnlyList<ObservedContainer>> InspectAsync(IReadOnlyCollection<string> containerIds, CancellationToken cancellationToken) =>
+        inner.InspectAsync(containerIds, cancellationToken);
+
     public async Task<string> CreateAndStartAsync(DesiredContainer container, CancellationToken cancellationToken)
     {
         Record(container.Owner);

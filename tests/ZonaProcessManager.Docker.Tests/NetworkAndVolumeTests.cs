@@ -57,6 +57,47 @@ public sealed class NetworkAndVolumeTests(DockerTestEnvironment environment) : I
     }
 
     [Fact]
+    public async Task A_network_removed_behind_the_runtimes_back_fails_one_create_and_is_then_ensured_again()
+    {
+        // Ensure remembers networks it has seen, so that it need not list them on every reconcile; a create that finds
+        // one gone must make the next ensure look again, or the service would stay broken.
+        var name = environment.NewName("net");
+        await Runtime.EnsureNetworkAsync(name, environment.RunLabels, CancellationToken.None);
+        foreach (var network in await NetworksNamedAsync(name))
+        {
+            await environment.Client.Networks.DeleteNetworkAsync(network.ID);
+        }
+
+        var replica = Replica(environment, NewOwner(environment), HttpService() with { Networks = [name] });
+        var error = await Assert.ThrowsAsync<ContainerRuntimeException>(() => Runtime.CreateAndStartAsync(replica, CancellationToken.None));
+        await Runtime.EnsureNetworkAsync(name, environment.RunLabels, CancellationToken.None);
+        var id = await Runtime.CreateAndStartAsync(replica, CancellationToken.None);
+
+        Assert.Equal(ContainerRuntimeErrorKind.NotFound, error.Kind);
+        Assert.Contains(name, error.EngineMessage, StringComparison.Ordinal);
+        Assert.Single(await NetworksNamedAsync(name));
+        var inspected = await environment.Client.Containers.InspectContainerAsync(id);
+        Assert.Equal([name], inspected.NetworkSettings!.Networks!.Keys);
+    }
+
+    [Fact]
+    public async Task Inspecting_by_id_observes_the_given_containers_and_leaves_out_ids_that_are_gone()
+    {
+        var owner = NewOwner(environment);
+        var first = await Runtime.CreateAndStartAsync(Replica(environment, owner, HttpService(), replica: 0), CancellationToken.None);
+        var second = await Runtime.CreateAndStartAsync(Replica(environment, owner, HttpService(), replica: 1), CancellationToken.None);
+        await Runtime.RemoveAsync(first, CancellationToken.None);
+
+        var observed = await Runtime.InspectAsync([second, first], CancellationToken.None);
+
+        var container = Assert.Single(observed);
+        Assert.Equal(second, container.Id);
+        Assert.Equal(owner, container.Owner);
+        Assert.Equal(1, container.Replica);
+        Assert.Equal((await Runtime.ListAsync(owner, CancellationToken.None)).Single(), container);
+    }
+
+    [Fact]
     public async Task A_network_in_use_is_not_removed_and_the_error_says_why()
     {
         var name = environment.NewName("net");

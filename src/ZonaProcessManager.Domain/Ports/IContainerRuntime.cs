@@ -27,6 +27,12 @@ public interface IContainerRuntime
     /// <summary>Containers carrying zpm.managed=true (optionally only one owner's), running or not.</summary>
     Task<IReadOnlyList<ObservedContainer>> ListAsync(ResourceKey? owner, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The given owned containers as they are now, in the order of <see cref="ListAsync"/>; ids that no longer exist
+    /// are left out. Cheaper than a list when the ids are known: a list makes the engine walk every container.
+    /// </summary>
+    Task<IReadOnlyList<ObservedContainer>> InspectAsync(IReadOnlyCollection<string> containerIds, CancellationToken cancellationToken);
+
     /// <summary>Creates and starts the container; returns its id. Docker's message is kept in the exception.</summary>
     Task<string> CreateAndStartAsync(DesiredContainer container, CancellationToken cancellationToken);
 

@@ -141,7 +141,7 @@ public sealed class ServiceReconciler(
         }
 
         // What the status shows must be what Docker has after the actions, not what the plan hoped for.
-        var containers = plan.HasActions ? await runtime.ListAsync(key, cancellationToken).ConfigureAwait(false) : observed;
+        var containers = await ObserveAfterAsync(key, plan, execution, observed, cancellationToken).ConfigureAwait(false);
         var replicas = plan.Replicas;
         var requeueAfter = plan.RequeueAfter;
         var settled = execution.Error is null && execution.Started.Count > 0
@@ -174,6 +174,29 @@ public sealed class ServiceReconciler(
         return execution.Error is { } failure
             ? ReconciliationResult.Failure(failure)
             : ReconciliationResult.Success(requeueAfter);
+    }
+
+    /// <summary>
+    /// The containers after the plan ran. A plan that only added replicas (the whole of an onboarding) left the ones it
+    /// saw alone, so the new ones are inspected by id; anything else lists again. A list makes dockerd walk every
+    /// container it has, which at hundreds of services cost more than the creates themselves. A seen container that
+    /// changed meanwhile comes with its own Docker event, which reconciles again.
+    /// </summary>
+    private async Task<IReadOnlyList<ObservedContainer>> ObserveAfterAsync(
+        ResourceKey key, ReconcilePlan plan, Execution execution, IReadOnlyList<ObservedContainer> observed, CancellationToken cancellationToken)
+    {
+        if (!plan.HasActions)
+        {
+            return observed;
+        }
+
+        if (execution.Error is null && plan.Actions.All(action => action is EnsureNetwork or EnsureVolume or CreateReplica))
+        {
+            var started = await runtime.InspectAsync(execution.Started, cancellationToken).ConfigureAwait(false);
+            return [.. observed.Concat(started).OrderBy(c => c.Replica).ThenBy(c => c.Id, StringComparer.Ordinal)];
+        }
+
+        return await runtime.ListAsync(key, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -49,6 +49,44 @@ public sealed class ServiceReconcilerTests
     }
 
     [Fact]
+    public async Task Scaling_up_lists_once_and_shows_the_kept_and_the_new_replicas_in_replica_order()
+    {
+        // After a plan that only adds replicas, the new ones are inspected by id rather than listing every container again.
+        var harness = new ReconcilerHarness();
+        var key = harness.Store.Put(Service("web", replicas: 1));
+        await harness.ConvergeAsync(key);
+        harness.Store.Put(Service("web", replicas: 3));
+        var (listsBefore, inspectionsBefore) = (harness.Runtime.Lists, harness.Runtime.Inspections);
+
+        var result = await harness.ReconcileAsync(key);
+
+        Assert.True(result.IsSuccess);
+        Assert.Equal(1, harness.Runtime.Lists - listsBefore);
+        Assert.Equal(2, harness.Runtime.Inspections - inspectionsBefore);
+        var status = harness.Store.StatusOf(key)!;
+        Assert.Equal(ResourcePhase.Running, status.Phase);
+        Assert.Equal(new ReplicaCounts(3, 3), status.Replicas);
+        Assert.Equal(["zpm-system-web-0", "zpm-system-web-1", "zpm-system-web-2"], status.Containers.Select(c => c.Name));
+    }
+
+    [Fact]
+    public async Task A_replaced_replica_is_observed_by_listing_again_so_the_removed_one_is_not_shown()
+    {
+        var harness = new ReconcilerHarness();
+        var key = harness.Store.Put(Service("web", replicas: 1));
+        await harness.ConvergeAsync(key);
+        var oldId = harness.Runtime.ContainersOf(key).Single().Id;
+        harness.Store.Put(Service("web", replicas: 1, env: new Dictionary<string, string> { ["A"] = "2" }));
+
+        await harness.ConvergeAsync(key);
+
+        var status = harness.Store.StatusOf(key)!;
+        Assert.Equal(ResourcePhase.Running, status.Phase);
+        Assert.DoesNotContain(status.Containers, c => c.Id == oldId);
+        Assert.Single(status.Containers);
+    }
+
+    [Fact]
     public async Task A_replica_still_starting_keeps_the_service_Creating_and_asks_to_look_again()
     {
         var harness = new ReconcilerHarness();

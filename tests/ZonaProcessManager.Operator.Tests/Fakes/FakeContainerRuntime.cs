@@ -78,6 +78,17 @@ public sealed class FakeContainerRuntime(TimeProvider time) : IContainerRuntime
         return Task.FromResult<IReadOnlyList<ObservedContainer>>([.. Containers.Where(c => owner is null || c.Owner == owner)]);
     }
 
+    private int _inspections;
+
+    /// <summary>How many containers were inspected by id.</summary>
+    public int Inspections => Volatile.Read(ref _inspections);
+
+    public Task<IReadOnlyList<ObservedContainer>> InspectAsync(IReadOnlyCollection<string> containerIds, CancellationToken cancellationToken)
+    {
+        Interlocked.Add(ref _inspections, containerIds.Count);
+        return Task.FromResult<IReadOnlyList<ObservedContainer>>([.. Containers.Where(c => containerIds.Contains(c.Id)).OrderBy(c => c.Replica).ThenBy(c => c.Id, StringComparer.Ordinal)]);
+    }
+
     public Task<string> CreateAndStartAsync(DesiredContainer container, CancellationToken cancellationToken)
     {
         Record($"create {container.ContainerName} {container.SpecHash}");
