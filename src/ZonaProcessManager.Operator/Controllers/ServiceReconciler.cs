@@ -179,7 +179,7 @@ public sealed class ServiceReconciler(
     /// <summary>
     /// The containers after the plan ran. A plan that only added replicas (the whole of an onboarding) left the ones it
     /// saw alone, so the new ones are inspected by id; anything else lists again. A list makes dockerd walk every
-    /// container it has, which at hundreds of services cost more than the creates themselves. A seen container that
+    /// container it has (the second list per create cost 36-46 s of a 500-service onboarding). A seen container that
     /// changed meanwhile comes with its own Docker event, which reconciles again.
     /// </summary>
     private async Task<IReadOnlyList<ObservedContainer>> ObserveAfterAsync(
