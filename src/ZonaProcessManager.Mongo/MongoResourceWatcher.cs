@@ -76,8 +76,16 @@ public sealed class MongoResourceWatcher : IResourceWatcher
         _time = time ?? TimeProvider.System;
     }
 
-    /// <summary>True when an update changed nothing but `status` (the operator's own writes): no reconcile needed.</summary>
-    public static bool IsStatusOnlyUpdate(BsonDocument? updateDescription)
+    /// <summary>
+    /// Paths only the operator writes and no reconcile reads as desired state: `status`, and `metadata.ownerReferences`
+    /// (an integration's adoption by its tenant, written by the reconcile that then carries on with the adopted document).
+    /// Like Kubernetes' generation, which neither bumps: reconciling on them again only re-reads what was just written.
+    /// A hand edit of ownerReferences is put right by the next reconcile of that resource or the periodic resync.
+    /// </summary>
+    private static readonly string[] OperatorOwnedPaths = [DocumentFields.Status, "metadata.ownerReferences"];
+
+    /// <summary>True when an update changed nothing but operator-owned paths (the operator's own writes): no reconcile needed.</summary>
+    public static bool IsOperatorOnlyUpdate(BsonDocument? updateDescription)
     {
         if (updateDescription is null)
         {
@@ -100,7 +108,7 @@ public sealed class MongoResourceWatcher : IResourceWatcher
             paths.AddRange(truncated.OfType<BsonDocument>().Select(entry => entry.GetValue("field", "").ToString()!));
         }
 
-        return paths.Count > 0 && paths.All(path => path == DocumentFields.Status || path.StartsWith(DocumentFields.Status + ".", StringComparison.Ordinal));
+        return paths.Count > 0 && paths.All(path => OperatorOwnedPaths.Any(owned => path == owned || path.StartsWith(owned + ".", StringComparison.Ordinal)));
     }
 
     public async IAsyncEnumerable<ResourceChange> WatchAsync([EnumeratorCancellation] CancellationToken cancellationToken)
@@ -248,7 +256,7 @@ public sealed class MongoResourceWatcher : IResourceWatcher
                         keysById[id] = key;
                     }
 
-                    if (operation == "update" && IsStatusOnlyUpdate(change.GetValue("updateDescription", BsonNull.Value) as BsonDocument))
+                    if (operation == "update" && IsOperatorOnlyUpdate(change.GetValue("updateDescription", BsonNull.Value) as BsonDocument))
                     {
                         yield break;
                     }

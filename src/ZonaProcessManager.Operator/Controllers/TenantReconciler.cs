@@ -68,8 +68,8 @@ public sealed class TenantReconciler(
             .ToDictionary(c => c.Key.Name, StringComparer.Ordinal);
 
         // The tenant adopts its integrations itself (as a ReplicaSet adopts its pods): onboarding writes tenants first, so
-        // this usually lands while the integration still waits in the queue, and the adoption's change event collapses
-        // into that entry instead of costing each integration a second reconcile after adopting itself.
+        // this usually lands while the integration still waits in the queue, and the follow-up asked for below collapses
+        // into that entry. The adoption write itself wakes no one: the watcher treats ownerReferences as operator-owned.
         var unadopted = integrations
             .Where(i => i.Integration is not null && !i.OwnerReferences.Any(o => o.Kind == Tenant.KindName && o.Uid == stored.Uid))
             .Select(i => i.Key)

@@ -54,6 +54,26 @@ public sealed class MongoResourceWatcherTests(MongoTestTarget target, ITestOutpu
     }
 
     [Fact]
+    public async Task An_adoption_write_of_ownerReferences_alone_causes_no_change_but_a_label_edit_does()
+    {
+        await using var database = target.CreateDatabase(output);
+        var store = new MongoServiceStore(database.Database);
+        await using var probe = WatcherProbe.Start(new MongoResourceWatcher(database.Database, FastOptions));
+        Assert.Equal(Relist, await probe.NextAsync());
+        await store.Services.InsertOneAsync(ServiceDocuments.Valid("web"));
+        Assert.Equal(Upserted("web"), await probe.NextAsync());
+
+        var owners = new BsonArray { new BsonDocument { ["kind"] = "Tenant", ["name"] = "system", ["uid"] = "system" } };
+        await store.Services.UpdateOneAsync(new BsonDocument("_id", "system/web"), new BsonDocument("$set", new BsonDocument("metadata.ownerReferences", owners)));
+        await store.Services.UpdateOneAsync(new BsonDocument("_id", "system/web"), new BsonDocument("$set", new BsonDocument("metadata.labels.team", "blue")));
+
+        // Ordered stream: the adoption would have arrived first; the label edit is what a user changed.
+        Assert.Equal(Upserted("web"), await probe.NextAsync());
+        await store.Services.InsertOneAsync(ServiceDocuments.Valid("marker"));
+        Assert.Equal(Upserted("marker"), await probe.NextAsync());
+    }
+
+    [Fact]
     public async Task A_document_with_an_ObjectId_is_reported_by_key_also_when_deleted()
     {
         await using var database = target.CreateDatabase(output);
@@ -235,7 +255,7 @@ public sealed class MongoResourceWatcherTests(MongoTestTarget target, ITestOutpu
     }
 
     [Fact]
-    public void Status_only_detection_covers_set_unset_and_truncation_of_status_paths()
+    public void Operator_only_detection_covers_status_and_ownerReferences_paths_and_nothing_else()
     {
         static BsonDocument Description(string[] updated, string[] removed) => new()
         {
@@ -244,12 +264,16 @@ public sealed class MongoResourceWatcherTests(MongoTestTarget target, ITestOutpu
             ["truncatedArrays"] = new BsonArray(),
         };
 
-        Assert.True(MongoResourceWatcher.IsStatusOnlyUpdate(Description(["status"], [])));
-        Assert.True(MongoResourceWatcher.IsStatusOnlyUpdate(Description(["status.phase", "status.conditions.0.status"], ["status.message"])));
-        Assert.False(MongoResourceWatcher.IsStatusOnlyUpdate(Description(["status.phase", "spec.replicas"], [])));
-        Assert.False(MongoResourceWatcher.IsStatusOnlyUpdate(Description(["statusx"], [])));
-        Assert.False(MongoResourceWatcher.IsStatusOnlyUpdate(Description([], ["metadata.labels"])));
-        Assert.False(MongoResourceWatcher.IsStatusOnlyUpdate(Description([], [])));
-        Assert.False(MongoResourceWatcher.IsStatusOnlyUpdate(null));
+        Assert.True(MongoResourceWatcher.IsOperatorOnlyUpdate(Description(["status"], [])));
+        Assert.True(MongoResourceWatcher.IsOperatorOnlyUpdate(Description(["status.phase", "status.conditions.0.status"], ["status.message"])));
+        Assert.False(MongoResourceWatcher.IsOperatorOnlyUpdate(Description(["status.phase", "spec.replicas"], [])));
+        Assert.False(MongoResourceWatcher.IsOperatorOnlyUpdate(Description(["statusx"], [])));
+        Assert.False(MongoResourceWatcher.IsOperatorOnlyUpdate(Description([], ["metadata.labels"])));
+        Assert.True(MongoResourceWatcher.IsOperatorOnlyUpdate(Description(["metadata.ownerReferences", "status.phase"], [])));
+        Assert.True(MongoResourceWatcher.IsOperatorOnlyUpdate(Description([], ["metadata.ownerReferences.0"])));
+        Assert.False(MongoResourceWatcher.IsOperatorOnlyUpdate(Description(["metadata.ownerReferences", "metadata.name"], [])));
+        Assert.False(MongoResourceWatcher.IsOperatorOnlyUpdate(Description(["metadata"], [])));
+        Assert.False(MongoResourceWatcher.IsOperatorOnlyUpdate(Description([], [])));
+        Assert.False(MongoResourceWatcher.IsOperatorOnlyUpdate(null));
     }
 }
