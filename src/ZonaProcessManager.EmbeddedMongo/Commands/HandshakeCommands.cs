@@ -96,7 +96,7 @@ public static class HandshakeCommands
             {
                 if (session.TryGetValue("id", out var id))
                 {
-                    context.Server.AbortTransaction(id.ToJson());
+                    context.Server.AbortTransaction(RetryableWriteCache.SessionKeyOfId(id));
                 }
             }
         }

@@ -49,4 +49,19 @@ public sealed class RetryableWriteCacheTests
 
         Assert.Equal(2, runs);
     }
+
+    [Fact]
+    public void A_session_named_by_endSessions_has_the_same_key_as_the_commands_that_ran_in_it()
+    {
+        var uuid = Guid.NewGuid();
+        var id = new BsonBinaryData(uuid, GuidRepresentation.Standard);
+        var command = new BsonDocument { ["insert"] = "c", ["lsid"] = new BsonDocument("id", id) };
+        var other = new BsonDocument { ["insert"] = "c", ["lsid"] = new BsonDocument("id", new BsonBinaryData(Guid.NewGuid(), GuidRepresentation.Standard)) };
+
+        // endSessions sends the bare ids; a different key would leave the ended session's transaction holding the writer.
+        Assert.Equal(RetryableWriteCache.SessionKeyOf(command), RetryableWriteCache.SessionKeyOfId(id));
+        Assert.NotEqual(RetryableWriteCache.SessionKeyOf(command), RetryableWriteCache.SessionKeyOf(other));
+        Assert.NotEqual(RetryableWriteCache.SessionKeyOfId(new BsonInt32(1234)), RetryableWriteCache.SessionKeyOfId(new BsonBinaryData([0x12, 0x34])));
+        Assert.Null(RetryableWriteCache.SessionKeyOf(new BsonDocument("insert", "c")));
+    }
 }
