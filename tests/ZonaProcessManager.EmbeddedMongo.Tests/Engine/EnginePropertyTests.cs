@@ -97,8 +97,20 @@ public class EnginePropertyTests
                 return;
             }
 
+            List<IndexKey> keys;
+            try
+            {
+                keys = IndexKeys.For(index, document);
+            }
+            catch (MongoError error) when (error.Code == 171)
+            {
+                // Arrays in both a and b: MongoDB refuses to store such a document under this index (CannotIndexParallelArrays),
+                // so it can never be missing from an index range.
+                return;
+            }
+
             var upper = prefix.UpperBound();
-            Assert.Contains(IndexKeys.For(index, document), key =>
+            Assert.Contains(keys, key =>
                 key.Bytes.AsSpan().SequenceCompareTo(prefix.Bytes) >= 0 && (upper is null || key.Bytes.AsSpan().SequenceCompareTo(upper) < 0));
         }, iter: Iterations * 5);
     }
