@@ -111,7 +111,7 @@ public static class IntegrationBenchmark
             await host.StartAsync(cancellation.Token);
             var recording = host.Services.GetRequiredService<RecordingContainerRuntime>();
             var queue = host.Services.GetRequiredService<ReconcileQueue>();
-            await using var watch = new StoreWatch(database);
+            await using var watch = new StoreWatch(database, ZpmCollections.Integrations, ZpmCollections.PortAllocations);
             await watch.StartAsync(cancellation.Token);
             var completedBefore = queue.CompletedCount;
             var reconcilesBefore = reconcileCounter.Snapshot();

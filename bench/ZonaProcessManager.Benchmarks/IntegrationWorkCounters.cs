@@ -71,7 +71,9 @@ public sealed class ReconcileCountingSink : ILogEventSink
 /// without querying the store. Counting with a query scans every document (no index on status.phase): polled 5 times a
 /// second through a 500-service run, that was the benchmark's own CPU, taken from the operator it measures.
 /// </summary>
-public sealed class StoreWatch(IMongoDatabase database) : IAsyncDisposable
+/// <param name="tracked">Collections whose documents and phases are kept; the rest (events above all) are only counted,
+/// so each check of the view walks hundreds of entries, not thousands.</param>
+public sealed class StoreWatch(IMongoDatabase database, params string[] tracked) : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, long> _byCollection = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(string Collection, BsonValue Id), string?> _phases = new();
@@ -107,7 +109,7 @@ public sealed class StoreWatch(IMongoDatabase database) : IAsyncDisposable
     {
         var collection = change.CollectionNamespace?.CollectionName ?? "?";
         _byCollection.AddOrUpdate(collection, 1, (_, count) => count + 1);
-        if (change.DocumentKey?.GetValue("_id", null) is not { } id)
+        if (!tracked.Contains(collection) || change.DocumentKey?.GetValue("_id", null) is not { } id)
         {
             return;
         }
