@@ -30,6 +30,23 @@ public sealed class WriteScope : ReadScope
     /// <summary>Runs one statement's work so that it applies completely or not at all, while the batch goes on.</summary>
     public T Atomically<T>(Func<T> work)
     {
+        if (Tx is null && savepointDepth == 0 && Sql.StatementsSinceBegin == 0)
+        {
+            // Nothing is written yet in this transaction, so undoing this statement is undoing the transaction: a restart
+            // does that, and the common single-statement write saves the SAVEPOINT and RELEASE round through SQLite.
+            var catalogAtStart = Catalog;
+            try
+            {
+                return work();
+            }
+            catch
+            {
+                Sql.Restart();
+                Catalog = catalogAtStart;
+                throw;
+            }
+        }
+
         // Named by nesting depth rather than a running counter so the same few statement texts repeat and stay prepared.
         var name = $"sp{++savepointDepth}";
         Sql.Execute(Tx, "SAVEPOINT " + name);
@@ -218,15 +235,15 @@ public sealed class WriteScope : ReadScope
         }
 
         var idKey = KeyEncoder.Encode(document["_id"]);
-        // One statement both checks and inserts: a clash on idkey inserts nothing and returns no row.
-        var inserted = Sql.Scalar(Tx,
-            $"INSERT INTO {collection.DocumentTable}(idkey, doc) VALUES ($k, $d) ON CONFLICT(idkey) DO NOTHING RETURNING rid", ("$k", idKey), ("$d", bytes));
-        if (inserted is null)
+        // One statement both checks and inserts: a clash on idkey inserts nothing.
+        var inserted = Sql.Execute(Tx,
+            $"INSERT INTO {collection.DocumentTable}(idkey, doc) VALUES ($k, $d) ON CONFLICT(idkey) DO NOTHING", ("$k", idKey), ("$d", bytes));
+        if (inserted == 0)
         {
             throw DuplicateKey(collection, collection.Indexes.First(i => i.IsIdIndex), new BsonDocument("_id", document["_id"]));
         }
 
-        var rowId = Convert.ToInt64(inserted);
+        var rowId = Sql.LastInsertRowId;
         foreach (var index in collection.Indexes.Where(i => !i.IsIdIndex))
         {
             AddIndexEntries(collection, index, rowId, document);
@@ -237,7 +254,8 @@ public sealed class WriteScope : ReadScope
             { "operationType", "insert" },
             { "ns", Ns(collection.Database, collection.Name) },
             { "documentKey", new BsonDocument("_id", document["_id"]) },
-            { "fullDocument", document },
+            // Already serialized for the row: the event copies those bytes instead of serializing the document again.
+            { "fullDocument", new RawBsonDocument(bytes) },
         });
         return document;
     }
@@ -285,7 +303,7 @@ public sealed class WriteScope : ReadScope
             change["updateDescription"] = UpdateDescriptions.Diff(original.Document, updated);
         }
 
-        change["fullDocument"] = updated;
+        change["fullDocument"] = new RawBsonDocument(bytes);
         change["fullDocumentBeforeChange"] = original.Document;
         Journal(collection.Database, collection.Name, change);
         return updated;
@@ -429,9 +447,9 @@ public sealed class WriteScope : ReadScope
     {
         var now = DateTimeOffset.UtcNow;
         var timestamp = Math.Max((now.ToUnixTimeSeconds() << 32) | 1, LastTimestamp + 1);
-        var sequence = Convert.ToInt64(Sql.Scalar(Tx,
-            "INSERT INTO changes(ts, wall, db, coll, event) VALUES ($ts, $wall, $db, $coll, $event) RETURNING seq",
-            ("$ts", timestamp), ("$wall", now.ToUnixTimeMilliseconds()), ("$db", database), ("$coll", collection), ("$event", change.ToBson())));
+        Sql.Execute(Tx, "INSERT INTO changes(ts, wall, db, coll, event) VALUES ($ts, $wall, $db, $coll, $event)",
+            ("$ts", timestamp), ("$wall", now.ToUnixTimeMilliseconds()), ("$db", database), ("$coll", collection), ("$event", change.ToBson()));
+        var sequence = Sql.LastInsertRowId;
         LastTimestamp = timestamp;
         JournalledSequence = Math.Max(JournalledSequence, sequence);
     }

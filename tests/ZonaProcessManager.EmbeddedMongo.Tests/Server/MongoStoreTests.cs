@@ -82,6 +82,34 @@ public sealed class MongoStoreTests : IDisposable
     }
 
     [Fact]
+    public void A_first_statement_refused_half_way_leaves_nothing_and_the_rest_of_the_batch_still_commits()
+    {
+        using var store = MongoStore.Open(directory);
+        var spec = new BsonDocument { { "v", 2 }, { "key", new BsonDocument("name", 1) }, { "name", "name_1" }, { "unique", true } };
+        store.Write(write =>
+        {
+            var collection = write.EnsureCollection("app", "services");
+            write.CreateIndex(collection, spec);
+            return write.Insert(write.Catalog.Find("app", "services")!, new BsonDocument { { "_id", 1 }, { "name", "api" } });
+        });
+        var collection = store.Catalog.Find("app", "services")!;
+
+        // The refused document's row is written before its unique index entry clashes, and it is the first change of the
+        // transaction: undoing it must not undo what the batch does after it.
+        var refused = store.Write(write =>
+        {
+            var error = Assert.Throws<MongoError>(() => write.Atomically(() => write.Insert(collection, new BsonDocument { { "_id", 2 }, { "name", "api" } })));
+            write.Atomically(() => write.Insert(collection, new BsonDocument { { "_id", 3 }, { "name", "web" } }));
+            return error;
+        });
+
+        Assert.Equal(11000, refused.Code);
+        Assert.Equal([1, 3], store.Read(read => read.All(collection)).Select(d => d.Document["_id"].ToInt32()));
+        var changes = store.Read(read => read.ReadChanges(0, long.MaxValue, "app", "services", 10));
+        Assert.Equal([1, 3], changes.Select(c => c.Event["documentKey"]["_id"].ToInt32()));
+    }
+
+    [Fact]
     public void A_missing_id_is_generated_and_placed_first()
     {
         using var store = MongoStore.Open(directory);
