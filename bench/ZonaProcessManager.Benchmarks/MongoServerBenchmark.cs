@@ -140,7 +140,7 @@ public static class MongoServerBenchmark
             for (var i = from; i < to; i++)
             {
                 var insertStarted = Stopwatch.GetTimestamp();
-                await collection.InsertOneAsync(new BsonDocument(document) { ["_id"] = i });
+                await collection.InsertOneAsync(WithId(document, i));
                 if (record)
                 {
                     Latencies.Add(Stopwatch.GetElapsedTime(insertStarted).TotalMilliseconds);
@@ -217,6 +217,10 @@ public static class MongoServerBenchmark
 
     private static void Row(string name, string value) => Console.WriteLine($"| {name,-64} | {value,14} |");
 
+    // _id first, where the driver and mongosh put an _id they generate and a mapped class puts its Id; the server, like
+    // MongoDB, moves an _id that comes later to the front, which costs it a serialization of its own.
+    private static BsonDocument WithId(BsonDocument document, int id) => new BsonDocument("_id", id).AddRange(document);
+
     private static BsonDocument SampleDocument() => BsonDocument.Parse("""
         {name: 'billing-api', tenant: 'acme', generation: 7,
          spec: {image: 'billing:1.4.2', replicas: 3, ports: [{container: 8080, host: 18080}], env: [{name: 'A', value: '1'}, {name: 'B', value: '2'}]},
@@ -254,7 +258,7 @@ public static class MongoServerBenchmark
             for (var i = from; i < to; i++)
             {
                 key.Value = BitConverter.GetBytes(i);
-                body.Value = new BsonDocument(document) { ["_id"] = i }.ToBson();
+                body.Value = WithId(document, i).ToBson();
                 insert.ExecuteNonQuery();
             }
 
@@ -295,7 +299,7 @@ public static class MongoServerBenchmark
         for (var i = -warmUp; i < count; i++)
         {
             var started = Stopwatch.GetTimestamp();
-            await collection.InsertOneAsync(new BsonDocument(document) { ["_id"] = i });
+            await collection.InsertOneAsync(WithId(document, i));
             var acknowledged = Stopwatch.GetTimestamp();
             if (!await arrival.WaitAsync(TimeSpan.FromSeconds(10)))
             {

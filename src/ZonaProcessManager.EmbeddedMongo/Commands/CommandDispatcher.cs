@@ -62,7 +62,8 @@ public static class CommandDispatcher
 
     public static IEnumerable<string> CommandNames => Handlers.Keys;
 
-    public static async ValueTask<BsonDocument> DispatchAsync(ServerContext server, ConnectionInfo connection, BsonDocument body, string? fallbackDatabase, CancellationToken cancellationToken)
+    public static async ValueTask<BsonDocument> DispatchAsync(ServerContext server, ConnectionInfo connection, BsonDocument body, string? fallbackDatabase, CancellationToken cancellationToken,
+        IReadOnlyDictionary<string, IReadOnlyList<byte[]>>? encodedSequences = null)
     {
         BsonDocument reply;
         try
@@ -82,7 +83,7 @@ public static class CommandDispatcher
             var sessionKey = RetryableWriteCache.SessionKeyOf(body);
             var inTransaction = body.TryGetValue("autocommit", out var autocommit) && !autocommit.ToBoolean();
             var transaction = inTransaction ? await JoinTransactionAsync(server, body, sessionKey, cancellationToken) : null;
-            var context = new CommandContext(server, connection, database, body, cancellationToken) { Transaction = transaction, SessionKey = sessionKey };
+            var context = new CommandContext(server, connection, database, body, cancellationToken) { Transaction = transaction, SessionKey = sessionKey, EncodedSequences = encodedSequences };
             var retryKey = !inTransaction && RetryableWriteCommands.Contains(commandName.ToLowerInvariant()) ? RetryableWriteCache.KeyOf(body, database, sessionKey) : null;
             reply = retryKey is null
                 ? await handler(context)

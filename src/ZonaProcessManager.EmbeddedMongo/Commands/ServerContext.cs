@@ -79,6 +79,13 @@ public sealed record CommandContext(ServerContext Server, ConnectionInfo Connect
     /// <summary>The lsid.id of the command, when it has one.</summary>
     public string? SessionKey { get; init; }
 
+    /// <summary>The client's bytes of the documents that came as OP_MSG document sequences (see <see cref="Wire.WireRequest"/>).</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<byte[]>>? EncodedSequences { get; init; }
+
+    /// <summary>The client's encoding of <paramref name="field"/>[<paramref name="index"/>] when it came in a document sequence, else null.</summary>
+    public byte[]? EncodedDocument(string field, int index) =>
+        EncodedSequences is { } sequences && sequences.TryGetValue(field, out var documents) && index < documents.Count ? documents[index] : null;
+
     /// <summary>The catalog this command sees: the transaction's own when inside one.</summary>
     public Catalog Catalog => Transaction?.Catalog ?? Store.Catalog;
 

@@ -30,7 +30,8 @@ public static class WriteCommands
                         throw MongoError.TypeMismatch("each document to insert must be an object");
                     }
 
-                    write.Atomically(() => write.Insert(collection, document, bypass));
+                    var encoded = context.EncodedDocument("documents", i);
+                    write.Atomically(() => write.Insert(collection, document, bypass, encoded));
                     inserted++;
                 }
                 catch (MongoError error)

@@ -76,7 +76,7 @@ public sealed class ClientConnection(ServerContext server, TcpClient client, lon
                         continue;
                     }
 
-                    var reply = await CommandDispatcher.DispatchAsync(server, info, request.Command, database, stopping);
+                    var reply = await CommandDispatcher.DispatchAsync(server, info, request.Command, database, stopping, request.EncodedSequences);
                     if (request.MoreToCome)
                     {
                         continue;

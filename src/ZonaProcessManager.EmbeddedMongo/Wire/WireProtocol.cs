@@ -18,7 +18,12 @@ public static class OpCodes
 public sealed class MalformedMessageException(string message) : Exception(message);
 
 /// <summary>One decoded request: the command body (OP_MSG sequences already merged in as arrays) and how to answer.</summary>
-public sealed record WireRequest(int RequestId, int OpCode, BsonDocument Command, string? LegacyNamespace, bool MoreToCome, bool ExhaustAllowed);
+/// <param name="EncodedSequences">
+/// The client's own bytes of each OP_MSG document sequence's documents, by field name, in order; an insert stores them as
+/// they came instead of serializing the parsed documents again (they parsed, so they are valid BSON).
+/// </param>
+public sealed record WireRequest(int RequestId, int OpCode, BsonDocument Command, string? LegacyNamespace, bool MoreToCome, bool ExhaustAllowed,
+    IReadOnlyDictionary<string, IReadOnlyList<byte[]>>? EncodedSequences = null);
 
 /// <summary>Decodes request frames and encodes replies. Only the framing is ours; all BSON goes through MongoDB.Bson.</summary>
 public static class WireProtocol
@@ -64,6 +69,7 @@ public static class WireProtocol
         var position = HeaderSize + 4;
         BsonDocument? body = null;
         var sequences = new List<(string Name, BsonArray Documents)>();
+        Dictionary<string, IReadOnlyList<byte[]>>? encodedSequences = null;
         while (position < end)
         {
             var kind = frame[position++];
@@ -74,7 +80,7 @@ public static class WireProtocol
                     throw new MalformedMessageException("OP_MSG has more than one body section");
                 }
 
-                body = ReadDocument(frame[..end], ref position, maxDocumentSize);
+                body = ReadDocument(frame[..end], ref position, maxDocumentSize, out _);
             }
             else if (kind == 1)
             {
@@ -100,12 +106,15 @@ public static class WireProtocol
                 var name = Encoding.UTF8.GetString(frame.Slice(position, nameLength));
                 position += nameLength + 1;
                 var documents = new BsonArray();
+                var encoded = new List<byte[]>();
                 while (position < sectionEnd)
                 {
-                    documents.Add(ReadDocument(frame[..sectionEnd], ref position, maxDocumentSize));
+                    documents.Add(ReadDocument(frame[..sectionEnd], ref position, maxDocumentSize, out var bytes));
+                    encoded.Add(bytes);
                 }
 
                 sequences.Add((name, documents));
+                (encodedSequences ??= [])[name] = encoded;
             }
             else
             {
@@ -128,7 +137,7 @@ public static class WireProtocol
             body[name] = documents;
         }
 
-        return new WireRequest(requestId, OpCodes.Msg, body, null, (flags & MoreToComeFlag) != 0, (flags & ExhaustAllowedFlag) != 0);
+        return new WireRequest(requestId, OpCodes.Msg, body, null, (flags & MoreToComeFlag) != 0, (flags & ExhaustAllowedFlag) != 0, encodedSequences);
     }
 
     private static WireRequest ParseQuery(ReadOnlySpan<byte> frame, int requestId, int maxDocumentSize)
@@ -142,7 +151,7 @@ public static class WireProtocol
 
         var fullName = Encoding.UTF8.GetString(frame.Slice(position, nameLength));
         position += nameLength + 1 + 8;
-        var query = ReadDocument(frame, ref position, maxDocumentSize);
+        var query = ReadDocument(frame, ref position, maxDocumentSize, out _);
         // Legacy clients may wrap the command as {$query: {...}, $readPreference: ...}.
         if (query.TryGetValue("$query", out var inner) && inner is BsonDocument wrapped)
         {
@@ -152,7 +161,7 @@ public static class WireProtocol
         return new WireRequest(requestId, OpCodes.Query, query, fullName, false, false);
     }
 
-    private static BsonDocument ReadDocument(ReadOnlySpan<byte> frame, ref int position, int maxDocumentSize)
+    private static BsonDocument ReadDocument(ReadOnlySpan<byte> frame, ref int position, int maxDocumentSize, out byte[] bytes)
     {
         if (position + 4 > frame.Length)
         {
@@ -176,7 +185,7 @@ public static class WireProtocol
             throw new MalformedMessageException("invalid BSON: " + problem);
         }
 
-        var bytes = frame.Slice(position, size).ToArray();
+        bytes = frame.Slice(position, size).ToArray();
         position += size;
         try
         {

@@ -29,6 +29,44 @@ public sealed class CrudTests(MongoTestTarget target, ITestOutputHelper output) 
     ];
 
     [Fact]
+    public async Task An_inserted_document_reads_back_with_every_value_type_and_field_order_as_sent()
+    {
+        await using var db = NewDatabase();
+        var collection = db.Collection<BsonDocument>("kinds");
+        var sent = new BsonDocument
+        {
+            { "_id", new ObjectId("65a1b2c3d4e5f60718293a4b") },
+            { "z", "last letter first" },
+            { "int", 7 },
+            { "long", 1L << 40 },
+            { "double", 2.5 },
+            { "decimal", Decimal128.Parse("1.10") },
+            { "when", new BsonDateTime(1_700_000_000_000) },
+            { "uuid", new BsonBinaryData(Guid.Parse("0f8fad5b-d9cb-469f-a165-70867728950e"), GuidRepresentation.Standard) },
+            { "nested", new BsonDocument { { "b", 1 }, { "a", new BsonArray { 1, "two", BsonNull.Value, new BsonDocument("x", true) } } } },
+            { "empty", new BsonDocument() },
+        };
+
+        await collection.InsertOneAsync(sent);
+
+        var stored = await collection.Find(new BsonDocument("_id", sent["_id"])).SingleAsync();
+        Assert.Equal(sent.Names, stored.Names);
+        Assert.Equal(sent.ToBson(), stored.ToBson());
+    }
+
+    [Fact]
+    public async Task An_id_sent_after_other_fields_is_stored_as_the_first_field()
+    {
+        await using var db = NewDatabase();
+        var collection = db.Collection<BsonDocument>("ordered");
+
+        await collection.InsertOneAsync(new BsonDocument { { "name", "api" }, { "_id", 5 }, { "tier", "gold" } });
+
+        var stored = await collection.Find(new BsonDocument("_id", 5)).SingleAsync();
+        Assert.Equal(["_id", "name", "tier"], stored.Names);
+    }
+
+    [Fact]
     public async Task Typed_insert_is_read_back_equal_and_visible_as_BsonDocument()
     {
         await using var db = NewDatabase();

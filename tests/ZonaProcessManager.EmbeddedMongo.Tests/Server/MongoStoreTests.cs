@@ -1,5 +1,6 @@
 using Microsoft.Data.Sqlite;
 using MongoDB.Bson;
+using MongoDB.Bson.IO;
 using ZonaProcessManager.EmbeddedMongo.Storage;
 
 namespace ZonaProcessManager.EmbeddedMongo.Tests.Server;
@@ -107,6 +108,29 @@ public sealed class MongoStoreTests : IDisposable
         Assert.Equal([1, 3], store.Read(read => read.All(collection)).Select(d => d.Document["_id"].ToInt32()));
         var changes = store.Read(read => read.ReadChanges(0, long.MaxValue, "app", "services", 10));
         Assert.Equal([1, 3], changes.Select(c => c.Event["documentKey"]["_id"].ToInt32()));
+    }
+
+    [Fact]
+    public void A_client_encoded_document_nested_past_the_depth_limit_is_refused_like_a_serialized_one()
+    {
+        using var store = MongoStore.Open(directory);
+        var nested = new BsonDocument("leaf", true);
+        for (var level = 0; level < 150; level++)
+        {
+            nested = new BsonDocument("down", nested);
+        }
+
+        var document = new BsonDocument { { "_id", 1 }, { "down", nested } };
+        var encoded = document.ToBson(writerSettings: new BsonBinaryWriterSettings { MaxSerializationDepth = 200 });
+        store.Write(write => write.EnsureCollection("app", "deep"));
+        var collection = store.Catalog.Find("app", "deep")!;
+
+        var asEncoded = Assert.Throws<MongoError>(() => store.Write(write => write.Insert(collection, document, encoded: encoded)));
+        var asSerialized = Assert.Throws<MongoError>(() => store.Write(write => write.Insert(collection, document)));
+
+        Assert.Equal((15, "Overflow"), (asEncoded.Code, asEncoded.CodeName));
+        Assert.Equal((15, "Overflow"), (asSerialized.Code, asSerialized.CodeName));
+        Assert.Empty(store.Read(read => read.All(collection)));
     }
 
     [Fact]
