@@ -50,11 +50,13 @@ public static class MongoServerBenchmark
             // The three take turns in rounds, so a burst of load from elsewhere on the (shared) machine falls on all of
             // them instead of skewing whichever happened to run during it.
             var rawElapsed = TimeSpan.Zero;
+            var rawRounds = new List<TimeSpan>();
             var next = 0;
             for (var round = 0; round < InsertRounds; round++)
             {
                 var end = inserts * (round + 1) / InsertRounds;
-                rawElapsed += raw.Insert(document, next, end);
+                rawRounds.Add(raw.Insert(document, next, end));
+                rawElapsed += rawRounds[^1];
                 foreach (var side in sides)
                 {
                     await side.InsertAsync(document, next, end, record: true);
@@ -85,9 +87,11 @@ public static class MongoServerBenchmark
             Row("raw SQLite inserts/s (WAL, synchronous=FULL, 1 tx each)", rawPerSecond.ToString("F0"));
             Row("server in its own process: acknowledged inserts/s (1 client)", own.PerSecond.ToString("F0"));
             Row("ratio own-process server / raw SQLite (goal >= 50 %)", (own.PerSecond / rawPerSecond).ToString("P0"));
+            Row("  the same ratio in each round, lowest - highest", RoundRatioRange(rawRounds, own.Rounds));
             Row("own-process insert latency p50 / p99 (ms)", $"{Percentile(own.Latencies, 50):F2} / {Percentile(own.Latencies, 99):F2}");
             Row("server in the client's process: acknowledged inserts/s", inProcess.PerSecond.ToString("F0"));
             Row("ratio in-process server / raw SQLite", (inProcess.PerSecond / rawPerSecond).ToString("P0"));
+            Row("  the same ratio in each round, lowest - highest", RoundRatioRange(rawRounds, inProcess.Rounds));
             Row("in-process insert latency p50 / p99 (ms)", $"{Percentile(inProcess.Latencies, 50):F2} / {Percentile(inProcess.Latencies, 99):F2}");
             Row("own-process find-by-_id latency p50 / p99 (ms)", $"{Percentile(findLatencies, 50):F2} / {Percentile(findLatencies, 99):F2}");
             Row("own-process insert (watched) latency p50 / p99 (ms)", $"{Percentile(ackedInsertLatencies, 50):F2} / {Percentile(ackedInsertLatencies, 99):F2}");
@@ -132,6 +136,7 @@ public static class MongoServerBenchmark
 
         public IMongoCollection<BsonDocument> Collection => collection;
         public List<double> Latencies { get; } = [];
+        public List<TimeSpan> Rounds { get; } = [];
         public double PerSecond => count / elapsed.TotalSeconds;
 
         public async Task InsertAsync(BsonDocument document, int from, int to, bool record)
@@ -149,7 +154,8 @@ public static class MongoServerBenchmark
 
             if (record)
             {
-                elapsed += Stopwatch.GetElapsedTime(started);
+                Rounds.Add(Stopwatch.GetElapsedTime(started));
+                elapsed += Rounds[^1];
                 count += to - from;
             }
         }
@@ -214,6 +220,14 @@ public static class MongoServerBenchmark
     // Figures from a shared machine mean little without the load they were taken under.
     private static string LoadAverage() =>
         File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
+
+    // Each round runs the same inserts on every side, so its ratio is the baseline's time over the side's. How far these
+    // spread within one run shows how much of the overall ratio is the machine rather than the server.
+    private static string RoundRatioRange(List<TimeSpan> rawRounds, List<TimeSpan> sideRounds)
+    {
+        var ratios = rawRounds.Zip(sideRounds, (rawRound, sideRound) => rawRound / sideRound).ToList();
+        return $"{ratios.Min():P0} - {ratios.Max():P0}";
+    }
 
     private static void Row(string name, string value) => Console.WriteLine($"| {name,-64} | {value,14} |");
 
