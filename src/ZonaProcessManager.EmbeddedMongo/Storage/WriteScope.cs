@@ -31,11 +31,14 @@ public sealed class WriteScope : ReadScope
     /// <summary>Runs one statement's work so that it applies completely or not at all, while the batch goes on.</summary>
     public T Atomically<T>(Func<T> work)
     {
+        // Undoing the statement also undoes what it did to this scope: the catalog, and the journal position that commit
+        // announces to change streams. Announcing a rolled-back sequence made every awaiting getMore find nothing new
+        // and poll the journal in a loop until some later write filled that sequence.
+        var before = (Catalog, LastTimestamp, JournalledSequence);
         if (Tx is null && savepointDepth == 0 && Sql.StatementsSinceBegin == 0)
         {
             // Nothing is written yet in this transaction, so undoing this statement is undoing the transaction: a restart
             // does that, and the common single-statement write saves the SAVEPOINT and RELEASE round through SQLite.
-            var catalogAtStart = Catalog;
             try
             {
                 return work();
@@ -43,7 +46,7 @@ public sealed class WriteScope : ReadScope
             catch
             {
                 Sql.Restart();
-                Catalog = catalogAtStart;
+                (Catalog, LastTimestamp, JournalledSequence) = before;
                 throw;
             }
         }
@@ -51,7 +54,6 @@ public sealed class WriteScope : ReadScope
         // Named by nesting depth rather than a running counter so the same few statement texts repeat and stay prepared.
         var name = $"sp{++savepointDepth}";
         Sql.Execute(Tx, "SAVEPOINT " + name);
-        var catalogBefore = Catalog;
         try
         {
             var result = work();
@@ -62,7 +64,7 @@ public sealed class WriteScope : ReadScope
         {
             Sql.Execute(Tx, "ROLLBACK TO " + name);
             Sql.Execute(Tx, "RELEASE " + name);
-            Catalog = catalogBefore;
+            (Catalog, LastTimestamp, JournalledSequence) = before;
             throw;
         }
         finally

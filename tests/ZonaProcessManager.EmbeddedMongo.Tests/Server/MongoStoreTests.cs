@@ -110,6 +110,36 @@ public sealed class MongoStoreTests : IDisposable
         Assert.Equal([1, 3], changes.Select(c => c.Event["documentKey"]["_id"].ToInt32()));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_statement_undone_after_journalling_a_change_does_not_announce_that_change(bool afterAnotherChange)
+    {
+        using var store = MongoStore.Open(directory);
+        store.Write(write => write.Insert(write.EnsureCollection("app", "c"), new BsonDocument("_id", 1)));
+        var collection = store.Catalog.Find("app", "c")!;
+
+        // As an updateMany whose second document is refused: the first document's change is already journalled when the
+        // statement fails, and the commit of the rest of the batch must not announce it.
+        store.Write(write =>
+        {
+            if (afterAnotherChange)
+            {
+                write.Atomically(() => write.Insert(collection, new BsonDocument("_id", 2)));
+            }
+
+            return Assert.Throws<InvalidOperationException>(() => write.Atomically<BsonDocument>(() =>
+            {
+                write.Insert(collection, new BsonDocument("_id", 3));
+                throw new InvalidOperationException("refused half way");
+            }));
+        });
+
+        var journalled = store.Read(read => read.LastSequence());
+        Assert.Equal(journalled, store.Commits.CommittedSequence);
+        Assert.Equal(afterAnotherChange ? [1, 2] : [1], store.Read(read => read.All(collection)).Select(d => d.Document["_id"].ToInt32()));
+    }
+
     [Fact]
     public void A_client_encoded_document_nested_past_the_depth_limit_is_refused_like_a_serialized_one()
     {
