@@ -7,8 +7,11 @@ namespace ZonaProcessManager.Cli;
 /// <summary>Options every command accepts (recursive on the root command).</summary>
 public sealed class GlobalOptions
 {
+    private readonly CliContext context;
+
     public GlobalOptions(CliContext context)
     {
+        this.context = context;
         Mongo = new Option<string>("--mongo")
         {
             Description = $"MongoDB connection string (env {CliContext.MongoUriVariable}; default {CliContext.DefaultMongoUri})",
@@ -26,6 +29,14 @@ public sealed class GlobalOptions
 
     public Option<string> Mongo { get; }
 
+    /// <summary>True when the user named a server (--mongo or ZPM_MONGO_URI) rather than taking the default local one.</summary>
+    public bool MongoWasChosen(ParseResult parseResult) =>
+        parseResult.GetResult(Mongo) is { Implicit: false } || !string.IsNullOrEmpty(context.Environment(CliContext.MongoUriVariable));
+
+    /// <summary>The server to talk to, with the login <see cref="MongoCredentials"/> finds. Never print it.</summary>
+    public string ConnectionString(ParseResult parseResult) =>
+        MongoCredentials.Apply(parseResult.GetValue(Mongo)!, !MongoWasChosen(parseResult), context.Environment);
+
     public Option<string> Database { get; }
 
     public Option<bool> Verbose { get; }
@@ -40,7 +51,7 @@ public sealed class GlobalOptions
     /// <summary>A client + database for one command; dispose the returned connection when done.</summary>
     public MongoConnection Connect(ParseResult parseResult)
     {
-        var client = CliContext.CreateClient(parseResult.GetValue(Mongo)!);
+        var client = CliContext.CreateClient(ConnectionString(parseResult));
         return new MongoConnection(client, client.GetDatabase(parseResult.GetValue(Database)!));
     }
 }

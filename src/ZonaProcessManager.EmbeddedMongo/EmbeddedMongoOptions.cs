@@ -21,10 +21,28 @@ public sealed record EmbeddedMongoOptions
     /// <summary>Largest message accepted, as MongoDB's maxMessageSizeBytes.</summary>
     public int MaxMessageSizeBytes { get; init; } = 48_000_000;
 
-    /// <summary>Most client connections served at once; further ones are closed right after accept.</summary>
+    /// <summary>Most established (authenticated) client connections at once; one more is closed when it authenticates.</summary>
     public int MaxConnections { get; init; } = 1000;
 
-    /// <summary>Once a frame's first byte arrived, the rest must arrive within this time (slowloris guard). Idle connections may stay.</summary>
+    /// <summary>
+    /// Most connections waiting to authenticate (with authentication off: that have not sent a command yet). A new one
+    /// beyond this closes the pending connection quiet longest, so unauthenticated sockets never crowd out clients.
+    /// </summary>
+    public int MaxPendingConnections { get; init; } = 1000;
+
+    /// <summary>
+    /// A connection that has not authenticated is closed once it has sent nothing for this long. Longer than a driver's
+    /// heartbeat (10 s): a driver's monitoring connection never authenticates and sends only hello, at that interval.
+    /// </summary>
+    public TimeSpan UnauthenticatedTimeout { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// An established connection with no command for this long is closed. Longer than the drivers' own pool idle time
+    /// (MongoDB.Driver's MaxConnectionIdleTime is 10 min), so a pooled connection is normally retired by its driver first.
+    /// </summary>
+    public TimeSpan IdleConnectionTimeout { get; init; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>Once a frame's first byte arrived, the rest must arrive within this time (slowloris guard).</summary>
     public TimeSpan FrameReadTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>How often the TTL monitor deletes expired documents (MongoDB uses 60 s; faster here so TTL is observable).</summary>
@@ -32,6 +50,14 @@ public sealed record EmbeddedMongoOptions
 
     /// <summary>Cursors not used for this long are closed, as MongoDB's cursorTimeoutMillis.</summary>
     public TimeSpan CursorIdleTimeout { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// Whether commands other than the handshake, login and a few diagnostics need an authenticated user (SCRAM-SHA-256,
+    /// users in admin.system.users), as mongod --auth. On by default: a server that anyone on the host can write to must
+    /// be asked for explicitly. Users can be created in process with <see cref="EmbeddedMongoServer.CreateUser"/> or
+    /// <see cref="EmbeddedMongoServer.EnsureAdminUser"/>.
+    /// </summary>
+    public bool RequireAuthentication { get; init; } = true;
 
     /// <summary>Receives one line per notable server event (connection errors, background failures); null discards them.</summary>
     public Action<string>? Log { get; init; }

@@ -10,11 +10,12 @@ namespace ZonaProcessManager.EmbeddedMongo;
 /// A MongoDB-wire-compatible server backed by SQLite. Start it, hand <see cref="ConnectionString"/> to
 /// MongoDB.Driver or mongosh, dispose it to stop.
 /// </summary>
-public sealed class EmbeddedMongoServer : IAsyncDisposable
+public sealed partial class EmbeddedMongoServer : IAsyncDisposable
 {
     private readonly TcpListener listener;
     private readonly MongoStore store;
     private readonly ServerContext context;
+    private readonly ConnectionTracker connections;
     private readonly CancellationTokenSource stopping = new();
     private readonly List<Task> backgroundTasks = [];
     private readonly HashSet<Task> connectionTasks = [];
@@ -28,6 +29,7 @@ public sealed class EmbeddedMongoServer : IAsyncDisposable
         this.listener = listener;
         this.store = store;
         context = new ServerContext(options, HostAndPort, store);
+        connections = new ConnectionTracker(options, context.Log);
     }
 
     public EmbeddedMongoOptions Options { get; }
@@ -59,6 +61,7 @@ public sealed class EmbeddedMongoServer : IAsyncDisposable
                 ?? throw new ArgumentException($"cannot resolve bind address '{options.BindAddress}'", nameof(options));
         }
 
+        DataDirectoryAccess.Restrict(options.DataDirectory);
         var store = MongoStore.Open(options.DataDirectory);
         var listener = new TcpListener(address, options.Port);
         try
@@ -75,6 +78,7 @@ public sealed class EmbeddedMongoServer : IAsyncDisposable
         var server = new EmbeddedMongoServer(options, port, listener, store);
         server.backgroundTasks.Add(Task.Run(server.AcceptLoopAsync));
         server.backgroundTasks.Add(Task.Run(server.MaintenanceLoopAsync));
+        server.backgroundTasks.Add(Task.Run(server.ConnectionSweepLoopAsync));
         return Task.FromResult(server);
     }
 
@@ -97,16 +101,11 @@ public sealed class EmbeddedMongoServer : IAsyncDisposable
                 continue;
             }
 
-            if (context.OpenConnections >= Options.MaxConnections)
-            {
-                context.Log($"connection limit {Options.MaxConnections} reached, refusing {client.Client.RemoteEndPoint}");
-                client.Dispose();
-                continue;
-            }
-
             client.NoDelay = true;
             var id = context.ConnectionOpened();
-            var connection = new ClientConnection(context, client, id);
+            ClientConnection? connection = null;
+            var tracked = connections.Admit(() => connection?.Close());
+            connection = new ClientConnection(context, client, id, tracked);
             var task = Task.Run(async () =>
             {
                 try
@@ -158,6 +157,24 @@ public sealed class EmbeddedMongoServer : IAsyncDisposable
                 {
                     context.Log($"maintenance failed: {exception}");
                 }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
+        }
+    }
+
+    /// <summary>Closes quiet unauthenticated and idle connections; often enough that a short grace period is kept closely.</summary>
+    private async Task ConnectionSweepLoopAsync()
+    {
+        var period = TimeSpan.FromMilliseconds(Math.Clamp(Options.UnauthenticatedTimeout.TotalMilliseconds / 4, 50, 1000));
+        using var timer = new PeriodicTimer(period);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stopping.Token))
+            {
+                connections.Sweep();
             }
         }
         catch (OperationCanceledException)

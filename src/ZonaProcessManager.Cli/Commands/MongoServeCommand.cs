@@ -14,11 +14,33 @@ public static class MongoServeCommand
         var bind = new Option<string>("--bind") { Description = "Address to listen on; loopback unless you need more", DefaultValueFactory = _ => "127.0.0.1" };
         var replSet = new Option<string>("--replset") { Description = "Replica set name reported to clients (change streams need one)", DefaultValueFactory = _ => "rs0" };
         var retention = new Option<double>("--history-hours") { Description = "Hours of change-stream history kept for resuming", DefaultValueFactory = _ => 24 };
-        var serve = new Command("serve", "Run the embedded MongoDB-compatible server in the foreground") { port, dbPath, bind, replSet, retention };
+        var noAuth = new Option<bool>("--no-auth")
+        {
+            Description = "Serve without authentication (a throwaway local server only; refused with a non-loopback --bind)",
+        };
+        var serve = new Command("serve", "Run the embedded MongoDB-compatible server in the foreground (authentication on; the first start creates user zpm-admin)")
+        {
+            port, dbPath, bind, replSet, retention, noAuth,
+        };
         serve.SetAction(async (parseResult, cancellationToken) =>
         {
+            var requireAuthentication = !parseResult.GetValue(noAuth);
+            try
+            {
+                if (EmbeddedServerSecurity.CheckBind(parseResult.GetValue(bind)!, requireAuthentication) is { } warning)
+                {
+                    Console.Error.WriteLine($"zpm mongo serve: {warning}");
+                }
+            }
+            catch (CliUsageException exception)
+            {
+                Console.Error.WriteLine($"zpm mongo serve: {exception.Message}");
+                return 2;
+            }
+
             var options = new EmbeddedMongoOptions
             {
+                RequireAuthentication = requireAuthentication,
                 Port = parseResult.GetValue(port),
                 DataDirectory = parseResult.GetValue(dbPath)!,
                 BindAddress = parseResult.GetValue(bind)!,
@@ -43,6 +65,15 @@ public static class MongoServeCommand
             using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, RequestStop);
             await using (server)
             {
+                if (requireAuthentication)
+                {
+                    await EmbeddedServerSecurity.AnnounceAdminAsync(server, Console.Out, "zpm mongo serve: ", !Console.IsOutputRedirected);
+                }
+                else
+                {
+                    Console.Error.WriteLine("zpm mongo serve: warning: authentication is off (--no-auth): anyone on this host can read and change every document");
+                }
+
                 Console.Out.WriteLine($"zpm mongo serve: accepting connections at {server.ConnectionString}");
                 Console.Out.Flush();
                 try

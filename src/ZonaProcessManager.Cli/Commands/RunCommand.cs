@@ -32,7 +32,14 @@ public static class RunCommand
             Description = "Host ports handed out to integrations, FIRST-LAST",
             DefaultValueFactory = _ => PortRange.Default.ToString(),
         };
-        var command = new Command("run", "Run the operator (starts the embedded MongoDB when no --mongo is given)") { dataDirectory, mongoPort, apply, logFormat, tenants, portRange };
+        var noAuth = new Option<bool>("--no-auth")
+        {
+            Description = "Run the embedded server without authentication (a throwaway local run; by default it requires a login and creates user zpm-admin)",
+        };
+        var command = new Command("run", "Run the operator (starts the embedded MongoDB when no --mongo is given)")
+        {
+            dataDirectory, mongoPort, apply, logFormat, tenants, portRange, noAuth,
+        };
         command.SetAction(app.Guard(async (parseResult, cancellationToken) =>
         {
             // Checked before anything starts, so a typo never leaves a half-started operator behind.
@@ -40,17 +47,35 @@ public static class RunCommand
             EmbeddedMongoServer? embedded = null;
             try
             {
-                var connectionString = parseResult.GetValue(app.Globals.Mongo)!;
-                if (!MongoWasChosen(parseResult, app, context))
+                // Holds the operator's login when there is one: it stays in this process, never on a command line or in output.
+                string connectionString;
+                if (!app.Globals.MongoWasChosen(parseResult))
                 {
                     var directory = Path.GetFullPath(Path.Combine(parseResult.GetValue(dataDirectory)!, "mongo"));
-                    Directory.CreateDirectory(directory);
+                    var requireAuthentication = !parseResult.GetValue(noAuth);
                     embedded = await EmbeddedMongoServer.StartAsync(
-                        new EmbeddedMongoOptions { Port = parseResult.GetValue(mongoPort), DataDirectory = directory },
+                        new EmbeddedMongoOptions { Port = parseResult.GetValue(mongoPort), DataDirectory = directory, RequireAuthentication = requireAuthentication },
                         cancellationToken);
                     connectionString = embedded.ConnectionString;
-                    await context.Output.WriteLineAsync($"embedded MongoDB listening; connection string: {connectionString}");
-                    await context.Output.WriteLineAsync($"  open a shell with: mongosh \"{connectionString}\"");
+                    await context.Output.WriteLineAsync($"embedded MongoDB listening; connection string: {embedded.ConnectionString}");
+                    if (requireAuthentication)
+                    {
+                        var admin = await EmbeddedServerSecurity.AnnounceAdminAsync(embedded, context.Output, "  ", ReferenceEquals(context.Output, Console.Out) && !Console.IsOutputRedirected);
+                        connectionString = embedded.ConnectionStringFor(admin.User, admin.Password);
+                        if (!Path.GetFullPath(MongoCredentials.DefaultPasswordFile).Equals(admin.PasswordFile, StringComparison.Ordinal))
+                        {
+                            await context.Output.WriteLineAsync($"  other zpm commands find the password with: export {MongoCredentials.PasswordFileVariable}={admin.PasswordFile}");
+                        }
+                    }
+                    else
+                    {
+                        await context.Error.WriteLineAsync("warning: the embedded MongoDB runs without authentication (--no-auth): anyone on this host can read and change every document");
+                        await context.Output.WriteLineAsync($"  open a shell with: mongosh \"{embedded.ConnectionString}\"");
+                    }
+                }
+                else
+                {
+                    connectionString = app.Globals.ConnectionString(parseResult);
                 }
 
                 var database = parseResult.GetValue(app.Globals.Database)!;
@@ -101,8 +126,4 @@ public static class RunCommand
 
         throw new CliUsageException($"--port-range '{text}' is not FIRST-LAST with 1 <= FIRST <= LAST <= 65535 (e.g. 20000-29999)");
     }
-
-    private static bool MongoWasChosen(ParseResult parseResult, CliApplication app, CliContext context) =>
-        parseResult.GetResult(app.Globals.Mongo) is { Implicit: false }
-        || !string.IsNullOrEmpty(context.Environment(CliContext.MongoUriVariable));
 }

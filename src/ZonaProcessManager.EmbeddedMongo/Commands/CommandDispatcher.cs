@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using MongoDB.Bson;
+using ZonaProcessManager.EmbeddedMongo.Auth;
 using ZonaProcessManager.EmbeddedMongo.Storage;
 
 namespace ZonaProcessManager.EmbeddedMongo.Commands;
@@ -58,6 +59,15 @@ public static class CommandDispatcher
         ["distinct"] = ReadCommands.Distinct,
         ["aggregate"] = AggregateCommand.Execute,
         ["explain"] = ExplainCommand.Execute,
+        ["saslstart"] = AuthCommands.SaslStart,
+        ["saslcontinue"] = AuthCommands.SaslContinue,
+        ["logout"] = AuthCommands.Logout,
+        ["createuser"] = AuthCommands.CreateUser,
+        ["updateuser"] = AuthCommands.UpdateUser,
+        ["dropuser"] = AuthCommands.DropUser,
+        ["usersinfo"] = AuthCommands.UsersInfo,
+        ["grantrolestouser"] = AuthCommands.GrantRolesToUser,
+        ["revokerolesfromuser"] = AuthCommands.RevokeRolesFromUser,
     }.ToFrozenDictionary();
 
     public static IEnumerable<string> CommandNames => Handlers.Keys;
@@ -78,6 +88,13 @@ public static class CommandDispatcher
             if (!Handlers.TryGetValue(commandName.ToLowerInvariant(), out var handler))
             {
                 throw MongoError.CommandNotFound(commandName);
+            }
+
+            Authorization.Check(server, connection.State, commandName.ToLowerInvariant(), database, body);
+            if (!server.Options.RequireAuthentication)
+            {
+                // Without authentication a connection that speaks is as established as it gets.
+                connection.State.MarkEstablished();
             }
 
             var sessionKey = RetryableWriteCache.SessionKeyOf(body);

@@ -13,7 +13,10 @@ public static class DatabaseCommands
         var nameOnly = context.Flag("nameOnly");
         var databases = new BsonArray();
         long total = 0;
-        foreach (var name in catalog.Databases)
+        // As MongoDB's authorizedDatabases: a user without a cluster-wide role sees the databases it holds a role on.
+        var user = context.Server.Options.RequireAuthentication ? context.Connection.State.CurrentUser(context.Server.Users) : null;
+        var seesAll = user is null || user.Can(Auth.Privilege.Read, null) || user.Can(Auth.Privilege.DbAdmin, null);
+        foreach (var name in catalog.Databases.Where(name => seesAll || user!.Roles.Any(role => role.Db == name)))
         {
             var size = context.Read(read => catalog.InDatabase(name).Sum(read.DataSize));
             var entry = nameOnly
@@ -84,6 +87,11 @@ public static class DatabaseCommands
             write.DropDatabase(context.Database);
             return 0;
         });
+        if (context.Database == Auth.UserStore.Database)
+        {
+            context.Server.Users.Invalidate();
+        }
+
         return ValueTask.FromResult(new BsonDocument("dropped", context.Database));
     }
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using MongoDB.Bson;
+using ZonaProcessManager.EmbeddedMongo.Auth;
 using ZonaProcessManager.EmbeddedMongo.Storage;
 
 namespace ZonaProcessManager.EmbeddedMongo.Commands;
@@ -53,8 +54,20 @@ public static class HandshakeCommands
             { "minWireVersion", 0 },
             { "maxWireVersion", MaxWireVersion },
             { "readOnly", false },
-            { "ok", 1.0 },
         });
+        if (context.Body.GetValue("saslSupportedMechs", BsonNull.Value) is BsonString qualifiedUser
+            && AuthCommands.SupportedMechanisms(server, qualifiedUser.Value) is { } mechanisms)
+        {
+            reply["saslSupportedMechs"] = mechanisms;
+        }
+
+        if (context.Body.GetValue("speculativeAuthenticate", BsonNull.Value) is BsonDocument speculative
+            && AuthCommands.Speculative(server, context.Connection.State, speculative) is { } first)
+        {
+            reply["speculativeAuthenticate"] = first;
+        }
+
+        reply["ok"] = 1.0;
         return ValueTask.FromResult(reply);
     }
 
@@ -126,7 +139,7 @@ public static class HandshakeCommands
         var all = new BsonDocument
         {
             { "featureCompatibilityVersion", new BsonDocument("version", "7.0") },
-            { "authenticationMechanisms", new BsonArray() },
+            { "authenticationMechanisms", new BsonArray { ScramCredential.Mechanism } },
             { "requireApiVersion", false },
             { "transactionLifetimeLimitSeconds", 60 },
         };
@@ -206,7 +219,7 @@ public static class HandshakeCommands
             {
                 "connections", new BsonDocument
                 {
-                    { "current", server.OpenConnections }, { "available", server.Options.MaxConnections - server.OpenConnections },
+                    { "current", server.OpenConnections }, { "available", Math.Max(0, server.Options.MaxConnections + server.Options.MaxPendingConnections - server.OpenConnections) },
                     { "totalCreated", server.TotalConnections },
                 }
             },
@@ -216,12 +229,15 @@ public static class HandshakeCommands
         });
     }
 
-    public static ValueTask<BsonDocument> ConnectionStatus(CommandContext context) =>
-        ValueTask.FromResult(new BsonDocument("authInfo", new BsonDocument
+    public static ValueTask<BsonDocument> ConnectionStatus(CommandContext context)
+    {
+        var user = context.Connection.State.CurrentUser(context.Server.Users);
+        return ValueTask.FromResult(new BsonDocument("authInfo", new BsonDocument
         {
-            { "authenticatedUsers", new BsonArray() },
-            { "authenticatedUserRoles", new BsonArray() },
+            { "authenticatedUsers", user is null ? new BsonArray() : new BsonArray { new BsonDocument { { "user", user.User }, { "db", user.Db } } } },
+            { "authenticatedUserRoles", user is null ? new BsonArray() : new BsonArray(user.Roles.Select(role => role.ToBson())) },
         }));
+    }
 
     public static ValueTask<BsonDocument> WhatsMyUri(CommandContext context) =>
         ValueTask.FromResult(new BsonDocument("you", context.Connection.RemoteAddress));

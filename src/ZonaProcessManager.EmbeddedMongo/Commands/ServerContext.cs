@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using MongoDB.Bson;
+using ZonaProcessManager.EmbeddedMongo.Auth;
 using ZonaProcessManager.EmbeddedMongo.Cursors;
 using ZonaProcessManager.EmbeddedMongo.Storage;
 
@@ -13,6 +14,7 @@ public sealed class ServerContext(EmbeddedMongoOptions options, string hostAndPo
     public MongoStore Store { get; } = store;
     public CursorRegistry Cursors { get; } = new();
     public RetryableWriteCache RetryableWrites { get; } = new();
+    public UserStore Users { get; } = new(store);
     public DateTime StartedUtc { get; } = DateTime.UtcNow;
     public ObjectId ElectionId { get; } = new("7fffffff0000000000000001");
 
@@ -68,7 +70,11 @@ public sealed class ServerContext(EmbeddedMongoOptions options, string hostAndPo
 }
 
 /// <summary>One client connection as commands see it.</summary>
-public sealed record ConnectionInfo(long Id, string RemoteAddress);
+public sealed record ConnectionInfo(long Id, string RemoteAddress)
+{
+    /// <summary>Who the connection is authenticated as, shared by all its commands.</summary>
+    public ConnectionState State { get; init; } = new();
+}
 
 /// <summary>One command invocation.</summary>
 public sealed record CommandContext(ServerContext Server, ConnectionInfo Connection, string Database, BsonDocument Body, CancellationToken CancellationToken)

@@ -7,20 +7,49 @@ namespace ZonaProcessManager.EmbeddedMongo.Wire;
 
 /// <summary>
 /// Serves one client socket: reads frames, dispatches commands, writes replies. A malformed frame closes this connection
-/// only. An idle connection may wait forever for its next header, but a frame once started must finish within
-/// FrameReadTimeout so that slowloris clients cannot pin server resources.
+/// only. Between frames the <see cref="ConnectionTracker"/> decides how long a connection may stay quiet; a frame once
+/// started must finish within FrameReadTimeout so that slowloris clients cannot pin server resources.
 /// </summary>
-public sealed class ClientConnection(ServerContext server, TcpClient client, long id)
+public sealed class ClientConnection(ServerContext server, TcpClient client, long id, TrackedConnection? tracked = null)
 {
     private int nextResponseId;
 
     // Most commands fit in one read of this size; a bigger frame gets a buffer of its own size for as long as it lasts.
     private const int DefaultBufferSize = 16 * 1024;
 
-    public async Task RunAsync(CancellationToken stopping)
+    private readonly CancellationTokenSource closing = new();
+
+    /// <summary>Ends the connection from outside (the tracker's limits); a command under way is cancelled.</summary>
+    public void Close()
     {
+        try
+        {
+            closing.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // Already finished.
+        }
+    }
+
+    public async Task RunAsync(CancellationToken serverStopping)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(serverStopping, closing.Token);
+        var stopping = linked.Token;
         var remote = client.Client.RemoteEndPoint?.ToString() ?? "unknown";
         var info = new ConnectionInfo(id, remote);
+        if (tracked is not null)
+        {
+            info.State.Established = () =>
+            {
+                if (!tracked.Establish())
+                {
+                    server.Log($"connection limit {server.Options.MaxConnections} reached, closing connection {id} from {remote}");
+                    Close();
+                }
+            };
+        }
+
         var stream = client.GetStream();
         var input = new FrameBuffer(DefaultBufferSize);
         try
@@ -76,7 +105,17 @@ public sealed class ClientConnection(ServerContext server, TcpClient client, lon
                         continue;
                     }
 
-                    var reply = await CommandDispatcher.DispatchAsync(server, info, request.Command, database, stopping, request.EncodedSequences);
+                    BsonDocument reply;
+                    tracked?.CommandStarted();
+                    try
+                    {
+                        reply = await CommandDispatcher.DispatchAsync(server, info, request.Command, database, stopping, request.EncodedSequences);
+                    }
+                    finally
+                    {
+                        tracked?.CommandFinished();
+                    }
+
                     if (request.MoreToCome)
                     {
                         continue;
@@ -103,7 +142,9 @@ public sealed class ClientConnection(ServerContext server, TcpClient client, lon
         }
         finally
         {
+            tracked?.Release();
             client.Dispose();
+            closing.Dispose();
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using ZonaProcessManager.Testing.Mongo;
 
 namespace ZonaProcessManager.Cli.Tests.EndToEnd;
 
@@ -24,7 +25,11 @@ internal sealed class ZpmRunProcess : IAsyncDisposable
         _process = process;
     }
 
+    /// <summary>The connection string zpm printed, logged in as its administrator when it created one.</summary>
     public string ConnectionString { get; private set; } = "";
+
+    /// <summary>The connection string exactly as zpm printed it.</summary>
+    public string PrintedConnectionString { get; private set; } = "";
 
     public bool HasExited => _process.HasExited;
 
@@ -74,7 +79,11 @@ internal sealed class ZpmRunProcess : IAsyncDisposable
         zpm._process.BeginErrorReadLine();
         try
         {
-            zpm.ConnectionString = await zpm._connectionString.Task.WaitAsync(StartupDeadline);
+            zpm.PrintedConnectionString = await zpm._connectionString.Task.WaitAsync(StartupDeadline);
+            // zpm run creates its administrator on first start and leaves the password next to the data, never on stdout.
+            zpm.ConnectionString = AdminLogin.ReadPassword(Path.Combine(dataDirectory, "mongo")) is { } password
+                ? AdminLogin.ConnectionString(zpm.PrintedConnectionString, password)
+                : zpm.PrintedConnectionString;
             return zpm;
         }
         catch (TimeoutException)

@@ -17,16 +17,22 @@ public sealed partial class MongoServerProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly StringBuilder _log;
 
-    private MongoServerProcess(Process process, StringBuilder log, string connectionString, int port, string dataDirectory)
+    private MongoServerProcess(Process process, StringBuilder log, string printedConnectionString, int port, string dataDirectory)
     {
         _process = process;
         _log = log;
-        ConnectionString = connectionString;
+        PrintedConnectionString = printedConnectionString;
         Port = port;
         DataDirectory = dataDirectory;
+        // The server writes its administrator's password next to its data on first start (authentication is on by default).
+        var password = AdminLogin.ReadPassword(dataDirectory);
+        ConnectionString = password is null ? printedConnectionString : AdminLogin.ConnectionString(printedConnectionString, password);
     }
 
-    /// <summary>The connection string the server printed once it accepted connections.</summary>
+    /// <summary>The connection string the server printed once it accepted connections (never with a password).</summary>
+    public string PrintedConnectionString { get; }
+
+    /// <summary><see cref="PrintedConnectionString"/> logged in as the administrator when the server has a password file.</summary>
     public string ConnectionString { get; }
 
     public int Port { get; }
@@ -49,7 +55,8 @@ public sealed partial class MongoServerProcess : IAsyncDisposable
     /// <summary>zpm.dll copied next to the test assembly by the test project's reference to the CLI project.</summary>
     public static string DefaultZpmDll => Path.Combine(AppContext.BaseDirectory, "zpm.dll");
 
-    public static async Task<MongoServerProcess> StartAsync(string dataDirectory, ITestOutputHelper? output = null, int? port = null, string? zpmDll = null)
+    public static async Task<MongoServerProcess> StartAsync(string dataDirectory, ITestOutputHelper? output = null, int? port = null, string? zpmDll = null,
+        IReadOnlyList<string>? extraArguments = null)
     {
         zpmDll ??= DefaultZpmDll;
         if (!File.Exists(zpmDll))
@@ -65,7 +72,7 @@ public sealed partial class MongoServerProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var argument in new[] { zpmDll, "mongo", "serve", "--port", chosenPort.ToString(), "--dbpath", dataDirectory })
+        foreach (var argument in new[] { zpmDll, "mongo", "serve", "--port", chosenPort.ToString(), "--dbpath", dataDirectory }.Concat(extraArguments ?? []))
         {
             startInfo.ArgumentList.Add(argument);
         }

@@ -70,8 +70,10 @@ public sealed class MongoTestTarget : IAsyncLifetime
             _embeddedDataDirectory = Path.Combine(Path.GetTempPath(), "zpm-test-mongo-" + _testRunId);
             Directory.CreateDirectory(_embeddedDataDirectory);
             _embedded = await EmbeddedMongoServer.StartAsync(new EmbeddedMongoOptions { Port = 0, DataDirectory = _embeddedDataDirectory });
-            ConnectionString = _embedded.ConnectionString;
-            Description = $"target: EMBEDDED ZonaProcessManager server only (in-process, {ConnectionString}); "
+            // Authentication is on, as in `zpm run`: the tests log in as its administrator.
+            var admin = _embedded.EnsureAdminUser();
+            ConnectionString = _embedded.ConnectionStringFor(admin.User, admin.Password!);
+            Description = $"target: EMBEDDED ZonaProcessManager server only (in-process, {_embedded.ConnectionString}, as {admin.User}); "
                 + $"no {UriVariable} and no local `{MongoImage}` image, so this run did not check against a real MongoDB";
         }
 

@@ -64,8 +64,42 @@ public sealed class Mongosh
     public Task<MongoshResult> RunFileAsync(string connectionString, string scriptPath, TimeSpan? timeout = null) =>
         RunAsync(["--quiet", "--norc", connectionString, "--file", scriptPath], timeout ?? DefaultTimeout);
 
-    private async Task<MongoshResult> RunAsync(IReadOnlyList<string> arguments, TimeSpan timeout)
+    /// <summary>
+    /// A password in the connection string would be visible in the process list; mongosh gets the URI without it and
+    /// logs in from its environment before the script runs (its --eval scripts run in order, then --file).
+    /// </summary>
+    private static (List<string> Arguments, Dictionary<string, string> Environment) WithoutPasswordOnCommandLine(IReadOnlyList<string> arguments)
     {
+        var result = new List<string>(arguments);
+        var environment = new Dictionary<string, string>();
+        var index = result.FindIndex(argument => argument.StartsWith("mongodb://", StringComparison.Ordinal));
+        if (index < 0)
+        {
+            return (result, environment);
+        }
+
+        var url = new MongoDB.Driver.MongoUrlBuilder(result[index]);
+        if (url.Username is null || url.Password is null)
+        {
+            return (result, environment);
+        }
+
+        environment["ZPM_MONGOSH_USER"] = url.Username;
+        environment["ZPM_MONGOSH_PASSWORD"] = url.Password;
+        environment["ZPM_MONGOSH_AUTH_DB"] = url.AuthenticationSource ?? "admin";
+        url.Username = null;
+        url.Password = null;
+        result[index] = url.ToString();
+        result.InsertRange(index + 1, ["--eval", LoginScript]);
+        return (result, environment);
+    }
+
+    private const string LoginScript =
+        "(() => { db.getSiblingDB(process.env.ZPM_MONGOSH_AUTH_DB).auth(process.env.ZPM_MONGOSH_USER, process.env.ZPM_MONGOSH_PASSWORD); })()";
+
+    private async Task<MongoshResult> RunAsync(IReadOnlyList<string> requested, TimeSpan timeout)
+    {
+        var (arguments, secrets) = WithoutPasswordOnCommandLine(requested);
         var startInfo = new ProcessStartInfo(ExecutablePath)
         {
             RedirectStandardOutput = true,
@@ -81,6 +115,10 @@ public sealed class Mongosh
         // Keep mongosh from writing history/telemetry into the user's home or phoning home.
         startInfo.Environment["MONGOSH_NO_UPDATE_CHECK"] = "1";
         startInfo.Environment["DO_NOT_TRACK"] = "1";
+        foreach (var (name, value) in secrets)
+        {
+            startInfo.Environment[name] = value;
+        }
 
         using var process = Process.Start(startInfo) ?? throw new InvalidOperationException("could not start " + ExecutablePath);
         process.StandardInput.Close();
