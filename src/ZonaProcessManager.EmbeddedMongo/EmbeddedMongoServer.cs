@@ -103,9 +103,8 @@ public sealed partial class EmbeddedMongoServer : IAsyncDisposable
 
             client.NoDelay = true;
             var id = context.ConnectionOpened();
-            ClientConnection? connection = null;
-            var tracked = connections.Admit(() => connection?.Close());
-            connection = new ClientConnection(context, client, id, tracked);
+            var connection = new ClientConnection(context, client, id);
+            connection.Tracked = connections.Admit(connection.Close);
             var task = Task.Run(async () =>
             {
                 try

@@ -19,7 +19,7 @@ public static class AuthCommands
     public static BsonDocument Start(ServerContext server, ConnectionState connection, string database, BsonDocument command)
     {
         var mechanism = command.GetValue("mechanism", BsonNull.Value) is BsonString name ? name.Value : "";
-        if (mechanism != ScramCredential.Mechanism)
+        if (mechanism is not (ScramCredential.Mechanism or "SCRAM-SHA-1"))
         {
             throw new MongoError(2, "BadValue", $"Received authentication for mechanism {mechanism} which is not enabled");
         }
@@ -35,6 +35,12 @@ public static class AuthCommands
         {
             server.Log($"authentication failed: no user {parsed.User}@{database}");
             throw AuthenticationFailed();
+        }
+
+        if (mechanism != ScramCredential.Mechanism)
+        {
+            // Drivers fall back to SCRAM-SHA-1 when hello lists no mechanisms for the user; users here have SHA-256 keys only.
+            throw new MongoError(334, "MechanismUnavailable", "Unable to use SCRAM-SHA-1 based authentication for user without any SCRAM-SHA-1 credentials registered");
         }
 
         var conversation = ScramConversation.Start(user.Credential, parsed.Gs2Header, parsed.Bare, parsed.ClientNonce);

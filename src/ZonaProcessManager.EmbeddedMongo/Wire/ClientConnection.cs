@@ -10,8 +10,11 @@ namespace ZonaProcessManager.EmbeddedMongo.Wire;
 /// only. Between frames the <see cref="ConnectionTracker"/> decides how long a connection may stay quiet; a frame once
 /// started must finish within FrameReadTimeout so that slowloris clients cannot pin server resources.
 /// </summary>
-public sealed class ClientConnection(ServerContext server, TcpClient client, long id, TrackedConnection? tracked = null)
+public sealed class ClientConnection(ServerContext server, TcpClient client, long id)
 {
+    /// <summary>Its entry in the server's connection limits, set before <see cref="RunAsync"/>; null serves it unlimited.</summary>
+    public TrackedConnection? Tracked { get; set; }
+
     private int nextResponseId;
 
     // Most commands fit in one read of this size; a bigger frame gets a buffer of its own size for as long as it lasts.
@@ -38,6 +41,7 @@ public sealed class ClientConnection(ServerContext server, TcpClient client, lon
         var stopping = linked.Token;
         var remote = client.Client.RemoteEndPoint?.ToString() ?? "unknown";
         var info = new ConnectionInfo(id, remote);
+        var tracked = Tracked;
         if (tracked is not null)
         {
             info.State.Established = () =>
