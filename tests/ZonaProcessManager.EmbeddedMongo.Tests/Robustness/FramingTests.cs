@@ -75,7 +75,6 @@ public sealed class FramingTests(MongoTestTarget target, ITestOutputHelper outpu
 
     private async Task<RawWireClient> ConnectRawAsync()
     {
-        var server = new MongoUrl(Target.ConnectionString).Servers.First();
-        return await RawWireClient.ConnectAsync(server.Host, server.Port);
+        return await RawWireClient.ConnectAsync(Target.ConnectionString);
     }
 }

@@ -156,8 +156,7 @@ public sealed class MalformedInputTests(MongoTestTarget target, ITestOutputHelpe
 
     private async Task<RawWireClient> ConnectRawAsync()
     {
-        var server = new MongoUrl(Target.ConnectionString).Servers.First();
-        return await RawWireClient.ConnectAsync(server.Host, server.Port);
+        return await RawWireClient.ConnectAsync(Target.ConnectionString);
     }
 
     private static async Task<List<BsonDocument>> SeedAsync(TestDatabase db)

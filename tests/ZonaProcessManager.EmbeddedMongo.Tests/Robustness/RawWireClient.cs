@@ -81,6 +81,74 @@ public sealed class RawWireClient : IDisposable
         return Frame(OpMsg, payload.ToArray());
     }
 
+    /// <summary>
+    /// Logs in with SCRAM-SHA-256 (RFC 5802/7677) as a driver does, written out here so raw tests can reach a server
+    /// that requires authentication. Throws when the server refuses or cannot prove it knows the password.
+    /// </summary>
+    public async Task AuthenticateAsync(string user, string password, string database, TimeSpan timeout)
+    {
+        var clientNonce = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
+        var clientFirstBare = $"n={user.Replace("=", "=3D").Replace(",", "=2C")},r={clientNonce}";
+        var start = await CommandAsync(new BsonDocument
+        {
+            { "saslStart", 1 }, { "mechanism", "SCRAM-SHA-256" },
+            { "payload", new BsonBinaryData(System.Text.Encoding.UTF8.GetBytes("n,," + clientFirstBare)) },
+            { "options", new BsonDocument("skipEmptyExchange", true) }, { "$db", database },
+        }, timeout);
+        if (start["ok"].ToDouble() != 1)
+        {
+            throw new InvalidOperationException("saslStart refused: " + start.ToJson());
+        }
+
+        var serverFirst = System.Text.Encoding.UTF8.GetString(start["payload"].AsBsonBinaryData.Bytes);
+        var fields = serverFirst.Split(',').ToDictionary(part => part[0], part => part[2..]);
+        var nonce = fields['r'];
+        var salted = System.Security.Cryptography.Rfc2898DeriveBytes.Pbkdf2(System.Text.Encoding.UTF8.GetBytes(password),
+            Convert.FromBase64String(fields['s']), int.Parse(fields['i'], System.Globalization.CultureInfo.InvariantCulture),
+            System.Security.Cryptography.HashAlgorithmName.SHA256, 32);
+        var clientKey = System.Security.Cryptography.HMACSHA256.HashData(salted, "Client Key"u8);
+        var storedKey = System.Security.Cryptography.SHA256.HashData(clientKey);
+        var withoutProof = $"c=biws,r={nonce}";
+        var authMessage = System.Text.Encoding.UTF8.GetBytes($"{clientFirstBare},{serverFirst},{withoutProof}");
+        var signature = System.Security.Cryptography.HMACSHA256.HashData(storedKey, authMessage);
+        var proof = clientKey.Zip(signature, (a, b) => (byte)(a ^ b)).ToArray();
+        var finish = await CommandAsync(new BsonDocument
+        {
+            { "saslContinue", 1 }, { "conversationId", start["conversationId"] },
+            { "payload", new BsonBinaryData(System.Text.Encoding.UTF8.GetBytes($"{withoutProof},p={Convert.ToBase64String(proof)}")) },
+            { "$db", database },
+        }, timeout);
+        if (finish["ok"].ToDouble() != 1)
+        {
+            throw new InvalidOperationException("saslContinue refused: " + finish.ToJson());
+        }
+
+        var serverKey = System.Security.Cryptography.HMACSHA256.HashData(salted, "Server Key"u8);
+        var expected = "v=" + Convert.ToBase64String(System.Security.Cryptography.HMACSHA256.HashData(serverKey, authMessage));
+        if (System.Text.Encoding.UTF8.GetString(finish["payload"].AsBsonBinaryData.Bytes) != expected)
+        {
+            throw new InvalidOperationException("the server's signature does not match: it does not know this password");
+        }
+
+        if (!finish["done"].ToBoolean())
+        {
+            await CommandAsync(new BsonDocument { { "saslContinue", 1 }, { "conversationId", start["conversationId"] }, { "payload", new BsonBinaryData([]) }, { "$db", database } }, timeout);
+        }
+    }
+
+    /// <summary>A raw connection logged in with the credentials of <paramref name="connectionString"/>, if it has any.</summary>
+    public static async Task<RawWireClient> ConnectAsync(string connectionString)
+    {
+        var url = new MongoDB.Driver.MongoUrl(connectionString);
+        var client = await ConnectAsync(url.Server.Host, url.Server.Port);
+        if (url.Username is not null)
+        {
+            await client.AuthenticateAsync(url.Username, url.Password, url.AuthenticationSource ?? "admin", TimeSpan.FromSeconds(10));
+        }
+
+        return client;
+    }
+
     public async Task<BsonDocument> CommandAsync(BsonDocument command, TimeSpan timeout)
     {
         await SendAsync(OpMsgFrame(command.ToBson()));

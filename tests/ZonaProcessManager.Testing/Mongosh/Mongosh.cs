@@ -61,6 +61,10 @@ public sealed class Mongosh
     public Task<MongoshResult> EvalAsync(string connectionString, string script, TimeSpan? timeout = null) =>
         RunAsync(["--quiet", "--norc", connectionString, "--eval", script], timeout ?? DefaultTimeout);
 
+    /// <summary>Runs a script without a connection (--nodb); <paramref name="environment"/> reaches the script as process.env, e.g. a URI with a password.</summary>
+    public Task<MongoshResult> EvalNoDbAsync(string script, IReadOnlyDictionary<string, string> environment, TimeSpan? timeout = null) =>
+        RunAsync(["--quiet", "--norc", "--nodb", "--eval", script], timeout ?? DefaultTimeout, environment);
+
     public Task<MongoshResult> RunFileAsync(string connectionString, string scriptPath, TimeSpan? timeout = null) =>
         RunAsync(["--quiet", "--norc", connectionString, "--file", scriptPath], timeout ?? DefaultTimeout);
 
@@ -97,9 +101,14 @@ public sealed class Mongosh
     private const string LoginScript =
         "(() => { db.getSiblingDB(process.env.ZPM_MONGOSH_AUTH_DB).auth(process.env.ZPM_MONGOSH_USER, process.env.ZPM_MONGOSH_PASSWORD); })()";
 
-    private async Task<MongoshResult> RunAsync(IReadOnlyList<string> requested, TimeSpan timeout)
+    private async Task<MongoshResult> RunAsync(IReadOnlyList<string> requested, TimeSpan timeout, IReadOnlyDictionary<string, string>? environment = null)
     {
         var (arguments, secrets) = WithoutPasswordOnCommandLine(requested);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            secrets[name] = value;
+        }
+
         var startInfo = new ProcessStartInfo(ExecutablePath)
         {
             RedirectStandardOutput = true,
