@@ -72,7 +72,7 @@ public static class IntegrationBenchmark
 
             server = await EmbeddedMongoServer.StartAsync(
                 new EmbeddedMongoOptions { Port = 0, DataDirectory = Path.Combine(root, "mongo") }, cancellation.Token);
-            using var client = new MongoClient(server.ConnectionString);
+            using var client = new MongoClient(server.AdminConnectionString());
             var database = client.GetDatabase("zpm");
             await new SchemaInstaller(database).InstallAsync(cancellation.Token);
             await database.GetCollection<BsonDocument>(ZpmCollections.Catalog).InsertManyAsync(
@@ -80,7 +80,7 @@ public static class IntegrationBenchmark
 
             var settings = new OperatorSettings
             {
-                MongoConnectionString = server.ConnectionString,
+                MongoConnectionString = server.AdminConnectionString(),
                 Database = "zpm",
                 Tenants = tenantCodes.ToHashSet(),
                 MaxParallelReconciles = Parallelism,

@@ -35,7 +35,7 @@ public static class MongoServerBenchmark
             await using var standalone = await ServerProcess.StartAsync(Path.Combine(root, "standalone"));
             await using var embedded = await EmbeddedMongoServer.StartAsync(new EmbeddedMongoOptions { Port = 0, DataDirectory = Path.Combine(root, "embedded") });
             using var standaloneClient = new MongoClient(standalone.ConnectionString);
-            using var embeddedClient = new MongoClient(embedded.ConnectionString);
+            using var embeddedClient = new MongoClient(embedded.AdminConnectionString());
             var sides = new[]
             {
                 new InsertSide(standaloneClient.GetDatabase("bench").GetCollection<BsonDocument>("services")),
@@ -117,7 +117,8 @@ public static class MongoServerBenchmark
     public static async Task<int> ServeAsync(string dataDirectory)
     {
         await using var server = await EmbeddedMongoServer.StartAsync(new EmbeddedMongoOptions { Port = 0, DataDirectory = dataDirectory });
-        Console.WriteLine(server.ConnectionString);
+        // To the parent through a pipe only: this connection string holds the administrator's password.
+        Console.WriteLine(server.AdminConnectionString());
         while (await Console.In.ReadLineAsync() is not null)
         {
             // Nothing is sent; end of input is the signal to stop.

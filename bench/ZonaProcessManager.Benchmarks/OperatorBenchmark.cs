@@ -86,7 +86,7 @@ public static class OperatorBenchmark
 
             server = await EmbeddedMongoServer.StartAsync(
                 new EmbeddedMongoOptions { Port = 0, DataDirectory = Path.Combine(root, "mongo") }, cancellation.Token);
-            var report = await run.MeasureAsync(server.ConnectionString, baseline);
+            var report = await run.MeasureAsync(server.AdminConnectionString(), baseline);
             report.Print();
             return report.Failed ? 1 : 0;
         }

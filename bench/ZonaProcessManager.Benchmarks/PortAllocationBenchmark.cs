@@ -38,7 +38,7 @@ public static class PortAllocationBenchmark
         try
         {
             await using var server = await EmbeddedMongoServer.StartAsync(new EmbeddedMongoOptions { Port = 0, DataDirectory = Path.Combine(root, "server") });
-            using var client = new MongoClient(server.ConnectionString);
+            using var client = new MongoClient(server.AdminConnectionString());
             var everyone = Enumerable.Range(0, owners).Select(i => new PortOwner($"tenant{i / 5}", $"integration{i % 5}", "http")).ToList();
 
             // Warm both paths up first (JIT, connection pool, SQLite caches), so neither pays that inside its timing.

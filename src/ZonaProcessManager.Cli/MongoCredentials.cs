@@ -21,7 +21,8 @@ public static class MongoCredentials
     /// <paramref name="connectionString"/> with the discovered login added. Keep the result in this process: it may hold a password.
     /// </summary>
     /// <param name="defaultAddress">True when the user chose no address (neither --mongo nor ZPM_MONGO_URI).</param>
-    public static string Apply(string connectionString, bool defaultAddress, Func<string, string?> environment)
+    /// <param name="workingDirectory">Where the default data directory is looked for; the current directory when null.</param>
+    public static string Apply(string connectionString, bool defaultAddress, Func<string, string?> environment, string? workingDirectory = null)
     {
         var url = new MongoUrlBuilder(connectionString);
         if (!string.IsNullOrEmpty(url.Username))
@@ -37,7 +38,7 @@ public static class MongoCredentials
         }
         else if (defaultAddress)
         {
-            password = ReadPassword(DefaultPasswordFile);
+            password = ReadPassword(Path.Combine(workingDirectory ?? Directory.GetCurrentDirectory(), DefaultPasswordFile));
         }
         else
         {

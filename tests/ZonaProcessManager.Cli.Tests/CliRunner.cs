@@ -9,6 +9,16 @@ internal static class CliRunner
 {
     public static Task<CliResult> RunAsync(params string[] args) => RunAsync(args, new StringWriter(), CancellationToken.None);
 
+    /// <summary>Runs with exactly these environment variables (e.g. ZPM_MONGO_PASSWORD_FILE) and no others.</summary>
+    public static async Task<CliResult> RunWithEnvironmentAsync(IReadOnlyDictionary<string, string> environment, params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var application = new CliApplication(new CliContext(TextWriter.Synchronized(output), error, name => environment.GetValueOrDefault(name)));
+        var exitCode = await application.RunAsync(args);
+        return new CliResult(exitCode, Snapshot(output), error.ToString());
+    }
+
     /// <param name="output">Receives stdout while the command runs, so a test can watch a long-running command.</param>
     public static async Task<CliResult> RunAsync(IReadOnlyList<string> args, StringWriter output, CancellationToken cancellationToken)
     {

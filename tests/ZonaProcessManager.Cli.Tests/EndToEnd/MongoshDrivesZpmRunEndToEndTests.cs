@@ -36,10 +36,19 @@ public sealed class MongoshDrivesZpmRunEndToEndTests : IAsyncLifetime
     public Task InitializeAsync() => _docker.InitializeAsync();
 
     [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     public async Task ServiceSpecInsertedWithMongoshRunsScalesAndIsRemovedByTheZpmBinary()
     {
         var mongosh = Mongosh.Locate();
         var connectionString = await StartZpmRunAsync();
+
+        // zpm run started its store with authentication: the operator logged in in-process, the password is only in
+        // the owner-only file, and a shell without a login is refused.
+        var passwordFile = Path.Combine(_dataDirectory, "mongo", "zpm-admin.password");
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(passwordFile));
+        Assert.DoesNotContain(File.ReadLines(passwordFile).First().Trim(), ZpmOutput());
+        var anonymous = await mongosh.EvalAsync(_zpm!.PrintedConnectionString, $"db.getSiblingDB('{Database}').services.countDocuments({{}})");
+        Assert.Contains("requires authentication", anonymous.Stdout + anonymous.Stderr);
 
         await EvalAsync(mongosh, connectionString, $$"""
             db.getSiblingDB('{{Database}}').services.insertOne({

@@ -199,7 +199,8 @@ public sealed class MongoResourceWatcherTests(MongoTestTarget target, ITestOutpu
                 DataDirectory = dataDirectory,
                 ChangeStreamHistoryRetention = TimeSpan.FromSeconds(1),
             });
-            using var client = new MongoClient(server.ConnectionString);
+            var admin = server.EnsureAdminUser();
+            using var client = new MongoClient(server.ConnectionStringFor(admin.User, admin.Password));
             var database = client.GetDatabase("zpm_history");
             var services = database.GetCollection<BsonDocument>("services");
             await using (var first = WatcherProbe.Start(new MongoResourceWatcher(database, FastOptions)))
