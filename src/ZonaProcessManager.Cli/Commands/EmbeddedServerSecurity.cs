@@ -28,12 +28,12 @@ internal static class EmbeddedServerSecurity
     }
 
     /// <summary>
-    /// Makes sure the administrator exists and says where its password is. The password itself is shown only once,
-    /// when it is created, and only on a terminal: redirected output tends to end up in logs.
+    /// Says where the administrator's password is (<see cref="EmbeddedMongoServer.EnsureAdminUser"/> made sure of it).
+    /// The password itself is shown only once, when it is created, and only on a terminal: redirected output tends to
+    /// end up in logs.
     /// </summary>
-    public static async Task<AdminCredential> AnnounceAdminAsync(EmbeddedMongoServer server, TextWriter output, string prefix, bool outputIsTerminal)
+    public static async Task AnnounceAdminAsync(EmbeddedMongoServer server, AdminCredential admin, TextWriter output, string prefix, bool outputIsTerminal)
     {
-        var admin = server.EnsureAdminUser();
         if (admin.Created)
         {
             await output.WriteLineAsync($"{prefix}authentication is on; created user {admin.User} (role root), its password is in {admin.PasswordFile} (mode 0600)");
@@ -48,7 +48,6 @@ internal static class EmbeddedServerSecurity
         }
 
         await output.WriteLineAsync($"{prefix}log in with: mongosh \"{server.ConnectionString}\" -u {admin.User} -p   (prompts for the password)");
-        return admin;
     }
 
     private static bool IsLoopback(string address) =>

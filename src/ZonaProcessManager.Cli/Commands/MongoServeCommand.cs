@@ -67,7 +67,7 @@ public static class MongoServeCommand
             {
                 if (requireAuthentication)
                 {
-                    await EmbeddedServerSecurity.AnnounceAdminAsync(server, Console.Out, "zpm mongo serve: ", !Console.IsOutputRedirected);
+                    await EmbeddedServerSecurity.AnnounceAdminAsync(server, server.EnsureAdminUser(), Console.Out, "zpm mongo serve: ", !Console.IsOutputRedirected);
                 }
                 else
                 {

@@ -56,12 +56,14 @@ public static class RunCommand
                     embedded = await EmbeddedMongoServer.StartAsync(
                         new EmbeddedMongoOptions { Port = parseResult.GetValue(mongoPort), DataDirectory = directory, RequireAuthentication = requireAuthentication },
                         cancellationToken);
-                    connectionString = embedded.ConnectionString;
+                    // The administrator and its password file exist before the connection string is printed, so whoever
+                    // reacts to that line can log in.
+                    var admin = requireAuthentication ? embedded.EnsureAdminUser() : null;
+                    connectionString = admin is null ? embedded.ConnectionString : embedded.ConnectionStringFor(admin.User, admin.Password);
                     await context.Output.WriteLineAsync($"embedded MongoDB listening; connection string: {embedded.ConnectionString}");
-                    if (requireAuthentication)
+                    if (admin is not null)
                     {
-                        var admin = await EmbeddedServerSecurity.AnnounceAdminAsync(embedded, context.Output, "  ", ReferenceEquals(context.Output, Console.Out) && !Console.IsOutputRedirected);
-                        connectionString = embedded.ConnectionStringFor(admin.User, admin.Password);
+                        await EmbeddedServerSecurity.AnnounceAdminAsync(embedded, admin, context.Output, "  ", ReferenceEquals(context.Output, Console.Out) && !Console.IsOutputRedirected);
                         if (!Path.GetFullPath(MongoCredentials.DefaultPasswordFile).Equals(admin.PasswordFile, StringComparison.Ordinal))
                         {
                             await context.Output.WriteLineAsync($"  other zpm commands find the password with: export {MongoCredentials.PasswordFileVariable}={admin.PasswordFile}");
