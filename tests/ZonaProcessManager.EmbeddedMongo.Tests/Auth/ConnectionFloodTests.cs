@@ -123,6 +123,26 @@ public sealed class ConnectionFloodTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public async Task An_idle_logged_in_connection_is_closed_after_the_idle_timeout_but_a_long_command_is_not_cut_off()
+    {
+        var idle = TimeSpan.FromSeconds(1);
+        await using var server = await AuthServer.StartAsync(options => options with { IdleConnectionTimeout = idle });
+        using var raw = await Robustness.RawWireClient.ConnectAsync(server.Server.ConnectionStringFor(server.Admin.User, server.Admin.Password));
+        var ping = new BsonDocument { { "ping", 1 }, { "$db", "admin" } };
+        Assert.Equal(1, (await raw.CommandAsync(ping, TimeSpan.FromSeconds(10)))["ok"].ToInt32());
+
+        // A change-stream getMore that waits three times the idle timeout for events still gets its answer.
+        var opened = await raw.CommandAsync(
+            BsonDocument.Parse("{aggregate: 1, pipeline: [{$changeStream: {}}], cursor: {}, $db: 'app'}"), TimeSpan.FromSeconds(10));
+        var getMore = new BsonDocument { { "getMore", opened["cursor"]["id"].ToInt64() }, { "collection", "$cmd.aggregate" }, { "maxTimeMS", 3000 }, { "$db", "app" } };
+        Assert.Equal(1, (await raw.CommandAsync(getMore, TimeSpan.FromSeconds(20)))["ok"].ToInt32());
+
+        // Then, quiet, it is closed by the server.
+        var (outcome, _) = await raw.ReadOutcomeAsync(idle + TimeSpan.FromSeconds(20));
+        Assert.Equal(Robustness.RawOutcome.Closed, outcome);
+    }
+
     private static async Task<bool> ClosedByServerAsync(TcpClient socket, CancellationToken deadline)
     {
         try
