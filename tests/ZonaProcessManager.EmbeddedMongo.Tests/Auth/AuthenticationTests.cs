@@ -257,6 +257,34 @@ public sealed class AuthenticationTests(ITestOutputHelper output)
         Assert.Contains("Authentication failed", refused.Stdout + refused.Stderr);
     }
 
+    [Fact]
+    public async Task Hello_lists_the_users_mechanism_and_answers_a_speculative_first_step()
+    {
+        await using var server = await AuthServer.StartAsync();
+        using var raw = await Robustness.RawWireClient.ConnectAsync(server.Server.ConnectionString);
+        var clientFirst = "n,,n=zpm-admin,r=clientnonce0123456789";
+        var hello = await raw.CommandAsync(new BsonDocument
+        {
+            { "hello", 1 }, { "saslSupportedMechs", "admin.zpm-admin" }, { "$db", "admin" },
+            {
+                "speculativeAuthenticate", new BsonDocument
+                {
+                    { "saslStart", 1 }, { "mechanism", "SCRAM-SHA-256" }, { "db", "admin" },
+                    { "payload", new BsonBinaryData(System.Text.Encoding.UTF8.GetBytes(clientFirst)) },
+                }
+            },
+        }, TimeSpan.FromSeconds(10));
+        Assert.Equal(new BsonArray { "SCRAM-SHA-256" }, hello["saslSupportedMechs"].AsBsonArray);
+        var speculative = hello["speculativeAuthenticate"].AsBsonDocument;
+        Assert.False(speculative["done"].ToBoolean());
+        var serverFirst = System.Text.Encoding.UTF8.GetString(speculative["payload"].AsBsonBinaryData.Bytes);
+        Assert.StartsWith("r=clientnonce0123456789", serverFirst);
+        Assert.Contains(",i=15000", serverFirst);
+
+        var unknown = await raw.CommandAsync(new BsonDocument { { "hello", 1 }, { "saslSupportedMechs", "admin.nobody" }, { "$db", "admin" } }, TimeSpan.FromSeconds(10));
+        Assert.False(unknown.Contains("saslSupportedMechs"));
+    }
+
     private static async Task AssertUnauthorized(Func<Task> action, string message)
     {
         var error = await Assert.ThrowsAnyAsync<MongoException>(action);
