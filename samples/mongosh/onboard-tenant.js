@@ -1,7 +1,8 @@
 // Onboard a tenant with nothing but mongosh (no zpm client): one Tenant document and one IntegrationSpec per
 // activated catalog integration. The operator (zpm run) creates the tenant's network, allocates host ports and runs
 // one container per integration. Needs the catalog first: zpm apply -f samples/catalog.yaml
-//   TENANT=demo mongosh "mongodb://127.0.0.1:27017/zpm?directConnection=true" --file samples/mongosh/onboard-tenant.js
+//   TENANT=demo mongosh "mongodb://127.0.0.1:27017/zpm?directConnection=true" -u zpm-admin -p --authenticationDatabase admin --file samples/mongosh/onboard-tenant.js
+//   (-p prompts; the password of the embedded store that zpm run starts is in .zpm/mongo/zpm-admin.password)
 // Then: zpm get integrations -t demo; zpm ports -t demo (or db.port_allocations.find({ tenant: "demo" })).
 // The _id values follow zpm's contract ("<code>" and "<code>/<integration>"); any other _id works too.
 const tenant = process.env.TENANT || "demo";
