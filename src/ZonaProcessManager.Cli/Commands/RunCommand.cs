@@ -64,9 +64,11 @@ public static class RunCommand
                     if (admin is not null)
                     {
                         await EmbeddedServerSecurity.AnnounceAdminAsync(embedded, admin, context.Output, "  ", ReferenceEquals(context.Output, Console.Out) && !Console.IsOutputRedirected);
-                        if (!Path.GetFullPath(MongoCredentials.DefaultPasswordFile).Equals(admin.PasswordFile, StringComparison.Ordinal))
+                        // Other zpm commands find the password by themselves only for the default data directory and address.
+                        if (!Path.GetFullPath(MongoCredentials.DefaultPasswordFile).Equals(admin.PasswordFile, StringComparison.Ordinal) || embedded.Port != 27017)
                         {
-                            await context.Output.WriteLineAsync($"  other zpm commands find the password with: export {MongoCredentials.PasswordFileVariable}={admin.PasswordFile}");
+                            await context.Output.WriteLineAsync(
+                                $"  for other zpm commands: export {CliContext.MongoUriVariable}=\"{embedded.ConnectionString}\" {MongoCredentials.PasswordFileVariable}={admin.PasswordFile}");
                         }
                     }
                     else
