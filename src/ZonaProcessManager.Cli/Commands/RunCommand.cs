@@ -33,10 +33,13 @@ public static class RunCommand
             DefaultValueFactory = _ => PortRange.Default.ToString(),
         };
         var command = new Command("run", "Run the operator (starts the embedded MongoDB when no --mongo is given)") { dataDirectory, mongoPort, apply, logFormat, tenants, portRange };
+        var isolationOptions = new IsolationOptions();
+        isolationOptions.AddTo(command);
         command.SetAction(app.Guard(async (parseResult, cancellationToken) =>
         {
             // Checked before anything starts, so a typo never leaves a half-started operator behind.
             var integrationPorts = ParsePortRange(parseResult.GetValue(portRange)!);
+            var isolation = isolationOptions.Parse(parseResult);
             EmbeddedMongoServer? embedded = null;
             try
             {
@@ -56,7 +59,7 @@ public static class RunCommand
                 var database = parseResult.GetValue(app.Globals.Database)!;
                 using (var client = CliContext.CreateClient(connectionString))
                 {
-                    var report = await new SchemaInstaller(client.GetDatabase(database)).InstallAsync(cancellationToken);
+                    var report = await new SchemaInstaller(client.GetDatabase(database), isolation: isolation).InstallAsync(cancellationToken);
                     await context.Output.WriteLineAsync($"installed: {string.Join(", ", report.ValidatedCollections)} validated, {report.Indexes.Count} indexes");
                     if (parseResult.GetValue(apply) is { } manifests
                         && await ApplyCommand.ApplyPathAsync(context, client.GetDatabase(database), manifests, cancellationToken) != CliApplication.Ok)
@@ -73,6 +76,7 @@ public static class RunCommand
                     VerboseLogging = parseResult.GetValue(app.Globals.Verbose),
                     Tenants = parseResult.GetValue(tenants) is { Length: > 0 } scope ? scope.ToHashSet(StringComparer.Ordinal) : null,
                     IntegrationPorts = integrationPorts,
+                    Isolation = isolation,
                 };
                 await OperatorApp.RunAsync(settings, cancellationToken);
                 return CliApplication.Ok;
