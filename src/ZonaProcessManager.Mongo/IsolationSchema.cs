@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using MongoDB.Bson;
 using ZonaProcessManager.Domain.Policy;
+using ZonaProcessManager.Domain.Validation;
 
 namespace ZonaProcessManager.Mongo;
 
@@ -21,8 +22,7 @@ public static class IsolationSchema
         var schema = serviceSpecSchema.DeepClone().AsBsonDocument;
         var spec = schema["properties"]["spec"]["properties"].AsBsonDocument;
         var volume = spec["volumes"]["items"]["properties"].AsBsonDocument;
-        var maxPath = volume["hostPath"].AsBsonDocument.GetValue("maxLength", BsonNull.Value);
-        volume["hostPath"] = HostPath(policy, maxPath);
+        volume["hostPath"] = HostPath(policy);
 
         var driverOpts = volume["driverOpts"].AsBsonDocument;
         driverOpts["anyOf"] = new BsonArray
@@ -36,7 +36,7 @@ public static class IsolationSchema
             new BsonDocument
             {
                 ["required"] = new BsonArray { "device" },
-                ["properties"] = new BsonDocument("device", HostPath(policy, maxPath)),
+                ["properties"] = new BsonDocument("device", HostPath(policy)),
             },
         };
         driverOpts["description"] = "a bind mount (o: bind/rbind, type: none) or a host device must be under an allowed host path (--allow-host-path)";
@@ -51,7 +51,7 @@ public static class IsolationSchema
         return schema;
     }
 
-    private static BsonDocument HostPath(IsolationPolicy policy, BsonValue maxLength)
+    private static BsonDocument HostPath(IsolationPolicy policy)
     {
         if (policy.AllowedHostPaths.Count == 0)
         {
@@ -66,10 +66,11 @@ public static class IsolationSchema
         var protectedOrAncestor = string.Join("|",
             IsolationPolicy.ProtectedPaths.Select(p => $"^{SegmentsPattern(p)}(?:/|$)")
                 .Concat(IsolationPolicy.ProtectedPaths.SelectMany(Ancestors).Distinct(StringComparer.Ordinal).Select(a => $"^{SegmentsPattern(a)}/*$")));
-        var document = new BsonDocument
+        return new BsonDocument
         {
             ["bsonType"] = "string",
             ["minLength"] = 1,
+            ["maxLength"] = SpecLimits.MaxPathBytes,
             ["pattern"] = $"^(?:{allowed})(?:/+[^/]+)*/*$",
             ["allOf"] = new BsonArray
             {
@@ -78,12 +79,6 @@ public static class IsolationSchema
             },
             ["description"] = $"an absolute path without '.' or '..' under {string.Join(", ", policy.AllowedHostPaths)}; never the Docker socket's or data directories",
         };
-        if (!maxLength.IsBsonNull)
-        {
-            document["maxLength"] = maxLength;
-        }
-
-        return document;
     }
 
     private static BsonDocument Not(string pattern) => new("not", new BsonDocument("pattern", pattern));
