@@ -1,5 +1,6 @@
 using System.CommandLine;
 using ZonaProcessManager.Cli.Commands;
+using ZonaProcessManager.Mongo;
 
 namespace ZonaProcessManager.Cli;
 
@@ -68,7 +69,8 @@ public sealed class CliApplication
                 await _context.Error.WriteLineAsync("error: " + OneLine(exception));
                 if (verbose)
                 {
-                    await _context.Error.WriteLineAsync(exception.ToString());
+                    // A driver exception's ToString embeds the server's errInfo (refused values, secrets included).
+                    await _context.Error.WriteLineAsync(IsDriverError(exception) ? exception.StackTrace : exception.ToString());
                 }
 
                 return Failed;
@@ -81,10 +83,14 @@ public sealed class CliApplication
         {
             TimeoutException when exception.Message.Contains("selecting a server", StringComparison.OrdinalIgnoreCase) =>
                 "cannot reach MongoDB (server selection timed out); check --mongo or ZPM_MONGO_URI",
+            _ when IsDriverError(exception) => MongoErrors.Describe(exception),
             _ => exception.Message,
         };
         return message.ReplaceLineEndings(" ");
     }
+
+    private static bool IsDriverError(Exception exception) =>
+        exception is MongoDB.Driver.MongoException || exception.InnerException is MongoDB.Driver.MongoException;
 
     private RootCommand BuildRoot()
     {

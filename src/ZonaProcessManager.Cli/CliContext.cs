@@ -15,8 +15,9 @@ public sealed class CliContext
     public const string MongoUriVariable = "ZPM_MONGO_URI";
     public const string DefaultMongoUri = "mongodb://127.0.0.1:27017/?directConnection=true";
 
-    public CliContext(TextWriter output, TextWriter error, Func<string, string?>? environment = null)
+    public CliContext(TextWriter output, TextWriter error, Func<string, string?>? environment = null, TextReader? input = null)
     {
+        Input = input ?? System.Console.In;
         Output = output;
         Error = error;
         Environment = environment ?? System.Environment.GetEnvironmentVariable;
@@ -34,6 +35,9 @@ public sealed class CliContext
             Console.Profile.Width = 200;
         }
     }
+
+    /// <summary>Standard input: where `-p name=-` reads a parameter value.</summary>
+    public TextReader Input { get; }
 
     public TextWriter Output { get; }
 

@@ -35,7 +35,7 @@ public sealed class DockerContainerRuntime : IContainerRuntime, IDisposable
     // container create, and each look is a Docker network list; a known name skips it. A name is forgotten when this
     // runtime removes the network, and when a container create or connect finds it gone (someone else removed it), so
     // the reconcile's retry ensures it again.
-    private readonly ConcurrentDictionary<string, byte> _knownNetworks = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, NetworkOwner> _knownNetworks = new(StringComparer.Ordinal);
 
     public DockerContainerRuntime(
         DockerClient client,
@@ -254,8 +254,9 @@ public sealed class DockerContainerRuntime : IContainerRuntime, IDisposable
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentNullException.ThrowIfNull(labels);
-        if (_knownNetworks.ContainsKey(name))
+        if (_knownNetworks.TryGetValue(name, out var known))
         {
+            CheckMayJoin(name, [known], labels);
             return;
         }
 
@@ -263,14 +264,18 @@ public sealed class DockerContainerRuntime : IContainerRuntime, IDisposable
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (_knownNetworks.ContainsKey(name))
+            if (_knownNetworks.TryGetValue(name, out known))
             {
-                return; // ensured by the caller this one waited for
+                CheckMayJoin(name, [known], labels); // ensured by the caller this one waited for
+                return;
             }
 
-            if ((await FindNetworksAsync(name, cancellationToken).ConfigureAwait(false)).Count > 0)
+            var existing = await FindNetworksAsync(name, cancellationToken).ConfigureAwait(false);
+            if (existing.Count > 0)
             {
-                _knownNetworks.TryAdd(name, 0);
+                var owners = existing.Select(n => NetworkOwner.Of(n.Labels)).ToList();
+                CheckMayJoin(name, owners, labels);
+                _knownNetworks.TryAdd(name, owners[0]);
                 return;
             }
 
@@ -283,11 +288,44 @@ public sealed class DockerContainerRuntime : IContainerRuntime, IDisposable
                     cancellationToken), cancellationToken).ConfigureAwait(false);
             _logger.LogInformation("Created network {Network}", name);
             await RemoveDuplicateNetworksAsync(name, cancellationToken).ConfigureAwait(false);
-            _knownNetworks.TryAdd(name, 0);
+            _knownNetworks.TryAdd(name, NetworkOwner.Of(networkLabels));
         }
         finally
         {
             gate.Release();
+        }
+    }
+
+    /// <summary>Who a Docker network belongs to, from its labels: zpm-managed or not, and for which tenant.</summary>
+    private sealed record NetworkOwner(bool Managed, string? Tenant)
+    {
+        public static NetworkOwner Of(IDictionary<string, string>? labels) =>
+            new(labels?.TryGetValue(ZpmLabels.Managed, out var managed) == true && managed == "true",
+                labels?.TryGetValue(ZpmLabels.Tenant, out var tenant) == true ? tenant : null);
+    }
+
+    /// <summary>
+    /// A network a tenant's resource asks for must be zpm's and that tenant's: otherwise a name one tenant's service
+    /// created (or a network someone made by hand on the host) could be joined by another tenant's containers. Callers
+    /// without a tenant label (tooling, tests) are not a tenant and are not restricted.
+    /// </summary>
+    private static void CheckMayJoin(string name, IReadOnlyList<NetworkOwner> owners, IReadOnlyDictionary<string, string> labels)
+    {
+        if (!labels.TryGetValue(ZpmLabels.Tenant, out var tenant))
+        {
+            return;
+        }
+
+        if (owners.Any(owner => !owner.Managed))
+        {
+            throw new ContainerRuntimeException("join network", name, ContainerRuntimeErrorKind.InvalidRequest,
+                "the network exists and is not managed by zpm; a service may join only its own tenant's networks");
+        }
+
+        if (owners.Any(owner => owner.Tenant != tenant))
+        {
+            throw new ContainerRuntimeException("join network", name, ContainerRuntimeErrorKind.InvalidRequest,
+                $"the network belongs to another tenant; a service of tenant '{tenant}' may join only its own tenant's networks");
         }
     }
 

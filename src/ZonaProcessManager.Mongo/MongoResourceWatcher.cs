@@ -404,12 +404,12 @@ public sealed class MongoResourceWatcher : IResourceWatcher
             }
             catch (Exception deleteError) when (deleteError is not OperationCanceledException)
             {
-                _logger.LogWarning(deleteError, "Could not drop the lost resume token; will retry");
+                _logger.LogWarning("Could not drop the lost resume token ({Message}); will retry", MongoErrors.Describe(deleteError));
             }
         }
 
         var delay = backoff.Next();
-        _logger.LogWarning("Change stream failed ({Error}: {Message}); reconnecting in {Delay}", exception.GetType().Name, exception.Message, delay);
+        _logger.LogWarning("Change stream failed ({Error}: {Message}); reconnecting in {Delay}", exception.GetType().Name, MongoErrors.Describe(exception), delay);
         return delay;
     }
 
@@ -431,7 +431,7 @@ public sealed class MongoResourceWatcher : IResourceWatcher
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
             // The next batch saves again; at worst a restart replays a few events, which reconciles absorb.
-            _logger.LogWarning("Could not persist the resume token ({Message}); will retry after the next batch", exception.Message);
+            _logger.LogWarning("Could not persist the resume token ({Message}); will retry after the next batch", MongoErrors.Describe(exception));
         }
         catch (OperationCanceledException)
         {

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using MongoDB.Bson;
 using MongoDB.Driver;
+using ZonaProcessManager.Domain.Policy;
 using ZonaProcessManager.Mongo.Mapping;
 
 namespace ZonaProcessManager.Mongo;
@@ -24,11 +25,14 @@ public sealed class SchemaInstaller
 
     private readonly IMongoDatabase _database;
     private readonly ILogger _logger;
+    private readonly IsolationPolicy _isolation;
 
-    public SchemaInstaller(IMongoDatabase database, ILogger<SchemaInstaller>? logger = null)
+    /// <param name="isolation">The allow-lists the services validator is built from (default: deny every host path).</param>
+    public SchemaInstaller(IMongoDatabase database, ILogger<SchemaInstaller>? logger = null, IsolationPolicy? isolation = null)
     {
         _database = database;
         _logger = logger ?? (ILogger)NullLogger.Instance;
+        _isolation = isolation ?? IsolationPolicy.Default;
     }
 
     public static IReadOnlyList<CollectionDefinition> Definitions { get; } =
@@ -86,6 +90,13 @@ public sealed class SchemaInstaller
         return BsonDocument.Parse(reader.ReadToEnd());
     }
 
+    /// <summary>The validator installed for <paramref name="definition"/> under this installer's isolation policy.</summary>
+    public BsonDocument SchemaFor(CollectionDefinition definition)
+    {
+        var schema = LoadSchema(definition.SchemaResource!);
+        return definition.Name == ZpmCollections.Services ? IsolationSchema.Apply(schema, _isolation) : schema;
+    }
+
     public static IEnumerable<string> EmbeddedSchemaNames() =>
         typeof(SchemaInstaller).Assembly.GetManifestResourceNames().Where(name => name.StartsWith("schemas/", StringComparison.Ordinal));
 
@@ -116,7 +127,7 @@ public sealed class SchemaInstaller
                 var command = new BsonDocument
                 {
                     ["collMod"] = definition.Name,
-                    ["validator"] = new BsonDocument("$jsonSchema", LoadSchema(definition.SchemaResource)),
+                    ["validator"] = new BsonDocument("$jsonSchema", SchemaFor(definition)),
                     ["validationLevel"] = "strict",
                     ["validationAction"] = "error",
                 };

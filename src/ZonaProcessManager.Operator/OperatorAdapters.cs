@@ -15,8 +15,9 @@ public static class OperatorAdapterRegistration
     {
         services.AddSingleton<IMongoClient>(_ => new MongoClient(settings.MongoConnectionString));
         services.AddSingleton(sp => sp.GetRequiredService<IMongoClient>().GetDatabase(settings.Database));
-        services.AddSingleton<IServiceStore>(sp => new MongoServiceStore(sp.GetRequiredService<IMongoDatabase>()));
-        services.AddSingleton<IIntegrationStore>(sp => new MongoIntegrationStore(sp.GetRequiredService<IMongoDatabase>(), sp.GetRequiredService<TimeProvider>()));
+        // SafeStore: what escapes a store (and gets logged or recorded) never carries a server's errInfo or a document.
+        services.AddSingleton(sp => SafeStore.Wrap<IServiceStore>(new MongoServiceStore(sp.GetRequiredService<IMongoDatabase>())));
+        services.AddSingleton(sp => SafeStore.Wrap<IIntegrationStore>(new MongoIntegrationStore(sp.GetRequiredService<IMongoDatabase>(), sp.GetRequiredService<TimeProvider>())));
         services.AddSingleton<IHostPortProbe, SocketHostPortProbe>();
         services.AddSingleton<IResourceWatcher>(sp => new MongoResourceWatcher(
             sp.GetRequiredService<IMongoDatabase>(),

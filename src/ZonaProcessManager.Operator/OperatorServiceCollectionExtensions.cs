@@ -26,6 +26,7 @@ public static class OperatorServiceCollectionExtensions
             RolloutDeadline = settings.RolloutHealthDeadline,
             ProgressRequeue = settings.ProgressRequeueInterval,
             DependencyRequeue = settings.DependencyRequeueInterval,
+            Isolation = settings.Isolation,
         });
         services.AddSingleton<ReconcilePlanner>(sp => new ReconcilePlanner(sp.GetRequiredService<PlannerSettings>()));
         services.AddSingleton<ReconcileQueue>();

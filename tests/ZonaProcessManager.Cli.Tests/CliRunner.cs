@@ -19,6 +19,16 @@ internal static class CliRunner
         return new CliResult(exitCode, Snapshot(output), error.ToString());
     }
 
+    /// <summary>Runs with <paramref name="standardInput"/> as stdin.</summary>
+    public static async Task<CliResult> RunWithInputAsync(string standardInput, params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var application = new CliApplication(new CliContext(output, error, _ => null, new StringReader(standardInput)));
+        var exitCode = await application.RunAsync(args, CancellationToken.None);
+        return new CliResult(exitCode, output.ToString(), error.ToString());
+    }
+
     /// <param name="output">Receives stdout while the command runs, so a test can watch a long-running command.</param>
     public static async Task<CliResult> RunAsync(IReadOnlyList<string> args, StringWriter output, CancellationToken cancellationToken)
     {

@@ -9,10 +9,13 @@ public static class InstallCommand
     public static Command Create(CliApplication app, CliContext context)
     {
         var command = new Command("install", "Create the zpm collections, their $jsonSchema validators and indexes (idempotent)");
+        var isolationOptions = new IsolationOptions();
+        isolationOptions.AddTo(command);
         command.SetAction(app.Guard(async (parseResult, cancellationToken) =>
         {
+            var isolation = isolationOptions.Parse(parseResult);
             using var connection = app.Globals.Connect(parseResult);
-            var report = await new SchemaInstaller(connection.Database).InstallAsync(cancellationToken);
+            var report = await new SchemaInstaller(connection.Database, isolation: isolation).InstallAsync(cancellationToken);
             var database = connection.Database.DatabaseNamespace.DatabaseName;
             foreach (var collection in SchemaInstaller.Definitions)
             {

@@ -40,10 +40,13 @@ public static class RunCommand
         {
             dataDirectory, mongoPort, apply, logFormat, tenants, portRange, noAuth,
         };
+        var isolationOptions = new IsolationOptions();
+        isolationOptions.AddTo(command);
         command.SetAction(app.Guard(async (parseResult, cancellationToken) =>
         {
             // Checked before anything starts, so a typo never leaves a half-started operator behind.
             var integrationPorts = ParsePortRange(parseResult.GetValue(portRange)!);
+            var isolation = isolationOptions.Parse(parseResult);
             EmbeddedMongoServer? embedded = null;
             try
             {
@@ -85,7 +88,7 @@ public static class RunCommand
                 var database = parseResult.GetValue(app.Globals.Database)!;
                 using (var client = CliContext.CreateClient(connectionString))
                 {
-                    var report = await new SchemaInstaller(client.GetDatabase(database)).InstallAsync(cancellationToken);
+                    var report = await new SchemaInstaller(client.GetDatabase(database), isolation: isolation).InstallAsync(cancellationToken);
                     await context.Output.WriteLineAsync($"installed: {string.Join(", ", report.ValidatedCollections)} validated, {report.Indexes.Count} indexes");
                     if (parseResult.GetValue(apply) is { } manifests
                         && await ApplyCommand.ApplyPathAsync(context, client.GetDatabase(database), manifests, cancellationToken) != CliApplication.Ok)
@@ -102,6 +105,7 @@ public static class RunCommand
                     VerboseLogging = parseResult.GetValue(app.Globals.Verbose),
                     Tenants = parseResult.GetValue(tenants) is { Length: > 0 } scope ? scope.ToHashSet(StringComparer.Ordinal) : null,
                     IntegrationPorts = integrationPorts,
+                    Isolation = isolation,
                 };
                 await OperatorApp.RunAsync(settings, cancellationToken);
                 return CliApplication.Ok;

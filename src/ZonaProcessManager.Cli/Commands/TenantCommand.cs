@@ -38,9 +38,15 @@ public static class TenantCommand
         };
         var parameters = new Option<string[]>("--param", "-p")
         {
-            Description = "Parameter k=v for every given integration whose catalog entry declares k, or <integration>.k=v for one integration (repeatable)",
+            Description = "Parameter k=v for every given integration whose catalog entry declares k, or <integration>.k=v for one integration (repeatable). "
+                + "For secrets use k=@FILE (the file's content) or k=- (standard input): a value on the command line is visible to every local user",
         };
-        var onboard = new Command("onboard", "Create or update a tenant and one IntegrationSpec per --integration") { code, displayName, integrations, parameters };
+        var parameterFiles = new Option<string[]>("--param-file")
+        {
+            Description = "File of k=v (or <integration>.k=v) lines, '#' comments; values taken literally; --param overrides (repeatable)",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var onboard = new Command("onboard", "Create or update a tenant and one IntegrationSpec per --integration") { code, displayName, integrations, parameters, parameterFiles };
         onboard.SetAction(app.Guard(async (parseResult, cancellationToken) =>
         {
             var tenantCode = parseResult.GetValue(code)!;
@@ -59,7 +65,10 @@ public static class TenantCommand
             }
 
             var catalog = await documents.ListCatalogAsync(cancellationToken);
-            var plan = OnboardingPlan.Build(catalog, parseResult.GetValue(integrations) ?? [], parseResult.GetValue(parameters) ?? [], out var problems);
+            var sourceProblems = new List<string>();
+            var given = ParameterSources.Read(parseResult.GetValue(parameterFiles) ?? [], parseResult.GetValue(parameters) ?? [], () => context.Input, sourceProblems);
+            var plan = OnboardingPlan.Build(catalog, parseResult.GetValue(integrations) ?? [], given, out var problems);
+            problems.InsertRange(0, sourceProblems);
             if (problems.Count == 0)
             {
                 problems.AddRange(await plan.MissingRequiredAsync(documents, tenantCode, cancellationToken));

@@ -18,7 +18,7 @@ public sealed class OnboardingPlan
 
     public IReadOnlyList<Activation> Activations { get; }
 
-    public static OnboardingPlan Build(IReadOnlyList<BsonDocument> catalog, IReadOnlyList<string> integrationRefs, IReadOnlyList<string> parameterArgs, out List<string> problems)
+    public static OnboardingPlan Build(IReadOnlyList<BsonDocument> catalog, IReadOnlyList<string> integrationRefs, IReadOnlyList<GivenParameter> given, out List<string> problems)
     {
         problems = [];
         var selected = new List<(string Name, int Id, BsonDocument Definition)>();
@@ -40,17 +40,10 @@ public sealed class OnboardingPlan
         }
 
         var parameters = selected.ToDictionary(item => item.Name, _ => new Dictionary<string, string>(StringComparer.Ordinal), StringComparer.Ordinal);
-        foreach (var argument in parameterArgs)
+        foreach (var parameter in given)
         {
-            var equals = argument.IndexOf('=', StringComparison.Ordinal);
-            if (equals <= 0)
-            {
-                problems.Add($"--param \"{argument}\" must look like name=value or <integration>.name=value");
-                continue;
-            }
-
-            var key = argument[..equals];
-            var value = argument[(equals + 1)..];
+            // Messages name the parameter and where it came from, never its value: it may be a secret.
+            var key = parameter.Key;
             var dot = key.IndexOf('.', StringComparison.Ordinal);
             var targets = selected;
             if (dot > 0 && selected.Where(item => Matches(item, key[..dot])).ToList() is { Count: > 0 } scoped)
@@ -60,20 +53,20 @@ public sealed class OnboardingPlan
             }
             else if (dot >= 0)
             {
-                problems.Add($"--param \"{argument}\": \"{key[..Math.Max(dot, 0)]}\" is not one of the --integration values given");
+                problems.Add($"{parameter.Source}: \"{key[..Math.Max(dot, 0)]}\" is not one of the --integration values given");
                 continue;
             }
 
             var declaring = targets.Where(item => DeclaredParameters(item.Definition).Contains(key)).ToList();
             if (declaring.Count == 0)
             {
-                problems.Add($"--param \"{argument}\": no given integration ({string.Join(", ", targets.Select(item => item.Name))}) has a parameter \"{key}\"");
+                problems.Add($"{parameter.Source}: no given integration ({string.Join(", ", targets.Select(item => item.Name))}) has a parameter \"{key}\"");
                 continue;
             }
 
             foreach (var item in declaring)
             {
-                parameters[item.Name][key] = value;
+                parameters[item.Name][key] = parameter.Value;
             }
         }
 

@@ -1,4 +1,6 @@
 using ZonaProcessManager.Domain.Model;
+using ZonaProcessManager.Domain.Validation;
+using static ZonaProcessManager.Domain.Validation.SpecLimits;
 
 namespace ZonaProcessManager.Domain.Integrations;
 
@@ -36,8 +38,26 @@ public static class ParameterResolver
             problems.Add($"catalog integration {definition.IntegrationId} maps {duplicate.Count()} parameters to env '{duplicate.Key}'");
         }
 
+        if (values.Count > MaxParameters)
+        {
+            problems.Add($"spec.parameters has {values.Count} entries; at most {MaxParameters}");
+        }
+
+        foreach (var (name, given) in values.OrderBy(v => v.Key, StringComparer.Ordinal))
+        {
+            var bytes = ServiceSpecValidator.Utf8Bytes(given);
+            if (ServiceSpecValidator.Utf8Bytes(name) > MaxParameterNameBytes)
+            {
+                problems.Add($"parameter name '{ServiceSpecValidator.Clip(name)}' is {ServiceSpecValidator.Utf8Bytes(name)} bytes; at most {MaxParameterNameBytes}");
+            }
+            else if (bytes > MaxParameterValueBytes)
+            {
+                problems.Add($"parameter '{name}' is {bytes} bytes; at most {MaxParameterValueBytes}");
+            }
+        }
+
         var known = declared.Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
-        foreach (var unknown in values.Keys.Where(k => !known.Contains(k)).Order(StringComparer.Ordinal))
+        foreach (var unknown in values.Keys.Where(k => !known.Contains(k) && ServiceSpecValidator.Utf8Bytes(k) <= MaxParameterNameBytes).Order(StringComparer.Ordinal))
         {
             var accepted = known.Count == 0 ? "none" : string.Join(", ", known.Order(StringComparer.Ordinal));
             problems.Add($"unknown parameter '{unknown}' (integration {definition.IntegrationId} accepts: {accepted})");

@@ -1,4 +1,5 @@
 using ZonaProcessManager.Domain.Model;
+using ZonaProcessManager.Domain.Policy;
 
 namespace ZonaProcessManager.Domain.Planning;
 
@@ -16,6 +17,9 @@ public sealed record PlannerSettings
 
     /// <summary>Look again this soon while degraded (events and spec changes also wake the resource up).</summary>
     public TimeSpan DegradedRequeue { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Host paths, host IPs and networks a spec may use; a spec that breaks it is invalid. Default-deny.</summary>
+    public IsolationPolicy Isolation { get; init; } = IsolationPolicy.Default;
 }
 
 /// <summary>Everything the planner needs about one resource, all read beforehand: the planner does no I/O.</summary>

@@ -33,7 +33,8 @@ public sealed class ReconcilePlanner(PlannerSettings settings)
             return PlanTeardown(input.Observed);
         }
 
-        var problems = ServiceSpecValidator.Validate(service);
+        // The isolation policy is checked here, before any action exists, so no path to Docker can skip it.
+        var problems = ServiceSpecValidator.Validate(service).Concat(Settings.Isolation.Check(service)).ToList();
         if (problems.Count > 0)
         {
             var message = string.Join("; ", problems.Select(p => p.ToString()));

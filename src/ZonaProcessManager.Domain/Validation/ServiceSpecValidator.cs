@@ -35,6 +35,7 @@ public static partial class ServiceSpecValidator
         {
             CheckDnsLabel(problems, "metadata.name", service.Metadata.Name);
             CheckDnsLabel(problems, "metadata.tenant", service.Metadata.Tenant);
+            CheckMetadataSizes(problems, service.Metadata);
         }
 
         if (service.Spec is null)
@@ -44,6 +45,7 @@ public static partial class ServiceSpecValidator
         }
 
         ValidateBody(problems, service.Spec, service.Metadata?.Name);
+        CheckBodySizes(problems, service.Spec);
         return problems;
     }
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using MongoDB.Bson;
 using ZonaProcessManager.Domain.Model;
 using ZonaProcessManager.Domain.Ports;
+using ZonaProcessManager.Domain.Validation;
 
 namespace ZonaProcessManager.Mongo.Mapping;
 
@@ -353,7 +354,41 @@ public static class IntegrationDocumentMapper
             HealthCheck = ServiceDocumentMapper.ReadHealthCheck(reader, spec),
             Resources = ServiceDocumentMapper.ReadResources(reader, spec),
         };
+        CheckDefinitionSizes(reader, body);
         return integrationId is null || image is null ? null : body;
+    }
+
+    /// <summary>The catalog entry becomes every tenant's container: the same size limits as a ServiceSpec's (SpecLimits).</summary>
+    private static void CheckDefinitionSizes(FieldReader reader, IntegrationDefinitionSpec spec)
+    {
+        var problems = new List<SpecProblem>();
+        ServiceSpecValidator.CheckBytes(problems, "spec.image", spec.Image, SpecLimits.MaxImageBytes);
+        ServiceSpecValidator.CheckBytes(problems, "spec.title", spec.Title, SpecLimits.MaxTextBytes);
+        ServiceSpecValidator.CheckBytes(problems, "spec.executable", spec.Executable, SpecLimits.MaxTextBytes);
+        ServiceSpecValidator.CheckArguments(problems, "spec.command", spec.Command);
+        if (spec.HealthCheck?.Exec is { } exec)
+        {
+            ServiceSpecValidator.CheckArguments(problems, "spec.healthCheck.exec", exec);
+        }
+
+        ServiceSpecValidator.CheckCount(problems, "spec.ports", spec.Ports.Count, SpecLimits.MaxPorts, "ports");
+        ServiceSpecValidator.CheckCount(problems, "spec.parameters", spec.Parameters.Count, SpecLimits.MaxParameters, "parameters");
+        for (var i = 0; i < spec.Ports.Count; i++)
+        {
+            ServiceSpecValidator.CheckBytes(problems, $"spec.ports[{i}].name", spec.Ports[i].Name, SpecLimits.MaxParameterNameBytes);
+        }
+
+        for (var i = 0; i < spec.Parameters.Count; i++)
+        {
+            ServiceSpecValidator.CheckBytes(problems, $"spec.parameters[{i}].name", spec.Parameters[i].Name, SpecLimits.MaxParameterNameBytes);
+            ServiceSpecValidator.CheckBytes(problems, $"spec.parameters[{i}].env", spec.Parameters[i].Env, SpecLimits.MaxEnvNameBytes);
+            ServiceSpecValidator.CheckBytes(problems, $"spec.parameters[{i}].default", spec.Parameters[i].Default, SpecLimits.MaxParameterValueBytes);
+        }
+
+        foreach (var problem in problems)
+        {
+            reader.Problem(problem.ToString());
+        }
     }
 
     private static List<IntegrationPort> ReadDefinitionPorts(FieldReader reader, BsonDocument spec)
@@ -421,9 +456,13 @@ public static class IntegrationDocumentMapper
         }
 
         reader.RejectUnknownFields(spec, "spec", KnownTenantSpecFields);
+        var displayName = reader.String(spec, "displayName", "spec.displayName");
+        var sizes = new List<SpecProblem>();
+        ServiceSpecValidator.CheckBytes(sizes, "spec.displayName", displayName, SpecLimits.MaxTextBytes);
+        sizes.ForEach(problem => reader.Problem(problem.ToString()));
         return new TenantSpec
         {
-            DisplayName = reader.String(spec, "displayName", "spec.displayName"),
+            DisplayName = displayName,
             Suspended = reader.Boolean(spec, "suspended", "spec.suspended") ?? false,
         };
     }

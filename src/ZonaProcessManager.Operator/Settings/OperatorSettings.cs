@@ -1,4 +1,5 @@
 using ZonaProcessManager.Domain.Integrations;
+using ZonaProcessManager.Domain.Policy;
 
 namespace ZonaProcessManager.Operator.Settings;
 
@@ -103,6 +104,12 @@ public sealed record OperatorSettings
 
     /// <summary>How long shutdown waits for in-flight reconciles to finish. Default 15 seconds.</summary>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// Host paths and host IPs specs may use (<c>--allow-host-path</c>, <c>--allow-host-ip</c>). Default: none besides
+    /// 127.0.0.1; a spec asking for more is Degraded and gets no container.
+    /// </summary>
+    public IsolationPolicy Isolation { get; init; } = IsolationPolicy.Default;
 
     /// <summary>Console log format. Default <see cref="Settings.LogFormat.Pretty"/>.</summary>
     public LogFormat LogFormat { get; init; } = LogFormat.Pretty;

@@ -3,6 +3,7 @@ using MongoDB.Driver;
 using Xunit.Abstractions;
 using ZonaProcessManager.Domain.Integrations;
 using ZonaProcessManager.Domain.Model;
+using ZonaProcessManager.Domain.Policy;
 using ZonaProcessManager.Domain.Ports;
 using ZonaProcessManager.Mongo.Mapping;
 using ZonaProcessManager.Mongo.Tests.Documents;
@@ -20,7 +21,9 @@ public sealed class MongoIntegrationStoreTests(MongoTestTarget target, ITestOutp
     private async Task<(TestDatabase Database, MongoIntegrationStore Store)> InstalledAsync()
     {
         var database = target.CreateDatabase(output);
-        await new SchemaInstaller(database.Database).InstallAsync(None);
+        // ServiceSpecDocumentsTests.FullSpec mounts /tmp and publishes on 0.0.0.0, which only an allow-list admits.
+        var isolation = IsolationPolicy.Create(["/tmp"], ["0.0.0.0"]);
+        await new SchemaInstaller(database.Database, isolation: isolation).InstallAsync(None);
         return (database, new MongoIntegrationStore(database.Database));
     }
 

@@ -76,9 +76,9 @@ internal sealed class OperatorUnderTest : IAsyncDisposable
 
     public ResourceKey Key(string name) => new(ServiceSpec.KindName, Tenant, name);
 
-    public async Task StartAsync()
+    public async Task StartAsync(Action<IServiceCollection>? configureServices = null)
     {
-        _host = OperatorApp.CreateBuilder(Settings).Build();
+        _host = OperatorApp.CreateBuilder(Settings, configureServices).Build();
         await _host.StartAsync();
     }
 
