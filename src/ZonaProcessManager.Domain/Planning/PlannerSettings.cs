@@ -16,6 +16,12 @@ public sealed record PlannerSettings
 
     /// <summary>Look again this soon while degraded (events and spec changes also wake the resource up).</summary>
     public TimeSpan DegradedRequeue { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// A replica whose last run ended sooner than this after it started, and that is being restarted (by Docker's
+    /// restart policy or by the plan), is crash-looping. Docker's own restart backoff resets after 10 s of running.
+    /// </summary>
+    public TimeSpan CrashLoopWindow { get; init; } = TimeSpan.FromSeconds(10);
 }
 
 /// <summary>Everything the planner needs about one resource, all read beforehand: the planner does no I/O.</summary>
