@@ -250,7 +250,10 @@ public sealed class ReconcilePlanner(PlannerSettings settings)
             }
         }
 
-        /// <summary>Being restarted (by Docker or by this plan) after a run shorter than the crash-loop window.</summary>
+        /// <summary>
+        /// Restarted before (a first exit is news, not a loop) and being restarted again, by Docker or by this plan,
+        /// after a run shorter than the crash-loop window.
+        /// </summary>
         private bool IsCrashLooping(Replica replica)
         {
             var c = replica.Container;
@@ -261,7 +264,7 @@ public sealed class ReconcilePlanner(PlannerSettings settings)
                 Readiness.Dead => c.SpecHash == input.SpecHash,
                 _ => false,
             };
-            return restarted && c is { StartedAt: { } started, FinishedAt: { } finished }
+            return restarted && c is { RestartCount: > 0, StartedAt: { } started, FinishedAt: { } finished }
                 && finished >= started && finished - started < settings.CrashLoopWindow;
         }
 

@@ -152,14 +152,17 @@ public class ReconcilePlannerTests
         Assert.Contains("exited with code 1 less than 10s after it started", plan.Outcome.Message);
     }
 
-    [Fact]
-    public void A_replica_that_ran_longer_than_the_crash_loop_window_before_exiting_is_not_crash_looping()
+    [Theory]
+    [InlineData(300, 4)]
+    [InlineData(1, 0)]
+    public void A_replica_that_ran_longer_than_the_crash_loop_window_or_exited_for_the_first_time_is_not_crash_looping(int ranSeconds, int restarts)
     {
         var service = Service(replicas: 1);
         var started = Now.AddMinutes(-10);
         var exited = Container(0, HashOf(service), ContainerState.Exited, ContainerHealth.None, exitCode: 1, startedAt: started) with
         {
-            FinishedAt = started.AddMinutes(5),
+            FinishedAt = started.AddSeconds(ranSeconds),
+            RestartCount = restarts,
         };
 
         var plan = Plan(service, [exited]);
