@@ -18,8 +18,9 @@ public sealed record PlannerSettings
     public TimeSpan DegradedRequeue { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// A replica whose last run ended sooner than this after it started, and that is being restarted (by Docker's
-    /// restart policy or by the plan), is crash-looping. Docker's own restart backoff resets after 10 s of running.
+    /// A replica restarted before whose last run ended sooner than this after it started, and that is being restarted
+    /// again (by Docker's restart policy or by the plan), is crash-looping. Docker's own restart backoff resets after
+    /// 10 s of running.
     /// </summary>
     public TimeSpan CrashLoopWindow { get; init; } = TimeSpan.FromSeconds(10);
 }
