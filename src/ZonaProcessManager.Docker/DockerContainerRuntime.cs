@@ -69,13 +69,13 @@ public sealed class DockerContainerRuntime : IContainerRuntime, IDisposable
         var listed = await Call(
             "list containers",
             owner?.ToString() ?? "all",
-            () => _client.Containers.ListContainersAsync(
+            token => _client.Containers.ListContainersAsync(
                 new ContainersListParameters
                 {
                     All = true,
                     Filters = new Dictionary<string, IDictionary<string, bool>> { ["label"] = labelFilter },
                 },
-                cancellationToken), cancellationToken).ConfigureAwait(false);
+                token), cancellationToken).ConfigureAwait(false);
 
         // The list lacks restart count, start time and (on API 1.41) health, so each container is inspected.
         var observed = new ConcurrentBag<ObservedContainer>();
@@ -147,6 +147,11 @@ public sealed class DockerContainerRuntime : IContainerRuntime, IDisposable
             ForgetNetworks(container);
             throw;
         }
+        catch (ContainerRuntimeException timedOut) when (DockerErrors.IsTimeout(timedOut))
+        {
+            await RemoveLeftoverOfTimedOutCreateAsync(container).ConfigureAwait(false);
+            throw;
+        }
 
         try
         {
@@ -155,20 +160,20 @@ public sealed class DockerContainerRuntime : IContainerRuntime, IDisposable
                 await Call(
                     "connect network",
                     $"{network} to {container.ContainerName}",
-                    () => _client.Networks.ConnectNetworkAsync(
+                    token => _client.Networks.ConnectNetworkAsync(
                         network,
                         new NetworkConnectParameters
                         {
                             Container = id,
                             EndpointConfig = ContainerSpecTranslator.Endpoint(container),
                         },
-                        cancellationToken), cancellationToken).ConfigureAwait(false);
+                        token), cancellationToken).ConfigureAwait(false);
             }
 
             await Call(
                 "start container",
                 container.ContainerName,
-                () => _client.Containers.StartContainerAsync(id, new ContainerStartParameters(), cancellationToken), cancellationToken)
+                token => _client.Containers.StartContainerAsync(id, new ContainerStartParameters(), token), cancellationToken)
                 .ConfigureAwait(false);
         }
         catch (Exception failure)
@@ -194,10 +199,13 @@ public sealed class DockerContainerRuntime : IContainerRuntime, IDisposable
         ArgumentException.ThrowIfNullOrWhiteSpace(containerId);
         try
         {
-            await _client.Containers.StopContainerAsync(
+            await WithDeadline(
+                "stop container",
                 containerId,
-                new ContainerStopParameters { WaitBeforeKillSeconds = GraceSeconds },
-                cancellationToken).ConfigureAwait(false);
+                token => _client.Containers.StopContainerAsync(
+                    containerId, new ContainerStopParameters { WaitBeforeKillSeconds = GraceSeconds }, token),
+                cancellationToken,
+                StoppingTimeout).ConfigureAwait(false);
         }
         catch (Exception exception) when (DockerErrors.IsNotFound(exception))
         {
@@ -213,10 +221,13 @@ public sealed class DockerContainerRuntime : IContainerRuntime, IDisposable
 
         try
         {
-            await _client.Containers.RemoveContainerAsync(
+            await WithDeadline(
+                "remove container",
                 containerId,
-                new ContainerRemoveParameters { Force = true, RemoveVolumes = false },
-                cancellationToken).ConfigureAwait(false);
+                token => _client.Containers.RemoveContainerAsync(
+                    containerId, new ContainerRemoveParameters { Force = true, RemoveVolumes = false }, token),
+                cancellationToken,
+                StoppingTimeout).ConfigureAwait(false);
         }
         catch (Exception exception) when (DockerErrors.IsNotFound(exception))
         {
@@ -242,10 +253,10 @@ public sealed class DockerContainerRuntime : IContainerRuntime, IDisposable
         await Call(
             "restart container",
             containerId,
-            () => _client.Containers.RestartContainerAsync(
+            token => _client.Containers.RestartContainerAsync(
                 containerId,
                 new ContainerRestartParameters { WaitBeforeKillSeconds = GraceSeconds },
-                cancellationToken), cancellationToken).ConfigureAwait(false);
+                token), cancellationToken, StoppingTimeout).ConfigureAwait(false);
         _logger.LogInformation("Restarted container {ContainerId}", ShortId(containerId));
     }
 
@@ -283,9 +294,9 @@ public sealed class DockerContainerRuntime : IContainerRuntime, IDisposable
             await Call(
                 "create network",
                 name,
-                () => _client.Networks.CreateNetworkAsync(
+                token => _client.Networks.CreateNetworkAsync(
                     new NetworksCreateParameters { Name = name, Driver = "bridge", Labels = networkLabels },
-                    cancellationToken), cancellationToken).ConfigureAwait(false);
+                    token), cancellationToken).ConfigureAwait(false);
             _logger.LogInformation("Created network {Network}", name);
             await RemoveDuplicateNetworksAsync(name, cancellationToken).ConfigureAwait(false);
             _knownNetworks.TryAdd(name, NetworkOwner.Of(networkLabels));
@@ -341,15 +352,16 @@ public sealed class DockerContainerRuntime : IContainerRuntime, IDisposable
         {
             try
             {
-                await _client.Networks.DeleteNetworkAsync(duplicate.ID, cancellationToken).ConfigureAwait(false);
+                await WithDeadline("remove network", duplicate.ID, token => _client.Networks.DeleteNetworkAsync(duplicate.ID, token), cancellationToken)
+                    .ConfigureAwait(false);
                 _logger.LogWarning("Removed duplicate network {Network} ({NetworkId})", name, ShortId(duplicate.ID));
             }
-            catch (DockerApiException exception)
+            catch (Exception exception) when (exception is DockerApiException or ContainerRuntimeException && !cancellationToken.IsCancellationRequested)
             {
-                // Already removed by the other ensurer, or in use: leave it to a later ensure.
+                // Already removed by the other ensurer, in use, or no answer: leave it to a later ensure.
                 _logger.LogWarning(
                     "Could not remove duplicate network {Network} ({NetworkId}): {Reason}",
-                    name, ShortId(duplicate.ID), DockerErrors.EngineMessage(exception));
+                    name, ShortId(duplicate.ID), exception is DockerApiException api ? DockerErrors.EngineMessage(api) : exception.Message);
             }
         }
     }
@@ -362,7 +374,8 @@ public sealed class DockerContainerRuntime : IContainerRuntime, IDisposable
         {
             try
             {
-                await _client.Networks.DeleteNetworkAsync(network.ID, cancellationToken).ConfigureAwait(false);
+                await WithDeadline("remove network", name, token => _client.Networks.DeleteNetworkAsync(network.ID, token), cancellationToken)
+                    .ConfigureAwait(false);
                 _logger.LogInformation("Removed network {Network}", name);
             }
             catch (Exception exception) when (DockerErrors.IsNotFound(exception))
@@ -388,7 +401,8 @@ public sealed class DockerContainerRuntime : IContainerRuntime, IDisposable
 
         try
         {
-            await _client.Volumes.InspectAsync(volume.Name, cancellationToken).ConfigureAwait(false);
+            await WithDeadline("inspect volume", volume.Name, token => _client.Volumes.InspectAsync(volume.Name, token), cancellationToken)
+                .ConfigureAwait(false);
             return;
         }
         catch (Exception exception) when (DockerErrors.IsNotFound(exception))
@@ -405,7 +419,7 @@ public sealed class DockerContainerRuntime : IContainerRuntime, IDisposable
         await Call(
             "create volume",
             volume.Name,
-            () => _client.Volumes.CreateAsync(
+            token => _client.Volumes.CreateAsync(
                 new VolumesCreateParameters
                 {
                     Name = volume.Name,
@@ -413,7 +427,7 @@ public sealed class DockerContainerRuntime : IContainerRuntime, IDisposable
                     DriverOpts = volume.DriverOpts.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal),
                     Labels = volumeLabels,
                 },
-                cancellationToken), cancellationToken).ConfigureAwait(false);
+                token), cancellationToken).ConfigureAwait(false);
         _logger.LogInformation("Created volume {Volume}", volume.Name);
     }
 
@@ -581,7 +595,7 @@ public sealed class DockerContainerRuntime : IContainerRuntime, IDisposable
         var response = await Call(
             "create container",
             container.ContainerName,
-            () => _client.Containers.CreateContainerAsync(plan.Parameters, cancellationToken), cancellationToken).ConfigureAwait(false);
+            token => _client.Containers.CreateContainerAsync(plan.Parameters, token), cancellationToken).ConfigureAwait(false);
         foreach (var warning in response.Warnings ?? [])
         {
             _logger.LogWarning("Docker warns about {ContainerName}: {Warning}", container.ContainerName, warning);
@@ -594,7 +608,8 @@ public sealed class DockerContainerRuntime : IContainerRuntime, IDisposable
     {
         try
         {
-            return await _client.Containers.InspectContainerAsync(idOrName, cancellationToken).ConfigureAwait(false);
+            return await WithDeadline("inspect container", idOrName, token => _client.Containers.InspectContainerAsync(idOrName, token), cancellationToken)
+                .ConfigureAwait(false);
         }
         catch (Exception exception) when (DockerErrors.IsNotFound(exception))
         {
@@ -611,8 +626,12 @@ public sealed class DockerContainerRuntime : IContainerRuntime, IDisposable
         try
         {
             // Not cancellable: this undoes a half-done create even when the caller gave up.
-            await _client.Containers.RemoveContainerAsync(
-                id, new ContainerRemoveParameters { Force = true }, CancellationToken.None).ConfigureAwait(false);
+            await WithDeadline(
+                "remove container",
+                name,
+                token => _client.Containers.RemoveContainerAsync(id, new ContainerRemoveParameters { Force = true }, token),
+                CancellationToken.None,
+                StoppingTimeout).ConfigureAwait(false);
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
@@ -622,12 +641,71 @@ public sealed class DockerContainerRuntime : IContainerRuntime, IDisposable
         }
     }
 
-    private static async Task<T> Call<T>(
-        string operation, string target, Func<Task<T>> call, CancellationToken cancellationToken)
+    /// <summary>
+    /// A create that timed out may still complete inside dockerd. Best effort: if a container of that name exists now
+    /// and is this owner's and never started, remove it. One that appears later is the next create's own stopped
+    /// leftover (see CreateReplacingOwnLeftoverAsync).
+    /// </summary>
+    private async Task RemoveLeftoverOfTimedOutCreateAsync(DesiredContainer container)
     {
         try
         {
-            return await call().ConfigureAwait(false);
+            var leftover = await InspectOrNullAsync(container.ContainerName, CancellationToken.None).ConfigureAwait(false);
+            if (leftover is not null && IsOwnStoppedLeftover(leftover, container.Owner))
+            {
+                await RemoveQuietlyAsync(leftover.ID, container.ContainerName).ConfigureAwait(false);
+            }
+        }
+        catch (ContainerRuntimeException exception)
+        {
+            _logger.LogWarning(
+                "Could not look for a leftover of {ContainerName} after its create timed out: {Reason}",
+                container.ContainerName, exception.Message);
+        }
+    }
+
+    /// <summary>
+    /// Runs one Docker call with a deadline (<see cref="DockerRuntimeOptions.CallTimeout"/> unless given): a call Docker
+    /// never answers (a hung runc) must not hold a reconcile worker forever. Missing the deadline is a
+    /// <see cref="ContainerRuntimeException"/> of kind Unavailable naming the operation; every other failure passes
+    /// through unchanged, and the caller's own cancellation stays an <see cref="OperationCanceledException"/>.
+    /// </summary>
+    private async Task<T> WithDeadline<T>(
+        string operation, string target, Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken, TimeSpan? timeout = null)
+    {
+        var limit = timeout ?? _options.CallTimeout;
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(limit);
+        try
+        {
+            return await call(deadline.Token).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested
+            && exception is not DockerApiException)
+        {
+            throw DockerErrors.TimedOut(operation, target, limit, exception);
+        }
+    }
+
+    private async Task WithDeadline(
+        string operation, string target, Func<CancellationToken, Task> call, CancellationToken cancellationToken, TimeSpan? timeout = null) =>
+        await WithDeadline(
+            operation,
+            target,
+            async token =>
+            {
+                await call(token).ConfigureAwait(false);
+                return true;
+            },
+            cancellationToken,
+            timeout).ConfigureAwait(false);
+
+    private async Task<T> Call<T>(
+        string operation, string target, Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken, TimeSpan? timeout = null)
+    {
+        try
+        {
+            return await WithDeadline(operation, target, call, cancellationToken, timeout).ConfigureAwait(false);
         }
         catch (Exception exception) when (DockerErrors.Translate(operation, target, exception, cancellationToken) is { } error)
         {
@@ -635,16 +713,17 @@ public sealed class DockerContainerRuntime : IContainerRuntime, IDisposable
         }
     }
 
-    private static Task Call(string operation, string target, Func<Task> call, CancellationToken cancellationToken) =>
+    private Task Call(string operation, string target, Func<CancellationToken, Task> call, CancellationToken cancellationToken, TimeSpan? timeout = null) =>
         Call(
             operation,
             target,
-            async () =>
+            async token =>
             {
-                await call().ConfigureAwait(false);
+                await call(token).ConfigureAwait(false);
                 return true;
             },
-            cancellationToken);
+            cancellationToken,
+            timeout);
 
     private async Task<IReadOnlyList<NetworkResponse>> FindNetworksAsync(string name, CancellationToken cancellationToken)
     {
@@ -652,7 +731,7 @@ public sealed class DockerContainerRuntime : IContainerRuntime, IDisposable
         var networks = await Call(
             "list networks",
             name,
-            () => _client.Networks.ListNetworksAsync(
+            token => _client.Networks.ListNetworksAsync(
                 new NetworksListParameters
                 {
                     Filters = new Dictionary<string, IDictionary<string, bool>>
@@ -660,11 +739,14 @@ public sealed class DockerContainerRuntime : IContainerRuntime, IDisposable
                         ["name"] = new Dictionary<string, bool> { [name] = true },
                     },
                 },
-                cancellationToken), cancellationToken).ConfigureAwait(false);
+                token), cancellationToken).ConfigureAwait(false);
         return networks.Where(n => n.Name == name).ToList();
     }
 
     private uint GraceSeconds => (uint)Math.Max(0, Math.Ceiling(_options.StopGracePeriod.TotalSeconds));
+
+    /// <summary>Stop, restart and remove wait for the container's grace period before Docker answers.</summary>
+    private TimeSpan StoppingTimeout => TimeSpan.FromSeconds(GraceSeconds) + _options.CallTimeout;
 
     private static string ShortId(string id) => id.Length > 12 ? id[..12] : id;
 

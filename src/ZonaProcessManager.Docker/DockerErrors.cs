@@ -48,6 +48,8 @@ internal static class DockerErrors
         {
             case OperationCanceledException when cancellationToken.IsCancellationRequested:
                 return null;
+            case ContainerRuntimeException alreadyTranslated:
+                return alreadyTranslated;
             case OperationCanceledException:
                 return new ContainerRuntimeException(
                     operation,
@@ -72,6 +74,20 @@ internal static class DockerErrors
                     operation, target, ContainerRuntimeErrorKind.Other, exception.Message, innerException: exception);
         }
     }
+
+    /// <summary>
+    /// A call that missed its deadline. Unavailable, like an engine that does not answer at all: the reconcile fails
+    /// and is retried with backoff, and nothing about the request itself is known to be wrong.
+    /// </summary>
+    public static ContainerRuntimeException TimedOut(string operation, string target, TimeSpan limit, Exception exception) =>
+        new(
+            operation,
+            target,
+            ContainerRuntimeErrorKind.Unavailable,
+            $"Docker Engine did not answer within {limit.TotalSeconds:0.#} s; is dockerd overloaded or hung?",
+            innerException: new TimeoutException($"{operation} {target} timed out after {limit}", exception));
+
+    public static bool IsTimeout(ContainerRuntimeException exception) => exception.InnerException is TimeoutException;
 
     private static ContainerRuntimeErrorKind Classify(DockerApiException exception, string message)
     {

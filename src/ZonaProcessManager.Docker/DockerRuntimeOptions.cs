@@ -6,6 +6,14 @@ public sealed record DockerRuntimeOptions
     /// <summary>Time a container gets between SIGTERM and SIGKILL on remove/restart (Docker's default is 10 s).</summary>
     public TimeSpan StopGracePeriod { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// Deadline of every Docker call but the event stream (which is long-lived and reconnects when it breaks). A
+    /// healthy engine answers a list, inspect, create or start within a second or two even when busy; a call it
+    /// never answers (a runc that hangs) would otherwise hold a reconcile worker for good. Stop, restart and remove
+    /// get <see cref="StopGracePeriod"/> on top. Missing it is ContainerRuntimeException kind Unavailable.
+    /// </summary>
+    public TimeSpan CallTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Host address ports are published on when a port spec names none: never all interfaces by accident.</summary>
     public string DefaultHostIp { get; init; } = "127.0.0.1";
 

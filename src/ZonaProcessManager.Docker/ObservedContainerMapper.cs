@@ -43,9 +43,10 @@ public static class ObservedContainerMapper
             State = MapState(state?.Status),
             Health = MapHealth(state?.Health?.Status),
             StartedAt = ParseDockerTime(state?.StartedAt),
+            FinishedAt = ParseDockerTime(state?.FinishedAt),
             RestartCount = (int)Math.Min(int.MaxValue, inspection.RestartCount),
             Error = error ?? DescribeFailure(state),
-            ExitCode = state?.Status is "exited" or "dead" ? (int)state.ExitCode : null,
+            ExitCode = state?.Status is "exited" or "dead" or "restarting" ? (int)state.ExitCode : null,
             CreatedAt = inspection.Created.Year > 1
                 ? new DateTimeOffset(DateTime.SpecifyKind(inspection.Created.ToUniversalTime(), DateTimeKind.Utc))
                 : null,

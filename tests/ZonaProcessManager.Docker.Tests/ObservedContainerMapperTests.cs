@@ -106,11 +106,27 @@ public sealed class ObservedContainerMapperTests
     }
 
     [Fact]
-    public void Reports_the_exit_code_only_of_a_stopped_container()
+    public void Reports_the_exit_code_only_of_a_container_that_is_not_running()
     {
         Assert.Equal(0, ObservedContainerMapper.Map(Inspection(new State { Status = "exited", ExitCode = 0 }))!.ExitCode);
         Assert.Equal(137, ObservedContainerMapper.Map(Inspection(new State { Status = "dead", ExitCode = 137 }))!.ExitCode);
         Assert.Null(ObservedContainerMapper.Map(Inspection(new State { Status = "running", Running = true }))!.ExitCode);
+    }
+
+    [Fact]
+    public void A_container_docker_is_restarting_reports_how_its_last_run_ended_and_how_long_it_lasted()
+    {
+        var observed = ObservedContainerMapper.Map(Inspection(new State
+        {
+            Status = "restarting",
+            Restarting = true,
+            ExitCode = 1,
+            StartedAt = "2026-11-25T21:00:01Z",
+            FinishedAt = "2026-11-25T21:00:01.25Z",
+        }))!;
+
+        Assert.Equal(1, observed.ExitCode);
+        Assert.Equal(TimeSpan.FromMilliseconds(250), observed.FinishedAt - observed.StartedAt);
     }
 
     [Fact]

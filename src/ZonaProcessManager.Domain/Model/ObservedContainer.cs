@@ -15,10 +15,13 @@ public sealed record ObservedContainer
     public required ContainerState State { get; init; }
     public ContainerHealth Health { get; init; } = ContainerHealth.None;
     public DateTimeOffset? StartedAt { get; init; }
+
+    /// <summary>When the last run ended; with <see cref="StartedAt"/> it says how long that run lasted (crash loops).</summary>
+    public DateTimeOffset? FinishedAt { get; init; }
     public int RestartCount { get; init; }
     public string? Error { get; init; }
 
-    /// <summary>Exit code of an exited container; null when running or unknown (treated as a failure).</summary>
+    /// <summary>Exit code of an exited container (or of the last run of one Docker is restarting); null when running or unknown (treated as a failure).</summary>
     public int? ExitCode { get; init; }
 
     /// <summary>When the container was created; used for deadlines when it never started (StartedAt is null).</summary>

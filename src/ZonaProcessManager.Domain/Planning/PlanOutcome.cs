@@ -39,7 +39,7 @@ public sealed record PlanOutcome(OutcomeKind Kind, string Reason, string Message
         OutcomeKind.Invalid => ResourceTrigger.SpecInvalid,
         OutcomeKind.TearingDown => ResourceTrigger.DeletionRequested,
         OutcomeKind.Removed => ResourceTrigger.RemovalFinished,
-        OutcomeKind.Degraded when Reason is Reasons.ReplicaExited or Reasons.ReplicaCompleted or Reasons.ReplicaDead
+        OutcomeKind.Degraded when Reason is Reasons.ReplicaExited or Reasons.ReplicaCompleted or Reasons.ReplicaDead or Reasons.CrashLoopBackOff
             => ResourceTrigger.ReplicaDied,
         OutcomeKind.Degraded => ResourceTrigger.ReplicaUnhealthy,
         OutcomeKind.Progressing when Reason is Reasons.Creating or Reasons.ScalingUp or Reasons.RollingUpdate
@@ -63,6 +63,9 @@ public sealed record PlanOutcome(OutcomeKind Kind, string Reason, string Message
         public const string ReplicaCompleted = "ReplicaCompleted";
         public const string ReplicaDead = "ReplicaDead";
         public const string ReplicaPaused = "ReplicaPaused";
+
+        /// <summary>A replica keeps exiting soon after each start; the operator reconciles it with failure backoff.</summary>
+        public const string CrashLoopBackOff = "CrashLoopBackOff";
         public const string WaitingForDependencies = "WaitingForDependencies";
         public const string InvalidSpec = "InvalidSpec";
         public const string Terminating = "Terminating";

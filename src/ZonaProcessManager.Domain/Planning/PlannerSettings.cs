@@ -20,6 +20,13 @@ public sealed record PlannerSettings
 
     /// <summary>Host paths, host IPs and networks a spec may use; a spec that breaks it is invalid. Default-deny.</summary>
     public IsolationPolicy Isolation { get; init; } = IsolationPolicy.Default;
+
+    /// <summary>
+    /// A replica restarted before whose last run ended sooner than this after it started, and that is being restarted
+    /// again (by Docker's restart policy or by the plan), is crash-looping. Docker's own restart backoff resets after
+    /// 10 s of running.
+    /// </summary>
+    public TimeSpan CrashLoopWindow { get; init; } = TimeSpan.FromSeconds(10);
 }
 
 /// <summary>Everything the planner needs about one resource, all read beforehand: the planner does no I/O.</summary>

@@ -251,6 +251,24 @@ public sealed class ReconcilePlanner(PlannerSettings settings)
             }
         }
 
+        /// <summary>
+        /// Restarted before (a first exit is news, not a loop) and being restarted again, by Docker or by this plan,
+        /// after a run shorter than the crash-loop window.
+        /// </summary>
+        private bool IsCrashLooping(Replica replica)
+        {
+            var c = replica.Container;
+            var restarted = replica.Readiness switch
+            {
+                Readiness.Restarting => true,
+                Readiness.Exited => RestartsAfterExit(c),
+                Readiness.Dead => c.SpecHash == input.SpecHash,
+                _ => false,
+            };
+            return restarted && c is { RestartCount: > 0, StartedAt: { } started, FinishedAt: { } finished }
+                && finished >= started && finished - started < settings.CrashLoopWindow;
+        }
+
         private bool RestartsAfterExit(ObservedContainer container) => _spec.RestartPolicy switch
         {
             RestartPolicy.Always => true,
@@ -314,6 +332,14 @@ public sealed class ReconcilePlanner(PlannerSettings settings)
             {
                 return new PlanOutcome(OutcomeKind.WaitingForDependencies, Reasons.WaitingForDependencies,
                     $"Waiting for {string.Join(", ", input.UnreadyDependencies.Order(StringComparer.Ordinal))} to be Running");
+            }
+
+            if (remaining.FirstOrDefault(IsCrashLooping) is { Container: var looping } crashing)
+            {
+                // Kept free of counts and durations: the same crash loop must not rewrite status on every retry.
+                var exit = crashing.Readiness == Readiness.Dead ? "died" : $"exited with code {looping.ExitCode?.ToString() ?? "unknown"}";
+                return new PlanOutcome(OutcomeKind.Degraded, Reasons.CrashLoopBackOff,
+                    $"{looping.Name} {exit} less than {settings.CrashLoopWindow.TotalSeconds:0}s after it started; restarting it with backoff");
             }
 
             var broken = remaining.FirstOrDefault(r => r.Readiness is Readiness.Unhealthy or Readiness.Exited or Readiness.Dead or Readiness.Paused);

@@ -171,8 +171,15 @@ public sealed class ServiceReconciler(
             NotifyOwners(spec, "child status changed");
         }
 
-        return execution.Error is { } failure
-            ? ReconciliationResult.Failure(failure)
+        if (execution.Error is { } failure)
+        {
+            return ReconciliationResult.Failure(failure);
+        }
+
+        // A crash loop counts as a failure so the queue's backoff (not each die/start event) paces the restarts; the
+        // first run that finds the replica stable succeeds and resets it.
+        return outcome.Reason == PlanOutcome.Reasons.CrashLoopBackOff
+            ? ReconciliationResult.Failure(outcome.Message)
             : ReconciliationResult.Success(requeueAfter);
     }
 

@@ -53,7 +53,11 @@ public sealed class EnqueueOnChange(
         }
 
         logger.LogDebug("{Resource} container {ContainerId} {Action}", containerEvent.Owner, ShortId(containerEvent.ContainerId), containerEvent.Action);
-        queue.Add(containerEvent.Owner);
+        // A container event never cuts a failure backoff short: a failed reconcile's own cleanup (the removal of a
+        // container Docker created but could not start) and a crash-looping replica raise events at once, and acting
+        // on them would retry the failing create or restart many times a second. A store change (a user's fix) still
+        // runs at once through Add.
+        queue.AddUnlessBackingOff(containerEvent.Owner);
         return ValueTask.CompletedTask;
     }
 

@@ -37,6 +37,9 @@ public sealed class ReconcileQueue : IAsyncDisposable
 
     public void Add(ResourceKey key) => For(key.Kind).Add(key);
 
+    /// <inheritdoc cref="WorkQueue{TKey}.AddUnlessBackingOff"/>
+    public void AddUnlessBackingOff(ResourceKey key) => For(key.Kind).AddUnlessBackingOff(key);
+
     public void AddRange(IEnumerable<ResourceKey> keys)
     {
         foreach (var key in keys)

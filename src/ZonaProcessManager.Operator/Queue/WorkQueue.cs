@@ -22,7 +22,9 @@ public sealed record WorkQueueSnapshot<TKey>(
 /// <item>a failed key comes back after an exponential backoff with jitter, forever (never dropped); success resets it;</item>
 /// <item><see cref="AddAfter"/> schedules a key; when it is scheduled more than once the earliest time wins; all scheduled
 /// keys share ONE timer (not a delay task per entry);</item>
-/// <item>an immediate <see cref="Add"/> (something changed) supersedes a scheduled retry of that key.</item>
+/// <item>an immediate <see cref="Add"/> (something changed) supersedes a scheduled retry of that key;</item>
+/// <item><see cref="AddUnlessBackingOff"/> (an echo of what the handler itself may have caused) never does: a key whose
+/// last run failed waits for its retry, and one in flight runs again only if that run succeeds.</item>
 /// </list>
 /// </summary>
 public sealed class WorkQueue<TKey> : IAsyncDisposable
@@ -36,6 +38,8 @@ public sealed class WorkQueue<TKey> : IAsyncDisposable
     // Keys that must run (again): either in _ready, or waiting for their in-flight run to finish before going to _ready.
     private readonly HashSet<TKey> _pending = [];
     private readonly HashSet<TKey> _inFlight = [];
+    // In-flight keys added with AddUnlessBackingOff: they run again after this run only if it succeeds.
+    private readonly HashSet<TKey> _pendingUnlessFailed = [];
     // _scheduledAt is the truth; _schedule may hold stale entries (superseded or cancelled), skipped when they surface.
     private readonly Dictionary<TKey, DateTimeOffset> _scheduledAt = [];
     private readonly PriorityQueue<TKey, DateTimeOffset> _schedule = new();
@@ -76,6 +80,36 @@ public sealed class WorkQueue<TKey> : IAsyncDisposable
             }
 
             _scheduledAt.Remove(key);
+            MarkPendingLocked(key);
+        }
+    }
+
+    /// <summary>
+    /// Something about the key may have changed, but the handler's own actions may have caused it (a Docker event of a
+    /// container the handler just removed): handle it as soon as a worker is free, unless the key is backing off after a
+    /// failure, in which case the scheduled retry (which looks at everything afresh) is soon enough. Without this, a
+    /// failure whose cleanup raises such an event retries at once, forever.
+    /// </summary>
+    public void AddUnlessBackingOff(TKey key)
+    {
+        lock (_gate)
+        {
+            if (_stopped || _pending.Contains(key))
+            {
+                return;
+            }
+
+            if (_inFlight.Contains(key))
+            {
+                _pendingUnlessFailed.Add(key);
+                return;
+            }
+
+            if (_failures.ContainsKey(key) && _scheduledAt.ContainsKey(key))
+            {
+                return;
+            }
+
             MarkPendingLocked(key);
         }
     }
@@ -181,6 +215,7 @@ public sealed class WorkQueue<TKey> : IAsyncDisposable
                 lock (_gate)
                 {
                     _inFlight.Remove(key);
+                    _pendingUnlessFailed.Remove(key);
                 }
 
                 return;
@@ -206,6 +241,12 @@ public sealed class WorkQueue<TKey> : IAsyncDisposable
             if (_stopped)
             {
                 return;
+            }
+
+            var echoedWhileInFlight = _pendingUnlessFailed.Remove(key);
+            if (echoedWhileInFlight && !outcome.Failed)
+            {
+                _pending.Add(key);
             }
 
             var changedWhileInFlight = _pending.Contains(key);

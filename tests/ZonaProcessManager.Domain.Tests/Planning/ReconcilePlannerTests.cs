@@ -129,6 +129,48 @@ public class ReconcilePlannerTests
         Assert.Contains($"code {exitCode}", plan.Outcome.Message);
     }
 
+    [Theory]
+    [InlineData(ContainerState.Exited, RestartPolicy.Always, 1, true)]
+    [InlineData(ContainerState.Restarting, RestartPolicy.Always, 1, false)]
+    [InlineData(ContainerState.Restarting, RestartPolicy.OnFailure, 1, false)]
+    public void A_replica_that_exits_soon_after_each_start_is_crash_looping(ContainerState state, RestartPolicy policy, int restarts, bool restartedByThePlan)
+    {
+        var service = Service(replicas: 1, restartPolicy: policy);
+        var started = Now.AddSeconds(-3);
+        var crashing = Container(0, HashOf(service), state, ContainerHealth.None, exitCode: 1, startedAt: started) with
+        {
+            FinishedAt = started.AddMilliseconds(200),
+            RestartCount = restarts,
+        };
+
+        var plan = Plan(service, [crashing]);
+
+        Assert.Equal(restartedByThePlan ? [0] : [], SlotsOf<RestartContainer>(plan));
+        Assert.Equal(OutcomeKind.Degraded, plan.Outcome.Kind);
+        Assert.Equal(PlanOutcome.Reasons.CrashLoopBackOff, plan.Outcome.Reason);
+        Assert.Equal(ResourceTrigger.ReplicaDied, plan.Outcome.SuggestedTrigger);
+        Assert.Contains("exited with code 1 less than 10s after it started", plan.Outcome.Message);
+    }
+
+    [Theory]
+    [InlineData(300, 4)]
+    [InlineData(1, 0)]
+    public void A_replica_that_ran_longer_than_the_crash_loop_window_or_exited_for_the_first_time_is_not_crash_looping(int ranSeconds, int restarts)
+    {
+        var service = Service(replicas: 1);
+        var started = Now.AddMinutes(-10);
+        var exited = Container(0, HashOf(service), ContainerState.Exited, ContainerHealth.None, exitCode: 1, startedAt: started) with
+        {
+            FinishedAt = started.AddSeconds(ranSeconds),
+            RestartCount = restarts,
+        };
+
+        var plan = Plan(service, [exited]);
+
+        Assert.Equal([0], SlotsOf<RestartContainer>(plan));
+        Assert.Equal(PlanOutcome.Reasons.ReplicaExited, plan.Outcome.Reason);
+    }
+
     [Fact]
     public void A_dead_container_is_replaced_in_the_same_slot()
     {

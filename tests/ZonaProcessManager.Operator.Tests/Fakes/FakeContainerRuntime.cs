@@ -24,6 +24,15 @@ public sealed class FakeContainerRuntime(TimeProvider time) : IContainerRuntime
     /// <summary>Images whose creation fails with this Docker message.</summary>
     public ConcurrentDictionary<string, string> CreateErrorByImage { get; } = new();
 
+    /// <summary>
+    /// Images Docker creates but cannot start (a host port held by another process): like the Docker adapter, the
+    /// half-made container is removed at once, and Docker reports that removal as a destroy event.
+    /// </summary>
+    public ConcurrentDictionary<string, string> StartErrorByImage { get; } = new();
+
+    /// <summary>Images whose process exits with code 1 right after every start; each exit comes as a die event.</summary>
+    public ConcurrentDictionary<string, bool> CrashingImages { get; } = new();
+
     public IReadOnlyList<string> Calls
     {
         get
@@ -103,8 +112,14 @@ public sealed class FakeContainerRuntime(TimeProvider time) : IContainerRuntime
         }
 
         var id = $"c{Interlocked.Increment(ref _nextId):D4}";
+        if (StartErrorByImage.TryGetValue(container.Spec.Image, out var startError))
+        {
+            _events.Writer.TryWrite(new ContainerEvent(container.Owner, id, "destroy", time.GetUtcNow(), container.ContainerName));
+            throw new ContainerRuntimeException("start container", container.ContainerName, ContainerRuntimeErrorKind.PortInUse, startError);
+        }
+
         _imageById[id] = container.Spec.Image;
-        _containers[id] = new ObservedContainer
+        _containers[id] = Crashed(new ObservedContainer
         {
             Id = id,
             Name = container.ContainerName,
@@ -115,7 +130,7 @@ public sealed class FakeContainerRuntime(TimeProvider time) : IContainerRuntime
             Health = HealthByImage.GetValueOrDefault(container.Spec.Image, ContainerHealth.None),
             CreatedAt = time.GetUtcNow(),
             StartedAt = time.GetUtcNow(),
-        };
+        });
         return Task.FromResult(id);
     }
 
@@ -136,7 +151,20 @@ public sealed class FakeContainerRuntime(TimeProvider time) : IContainerRuntime
             StartedAt = time.GetUtcNow(),
             RestartCount = c.RestartCount + 1,
         });
+        Mutate(containerId, Crashed);
         return Task.CompletedTask;
+    }
+
+    /// <summary>A container just started of a crashing image has already exited, and Docker said so.</summary>
+    private ObservedContainer Crashed(ObservedContainer started)
+    {
+        if (!CrashingImages.ContainsKey(_imageById[started.Id]))
+        {
+            return started;
+        }
+
+        _events.Writer.TryWrite(new ContainerEvent(started.Owner, started.Id, "die", time.GetUtcNow(), started.Name));
+        return started with { State = ContainerState.Exited, ExitCode = 1, FinishedAt = started.StartedAt };
     }
 
     /// <summary>When set, creating a network fails with this engine message (e.g. Docker's address pools are used up).</summary>

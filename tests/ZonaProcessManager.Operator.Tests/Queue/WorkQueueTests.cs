@@ -186,6 +186,69 @@ public sealed class WorkQueueTests
     }
 
     [Fact]
+    public async Task An_echo_of_the_handlers_own_action_waits_for_a_failing_keys_backoff_while_a_change_still_runs_at_once()
+    {
+        await using var harness = new WorkQueueHarness(maxParallelism: 1);
+        harness.FailingKeys.Add("a");
+        harness.Start();
+        harness.Queue.Add("a");
+        await harness.WaitHandledAsync("a", 1);
+        var retryAt = await WaitScheduledAsync(harness, "a");
+
+        harness.Queue.AddUnlessBackingOff("a");
+        harness.Queue.AddUnlessBackingOff("a");
+        harness.Queue.Add("sentinel");
+        await harness.WaitHandledAsync("sentinel", 1);
+        await harness.WaitIdleAsync();
+
+        Assert.Equal(1, harness.CountOf("a"));
+        Assert.Equal(retryAt, harness.Queue.Snapshot().Scheduled["a"]);
+        harness.Time.Advance(retryAt - harness.Time.GetUtcNow());
+        await harness.WaitHandledAsync("a", 2);
+
+        // A store change (perhaps the user's fix) does not wait for the backoff.
+        await WaitScheduledAsync(harness, "a");
+        harness.Queue.Add("a");
+        await harness.WaitHandledAsync("a", 3);
+    }
+
+    [Fact]
+    public async Task An_echo_during_a_run_reruns_the_key_only_when_that_run_succeeds()
+    {
+        await using var harness = new WorkQueueHarness(maxParallelism: 2);
+        harness.FailingKeys.Add("failing");
+        harness.Hold("failing");
+        harness.Hold("fine");
+        harness.Start();
+        harness.Queue.Add("failing");
+        harness.Queue.Add("fine");
+        await Eventually.TrueAsync(() => harness.Queue.Snapshot().InFlight.Count == 2, "both in flight");
+
+        harness.Queue.AddUnlessBackingOff("failing");
+        harness.Queue.AddUnlessBackingOff("fine");
+        harness.Release("failing");
+        harness.Release("fine");
+        await harness.WaitHandledAsync("fine", 2);
+        await WaitScheduledAsync(harness, "failing");
+        await harness.WaitIdleAsync();
+
+        Assert.Equal(1, harness.CountOf("failing"));
+        Assert.Equal(2, harness.CountOf("fine"));
+    }
+
+    [Fact]
+    public async Task An_echo_of_a_key_that_is_not_backing_off_runs_at_once()
+    {
+        await using var harness = new WorkQueueHarness(maxParallelism: 1);
+        harness.Queue.AddAfter("a", TimeSpan.FromMinutes(5));
+        harness.Start();
+
+        harness.Queue.AddUnlessBackingOff("a");
+
+        await harness.WaitHandledAsync("a", 1);
+    }
+
+    [Fact]
     public async Task A_permanently_failing_key_never_starves_the_others()
     {
         await using var harness = new WorkQueueHarness(maxParallelism: 1, backoffInitial: TimeSpan.FromSeconds(1), backoffMax: TimeSpan.FromSeconds(1));
