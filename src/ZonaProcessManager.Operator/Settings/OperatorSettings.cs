@@ -101,6 +101,14 @@ public sealed record OperatorSettings
     /// <summary>Upper bound of the restart delay of a failed background loop. Default 30 seconds.</summary>
     public TimeSpan LoopRetryMax { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// The longest one reconcile may run. When it is up the reconcile is cancelled, logged, recorded as a
+    /// ReconcileTimeout event and retried with backoff, and its worker takes the next key. Default 2 minutes: a
+    /// reconcile creates at most 50 containers (the planner's MaxCreatesPerPass), well under a minute even on a busy
+    /// host, so anything longer is stuck (an engine or store that stopped answering), not slow.
+    /// </summary>
+    public TimeSpan ReconcileTimeout { get; init; } = TimeSpan.FromMinutes(2);
+
     /// <summary>How long shutdown waits for in-flight reconciles to finish. Default 15 seconds.</summary>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(15);
 
@@ -126,6 +134,8 @@ public sealed record OperatorSettings
         Require(DependencyRequeueInterval > TimeSpan.Zero, nameof(DependencyRequeueInterval), "must be positive");
         Require(LoopRetryInitial > TimeSpan.Zero, nameof(LoopRetryInitial), "must be positive");
         Require(IntegrationRequeueInterval > TimeSpan.Zero, nameof(IntegrationRequeueInterval), "must be positive");
+        // A CancellationTokenSource cannot time more than about 49 days; a day is already far past any real reconcile.
+        Require(ReconcileTimeout > TimeSpan.Zero && ReconcileTimeout <= TimeSpan.FromDays(1), nameof(ReconcileTimeout), $"must be positive and at most a day, got {ReconcileTimeout}");
         Require(LoopRetryMax >= LoopRetryInitial, nameof(LoopRetryMax), "must not be smaller than LoopRetryInitial");
         return this;
     }

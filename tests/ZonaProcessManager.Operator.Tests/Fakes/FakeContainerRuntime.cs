@@ -72,10 +72,18 @@ public sealed class FakeContainerRuntime(TimeProvider time) : IContainerRuntime
     /// <summary>How many times anything listed containers.</summary>
     public int Lists => Volatile.Read(ref _lists);
 
-    public Task<IReadOnlyList<ObservedContainer>> ListAsync(ResourceKey? owner, CancellationToken cancellationToken)
+    /// <summary>Runs at the start of every list (null owner: all containers); lets a test make the engine hang or fail.</summary>
+    public Func<ResourceKey?, CancellationToken, Task>? BeforeList { get; set; }
+
+    public async Task<IReadOnlyList<ObservedContainer>> ListAsync(ResourceKey? owner, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _lists);
-        return Task.FromResult<IReadOnlyList<ObservedContainer>>([.. Containers.Where(c => owner is null || c.Owner == owner)]);
+        if (BeforeList is { } hook)
+        {
+            await hook(owner, cancellationToken);
+        }
+
+        return [.. Containers.Where(c => owner is null || c.Owner == owner)];
     }
 
     private int _inspections;
