@@ -28,6 +28,7 @@ public static class OperatorServiceCollectionExtensions
             DependencyRequeue = settings.DependencyRequeueInterval,
         });
         services.AddSingleton<ReconcilePlanner>(sp => new ReconcilePlanner(sp.GetRequiredService<PlannerSettings>()));
+        services.AddSingleton<OperatorHealth>();
         services.AddSingleton<ReconcileQueue>();
         services.AddSingleton<ResourceEnumerator>();
         services.AddSingleton<Resync>();

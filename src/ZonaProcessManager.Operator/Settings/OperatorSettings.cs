@@ -109,6 +109,12 @@ public sealed record OperatorSettings
     /// </summary>
     public TimeSpan ReconcileTimeout { get; init; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>
+    /// While the container engine does not answer, how often the operator lists it again (a resync pass) to notice it is
+    /// back and put every service's status right. Default 5 seconds: one cheap call, only during an outage.
+    /// </summary>
+    public TimeSpan RuntimeProbeInterval { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>How long shutdown waits for in-flight reconciles to finish. Default 15 seconds.</summary>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(15);
 
@@ -136,6 +142,7 @@ public sealed record OperatorSettings
         Require(IntegrationRequeueInterval > TimeSpan.Zero, nameof(IntegrationRequeueInterval), "must be positive");
         // A CancellationTokenSource cannot time more than about 49 days; a day is already far past any real reconcile.
         Require(ReconcileTimeout > TimeSpan.Zero && ReconcileTimeout <= TimeSpan.FromDays(1), nameof(ReconcileTimeout), $"must be positive and at most a day, got {ReconcileTimeout}");
+        Require(RuntimeProbeInterval > TimeSpan.Zero, nameof(RuntimeProbeInterval), "must be positive");
         Require(LoopRetryMax >= LoopRetryInitial, nameof(LoopRetryMax), "must not be smaller than LoopRetryInitial");
         return this;
     }

@@ -15,7 +15,7 @@ public sealed class FakeContainerRuntime(TimeProvider time) : IContainerRuntime
     private readonly ConcurrentDictionary<string, ObservedContainer> _containers = new();
     private readonly Lock _gate = new();
     private readonly List<string> _calls = [];
-    private readonly Channel<ContainerEvent> _events = Channel.CreateUnbounded<ContainerEvent>();
+    private Channel<ContainerEvent> _events = Channel.CreateUnbounded<ContainerEvent>();
     private int _nextId;
 
     /// <summary>Health of a new container by image; default: no health check (None).</summary>
@@ -62,6 +62,9 @@ public sealed class FakeContainerRuntime(TimeProvider time) : IContainerRuntime
     }
 
     public ValueTask PublishEventAsync(ContainerEvent containerEvent) => _events.Writer.WriteAsync(containerEvent);
+
+    /// <summary>The current event stream fails with <paramref name="error"/> (as when dockerd goes away); the next watch gets a new one.</summary>
+    public void BreakEventStream(Exception error) => Interlocked.Exchange(ref _events, Channel.CreateUnbounded<ContainerEvent>()).Writer.TryComplete(error);
 
     private readonly ConcurrentDictionary<string, string> _imageById = new();
 
@@ -172,7 +175,7 @@ public sealed class FakeContainerRuntime(TimeProvider time) : IContainerRuntime
 
     public async IAsyncEnumerable<ContainerEvent> WatchEventsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        await foreach (var containerEvent in _events.Reader.ReadAllAsync(cancellationToken))
+        await foreach (var containerEvent in Volatile.Read(ref _events).Reader.ReadAllAsync(cancellationToken))
         {
             yield return containerEvent;
         }
