@@ -62,8 +62,9 @@ public sealed class ServiceReconciler(
     /// message, lastError) and keeps the phase and containers last seen. Flipping every service to Degraded and back on
     /// each dockerd restart would add two transitions per service and wake every owner exactly when the engine recovers.
     /// </summary>
-    private async Task ReportRuntimeUnreachableAsync(StoredService stored, ServiceSpec spec, string message, CancellationToken cancellationToken)
+    private async Task ReportRuntimeUnreachableAsync(StoredService stored, ServiceSpec spec, string engineMessage, CancellationToken cancellationToken)
     {
+        var message = SecretRedactor.RedactText(engineMessage, SecretValues(spec));
         var previous = stored.Status ?? new ServiceStatus();
         var now = time.GetUtcNow();
         var next = previous with
