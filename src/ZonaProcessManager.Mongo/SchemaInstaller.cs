@@ -16,12 +16,23 @@ public sealed record InstallReport(IReadOnlyList<string> CreatedCollections, IRe
 
 /// <summary>
 /// `zpm install`: creates the contract's collections if missing, (re)applies `$jsonSchema` validators with collMod
-/// (validationLevel strict, validationAction error) and creates indexes. Idempotent: every step is "make it so"
-/// (createIndexes with identical specs is a no-op, collMod overwrites), so running it twice gives the same result.
+/// (validationLevel moderate, validationAction error) and creates indexes. Idempotent: every step is "make it so"
+/// (createIndexes with identical specs is a no-op, collMod overwrites), so running it twice gives the same result, and
+/// an install made with another validation level is brought to this one by the next run (`zpm run` installs first).
 /// </summary>
+/// <remarks>
+/// Why moderate: MongoDB checks every insert, and every update of a document that passes the validator, but not updates
+/// of a document that already fails it. A document that got in invalid (bypassDocumentValidation, an older schema, a
+/// restore) then still takes the operator's `$set: {status}`, which strict refused with 121 forever, so exactly the
+/// documents that most needed a Degraded status never got one. Valid documents stay guarded as before: an edit that
+/// would make one invalid is refused.
+/// </remarks>
 public sealed class SchemaInstaller
 {
     public static readonly TimeSpan EventRetention = TimeSpan.FromDays(7);
+
+    /// <summary>The validationLevel every validator is installed with (see the remarks).</summary>
+    public const string ValidationLevel = "moderate";
 
     private readonly IMongoDatabase _database;
     private readonly ILogger _logger;
@@ -128,7 +139,7 @@ public sealed class SchemaInstaller
                 {
                     ["collMod"] = definition.Name,
                     ["validator"] = new BsonDocument("$jsonSchema", SchemaFor(definition)),
-                    ["validationLevel"] = "strict",
+                    ["validationLevel"] = ValidationLevel,
                     ["validationAction"] = "error",
                 };
                 await _database.RunCommandAsync<BsonDocument>(command, cancellationToken: cancellationToken);

@@ -29,6 +29,7 @@ public static class OperatorServiceCollectionExtensions
             Isolation = settings.Isolation,
         });
         services.AddSingleton<ReconcilePlanner>(sp => new ReconcilePlanner(sp.GetRequiredService<PlannerSettings>()));
+        services.AddSingleton<OperatorHealth>();
         services.AddSingleton<ReconcileQueue>();
         services.AddSingleton<ResourceEnumerator>();
         services.AddSingleton<Resync>();

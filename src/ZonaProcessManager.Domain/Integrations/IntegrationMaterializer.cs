@@ -69,9 +69,9 @@ public static class IntegrationMaterializer
             problems.Add($"integration_id {integration.Spec.IntegrationId} is already active for tenant '{tenantCode}' as '{duplicateOf}'");
         }
 
-        if (integration.Spec.Replicas < 0)
+        if (integration.Spec.Replicas is < 0 or > ServiceSpecValidator.MaxReplicas)
         {
-            problems.Add($"spec.replicas must be 0 or more (got {integration.Spec.Replicas})");
+            problems.Add($"spec.replicas must be between 0 and {ServiceSpecValidator.MaxReplicas} (got {integration.Spec.Replicas})");
         }
 
         var definitions = catalog.Where(d => d.Spec.IntegrationId == integration.Spec.IntegrationId).ToList();

@@ -27,6 +27,14 @@ public sealed record PlannerSettings
     /// 10 s of running.
     /// </summary>
     public TimeSpan CrashLoopWindow { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// The most replicas one plan creates; the rest come in the next passes (a plan that created something is looked at
+    /// again at once). Kubernetes' ReplicaSet controller caps its bursts the same way (500). Default 50: at the ~0.5-0.8 s
+    /// a create and start takes on a busy host, one pass stays well inside the operator's reconcile deadline, and a plan
+    /// never holds one action per desired replica whatever replicas says.
+    /// </summary>
+    public int MaxCreatesPerPass { get; init; } = 50;
 }
 
 /// <summary>Everything the planner needs about one resource, all read beforehand: the planner does no I/O.</summary>

@@ -83,7 +83,10 @@ public sealed class ReconcilePlanner(PlannerSettings settings)
         private readonly List<ReconcileAction> _removals = [];
         private readonly List<ReconcileAction> _repairs = [];
         private readonly List<ReconcileAction> _creations = [];
-        private readonly IReadOnlyList<int> _observedSlots = [.. input.Observed.Select(c => c.Replica)];
+        // Ids of containers this plan removes or replaces, so "is it going away" is one lookup per replica.
+        private readonly HashSet<string> _leaving = new(StringComparer.Ordinal);
+        private HashSet<int>? _occupiedSlots;
+        private int _nextSlotCandidate;
 
         public ReconcilePlan Build()
         {
@@ -133,7 +136,7 @@ public sealed class ReconcilePlanner(PlannerSettings settings)
 
             if (canCreate)
             {
-                for (var i = current.Count; i < desired; i++)
+                for (var i = current.Count; i < desired && CanCreateMore; i++)
                 {
                     Create(current.Count == 0 ? "creating" : "scaling up");
                 }
@@ -193,7 +196,7 @@ public sealed class ReconcilePlanner(PlannerSettings settings)
                 Remove(replica, replica.IsServing ? "replaced by the new spec" : "previous spec, not serving");
             }
 
-            for (var i = 0; i < fresh + replacements; i++)
+            for (var i = 0; i < fresh + replacements && CanCreateMore; i++)
             {
                 Create("rolling update");
             }
@@ -244,6 +247,7 @@ public sealed class ReconcilePlanner(PlannerSettings settings)
                     break;
                 case Readiness.Dead when c.SpecHash == input.SpecHash:
                     _repairs.Add(new ReplaceContainer(c.Id, c.Name, Desired(c.Replica), "dead"));
+                    _leaving.Add(c.Id);
                     break;
                 case Readiness.Dead:
                     Remove(replica, "dead, previous spec");
@@ -276,28 +280,37 @@ public sealed class ReconcilePlanner(PlannerSettings settings)
             _ => false,
         };
 
-        private void Remove(Replica replica, string reason) =>
+        private void Remove(Replica replica, string reason)
+        {
             _removals.Add(new RemoveContainer(replica.Container.Id, replica.Container.Name, replica.Slot, reason));
+            _leaving.Add(replica.Container.Id);
+        }
 
-        private bool IsBeingRemoved(Replica replica) =>
-            _removals.OfType<RemoveContainer>().Any(r => r.ContainerId == replica.Container.Id) ||
-            _repairs.OfType<ReplaceContainer>().Any(r => r.ContainerId == replica.Container.Id);
+        private bool IsBeingRemoved(Replica replica) => _leaving.Contains(replica.Container.Id);
+
+        private bool CanCreateMore => _creations.Count < Math.Max(1, settings.MaxCreatesPerPass);
 
         private void Create(string reason) => _creations.Add(new CreateReplica(Desired(NextFreeSlot()), reason));
 
-        /// <summary>The lowest slot no container holds once this plan's removals (which run first) are done.</summary>
+        /// <summary>
+        /// The lowest slot no container holds once this plan's removals (which run first) are done. Every removal is
+        /// decided before the first creation, so the occupied set is built once and the search only moves upwards:
+        /// all the creations of a plan cost one pass over the containers plus one step per slot handed out.
+        /// </summary>
         private int NextFreeSlot()
         {
-            var occupied = _observedSlots.ToHashSet();
-            occupied.ExceptWith(_removals.OfType<RemoveContainer>().Select(r => r.Replica));
-            occupied.UnionWith(_creations.OfType<CreateReplica>().Select(c => c.Container.Replica));
-            var slot = 0;
-            while (occupied.Contains(slot))
+            if (_occupiedSlots is null)
             {
-                slot++;
+                _occupiedSlots = [.. input.Observed.Select(c => c.Replica)];
+                _occupiedSlots.ExceptWith(_removals.OfType<RemoveContainer>().Select(r => r.Replica));
             }
 
-            return slot;
+            while (_occupiedSlots.Contains(_nextSlotCandidate))
+            {
+                _nextSlotCandidate++;
+            }
+
+            return _nextSlotCandidate++;
         }
 
         private DesiredContainer Desired(int slot) => new()

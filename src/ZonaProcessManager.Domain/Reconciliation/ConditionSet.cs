@@ -7,6 +7,9 @@ public static class ConditionTypes
 {
     public const string Ready = "Ready";
     public const string Progressing = "Progressing";
+
+    /// <summary>Whether the container engine answered the last reconcile; present once it has failed to answer.</summary>
+    public const string RuntimeReachable = "RuntimeReachable";
 }
 
 /// <summary>
@@ -38,6 +41,19 @@ public static class ConditionSet
         conditions?.FirstOrDefault(c => c.Type == type);
 
     public static bool IsTrue(IReadOnlyList<Condition>? conditions, string type) => Find(conditions, type)?.Status == true;
+
+    /// <summary>
+    /// RuntimeReachable back to True after the engine answered. A status that never lost the engine gets no such
+    /// condition, so statuses written before the engine ever failed stay exactly as they were.
+    /// </summary>
+    public static IReadOnlyList<Condition> RuntimeAnswered(IReadOnlyList<Condition>? conditions, DateTimeOffset now) =>
+        Find(conditions, ConditionTypes.RuntimeReachable) is null
+            ? conditions ?? []
+            : Set(conditions, ConditionTypes.RuntimeReachable, true, "EngineAnswered", "The container engine answers", now);
+
+    /// <summary>RuntimeReachable=False with the engine's (or the client's) message.</summary>
+    public static IReadOnlyList<Condition> RuntimeUnreachable(IReadOnlyList<Condition>? conditions, string message, DateTimeOffset now) =>
+        Set(conditions, ConditionTypes.RuntimeReachable, false, "EngineUnreachable", message, now);
 
     /// <summary>Ready and Progressing as a plan outcome implies them.</summary>
     public static IReadOnlyList<Condition> FromOutcome(IReadOnlyList<Condition>? conditions, PlanOutcome outcome, DateTimeOffset now)

@@ -18,6 +18,14 @@ public static partial class ServiceSpecValidator
 {
     private const int MaxNameLength = 63;
 
+    /// <summary>
+    /// The most replicas one ServiceSpec (or IntegrationSpec) may ask for. Every replica runs on the one Docker host the
+    /// operator drives, and a host runs a few hundred containers at most in practice (Kubernetes' default is 110 pods
+    /// per node); a larger number is a typo (1e9 for 1), and planning, creating and listing that many containers would
+    /// take the operator and dockerd hours. Mirrored by <c>maximum</c> in the replicas field of the schemas.
+    /// </summary>
+    public const int MaxReplicas = 1000;
+
     public static IReadOnlyList<SpecProblem> Validate(ServiceSpec? service)
     {
         var problems = new List<SpecProblem>();
@@ -64,9 +72,9 @@ public static partial class ServiceSpecValidator
             problems.Add(new SpecProblem("spec.image", $"must not contain whitespace (got '{spec.Image}')"));
         }
 
-        if (spec.Replicas < 0)
+        if (spec.Replicas is < 0 or > MaxReplicas)
         {
-            problems.Add(new SpecProblem("spec.replicas", $"must be 0 or more (got {spec.Replicas})"));
+            problems.Add(new SpecProblem("spec.replicas", $"must be between 0 and {MaxReplicas} (got {spec.Replicas})"));
         }
 
         ForEach(problems, "spec.command", spec.Command, (path, arg) =>

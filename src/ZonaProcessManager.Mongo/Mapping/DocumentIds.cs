@@ -38,8 +38,8 @@ public static class DocumentIds
     }
 
     /// <summary>
-    /// The key of any resource document, derived even from a broken one: metadata.tenant (default "system") and
-    /// metadata.name when they are non-empty strings, else the contract `_id`, else the `_id`'s text as the name. The
+    /// The key of any resource document, derived even from a broken one: metadata.tenant (default "system" when missing
+    /// or null) and metadata.name when they are non-empty strings, else the contract `_id`, else the `_id`'s text as the name. The
     /// store's key filter finds the document again by each of these, so a status explaining the problem can be written.
     /// </summary>
     /// <remarks>
@@ -58,7 +58,10 @@ public static class DocumentIds
             return SingleNameKey(kind, name ?? ToUid(id));
         }
 
-        if (name is not null)
+        // A tenant that is there but not a non-empty string (a number, an object, "") is not "system": the store's key
+        // filter would then miss the document, and its status could never be written. The `_id` still finds it.
+        var tenantUnusable = tenant is null && metadata is not null && metadata.TryGetValue("tenant", out var rawTenant) && !rawTenant.IsBsonNull;
+        if (name is not null && !tenantUnusable)
         {
             return new ResourceKey(kind, tenant ?? ResourceKey.DefaultTenant, name);
         }

@@ -6,6 +6,7 @@ using ZonaProcessManager.Domain.Model;
 using ZonaProcessManager.Domain.Planning;
 using ZonaProcessManager.Domain.Ports;
 using ZonaProcessManager.Operator.Controllers;
+using ZonaProcessManager.Operator.Hosting;
 using ZonaProcessManager.Domain.Reconciliation;
 
 namespace ZonaProcessManager.Operator.Controllers;
@@ -22,18 +23,61 @@ public sealed class ServiceReconciler(
     IReconcileTrigger trigger,
     ExpectedContainerStarts expectedStarts,
     TimeProvider time,
+    OperatorHealth health,
     ILogger<ServiceReconciler> logger)
 {
     public async Task<ReconciliationResult> ReconcileAsync(ResourceKey key, CancellationToken cancellationToken)
     {
         var stored = await store.GetAsync(key, cancellationToken).ConfigureAwait(false);
-        return stored switch
+        try
         {
-            null => await RemoveOrphansAsync(key, cancellationToken).ConfigureAwait(false),
-            { Spec: null } => await ReportInvalidAsync(stored, stored.InvalidReason ?? "The document cannot be read", cancellationToken).ConfigureAwait(false),
-            { DeletionRequested: true } => await TearDownAsync(stored, stored.Spec, cancellationToken).ConfigureAwait(false),
-            _ => await ConvergeAsync(stored, stored.Spec, cancellationToken).ConfigureAwait(false),
+            var result = stored switch
+            {
+                null => await RemoveOrphansAsync(key, cancellationToken).ConfigureAwait(false),
+                { Spec: null } => await ReportInvalidAsync(stored, stored.InvalidReason ?? "The document cannot be read", cancellationToken).ConfigureAwait(false),
+                { DeletionRequested: true } => await TearDownAsync(stored, stored.Spec, cancellationToken).ConfigureAwait(false),
+                _ => await ConvergeAsync(stored, stored.Spec, cancellationToken).ConfigureAwait(false),
+            };
+            if (stored is not { Spec: null })
+            {
+                health.RuntimeAnswered();
+            }
+
+            return result;
+        }
+        catch (ContainerRuntimeException exception) when (exception.Kind == ContainerRuntimeErrorKind.Unavailable)
+        {
+            health.RuntimeUnreachable(exception.Message);
+            if (stored is { Spec: { } spec })
+            {
+                await ReportRuntimeUnreachableAsync(stored, spec, exception.Message, cancellationToken).ConfigureAwait(false);
+            }
+
+            return ReconciliationResult.Failure(exception.Message);
+        }
+    }
+
+    /// <summary>
+    /// The engine does not answer, so nothing is known about the containers: the status says so (RuntimeReachable=False,
+    /// message, lastError) and keeps the phase and containers last seen. Flipping every service to Degraded and back on
+    /// each dockerd restart would add two transitions per service and wake every owner exactly when the engine recovers.
+    /// </summary>
+    private async Task ReportRuntimeUnreachableAsync(StoredService stored, ServiceSpec spec, string engineMessage, CancellationToken cancellationToken)
+    {
+        var message = SecretRedactor.RedactText(engineMessage, SecretValues(spec));
+        var previous = stored.Status ?? new ServiceStatus();
+        var now = time.GetUtcNow();
+        var next = previous with
+        {
+            Conditions = ConditionSet.RuntimeUnreachable(previous.Conditions, message, now),
+            Message = $"Container engine unreachable; phase and containers as last seen: {message}",
+            LastError = message,
+            UpdatedAt = now,
         };
+        if (await PublishAsync(stored.Key, previous, next, [], cancellationToken).ConfigureAwait(false))
+        {
+            NotifyOwners(spec, "child status changed");
+        }
     }
 
     /// <summary>The document is gone (e.g. deleteOne): whatever still carries its labels goes too.</summary>
@@ -66,7 +110,7 @@ public sealed class ServiceReconciler(
         var transitions = new List<Transition>();
         Fire(machine, ResourceTrigger.SpecInvalid, PlanOutcome.Reasons.InvalidSpec, $"Invalid spec: {reason}", previous, transitions);
         var outcome = new PlanOutcome(OutcomeKind.Invalid, PlanOutcome.Reasons.InvalidSpec, $"Invalid spec: {reason}");
-        var next = BuildStatus(previous, machine.Phase, previous.ObservedSpecHash, previous.Replicas, previous.Containers, outcome, lastError: null);
+        var next = BuildStatus(previous, machine.Phase, previous.ObservedSpecHash, previous.Replicas, previous.Containers, outcome, lastError: null, runtimeAnswered: false);
         if (await PublishAsync(stored.Key, previous, next, transitions, cancellationToken).ConfigureAwait(false) && stored.Spec is { } spec)
         {
             NotifyOwners(spec, "child status changed");
@@ -304,7 +348,8 @@ public sealed class ServiceReconciler(
                         throw new NotSupportedException($"Unknown reconcile action {action.GetType().Name}");
                 }
             }
-            catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            catch (Exception exception) when ((exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                && exception is not ContainerRuntimeException { Kind: ContainerRuntimeErrorKind.Unavailable })
             {
                 // Docker may echo a container's config in its message; an integration's secret values must not travel on.
                 var message = SecretRedactor.RedactText(exception.Message, secretValues ?? []);
@@ -397,16 +442,18 @@ public sealed class ServiceReconciler(
         ReplicaCounts replicas,
         IReadOnlyList<ContainerStatus> containers,
         PlanOutcome outcome,
-        string? lastError)
+        string? lastError,
+        bool runtimeAnswered = true)
     {
         var now = time.GetUtcNow();
+        var conditions = ConditionSet.FromOutcome(previous.Conditions, outcome, now);
         return new ServiceStatus
         {
             Phase = phase,
             ObservedSpecHash = observedSpecHash,
             Replicas = replicas,
             Containers = containers,
-            Conditions = ConditionSet.FromOutcome(previous.Conditions, outcome, now),
+            Conditions = runtimeAnswered ? ConditionSet.RuntimeAnswered(conditions, now) : conditions,
             Message = outcome.Message,
             LastError = lastError,
             UpdatedAt = now,

@@ -7,7 +7,8 @@ using ZonaProcessManager.Operator.Messages;
 namespace ZonaProcessManager.Operator.Hosting;
 
 /// <summary>Follows Docker's event stream for owned containers and publishes each event; restarted with backoff.</summary>
-public sealed class DockerEventLoop(IContainerRuntime runtime, IPublisher publisher, ResilientLoop loop, ILogger<DockerEventLoop> logger)
+public sealed class DockerEventLoop(
+    IContainerRuntime runtime, IPublisher publisher, OperatorHealth health, ResilientLoop loop, ILogger<DockerEventLoop> logger)
     : BackgroundService
 {
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
@@ -15,9 +16,18 @@ public sealed class DockerEventLoop(IContainerRuntime runtime, IPublisher publis
 
     private async Task WatchAsync(CancellationToken cancellationToken)
     {
-        await foreach (var containerEvent in runtime.WatchEventsAsync(cancellationToken).ConfigureAwait(false))
+        try
         {
-            await publisher.Publish(new ContainerEventObserved(containerEvent), cancellationToken).ConfigureAwait(false);
+            await foreach (var containerEvent in runtime.WatchEventsAsync(cancellationToken).ConfigureAwait(false))
+            {
+                await publisher.Publish(new ContainerEventObserved(containerEvent), cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (ContainerRuntimeException exception) when (exception.Kind == ContainerRuntimeErrorKind.Unavailable)
+        {
+            // Often the first sign that dockerd went away while every service was settled and nothing else called it.
+            health.RuntimeUnreachable(exception.Message);
+            throw;
         }
     }
 }

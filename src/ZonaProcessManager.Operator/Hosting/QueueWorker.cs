@@ -1,25 +1,98 @@
+using System.Collections.Concurrent;
 using Mediator;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using ZonaProcessManager.Domain.Model;
+using ZonaProcessManager.Domain.Ports;
 using ZonaProcessManager.Domain.Reconciliation;
 using ZonaProcessManager.Operator.Messages;
 using ZonaProcessManager.Operator.Queue;
+using ZonaProcessManager.Operator.Settings;
 
 namespace ZonaProcessManager.Operator.Hosting;
 
-/// <summary>Takes keys from the queue (bounded parallelism, one at a time per key) and sends each to its controller.</summary>
-public sealed class QueueWorker(ReconcileQueue queue, ISender sender) : BackgroundService
+/// <summary>
+/// Takes keys from the queue (bounded parallelism, one at a time per key) and sends each to its controller, with a
+/// deadline: a reconcile still running after <see cref="OperatorSettings.ReconcileTimeout"/> is cancelled, reported and
+/// retried with backoff, and its worker moves on even when the reconcile ignores the cancellation.
+/// </summary>
+public sealed class QueueWorker(
+    ReconcileQueue queue,
+    ISender sender,
+    IServiceStore store,
+    OperatorSettings settings,
+    TimeProvider time,
+    ILogger<QueueWorker> logger) : BackgroundService
 {
+    // How long the timeout's event write may take: reporting a stuck reconcile must not get stuck itself.
+    private static readonly TimeSpan ReportTimeout = TimeSpan.FromSeconds(10);
+
+    // Runs that overran their deadline and have not returned since: their key must not run again until they do, or
+    // one key would be reconciled twice at once.
+    private readonly ConcurrentDictionary<ResourceKey, Task> _overrunning = new();
+
     protected override Task ExecuteAsync(CancellationToken stoppingToken) => queue.RunAsync(ReconcileAsync, stoppingToken);
 
-    private async ValueTask<WorkOutcome> ReconcileAsync(ResourceKey key, CancellationToken cancellationToken)
+    private async ValueTask<WorkOutcome> ReconcileAsync(ResourceKey key, CancellationToken stoppingToken)
     {
-        var result = await sender.Send(new ReconcileRequest(key), cancellationToken).ConfigureAwait(false);
+        if (_overrunning.TryGetValue(key, out var earlier) && !earlier.IsCompleted)
+        {
+            return WorkOutcome.Failure($"the reconcile cancelled at its deadline has not returned yet");
+        }
+
+        using var deadline = new CancellationTokenSource(settings.ReconcileTimeout, time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, deadline.Token);
+        // On the thread pool, so a handler that computes for long before its first await cannot hold the worker either.
+        var run = Task.Run(() => sender.Send(new ReconcileRequest(key), linked.Token).AsTask(), CancellationToken.None);
+        ReconciliationResult result;
+        try
+        {
+            // Waits for the run or the token, whichever comes first: shutdown and the deadline free the worker at once.
+            result = await run.WaitAsync(linked.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !stoppingToken.IsCancellationRequested)
+        {
+            return await ReportTimeoutAsync(key, run, stoppingToken).ConfigureAwait(false);
+        }
+
         if (!result.IsSuccess)
         {
             return WorkOutcome.Failure(result.Error ?? "reconcile failed", result.RequeueAfter);
         }
 
         return result.RequeueAfter is { } delay ? WorkOutcome.DoneRequeueAfter(delay) : WorkOutcome.Done();
+    }
+
+    private async Task<WorkOutcome> ReportTimeoutAsync(ResourceKey key, Task<ReconciliationResult> run, CancellationToken stoppingToken)
+    {
+        if (!run.IsCompleted)
+        {
+            _overrunning[key] = run;
+            _ = run.ContinueWith(
+                finished =>
+                {
+                    _overrunning.TryRemove(new KeyValuePair<ResourceKey, Task>(key, finished));
+                    _ = finished.Exception; // observed: it was reported as a timeout already
+                },
+                CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously,
+                TaskScheduler.Default);
+        }
+
+        var message = $"Reconcile did not finish within {settings.ReconcileTimeout.TotalSeconds:0.#} s; cancelled, retrying with backoff";
+        logger.LogWarning("{Resource} {Message}", key, message);
+        using var reportDeadline = new CancellationTokenSource(ReportTimeout, time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, reportDeadline.Token);
+        try
+        {
+            await store.RecordEventAsync(new ResourceEvent(key, "ReconcileTimeout", message, "Warning", time.GetUtcNow()), linked.Token)
+                .WaitAsync(linked.Token).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+        {
+            logger.LogWarning("{Resource} could not record event ReconcileTimeout: {Error}", key, exception.Message);
+        }
+
+        return WorkOutcome.Failure(message);
     }
 }

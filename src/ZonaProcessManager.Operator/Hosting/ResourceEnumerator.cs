@@ -10,13 +10,41 @@ namespace ZonaProcessManager.Operator.Hosting;
 /// that still holds port allocations or integration services, so a tenant deleted while the operator was down is still
 /// offboarded.
 /// </summary>
-public sealed class ResourceEnumerator(IServiceStore store, IIntegrationStore integrations, IContainerRuntime runtime, OperatorSettings settings)
+public sealed class ResourceEnumerator(
+    IServiceStore store, IIntegrationStore integrations, IContainerRuntime runtime, OperatorSettings settings, OperatorHealth health)
 {
-    /// <summary>Every key, with the services and containers it was derived from (one store list, one Docker list).</summary>
+    /// <summary>
+    /// Every key, with the services and containers it was derived from (one store list, one Docker list). When the
+    /// engine does not answer, the keys come from the store alone and <see cref="ResourceSnapshot.RuntimeUnreachable"/>
+    /// says so: the services must still be looked at, if only to report the engine missing.
+    /// </summary>
     public async Task<ResourceSnapshot> ListAllAsync(CancellationToken cancellationToken)
     {
-        var services = await store.ListAsync(cancellationToken).ConfigureAwait(false);
-        var containers = await runtime.ListAsync(owner: null, cancellationToken).ConfigureAwait(false);
+        IReadOnlyList<StoredService> services;
+        try
+        {
+            services = await store.ListAsync(cancellationToken).ConfigureAwait(false);
+            health.StoreAnswered();
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            health.StoreUnreachable(exception.Message);
+            throw;
+        }
+
+        IReadOnlyList<ObservedContainer> containers;
+        var runtimeUnreachable = false;
+        try
+        {
+            containers = await runtime.ListAsync(owner: null, cancellationToken).ConfigureAwait(false);
+            health.RuntimeAnswered();
+        }
+        catch (ContainerRuntimeException exception) when (exception.Kind == ContainerRuntimeErrorKind.Unavailable)
+        {
+            health.RuntimeUnreachable(exception.Message);
+            containers = [];
+            runtimeUnreachable = true;
+        }
         var keys = new HashSet<ResourceKey>(services.Select(s => s.Key));
         keys.UnionWith(containers.Select(c => c.Owner));
 
@@ -36,7 +64,10 @@ public sealed class ResourceEnumerator(IServiceStore store, IIntegrationStore in
         return new ResourceSnapshot(
             keys,
             services.ToDictionary(s => s.Key),
-            containers.ToLookup(c => c.Owner));
+            containers.ToLookup(c => c.Owner))
+        {
+            RuntimeUnreachable = runtimeUnreachable,
+        };
     }
 }
 
@@ -46,4 +77,8 @@ public sealed class ResourceEnumerator(IServiceStore store, IIntegrationStore in
 public sealed record ResourceSnapshot(
     IReadOnlyCollection<ResourceKey> Keys,
     IReadOnlyDictionary<ResourceKey, StoredService> Services,
-    ILookup<ResourceKey, ObservedContainer> ContainersByOwner);
+    ILookup<ResourceKey, ObservedContainer> ContainersByOwner)
+{
+    /// <summary>The container engine did not answer: no container is listed and no key comes from containers.</summary>
+    public bool RuntimeUnreachable { get; init; }
+}

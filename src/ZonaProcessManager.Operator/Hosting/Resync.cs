@@ -1,3 +1,4 @@
+using ZonaProcessManager.Domain.Model;
 using Microsoft.Extensions.Logging;
 using ZonaProcessManager.Operator.Controllers;
 
@@ -14,9 +15,10 @@ public sealed record ResyncPass(int Enqueued, int Settled);
 /// reconcile would list their containers again only to find nothing to do, and at a thousand services those lists were
 /// nearly all of a resync's cost (about a minute of Docker time).
 /// </summary>
-public sealed class Resync(ResourceEnumerator enumerator, ServiceReconciler services, ReconcileQueue queue, ILogger<Resync> logger)
+public sealed class Resync(ResourceEnumerator enumerator, ServiceReconciler services, ReconcileQueue queue, OperatorHealth health, ILogger<Resync> logger)
 {
     private ResyncPass? _lastPass;
+    private int _outageAnnounced;
 
     /// <summary>The latest finished pass; null before the first.</summary>
     public ResyncPass? LastPass => Volatile.Read(ref _lastPass);
@@ -25,12 +27,24 @@ public sealed class Resync(ResourceEnumerator enumerator, ServiceReconciler serv
     public async Task<ResyncPass> RunOnceAsync(string why, CancellationToken cancellationToken)
     {
         var snapshot = await enumerator.ListAllAsync(cancellationToken).ConfigureAwait(false);
-        var toReconcile = snapshot.Keys
-            .Where(key => !(snapshot.Services.TryGetValue(key, out var stored) && services.IsSettled(stored, [.. snapshot.ContainersByOwner[key]])))
-            .ToList();
+        List<ResourceKey> toReconcile;
+        if (snapshot.RuntimeUnreachable)
+        {
+            // Once per outage every resource is looked at, so each service's status says the engine is gone; after
+            // that their own backoff paces them, and the pass after the engine answers again enqueues them all.
+            toReconcile = Interlocked.Exchange(ref _outageAnnounced, 1) == 0 ? [.. snapshot.Keys] : [];
+        }
+        else
+        {
+            Volatile.Write(ref _outageAnnounced, 0);
+            toReconcile = [.. snapshot.Keys
+                .Where(key => !(snapshot.Services.TryGetValue(key, out var stored) && services.IsSettled(stored, [.. snapshot.ContainersByOwner[key]])))];
+        }
+
         queue.AddRange(toReconcile);
         var pass = new ResyncPass(toReconcile.Count, snapshot.Keys.Count - toReconcile.Count);
         Volatile.Write(ref _lastPass, pass);
+        health.MarkStartupResyncDone();
         logger.LogInformation("{Why}: enqueued {Count} resources; {Settled} services already settled", why, pass.Enqueued, pass.Settled);
         return pass;
     }

@@ -12,12 +12,31 @@ namespace ZonaProcessManager.Operator.Hosting;
 public sealed class ResyncLoop(
     OperatorSettings settings,
     Resync resync,
+    OperatorHealth health,
     ResilientLoop loop,
     TimeProvider time,
     ILogger<ResyncLoop> logger) : BackgroundService
 {
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        loop.RunAsync("Periodic resync", ResyncForeverAsync, logger, stoppingToken);
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => Task.WhenAll(
+        loop.RunAsync("Periodic resync", ResyncForeverAsync, logger, stoppingToken),
+        loop.RunAsync("Container engine probe", ProbeWhileUnreachableAsync, logger, stoppingToken));
+
+    /// <summary>
+    /// While the engine is known to be unreachable, a resync every RuntimeProbeInterval: its one Docker list is the
+    /// probe, the first pass of an outage tells every service, and the first pass that gets an answer puts every
+    /// service's status right again instead of leaving that to each one's backoff (up to BackoffMax).
+    /// </summary>
+    private async Task ProbeWhileUnreachableAsync(CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(settings.RuntimeProbeInterval, time);
+        while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (health.Snapshot().Runtime.Reachable == false)
+            {
+                await resync.RunOnceAsync("Container engine probe", cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
 
     private async Task ResyncForeverAsync(CancellationToken cancellationToken)
     {

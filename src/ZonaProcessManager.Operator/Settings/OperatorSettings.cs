@@ -102,6 +102,20 @@ public sealed record OperatorSettings
     /// <summary>Upper bound of the restart delay of a failed background loop. Default 30 seconds.</summary>
     public TimeSpan LoopRetryMax { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// The longest one reconcile may run. When it is up the reconcile is cancelled, logged, recorded as a
+    /// ReconcileTimeout event and retried with backoff, and its worker takes the next key. Default 2 minutes: a
+    /// reconcile creates at most 50 containers (the planner's MaxCreatesPerPass), well under a minute even on a busy
+    /// host, so anything longer is stuck (an engine or store that stopped answering), not slow.
+    /// </summary>
+    public TimeSpan ReconcileTimeout { get; init; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// While the container engine does not answer, how often the operator lists it again (a resync pass) to notice it is
+    /// back and put every service's status right. Default 5 seconds: one cheap call, only during an outage.
+    /// </summary>
+    public TimeSpan RuntimeProbeInterval { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>How long shutdown waits for in-flight reconciles to finish. Default 15 seconds.</summary>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(15);
 
@@ -133,6 +147,9 @@ public sealed record OperatorSettings
         Require(DependencyRequeueInterval > TimeSpan.Zero, nameof(DependencyRequeueInterval), "must be positive");
         Require(LoopRetryInitial > TimeSpan.Zero, nameof(LoopRetryInitial), "must be positive");
         Require(IntegrationRequeueInterval > TimeSpan.Zero, nameof(IntegrationRequeueInterval), "must be positive");
+        // A CancellationTokenSource cannot time more than about 49 days; a day is already far past any real reconcile.
+        Require(ReconcileTimeout > TimeSpan.Zero && ReconcileTimeout <= TimeSpan.FromDays(1), nameof(ReconcileTimeout), $"must be positive and at most a day, got {ReconcileTimeout}");
+        Require(RuntimeProbeInterval > TimeSpan.Zero, nameof(RuntimeProbeInterval), "must be positive");
         Require(LoopRetryMax >= LoopRetryInitial, nameof(LoopRetryMax), "must not be smaller than LoopRetryInitial");
         return this;
     }

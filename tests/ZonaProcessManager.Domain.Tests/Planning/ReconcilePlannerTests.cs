@@ -241,7 +241,7 @@ public class ReconcilePlannerTests
         Assert.Empty(plan.Actions);
         Assert.Equal(OutcomeKind.Invalid, plan.Outcome.Kind);
         Assert.Equal(ResourceTrigger.SpecInvalid, plan.Outcome.SuggestedTrigger);
-        Assert.Contains("spec.replicas: must be 0 or more (got -1)", plan.Outcome.Message);
+        Assert.Contains("spec.replicas: must be between 0 and 1000 (got -1)", plan.Outcome.Message);
     }
 
     [Fact]

@@ -59,7 +59,8 @@ public class ServiceSpecValidatorTests
     {
         { "spec.image", s => s with { Image = "" }, "is required" },
         { "spec.image", s => s with { Image = "zpm/busy box" }, "must not contain whitespace" },
-        { "spec.replicas", s => s with { Replicas = -1 }, "must be 0 or more (got -1)" },
+        { "spec.replicas", s => s with { Replicas = -1 }, "must be between 0 and 1000 (got -1)" },
+        { "spec.replicas", s => s with { Replicas = 1_000_000_000 }, "must be between 0 and 1000 (got 1000000000)" },
         { "spec.ports[0].container", s => s with { Ports = [new PortSpec(0, null)] }, "between 1 and 65535 (got 0)" },
         { "spec.ports[0].host", s => s with { Ports = [new PortSpec(80, 70000)] }, "between 1 and 65535 (got 70000)" },
         { "spec.ports[0].protocol", s => s with { Ports = [new PortSpec(80, null, "sctp")] }, "must be tcp or udp" },

@@ -43,6 +43,25 @@ public sealed class MongoServiceStoreTests(MongoTestTarget target, ITestOutputHe
         Assert.Equal(document["_id"].AsObjectId.ToString(), found.Uid);
     }
 
+    [Theory]
+    [InlineData(42)]
+    [InlineData("")]
+    public async Task A_document_whose_tenant_is_not_a_name_still_takes_its_status(object tenant)
+    {
+        await using var database = target.CreateDatabase(output);
+        await new SchemaInstaller(database.Database).InstallAsync(None);
+        var store = new MongoServiceStore(database.Database);
+        var document = ServiceDocuments.Valid("web", "acme");
+        document["metadata"]["tenant"] = BsonValue.Create(tenant);
+        await store.Services.InsertOneAsync(document, new InsertOneOptions { BypassDocumentValidation = true });
+
+        var listed = (await store.ListAsync(None)).Single();
+        await store.WriteStatusAsync(listed.Key, new ServiceStatus { Phase = ResourcePhase.Degraded, Message = "Invalid spec" }, None);
+
+        Assert.NotNull(listed.InvalidReason);
+        Assert.Equal(ResourcePhase.Degraded, (await store.GetAsync(listed.Key, None))?.Status?.Phase);
+    }
+
     [Fact]
     public async Task An_invalid_document_is_listed_with_its_reason_and_does_not_hide_the_valid_ones()
     {

@@ -23,7 +23,7 @@ public sealed class SchemaInstallerTests(MongoTestTarget target, ITestOutputHelp
         Assert.Equal(["catalog", "events", "integrations", "operator_state", "port_allocations", "services", "tenants"], first.CreatedCollections.Order());
         Assert.Empty(second.CreatedCollections);
         Assert.Equal(afterFirst, afterSecond);
-        Assert.Contains("services: validator strict/error", afterSecond);
+        Assert.Contains("services: validator moderate/error", afterSecond);
         Assert.Contains("services.metadata_tenant_name_unique: {metadata.tenant:1, metadata.name:1} unique", afterSecond);
         Assert.Contains("events.time_ttl_7d: {time:1} expireAfterSeconds=604800", afterSecond);
         Assert.Contains("catalog.spec_integration_id_unique: {spec.integration_id:1} unique", afterSecond);
@@ -49,6 +49,7 @@ public sealed class SchemaInstallerTests(MongoTestTarget target, ITestOutputHelp
     {
         { "missing image", document => document["spec"].AsBsonDocument.Remove("image") },
         { "negative replicas", document => document["spec"]["replicas"] = -1 },
+        { "replicas above 1000", document => document["spec"]["replicas"] = 1e9 },
         { "name with capitals and underscore", document => document["metadata"]["name"] = "Bad_Name" },
         { "name ending with a dash", document => document["metadata"]["name"] = "web-" },
         { "tenant not a DNS label", document => document["metadata"]["tenant"] = "ACME" },
@@ -72,6 +73,45 @@ public sealed class SchemaInstallerTests(MongoTestTarget target, ITestOutputHelp
 
         output.WriteLine($"{problem}: {refused.WriteError.Message}");
         Assert.Equal(121, refused.WriteError.Code);
+    }
+
+    [Fact]
+    public async Task An_install_made_with_strict_validation_is_migrated_so_status_can_be_written_on_invalid_documents()
+    {
+        await using var database = target.CreateDatabase(output);
+        await new SchemaInstaller(database.Database).InstallAsync(None);
+        await database.Database.RunCommandAsync<BsonDocument>(new BsonDocument { ["collMod"] = "services", ["validationLevel"] = "strict" });
+        var services = database.Collection<BsonDocument>("services");
+        var invalid = ServiceDocuments.Valid("web");
+        invalid["spec"]["colour"] = "red";
+        await services.InsertOneAsync(invalid, new InsertOneOptions { BypassDocumentValidation = true });
+        var setStatus = Builders<BsonDocument>.Update.Set("status", new BsonDocument { ["phase"] = "Degraded", ["message"] = "Invalid spec" });
+        var refused = await Assert.ThrowsAsync<MongoWriteException>(() => services.UpdateOneAsync(Builders<BsonDocument>.Filter.Eq("_id", invalid["_id"]), setStatus));
+        Assert.Equal(121, refused.WriteError.Code);
+
+        await new SchemaInstaller(database.Database).InstallAsync(None);
+
+        var written = await services.UpdateOneAsync(Builders<BsonDocument>.Filter.Eq("_id", invalid["_id"]), setStatus);
+        Assert.Equal(1, written.ModifiedCount);
+    }
+
+    [Fact]
+    public async Task Moderate_validation_still_refuses_invalid_inserts_and_edits_that_break_a_valid_document()
+    {
+        await using var database = target.CreateDatabase(output);
+        await new SchemaInstaller(database.Database).InstallAsync(None);
+        var services = database.Collection<BsonDocument>("services");
+        var valid = ServiceDocuments.Valid("web");
+        await services.InsertOneAsync(valid);
+        var invalid = ServiceDocuments.Valid("api");
+        invalid["spec"]["colour"] = "red";
+
+        var insert = await Assert.ThrowsAsync<MongoWriteException>(() => services.InsertOneAsync(invalid));
+        var edit = await Assert.ThrowsAsync<MongoWriteException>(() =>
+            services.UpdateOneAsync(Builders<BsonDocument>.Filter.Eq("_id", valid["_id"]), Builders<BsonDocument>.Update.Set("spec.colour", "red")));
+
+        Assert.Equal(121, insert.WriteError.Code);
+        Assert.Equal(121, edit.WriteError.Code);
     }
 
     [Fact]

@@ -3,6 +3,7 @@ using ZonaProcessManager.Domain.Model;
 using ZonaProcessManager.Domain.Planning;
 using ZonaProcessManager.Domain.Integrations;
 using ZonaProcessManager.Operator.Controllers;
+using ZonaProcessManager.Operator.Hosting;
 using ZonaProcessManager.Operator.Settings;
 using ZonaProcessManager.Operator.Tests.Fakes;
 using ZonaProcessManager.Domain.Reconciliation;
@@ -18,7 +19,8 @@ internal sealed class ReconcilerHarness
         Runtime = new FakeContainerRuntime(Time);
         Planner = new ReconcilePlanner(plannerSettings ?? new PlannerSettings { RolloutDeadline = TimeSpan.FromSeconds(60) });
         ExpectedStarts = new ExpectedContainerStarts(Time);
-        Reconciler = new ServiceReconciler(Store, Runtime, Planner, Trigger, ExpectedStarts, Time, NullLogger<ServiceReconciler>.Instance);
+        Health = new OperatorHealth(Time, NullLogger<OperatorHealth>.Instance);
+        Reconciler = new ServiceReconciler(Store, Runtime, Planner, Trigger, ExpectedStarts, Time, Health, NullLogger<ServiceReconciler>.Instance);
         Integrations = new FakeIntegrationStore(Store);
         IntegrationReconciler = NewIntegrationReconciler();
         TenantReconciler = new TenantReconciler(Integrations, Store, Runtime, Trigger, Settings, Time, NullLogger<TenantReconciler>.Instance);
@@ -28,6 +30,8 @@ internal sealed class ReconcilerHarness
     public OperatorSettings Settings { get; } = new() { IntegrationPorts = new PortRange(20000, 20009), IntegrationRequeueInterval = TimeSpan.FromSeconds(1) };
 
     public RecordingReconcileTrigger Trigger { get; } = new();
+
+    public OperatorHealth Health { get; }
 
     public ExpectedContainerStarts ExpectedStarts { get; }
 

@@ -367,7 +367,7 @@ public sealed class ServiceReconcilerTests
     private sealed class ServiceReconcilerForRestart(ReconcilerHarness harness)
     {
         private readonly Operator.Controllers.ServiceReconciler _reconciler = new(
-            harness.Store, harness.Runtime, new ReconcilePlanner(), harness.Trigger, new ExpectedContainerStarts(harness.Time), harness.Time,
+            harness.Store, harness.Runtime, new ReconcilePlanner(), harness.Trigger, new ExpectedContainerStarts(harness.Time), harness.Time, harness.Health,
             Microsoft.Extensions.Logging.Abstractions.NullLogger<Operator.Controllers.ServiceReconciler>.Instance);
 
         public Task<ReconciliationResult> ReconcileAsync(ResourceKey key) => _reconciler.ReconcileAsync(key, CancellationToken.None);

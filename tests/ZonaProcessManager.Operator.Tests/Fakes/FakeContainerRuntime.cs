@@ -15,7 +15,7 @@ public sealed class FakeContainerRuntime(TimeProvider time) : IContainerRuntime
     private readonly ConcurrentDictionary<string, ObservedContainer> _containers = new();
     private readonly Lock _gate = new();
     private readonly List<string> _calls = [];
-    private readonly Channel<ContainerEvent> _events = Channel.CreateUnbounded<ContainerEvent>();
+    private Channel<ContainerEvent> _events = Channel.CreateUnbounded<ContainerEvent>();
     private int _nextId;
 
     /// <summary>Health of a new container by image; default: no health check (None).</summary>
@@ -72,6 +72,9 @@ public sealed class FakeContainerRuntime(TimeProvider time) : IContainerRuntime
 
     public ValueTask PublishEventAsync(ContainerEvent containerEvent) => _events.Writer.WriteAsync(containerEvent);
 
+    /// <summary>The current event stream fails with <paramref name="error"/> (as when dockerd goes away); the next watch gets a new one.</summary>
+    public void BreakEventStream(Exception error) => Interlocked.Exchange(ref _events, Channel.CreateUnbounded<ContainerEvent>()).Writer.TryComplete(error);
+
     private readonly ConcurrentDictionary<string, string> _imageById = new();
 
     public string ImageOf(ObservedContainer container) => _imageById[container.Id];
@@ -81,10 +84,18 @@ public sealed class FakeContainerRuntime(TimeProvider time) : IContainerRuntime
     /// <summary>How many times anything listed containers.</summary>
     public int Lists => Volatile.Read(ref _lists);
 
-    public Task<IReadOnlyList<ObservedContainer>> ListAsync(ResourceKey? owner, CancellationToken cancellationToken)
+    /// <summary>Runs at the start of every list (null owner: all containers); lets a test make the engine hang or fail.</summary>
+    public Func<ResourceKey?, CancellationToken, Task>? BeforeList { get; set; }
+
+    public async Task<IReadOnlyList<ObservedContainer>> ListAsync(ResourceKey? owner, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _lists);
-        return Task.FromResult<IReadOnlyList<ObservedContainer>>([.. Containers.Where(c => owner is null || c.Owner == owner)]);
+        if (BeforeList is { } hook)
+        {
+            await hook(owner, cancellationToken);
+        }
+
+        return [.. Containers.Where(c => owner is null || c.Owner == owner)];
     }
 
     private int _inspections;
@@ -192,7 +203,7 @@ public sealed class FakeContainerRuntime(TimeProvider time) : IContainerRuntime
 
     public async IAsyncEnumerable<ContainerEvent> WatchEventsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        await foreach (var containerEvent in _events.Reader.ReadAllAsync(cancellationToken))
+        await foreach (var containerEvent in Volatile.Read(ref _events).Reader.ReadAllAsync(cancellationToken))
         {
             yield return containerEvent;
         }

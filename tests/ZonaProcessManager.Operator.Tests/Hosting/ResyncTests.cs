@@ -23,8 +23,8 @@ public sealed class ResyncTests : IAsyncDisposable
         var settings = new OperatorSettings();
         _queue = new ReconcileQueue(settings, _harness.Time, NullLogger<ReconcileQueue>.Instance);
         _resync = new Resync(
-            new ResourceEnumerator(_harness.Store, _harness.Integrations, _harness.Runtime, settings),
-            _harness.Reconciler, _queue, NullLogger<Resync>.Instance);
+            new ResourceEnumerator(_harness.Store, _harness.Integrations, _harness.Runtime, settings, _harness.Health),
+            _harness.Reconciler, _queue, _harness.Health, NullLogger<Resync>.Instance);
     }
 
     private async Task<ResourceKey> RunningAsync(ServiceSpec spec)

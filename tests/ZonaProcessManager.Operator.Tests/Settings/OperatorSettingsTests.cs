@@ -16,6 +16,7 @@ public sealed class OperatorSettingsTests
         Assert.Equal(TimeSpan.FromMinutes(5), settings.BackoffMax);
         Assert.Equal(TimeSpan.FromSeconds(60), settings.RolloutHealthDeadline);
         Assert.Equal(TimeSpan.FromSeconds(10), settings.DockerStopGrace);
+        Assert.Equal(TimeSpan.FromMinutes(2), settings.ReconcileTimeout);
         Assert.Equal(LogFormat.Pretty, settings.LogFormat);
         Assert.True(settings.Manages("any-tenant"));
     }
@@ -38,6 +39,17 @@ public sealed class OperatorSettingsTests
             new OperatorSettings { BackoffInitial = TimeSpan.FromSeconds(10), BackoffMax = TimeSpan.FromSeconds(1) }.Validate());
 
         Assert.Equal(nameof(OperatorSettings.BackoffMax), error.ParamName);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-1)]
+    [InlineData(60 * 60 * 24 * 60)]
+    public void A_reconcile_timeout_that_is_not_positive_or_too_long_to_time_is_refused(int seconds)
+    {
+        var error = Assert.Throws<ArgumentException>(() => new OperatorSettings { ReconcileTimeout = TimeSpan.FromSeconds(seconds) }.Validate());
+
+        Assert.Equal(nameof(OperatorSettings.ReconcileTimeout), error.ParamName);
     }
 
     [Fact]
