@@ -151,6 +151,7 @@ public sealed class EmbeddedMongoServer : IAsyncDisposable
                         store.PruneHistory(Options.ChangeStreamHistoryRetention);
                         context.Cursors.RemoveIdle(Options.CursorIdleTimeout);
                         context.RetryableWrites.Expire();
+                        store.PruneRetryableWrites(DateTime.UtcNow - RetryableWriteCache.Lifetime);
                         lastPrune = DateTime.UtcNow;
                     }
                 }
