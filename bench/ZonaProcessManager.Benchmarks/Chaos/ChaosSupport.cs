@@ -58,6 +58,7 @@ internal sealed class ChaosProcess : IAsyncDisposable
     private readonly Process process;
     private readonly StreamWriter log;
     private readonly object gate = new();
+    private readonly TaskCompletionSource installed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int errorLines;
     private int warningLines;
 
@@ -73,6 +74,9 @@ internal sealed class ChaosProcess : IAsyncDisposable
     public bool HasExited => process.HasExited;
     public int ErrorLines => Volatile.Read(ref errorLines);
     public int WarningLines => Volatile.Read(ref warningLines);
+
+    /// <summary>Completes when `zpm run` reports its schema installed, after which it starts the operator; its store answers earlier.</summary>
+    public Task Installed => installed.Task;
 
     public static ChaosProcess Start(string zpmDll, string logPath, params string[] arguments)
     {
@@ -110,6 +114,11 @@ internal sealed class ChaosProcess : IAsyncDisposable
         else if (line.Contains("\"@l\":\"Warning\"", StringComparison.Ordinal) || line.Contains(" WRN]", StringComparison.Ordinal))
         {
             Interlocked.Increment(ref warningLines);
+        }
+
+        if (line.StartsWith("installed:", StringComparison.Ordinal))
+        {
+            installed.TrySetResult();
         }
 
         lock (gate)
