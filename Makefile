@@ -14,7 +14,7 @@ export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
 export DOCKER_API_VERSION := 1.41
 export TESTCONTAINERS_RYUK_DISABLED := true
 
-.PHONY: build restore docker images mongosh setup test run bench bench-mongo bench-integrations bench-ports format format-check clean
+.PHONY: build restore docker images mongosh setup test run bench bench-mongo bench-integrations bench-ports chaos format format-check clean
 
 restore:
 	$(DOTNET) restore ZonaProcessManager.sln
@@ -68,6 +68,11 @@ bench-integrations: images build
 # Issue 4: host-port allocations per second with 8 concurrent allocators, and 0 duplicates.
 bench-ports: build
 	$(DOTNET) run -c Release --project bench/ZonaProcessManager.Benchmarks -- ports
+
+# Failure scenarios against real zpm processes, each ending with its counts (README "Chaos"); ONLY=a,b picks scenarios.
+# CHAOS_DOCKERD=1 adds the Docker engine restart, which disturbs everything else on the host: dedicated machines only.
+chaos: images build
+	$(DOTNET) run -c Release --project bench/ZonaProcessManager.Benchmarks -- chaos $(if $(ONLY),--only $(ONLY),)
 
 format:
 	$(DOTNET) format ZonaProcessManager.sln

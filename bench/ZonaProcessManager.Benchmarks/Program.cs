@@ -31,5 +31,11 @@ if (args.Length > 0 && args[0] == "ports")
     return await PortAllocationBenchmark.RunAsync(args[1..]);
 }
 
+// `chaos` runs the failure scenarios of `make chaos` against real zpm processes and prints what survived.
+if (args.Length > 0 && args[0] == "chaos")
+{
+    return await ZonaProcessManager.Benchmarks.Chaos.ChaosBenchmark.RunAsync(args[1..]);
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(MongoServerBenchmark).Assembly).Run(args);
 return 0;

@@ -100,11 +100,11 @@ public static class CommandDispatcher
             var sessionKey = RetryableWriteCache.SessionKeyOf(body);
             var inTransaction = body.TryGetValue("autocommit", out var autocommit) && !autocommit.ToBoolean();
             var transaction = inTransaction ? await JoinTransactionAsync(server, body, sessionKey, cancellationToken) : null;
-            var context = new CommandContext(server, connection, database, body, cancellationToken) { Transaction = transaction, SessionKey = sessionKey, EncodedSequences = encodedSequences };
-            var retryKey = !inTransaction && RetryableWriteCommands.Contains(commandName.ToLowerInvariant()) ? RetryableWriteCache.KeyOf(body, database, sessionKey) : null;
-            reply = retryKey is null
+            var retryable = !inTransaction && RetryableWriteCommands.Contains(commandName.ToLowerInvariant()) ? RetryableWriteCache.WriteOf(body, database, sessionKey) : null;
+            var context = new CommandContext(server, connection, database, body, cancellationToken) { Transaction = transaction, SessionKey = sessionKey, EncodedSequences = encodedSequences, Retryable = retryable };
+            reply = retryable is null
                 ? await handler(context)
-                : await server.RetryableWrites.RunOnceAsync(sessionKey!, retryKey, () => handler(context).AsTask());
+                : await server.RetryableWrites.RunOnceAsync(retryable, () => handler(context).AsTask());
         }
         catch (MongoError error)
         {

@@ -34,7 +34,8 @@ public static class FindAndModifyCommand
 
         var arrayFilters = context.Body.TryGetValue("arrayFilters", out var filters) && filters is BsonArray array ? array : null;
         var engine = hasUpdate ? UpdateEngine.Parse(update!, arrayFilters) : null;
-        var (lastError, value) = context.Write(write =>
+        // The whole reply is built inside the write so that a retryable findAndModify records it with the write.
+        var reply = context.WriteReply(write =>
         {
             var collection = write.Catalog.Find(context.Database, name);
             var candidates = collection is null ? [] : write.Find(collection, filter, sort is null ? 1 : int.MaxValue);
@@ -43,31 +44,36 @@ public static class FindAndModifyCommand
             {
                 if (target is null)
                 {
-                    return (new BsonDocument("n", 0), (BsonDocument?)null);
+                    return Reply(new BsonDocument("n", 0), null);
                 }
 
                 write.Delete(collection!, target);
-                return (new BsonDocument("n", 1), target.Document);
+                return Reply(new BsonDocument("n", 1), target.Document);
             }
 
             if (target is null)
             {
                 if (!upsert)
                 {
-                    return (new BsonDocument { { "n", 0 }, { "updatedExisting", false } }, null);
+                    return Reply(new BsonDocument { { "n", 0 }, { "updatedExisting", false } }, null);
                 }
 
                 collection ??= write.EnsureCollection(context.Database, name);
                 var inserted = write.Insert(collection, WriteCommands.UpsertDocument(filter, engine!), bypass);
-                return (new BsonDocument { { "n", 1 }, { "updatedExisting", false }, { "upserted", inserted["_id"] } }, returnNew ? inserted : null);
+                return Reply(new BsonDocument { { "n", 1 }, { "updatedExisting", false }, { "upserted", inserted["_id"] } }, returnNew ? inserted : null);
             }
 
             filter.Matches(target.Document, out var position);
             var outcome = engine!.Apply(target.Document, position);
             var after = outcome.Modified ? write.Update(collection!, target, outcome.Document, engine.IsReplacement, bypass) : target.Document;
-            return (new BsonDocument { { "n", 1 }, { "updatedExisting", true } }, returnNew ? after : target.Document);
+            return Reply(new BsonDocument { { "n", 1 }, { "updatedExisting", true } }, returnNew ? after : target.Document);
         });
-        var shown = value is null ? BsonNull.Value : (BsonValue)(projection?.Apply(value) ?? value);
-        return ValueTask.FromResult(new BsonDocument { { "lastErrorObject", lastError }, { "value", shown }, { "ok", 1.0 } });
+        return ValueTask.FromResult(reply);
+
+        BsonDocument Reply(BsonDocument lastError, BsonDocument? value)
+        {
+            var shown = value is null ? BsonNull.Value : (BsonValue)(projection?.Apply(value) ?? value);
+            return new BsonDocument { { "lastErrorObject", lastError }, { "value", shown }, { "ok", 1.0 } };
+        }
     }
 }

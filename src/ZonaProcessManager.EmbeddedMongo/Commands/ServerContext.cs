@@ -13,7 +13,7 @@ public sealed class ServerContext(EmbeddedMongoOptions options, string hostAndPo
     public string HostAndPort { get; } = hostAndPort;
     public MongoStore Store { get; } = store;
     public CursorRegistry Cursors { get; } = new();
-    public RetryableWriteCache RetryableWrites { get; } = new();
+    public RetryableWriteCache RetryableWrites { get; } = new(store.LoadRetryableWrite);
     public UserStore Users { get; } = new(store);
     public DateTime StartedUtc { get; } = DateTime.UtcNow;
     public ObjectId ElectionId { get; } = new("7fffffff0000000000000001");
@@ -95,8 +95,34 @@ public sealed record CommandContext(ServerContext Server, ConnectionInfo Connect
     /// <summary>The catalog this command sees: the transaction's own when inside one.</summary>
     public Catalog Catalog => Transaction?.Catalog ?? Store.Catalog;
 
+    /// <summary>Set by the dispatcher when this command is a retryable write (lsid and txnNumber, no transaction).</summary>
+    public RetryableWrite? Retryable { get; init; }
+
     /// <summary>Runs a write in the session's transaction, or in a transaction of its own.</summary>
     public T Write<T>(Func<WriteScope, T> work) => Transaction is { } transaction ? transaction.Run(work) : Store.Write(work);
+
+    /// <summary>
+    /// A write whose result is the command's reply. For a retryable write the reply is recorded with the write, in the same
+    /// transaction, so that a retry is answered from it even after a crash (see <see cref="RetryableWriteCache"/>).
+    /// </summary>
+    public BsonDocument WriteReply(Func<WriteScope, BsonDocument> work)
+    {
+        if (Retryable is not { } retryable || Transaction is not null)
+        {
+            return Write(work);
+        }
+
+        return Store.Write(scope =>
+        {
+            var reply = work(scope);
+            if (!scope.TryRecordRetryableWrite(retryable.SessionKey, retryable.TxnNumber, retryable.Command, retryable.Namespace, reply))
+            {
+                throw new RetryableWriteRaceException();
+            }
+
+            return reply;
+        });
+    }
 
     /// <summary>Reads inside the session's transaction (seeing its own writes), or from the last committed state.</summary>
     public T Read<T>(Func<ReadScope, T> work) => Transaction is { } transaction ? transaction.Run(work) : Store.Read(work);
@@ -138,36 +164,45 @@ public sealed record CommandContext(ServerContext Server, ConnectionInfo Connect
     }
 }
 
-/// <summary>
-/// Remembers the reply of each retryable write (lsid, txnNumber) for a while, so a driver retrying after a network error
-/// gets the first outcome instead of having its write applied twice.
-/// </summary>
-public sealed class RetryableWriteCache
-{
-    /// <summary>
-    /// Like MongoDB's one transaction record per session (config.transactions): a driver only ever retries its latest
-    /// write, and a session runs one operation at a time. Keeping the last two leaves room for a retry that arrives after
-    /// the session's next write started; keeping every reply grew without bound under a steady write load.
-    /// </summary>
-    private const int RepliesKeptPerSession = 2;
+/// <summary>A retryable write as the dispatcher identified it: the session, its txnNumber, and which write that is.</summary>
+public sealed record RetryableWrite(string SessionKey, long TxnNumber, string Command, string Namespace);
 
-    private static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(30);
+/// <summary>Thrown inside a write transaction when another execution of the same retryable write recorded it first; undoes this one.</summary>
+public sealed class RetryableWriteRaceException() : Exception("another execution of this retryable write committed first");
+
+/// <summary>
+/// Answers retryable writes (lsid + txnNumber) as MongoDB does: a retry of the session's latest write gets the first
+/// reply without running again, an older txnNumber is refused (225 TransactionTooOld), and a txnNumber reused for a
+/// different write is an error. The record itself is durable: the handler writes it with the write, in the same SQLite
+/// transaction (<see cref="CommandContext.WriteReply"/>), so this holds across a crash. In memory each session keeps
+/// its latest record (loaded from the store the first time a session is seen after start) and a gate that runs its
+/// writes one at a time.
+/// </summary>
+public sealed class RetryableWriteCache(Func<string, RetryableWriteRecord?>? load = null)
+{
+    /// <summary>How long a session's record is kept after its write: MongoDB's logicalSessionTimeoutMinutes.</summary>
+    public static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(30);
+
     private readonly ConcurrentDictionary<string, SessionWrites> sessions = new();
 
-    /// <summary>Replies held for possible retries, over all sessions.</summary>
-    public int CachedReplyCount => sessions.Values.Sum(session => session.Count);
+    /// <summary>Replies held in memory for possible retries, over all sessions.</summary>
+    public int CachedReplyCount => sessions.Values.Count(session => session.Record is not null);
 
+    /// <summary>The retryable write a command names, or null when it has no lsid or no txnNumber.</summary>
     /// <param name="sessionKey">The command's <see cref="SessionKeyOf"/>, which the dispatcher has already computed.</param>
-    public static string? KeyOf(BsonDocument body, string database, string? sessionKey)
+    public static RetryableWrite? WriteOf(BsonDocument body, string database, string? sessionKey)
     {
         if (sessionKey is null || !body.TryGetValue("txnNumber", out var txnNumber))
         {
             return null;
         }
 
-        // The command and collection are part of the key: a pooled server session reused by a different operation with a
-        // repeated txnNumber is not a retry of the earlier one.
-        return $"{database}|{sessionKey}|{txnNumber.ToInt64()}|{body.GetElement(0).Name}|{body[0]}";
+        if (!txnNumber.IsNumeric)
+        {
+            throw MongoError.TypeMismatch($"BSON field 'txnNumber' is the wrong type '{txnNumber.BsonType.ToString().ToLowerInvariant()}', expected type 'long'");
+        }
+
+        return new RetryableWrite(sessionKey, txnNumber.ToInt64(), body.GetElement(0).Name.ToLowerInvariant(), $"{database}.{body[0]}");
     }
 
     /// <summary>
@@ -181,24 +216,44 @@ public sealed class RetryableWriteCache
     public static string SessionKeyOfId(BsonValue id) =>
         id is BsonBinaryData binary ? $"bin:{(int)binary.SubType}:{Convert.ToHexString(binary.Bytes)}" : id.ToJson();
 
-    /// <summary>Runs <paramref name="write"/> unless this session already ran the write <paramref name="key"/> names; then its reply is returned again.</summary>
-    public async Task<BsonDocument> RunOnceAsync(string sessionKey, string key, Func<Task<BsonDocument>> write)
+    /// <summary>
+    /// Runs <paramref name="execute"/> unless the session already ran <paramref name="write"/>; then the recorded reply is
+    /// returned again. <paramref name="execute"/> must record the write in its transaction (<see cref="CommandContext.WriteReply"/>).
+    /// </summary>
+    public async Task<BsonDocument> RunOnceAsync(RetryableWrite write, Func<Task<BsonDocument>> execute)
     {
-        var session = sessions.GetOrAdd(sessionKey, _ => new SessionWrites());
+        var session = sessions.GetOrAdd(write.SessionKey, _ => new SessionWrites());
         await session.Gate.WaitAsync();
         try
         {
             session.Touch();
-            if (session.Find(key) is { } cached)
+            if (!session.Loaded)
             {
-                return (BsonDocument)cached.DeepClone();
+                session.Record = load?.Invoke(write.SessionKey);
+                session.Loaded = true;
             }
 
-            var reply = await write();
+            if (Answer(write, session.Record) is { } answered)
+            {
+                return answered;
+            }
+
+            BsonDocument reply;
+            try
+            {
+                reply = await execute();
+            }
+            catch (RetryableWriteRaceException)
+            {
+                // Only reachable if two gates existed for one session (expiry racing a new command): the committed record wins.
+                session.Record = load?.Invoke(write.SessionKey);
+                return Answer(write, session.Record) ?? throw new MongoError(112, "WriteConflict", "a concurrent execution of this retryable write interfered; retry it");
+            }
+
             // Handler replies carry ok only when they fail; the dispatcher stamps ok: 1 later.
             if (reply.GetValue("ok", 1).ToDouble() == 1)
             {
-                session.Remember(key, (BsonDocument)reply.DeepClone());
+                session.Record = new RetryableWriteRecord(write.TxnNumber, write.Command, write.Namespace, (BsonDocument)reply.DeepClone());
             }
 
             return reply;
@@ -209,45 +264,72 @@ public sealed class RetryableWriteCache
         }
     }
 
-    /// <summary>Forgets sessions idle for longer than the server's logical session timeout.</summary>
+    /// <summary>The reply (or error) for <paramref name="write"/> given the session's latest record; null when the write is new and must run.</summary>
+    private static BsonDocument? Answer(RetryableWrite write, RetryableWriteRecord? record)
+    {
+        if (record is null || write.TxnNumber > record.TxnNumber)
+        {
+            return null;
+        }
+
+        if (write.TxnNumber < record.TxnNumber)
+        {
+            throw new MongoError(225, "TransactionTooOld",
+                $"Retryable write with txnNumber {write.TxnNumber} is prohibited on session {write.SessionKey} because a newer retryable write with txnNumber {record.TxnNumber} has already started on this session.");
+        }
+
+        if (write.Command != record.Command || write.Namespace != record.Namespace)
+        {
+            throw Incompatible(write, record);
+        }
+
+        return (BsonDocument)record.Reply.DeepClone();
+    }
+
+    // MongoDB checks a retried update or findAndModify against the operation its txnNumber recorded, with these codes;
+    // for insert and delete it has no such check and would report the statement as done, which here would hand back
+    // another command's reply, so those get IncompleteTransactionHistory, its code for a retry it cannot answer.
+    private static MongoError Incompatible(RetryableWrite write, RetryableWriteRecord record)
+    {
+        var previous = $"{record.Command} on {record.Namespace}";
+        return write.Command switch
+        {
+            "update" => MongoError.Location(40638,
+                $"update retry request is not compatible with previous write in the transaction of type: {previous}, txnNumber: {record.TxnNumber}"),
+            "findandmodify" => MongoError.Location(40606,
+                $"findAndModify retry request on {write.Namespace} is not compatible with previous write in the transaction of type: {previous}, txnNumber: {record.TxnNumber}"),
+            _ => new MongoError(217, "IncompleteTransactionHistory",
+                $"{write.Command} on {write.Namespace} with txnNumber {write.TxnNumber} is not a retry of the write that txnNumber recorded on this session ({previous})"),
+        };
+    }
+
+    /// <summary>Forgets in memory the sessions idle for longer than <see cref="Lifetime"/>; the store prunes its rows alike.</summary>
     public void Expire()
     {
         var cutoff = DateTime.UtcNow - Lifetime;
-        foreach (var (key, session) in sessions)
+        foreach (var entry in sessions)
         {
-            if (session.LastUsedUtc < cutoff)
+            // A session with a write running keeps its gate, so one session never has two.
+            if (entry.Value.LastUsedUtc < cutoff && entry.Value.Gate.CurrentCount == 1)
             {
-                sessions.TryRemove(key, out _);
+                sessions.TryRemove(entry);
             }
         }
     }
 
-    /// <summary>One session's latest write replies; everything but <see cref="LastUsedUtc"/> is used under <see cref="Gate"/>.</summary>
+    /// <summary>One session's latest write; <see cref="Record"/> and <see cref="Loaded"/> are used under <see cref="Gate"/>.</summary>
     private sealed class SessionWrites
     {
-        private readonly LinkedList<(string Key, BsonDocument Reply)> _recent = new();
         private long _lastUsedTicks = DateTime.UtcNow.Ticks;
-        private int _count;
 
         public SemaphoreSlim Gate { get; } = new(1, 1);
 
+        public bool Loaded { get; set; }
+
+        public RetryableWriteRecord? Record { get; set; }
+
         public DateTime LastUsedUtc => new(Interlocked.Read(ref _lastUsedTicks), DateTimeKind.Utc);
 
-        public int Count => Volatile.Read(ref _count);
-
         public void Touch() => Interlocked.Exchange(ref _lastUsedTicks, DateTime.UtcNow.Ticks);
-
-        public BsonDocument? Find(string key) => _recent.FirstOrDefault(entry => entry.Key == key).Reply;
-
-        public void Remember(string key, BsonDocument reply)
-        {
-            _recent.AddFirst((key, reply));
-            while (_recent.Count > RepliesKeptPerSession)
-            {
-                _recent.RemoveLast();
-            }
-
-            Volatile.Write(ref _count, _recent.Count);
-        }
     }
 }

@@ -16,7 +16,7 @@ public static class WriteCommands
         var documents = Statements(context, "documents");
         var ordered = context.Flag("ordered", true);
         var bypass = context.Flag("bypassDocumentValidation");
-        var reply = context.Write(write =>
+        var reply = context.WriteReply(write =>
         {
             var collection = write.EnsureCollection(context.Database, name);
             var errors = new BsonArray();
@@ -55,7 +55,7 @@ public static class WriteCommands
         var statements = Statements(context, "updates");
         var ordered = context.Flag("ordered", true);
         var bypass = context.Flag("bypassDocumentValidation");
-        var reply = context.Write(write =>
+        var reply = context.WriteReply(write =>
         {
             var errors = new BsonArray();
             var upserted = new BsonArray();
@@ -101,7 +101,7 @@ public static class WriteCommands
         var name = context.CollectionName;
         var statements = Statements(context, "deletes");
         var ordered = context.Flag("ordered", true);
-        var reply = context.Write(write =>
+        var reply = context.WriteReply(write =>
         {
             var errors = new BsonArray();
             long deleted = 0;

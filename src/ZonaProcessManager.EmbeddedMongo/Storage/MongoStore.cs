@@ -85,6 +85,7 @@ public sealed class MongoStore : IDisposable
             Execute(writer, null, "PRAGMA foreign_keys=OFF");
             var store = new MongoStore(writer, new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString(), directoryLock);
             store.InitializeSchema(path);
+            Execute(writer, null, RetryableWrites.CreateTable);
             store.LoadCatalog();
             store.lastTimestamp = Convert.ToInt64(Scalar(writer, null, "SELECT COALESCE(MAX(ts), 0) FROM changes"));
             store.Commits.Publish(Convert.ToInt64(Scalar(writer, null, "SELECT COALESCE(MAX(seq), 0) FROM changes")));
@@ -339,6 +340,28 @@ public sealed class MongoStore : IDisposable
             }
 
             transaction.Commit();
+        }
+        finally
+        {
+            writerGate.Release();
+        }
+    }
+
+    /// <summary>The session's latest retryable write as committed, or null when it has none (or it was pruned).</summary>
+    public RetryableWriteRecord? LoadRetryableWrite(string sessionKey) =>
+        Read(scope => RetryableWrites.Load(scope.Sql, sessionKey));
+
+    /// <summary>Forgets retryable writes recorded before <paramref name="cutoff"/>, as MongoDB expires config.transactions with its sessions.</summary>
+    public int PruneRetryableWrites(DateTime cutoff)
+    {
+        if (!writerGate.Wait(TimeSpan.Zero))
+        {
+            return 0; // a transaction is open: prune on a later round
+        }
+
+        try
+        {
+            return disposed ? 0 : RetryableWrites.Prune(writer, cutoff);
         }
         finally
         {

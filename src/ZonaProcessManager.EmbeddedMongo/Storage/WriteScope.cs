@@ -73,6 +73,14 @@ public sealed class WriteScope : ReadScope
         }
     }
 
+    /// <summary>
+    /// Records, in this write's transaction, that the session's <paramref name="txnNumber"/> was this write with this
+    /// reply. False when the session already has a record at this or a newer txnNumber: the write ran twice at once, and
+    /// the caller must undo this execution.
+    /// </summary>
+    public bool TryRecordRetryableWrite(string sessionKey, long txnNumber, string command, string ns, BsonDocument reply) =>
+        RetryableWrites.TryRecord(Sql, Tx, sessionKey, txnNumber, command, ns, reply);
+
     public CollectionMeta EnsureCollection(string database, string collection) =>
         Catalog.Find(database, collection) ?? CreateCollection(database, collection, []);
 

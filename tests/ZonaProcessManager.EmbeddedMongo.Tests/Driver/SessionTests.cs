@@ -7,15 +7,16 @@ namespace ZonaProcessManager.EmbeddedMongo.Tests.Driver;
 
 public sealed class SessionTests(MongoTestTarget target, ITestOutputHelper output) : DriverTestBase(target, output)
 {
-    // The txnNumber tests use their own client: the driver pools server sessions and numbers its own retryable writes
-    // on them, so a hand-picked txnNumber on a pooled session could collide with one the driver already used.
+    // The txnNumber tests use a client of their own cluster (a distinct application name; clients with equal settings
+    // share one, and its session pool): the driver pools server sessions and numbers its own retryable writes on them,
+    // and a hand-picked txnNumber below one the driver already used on that session is refused as too old, as MongoDB does.
     [Fact]
     public async Task A_retried_write_with_the_same_session_and_txnNumber_is_applied_once()
     {
         await using var db = NewDatabase();
         var counters = db.Collection<BsonDocument>("counters");
         await counters.InsertOneAsync(BsonDocument.Parse("{ _id: 'c', n: 0 }"));
-        using var client = Target.CreateClient();
+        using var client = Target.CreateClient(settings => settings.ApplicationName = "session-test-" + Guid.NewGuid().ToString("N"));
         using var session = await client.StartSessionAsync();
         var database = client.GetDatabase(db.Name);
         // What a driver sends when it retries after a lost reply: the same lsid (from the session) and txnNumber.
@@ -36,7 +37,7 @@ public sealed class SessionTests(MongoTestTarget target, ITestOutputHelper outpu
         await using var db = NewDatabase();
         var counters = db.Collection<BsonDocument>("counters");
         await counters.InsertOneAsync(BsonDocument.Parse("{ _id: 'c', n: 0 }"));
-        using var client = Target.CreateClient();
+        using var client = Target.CreateClient(settings => settings.ApplicationName = "session-test-" + Guid.NewGuid().ToString("N"));
         using var session = await client.StartSessionAsync();
 
         foreach (var txnNumber in new long[] { 1, 2, 2, 3 })
