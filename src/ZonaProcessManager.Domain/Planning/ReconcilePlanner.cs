@@ -79,7 +79,17 @@ public sealed class ReconcilePlanner(PlannerSettings settings)
     /// <summary>The state of one planning pass; lives only for the duration of <see cref="Build"/>.</summary>
     private sealed class PlanBuilder(PlanInput input, PlannerSettings settings)
     {
-        private readonly ServiceSpecBody _spec = input.Service.Spec;
+        private readonly ServiceSpecBody _spec = JoiningTenantNetworkByDefault(input.Service);
+
+        /// <summary>
+        /// A service that names no network joins its tenant's: Docker's default bridge is shared by every container on the
+        /// host, so tenants would reach each other there. The spec hash stays that of the document (this default is not
+        /// in it), so containers made before this rule are not rolled for it; they move at their next replacement.
+        /// </summary>
+        private static ServiceSpecBody JoiningTenantNetworkByDefault(ServiceSpec service) =>
+            service.Spec.Networks is { Count: > 0 }
+                ? service.Spec
+                : service.Spec with { Networks = [Tenant.NetworkNameFor(service.Metadata.Tenant)] };
         private readonly List<ReconcileAction> _removals = [];
         private readonly List<ReconcileAction> _repairs = [];
         private readonly List<ReconcileAction> _creations = [];

@@ -29,6 +29,22 @@ public class ReconcilePlannerTests
     }
 
     [Fact]
+    public void A_service_that_names_no_network_is_put_on_its_tenants_network_not_dockers_shared_bridge()
+    {
+        var service = Service(replicas: 2, networks: []);
+
+        var plan = Plan(service, []);
+
+        Assert.Equal(new EnsureNetwork("zpm-tenant-acme"), plan.Actions[0]);
+        Assert.All(plan.Actions.OfType<CreateReplica>(), c =>
+        {
+            Assert.Equal(["zpm-tenant-acme"], c.Container.Spec.Networks);
+            // The default is not part of the document, so it never rolls containers by itself.
+            Assert.Equal(HashOf(service), c.Container.SpecHash);
+        });
+    }
+
+    [Fact]
     public void Healthy_containers_with_the_right_hash_are_adopted_without_any_action()
     {
         var service = Service(replicas: 3, networks: ["zpm-tenant-acme"]);
@@ -73,7 +89,7 @@ public class ReconcilePlannerTests
         var plan = Plan(service, Healthy(HashOf(service), 0, 2));
 
         Assert.Equal([1], SlotsOf<CreateReplica>(plan));
-        Assert.Single(plan.Actions);
+        Assert.Equal([typeof(EnsureNetwork), typeof(CreateReplica)], plan.Actions.Select(a => a.GetType()));
     }
 
     [Fact]
@@ -285,7 +301,7 @@ public class ReconcilePlannerTests
 
         Assert.Empty(before.Actions);
         Assert.Equal([3, 4], SlotsOf<CreateReplica>(plan));
-        Assert.Equal(2, plan.Actions.Count);
+        Assert.Equal([typeof(EnsureNetwork), typeof(CreateReplica), typeof(CreateReplica)], plan.Actions.Select(a => a.GetType()));
     }
 
     [Theory]
@@ -342,9 +358,8 @@ public class ReconcilePlannerTests
 
         var plan = Plan(service, Healthy(OldHash, 0));
 
-        Assert.IsType<RemoveContainer>(plan.Actions[0]);
-        Assert.IsType<CreateReplica>(plan.Actions[1]);
-        Assert.Equal(0, ((CreateReplica)plan.Actions[1]).Container.Replica);
+        Assert.Equal([typeof(EnsureNetwork), typeof(RemoveContainer), typeof(CreateReplica)], plan.Actions.Select(a => a.GetType()));
+        Assert.Equal(0, ((CreateReplica)plan.Actions[2]).Container.Replica);
     }
 
     [Fact]
@@ -358,7 +373,7 @@ public class ReconcilePlannerTests
         var whileStarting = Plan(service, world.Containers, now: Now.AddSeconds(30));
 
         Assert.Equal([3], SlotsOf<CreateReplica>(first));
-        Assert.Single(first.Actions);
+        Assert.Equal([typeof(EnsureNetwork), typeof(CreateReplica)], first.Actions.Select(a => a.GetType()));
         Assert.Empty(whileStarting.Actions);
         Assert.Equal(OutcomeKind.Progressing, whileStarting.Outcome.Kind);
         Assert.Equal(PlanOutcome.Reasons.RollingUpdate, whileStarting.Outcome.Reason);
