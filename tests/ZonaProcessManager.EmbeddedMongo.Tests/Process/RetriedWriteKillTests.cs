@@ -15,7 +15,7 @@ public sealed class RetriedWriteKillTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan ReplyTimeout = TimeSpan.FromSeconds(30);
 
-    private static Task<RawWireClient> ConnectAsync(MongoServerProcess server) => RawWireClient.ConnectAsync("127.0.0.1", server.Port);
+    private static Task<RawWireClient> ConnectAsync(MongoServerProcess server) => RawWireClient.ConnectAsync(server.ConnectionString);
 
     [Fact]
     public async Task Writes_retried_after_SIGKILL_answer_as_the_first_time_and_are_applied_once()

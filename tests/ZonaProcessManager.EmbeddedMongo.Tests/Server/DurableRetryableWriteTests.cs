@@ -39,7 +39,8 @@ public sealed class DurableRetryableWriteTests : IAsyncDisposable
         }
 
         server = await EmbeddedMongoServer.StartAsync(new EmbeddedMongoOptions { Port = 0, DataDirectory = directory });
-        return await RawWireClient.ConnectAsync("127.0.0.1", server.Port);
+        var admin = server.EnsureAdminUser();
+        return await RawWireClient.ConnectAsync(server.ConnectionStringFor(admin.User, admin.Password));
     }
 
     [Fact]

@@ -24,7 +24,7 @@ public sealed class OperatorLoggingTests
         await reconciler.ReconcileAsync(key, CancellationToken.None);
 
         var dockerLines = logger.Logs.Where(l => l.Message.Contains(" docker: ", StringComparison.Ordinal)).ToList();
-        Assert.Equal(2, dockerLines.Count); // two creates, each logged exactly once
+        Assert.Equal(3, dockerLines.Count); // the tenant's network and two creates, each logged exactly once
         Assert.All(dockerLines, l => Assert.Equal(key, l.Properties["Resource"]));
         Assert.Contains(dockerLines, l => l.Message.Contains("create zpm-system-web-0", StringComparison.Ordinal));
 
