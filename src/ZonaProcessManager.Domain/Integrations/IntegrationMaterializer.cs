@@ -47,9 +47,9 @@ public static class IntegrationMaterializer
         }
 
         var problems = new List<string>();
-        if (!ServiceSpecValidator.IsDnsLabel(integration.Metadata.Name))
+        if (!DnsLabel.IsValid(integration.Metadata.Name))
         {
-            problems.Add($"metadata.name '{integration.Metadata.Name}' is not a valid name: use 1-63 lowercase letters, digits or '-', starting and ending with a letter or digit");
+            problems.Add($"metadata.name {DnsLabel.NotValid(integration.Metadata.Name)}");
         }
 
         if (tenant is null)

@@ -16,8 +16,6 @@ public sealed record SpecProblem(string Path, string Message)
 /// </summary>
 public static partial class ServiceSpecValidator
 {
-    private const int MaxNameLength = 63;
-
     /// <summary>
     /// The most replicas one ServiceSpec (or IntegrationSpec) may ask for. Every replica runs on the one Docker host the
     /// operator drives, and a host runs a few hundred containers at most in practice (Kubernetes' default is 110 pods
@@ -56,10 +54,6 @@ public static partial class ServiceSpecValidator
         CheckBodySizes(problems, service.Spec);
         return problems;
     }
-
-    /// <summary>True when the value can be a tenant or service name: lowercase letters, digits and '-', 1-63, alphanumeric at both ends.</summary>
-    public static bool IsDnsLabel(string? value) =>
-        value is { Length: > 0 and <= MaxNameLength } && DnsLabel().IsMatch(value);
 
     private static void ValidateBody(List<SpecProblem> problems, ServiceSpecBody spec, string? ownName)
     {
@@ -129,7 +123,7 @@ public static partial class ServiceSpecValidator
 
         ForEach(problems, "spec.dependsOn", spec.DependsOn, (path, dependency) =>
         {
-            if (!IsDnsLabel(dependency))
+            if (!DnsLabel.IsValid(dependency))
             {
                 problems.Add(new SpecProblem(path, $"'{dependency}' is not a valid service name"));
             }
@@ -303,10 +297,9 @@ public static partial class ServiceSpecValidator
         {
             problems.Add(new SpecProblem(path, "is required"));
         }
-        else if (!IsDnsLabel(value))
+        else if (!DnsLabel.IsValid(value))
         {
-            problems.Add(new SpecProblem(path,
-                $"'{value}' is not a valid name: use 1-{MaxNameLength} lowercase letters, digits or '-', starting and ending with a letter or digit"));
+            problems.Add(new SpecProblem(path, DnsLabel.NotValid(value)));
         }
     }
 
@@ -352,9 +345,6 @@ public static partial class ServiceSpecValidator
             problems.Add(new SpecProblem(path, $"{group.Key} is listed {group.Count()} times"));
         }
     }
-
-    [GeneratedRegex(@"^[a-z0-9]([a-z0-9-]*[a-z0-9])?\z")]
-    private static partial Regex DnsLabel();
 
     [GeneratedRegex(@"^[a-zA-Z0-9][a-zA-Z0-9_.-]*\z")]
     private static partial Regex DockerName();
