@@ -210,6 +210,57 @@ public sealed class IntegrationCommandTests(MongoTestTarget target, ITestOutputH
     }
 
     [Fact]
+    public async Task Onboard_refuses_a_tenant_code_with_a_trailing_newline_and_writes_nothing()
+    {
+        await using var database = target.CreateDatabase(output);
+        await ApplyCatalogAsync(database);
+
+        var result = await ZpmAsync(database, "tenant", "onboard", "acme\n", "-i", "edr");
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("tenant code must be a DNS label", result.Error);
+        Assert.Equal(0, await CountAsync(database, "tenants"));
+        Assert.Equal(0, await CountAsync(database, "integrations"));
+    }
+
+    [Fact]
+    public async Task Apply_refuses_names_and_tenants_with_a_trailing_newline_and_writes_nothing()
+    {
+        await using var database = target.CreateDatabase(output);
+        await ApplyCatalogAsync(database);
+        using var files = new ManifestFiles();
+        var path = files.Write("newlines.yaml", """
+            kind: Tenant
+            metadata: { name: "acme\n" }
+            ---
+            kind: IntegrationSpec
+            metadata: { name: "edr\n", tenant: acme }
+            spec: { integration_id: 102 }
+            ---
+            kind: IntegrationSpec
+            metadata: { name: edr, tenant: "acme\n" }
+            spec: { integration_id: 102 }
+            ---
+            kind: ServiceSpec
+            metadata: { name: "web\n" }
+            spec: { image: "zpm/busybox:latest" }
+            """);
+
+        var result = await ZpmAsync(database, "apply", "-f", path);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains($"error: {path}#0:", result.Error);
+        Assert.Contains($"error: {path}#1:", result.Error);
+        Assert.Contains($"error: {path}#2:", result.Error);
+        Assert.Contains($"error: {path}#3:", result.Error);
+        Assert.Contains("metadata.name must be a DNS label", result.Error);
+        Assert.Contains("metadata.tenant must be a DNS label", result.Error);
+        Assert.Equal(0, await CountAsync(database, "tenants"));
+        Assert.Equal(0, await CountAsync(database, "integrations"));
+        Assert.Equal(0, await CountAsync(database, "services"));
+    }
+
+    [Fact]
     public async Task Onboard_without_a_required_parameter_names_it_and_writes_nothing()
     {
         await using var database = target.CreateDatabase(output);

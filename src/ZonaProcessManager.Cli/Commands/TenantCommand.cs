@@ -3,6 +3,7 @@ using MongoDB.Bson;
 using MongoDB.Driver;
 using ZonaProcessManager.Cli.Integrations;
 using ZonaProcessManager.Domain.Model;
+using ZonaProcessManager.Domain.Validation;
 using ZonaProcessManager.Mongo.Mapping;
 
 namespace ZonaProcessManager.Cli.Commands;
@@ -50,9 +51,9 @@ public static class TenantCommand
         onboard.SetAction(app.Guard(async (parseResult, cancellationToken) =>
         {
             var tenantCode = parseResult.GetValue(code)!;
-            if (!IntegrationDocuments.IsDnsLabel(tenantCode))
+            if (!DnsLabel.IsValid(tenantCode))
             {
-                throw new CliUsageException($"tenant code must be a DNS label (lowercase a-z, 0-9 and '-', 1-63 characters), got \"{tenantCode}\"");
+                throw new CliUsageException(DnsLabel.Problem("tenant code", tenantCode));
             }
 
             using var connection = app.Globals.Connect(parseResult);

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.RegularExpressions;
 using MongoDB.Bson;
 using MongoDB.Driver;
 using ZonaProcessManager.Domain.Integrations;
@@ -15,7 +14,7 @@ namespace ZonaProcessManager.Cli.Integrations;
 /// Keys follow the contract: catalog `_id` "&lt;name&gt;", tenants `_id` "&lt;code&gt;", integrations `_id`
 /// "&lt;tenant&gt;/&lt;name&gt;". Documents inserted by mongosh with an ObjectId are found by their metadata instead.
 /// </summary>
-public sealed partial class IntegrationDocuments(IMongoDatabase database)
+public sealed class IntegrationDocuments(IMongoDatabase database)
 {
     public const string ApiVersion = "zpm/v1";
 
@@ -212,9 +211,4 @@ public sealed partial class IntegrationDocuments(IMongoDatabase database)
         return copy;
     }
 
-    /// <summary>Lowercase a-z, 0-9 and '-', 1-63 characters, starting and ending alphanumeric: usable in Docker names.</summary>
-    public static bool IsDnsLabel(string text) => DnsLabel().IsMatch(text);
-
-    [GeneratedRegex("^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")]
-    private static partial Regex DnsLabel();
 }

@@ -1,5 +1,6 @@
 using MongoDB.Bson;
 using ZonaProcessManager.Domain.Model;
+using ZonaProcessManager.Domain.Validation;
 using ZonaProcessManager.Mongo.Mapping;
 
 namespace ZonaProcessManager.Cli.Integrations;
@@ -49,9 +50,9 @@ public static class IntegrationManifests
         {
             problems.Add("metadata.name is required");
         }
-        else if (!IntegrationDocuments.IsDnsLabel(name))
+        else if (!DnsLabel.IsValid(name))
         {
-            problems.Add($"metadata.name must be a DNS label (lowercase a-z, 0-9 and '-', 1-63 characters), got \"{name}\"");
+            problems.Add(DnsLabel.Problem("metadata.name", name));
         }
 
         string? tenant = null;
@@ -62,9 +63,9 @@ public static class IntegrationManifests
             {
                 problems.Add("metadata.tenant is required");
             }
-            else if (!IntegrationDocuments.IsDnsLabel(tenant))
+            else if (!DnsLabel.IsValid(tenant))
             {
-                problems.Add($"metadata.tenant must be a DNS label, got \"{tenant}\"");
+                problems.Add(DnsLabel.Problem("metadata.tenant", tenant));
             }
         }
 

@@ -13,7 +13,6 @@ namespace ZonaProcessManager.Mongo.Mapping;
 /// </summary>
 public static class IntegrationDocumentMapper
 {
-    private const string DnsLabelRule = "a DNS label (lowercase a-z, 0-9 and '-', 1-63 characters, starting and ending alphanumeric)";
 
     private static readonly HashSet<string> KnownDefinitionSpecFields =
         ["integration_id", "title", "executable", "image", "command", "ports", "parameters", "healthCheck", "resources"];
@@ -303,15 +302,15 @@ public static class IntegrationDocumentMapper
         }
 
         var name = reader.String(metadata, "name", "metadata.name", required: true);
-        if (name is not null && !ServiceDocumentMapper.IsDnsLabel(name))
+        if (name is not null && !DnsLabel.IsValid(name))
         {
-            reader.Problem($"metadata.name must be {DnsLabelRule}, got \"{name}\"");
+            reader.Problem(DnsLabel.Problem("metadata.name", name));
         }
 
         var tenant = reader.String(metadata, "tenant", "metadata.tenant", required: tenantRequired);
-        if (tenant is not null && !ServiceDocumentMapper.IsDnsLabel(tenant))
+        if (tenant is not null && !DnsLabel.IsValid(tenant))
         {
-            reader.Problem($"metadata.tenant must be {DnsLabelRule}, got \"{tenant}\"");
+            reader.Problem(DnsLabel.Problem("metadata.tenant", tenant));
         }
 
         var labels = reader.StringMap(metadata, "labels", "metadata.labels");

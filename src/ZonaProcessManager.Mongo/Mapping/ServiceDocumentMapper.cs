@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using MongoDB.Bson;
 using ZonaProcessManager.Domain.Model;
 using ZonaProcessManager.Domain.Ports;
@@ -11,7 +10,7 @@ namespace ZonaProcessManager.Mongo.Mapping;
 /// <see cref="ServiceSpec"/> comes back with Spec = null and an InvalidReason listing every problem, so the operator
 /// can show it in status while the other resources carry on.
 /// </summary>
-public sealed partial class ServiceDocumentMapper
+public sealed class ServiceDocumentMapper
 {
     private static readonly HashSet<string> KnownSpecFields =
     [
@@ -62,8 +61,6 @@ public sealed partial class ServiceDocumentMapper
         ServiceSpecValidator.Validate(spec).Select(problem => $"{problem.Path} {problem.Message}").ToList();
 
     public static string PhaseName(ResourcePhase phase) => phase.ToString();
-
-    public static bool IsDnsLabel(string value) => DnsLabel().IsMatch(value);
 
     /// <summary>Document spellings, for writers (CLI output, samples) that must match what the reader accepts.</summary>
     public static string ToDocumentValue(ServiceCategory category) => Categories.First(pair => pair.Value == category).Key;
@@ -123,14 +120,14 @@ public sealed partial class ServiceDocumentMapper
         {
             name = reader.String(metadataDocument, "name", "metadata.name", required: true);
             tenant = reader.String(metadataDocument, "tenant", "metadata.tenant");
-            if (name is not null && !IsDnsLabel(name))
+            if (name is not null && !DnsLabel.IsValid(name))
             {
-                reader.Problem($"metadata.name must be a DNS label (lowercase a-z, 0-9 and '-', 1-63 characters, starting and ending alphanumeric), got \"{name}\"");
+                reader.Problem(DnsLabel.Problem("metadata.name", name));
             }
 
-            if (tenant is not null && !IsDnsLabel(tenant))
+            if (tenant is not null && !DnsLabel.IsValid(tenant))
             {
-                reader.Problem($"metadata.tenant must be a DNS label (lowercase a-z, 0-9 and '-', 1-63 characters, starting and ending alphanumeric), got \"{tenant}\"");
+                reader.Problem(DnsLabel.Problem("metadata.tenant", tenant));
             }
         }
 
@@ -348,7 +345,4 @@ public sealed partial class ServiceDocumentMapper
             Parallelism = reader.Integer(update, "parallelism", "spec.update.parallelism", minimum: 1) ?? defaults.Parallelism,
         };
     }
-
-    [GeneratedRegex("^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")]
-    private static partial Regex DnsLabel();
 }

@@ -110,6 +110,7 @@ public sealed class IntegrationDocumentMapperTests
 
     [Theory]
     [InlineData("ACME_corp", "metadata.name must be a DNS label")]
+    [InlineData("acme\n", "metadata.name must be a DNS label")]
     [InlineData("", "metadata.name must be a non-empty string")]
     public void A_tenant_code_that_is_not_a_DNS_label_is_invalid(string code, string expected)
     {

@@ -112,6 +112,8 @@ public sealed class ServiceDocumentMapperTests
     [InlineData("""{ metadata: { }, spec: { image: "i" } }""", "metadata.name is required")]
     [InlineData("""{ metadata: { name: "Web_1" }, spec: { image: "i" } }""", "metadata.name must be a DNS label")]
     [InlineData("""{ metadata: { name: "web", tenant: "-acme" }, spec: { image: "i" } }""", "metadata.tenant must be a DNS label")]
+    [InlineData("""{ metadata: { name: "web\n" }, spec: { image: "i" } }""", "metadata.name must be a DNS label")]
+    [InlineData("""{ metadata: { name: "web", tenant: "acme\n" }, spec: { image: "i" } }""", "metadata.tenant must be a DNS label")]
     [InlineData("""{ metadata: { name: "web" }, spec: { image: "i", colour: "red" } }""", "spec.colour is not a known field")]
     [InlineData("""{ metadata: { name: "web" }, spec: { image: "i", env: { PORT: 8080 } } }""", "spec.env.PORT must be a string, got 8080")]
     [InlineData("""{ metadata: { name: "web" }, spec: { image: "i", command: "httpd" } }""", "spec.command must be an array, got \"httpd\"")]
