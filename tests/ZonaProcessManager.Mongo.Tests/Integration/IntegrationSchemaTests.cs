@@ -24,6 +24,7 @@ public sealed class IntegrationSchemaTests(MongoTestTarget target, ITestOutputHe
         { "catalog: parameter default an object", ZpmCollections.Catalog, () => Broken(IntegrationDocuments.Definition(), d => d["spec"]["parameters"][0]["default"] = new BsonDocument("a", 1)) },
         { "catalog: unknown spec field", ZpmCollections.Catalog, () => Broken(IntegrationDocuments.Definition(), d => d["spec"]["colour"] = "red") },
         { "tenants: code not a DNS label", ZpmCollections.Tenants, () => Broken(IntegrationDocuments.Tenant(), d => d["metadata"]["name"] = "Acme_Corp") },
+        { "tenants: code with a trailing newline", ZpmCollections.Tenants, () => Broken(IntegrationDocuments.Tenant(), d => d["metadata"]["name"] = "acme\n") },
         { "tenants: missing metadata.name", ZpmCollections.Tenants, () => Broken(IntegrationDocuments.Tenant(), d => d["metadata"].AsBsonDocument.Remove("name")) },
         { "tenants: suspended not a bool", ZpmCollections.Tenants, () => Broken(IntegrationDocuments.Tenant(), d => d["spec"]["suspended"] = "yes") },
         { "tenants: wrong kind", ZpmCollections.Tenants, () => Broken(IntegrationDocuments.Tenant(), d => d["kind"] = "Customer") },
@@ -32,8 +33,10 @@ public sealed class IntegrationSchemaTests(MongoTestTarget target, ITestOutputHe
         { "integrations: a parameter value an object", ZpmCollections.Integrations, () => Broken(IntegrationDocuments.Integration(), d => d["spec"]["parameters"]["apiUrl"] = new BsonDocument("u", 1)) },
         { "integrations: missing tenant", ZpmCollections.Integrations, () => Broken(IntegrationDocuments.Integration(), d => d["metadata"].AsBsonDocument.Remove("tenant")) },
         { "integrations: tenant not a DNS label", ZpmCollections.Integrations, () => Broken(IntegrationDocuments.Integration(), d => d["metadata"]["tenant"] = "ACME") },
+        { "integrations: name with a trailing newline", ZpmCollections.Integrations, () => Broken(IntegrationDocuments.Integration(), d => d["metadata"]["name"] = "sentinel\n") },
         { "integrations: negative replicas", ZpmCollections.Integrations, () => Broken(IntegrationDocuments.Integration(), d => d["spec"]["replicas"] = -1) },
         { "port_allocations: port out of range", ZpmCollections.PortAllocations, () => IntegrationDocuments.Allocation("acme", "sentinel", "http", 70000) },
+        { "port_allocations: tenant with a trailing newline", ZpmCollections.PortAllocations, () => IntegrationDocuments.Allocation("acme\n", "sentinel", "http", 20001) },
         { "port_allocations: no portName", ZpmCollections.PortAllocations, () => Broken(IntegrationDocuments.Allocation("acme", "sentinel", "http", 20001), d => d.Remove("portName")) },
     };
 

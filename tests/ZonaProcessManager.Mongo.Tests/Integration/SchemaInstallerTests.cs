@@ -53,6 +53,8 @@ public sealed class SchemaInstallerTests(MongoTestTarget target, ITestOutputHelp
         { "name with capitals and underscore", document => document["metadata"]["name"] = "Bad_Name" },
         { "name ending with a dash", document => document["metadata"]["name"] = "web-" },
         { "tenant not a DNS label", document => document["metadata"]["tenant"] = "ACME" },
+        { "name with a trailing newline", document => document["metadata"]["name"] = "web\n" },
+        { "tenant with a trailing newline", document => document["metadata"]["tenant"] = "acme\n" },
         { "unknown field in spec", document => document["spec"]["colour"] = "red" },
         { "port out of range", document => document["spec"]["ports"][0]["container"] = 70000 },
         { "unknown restart policy", document => document["spec"]["restartPolicy"] = "sometimes" },
