@@ -6,29 +6,25 @@ using ZonaProcessManager.Operator.Settings;
 
 namespace ZonaProcessManager.Operator;
 
-/// <summary>The operator as a Generic Host: what `zpm run` starts, and what integration tests start in-process.</summary>
+/// <summary>
+/// The operator as a Generic Host, without adapters: the caller supplies the ports. `zpm run` supplies MongoDB and Docker
+/// (ZonaProcessManager.Cli's Hosting/ZpmOperatorHost); in-process tests supply fakes or the real adapters.
+/// </summary>
 public static class OperatorApp
 {
-    /// <summary>Runs the operator against settings' MongoDB and Docker until <paramref name="cancellationToken"/> fires.</summary>
-    public static async Task RunAsync(OperatorSettings settings, CancellationToken cancellationToken)
-    {
-        using var host = CreateBuilder(settings).Build();
-        await host.RunAsync(cancellationToken).ConfigureAwait(false);
-    }
-
     /// <summary>
-    /// A host builder with the operator core and the MongoDB/Docker adapters registered. <paramref name="configureServices"/>
-    /// runs last, so a test may replace any registration (a port, the TimeProvider, the logger).
+    /// A host builder with the operator core registered. <paramref name="registerPorts"/> runs last: it registers every
+    /// port (stores, watcher, container runtime, host-port probe) and may replace any other registration (the TimeProvider, the logger).
     /// </summary>
-    public static HostApplicationBuilder CreateBuilder(OperatorSettings settings, Action<IServiceCollection>? configureServices = null)
+    public static HostApplicationBuilder CreateBuilder(OperatorSettings settings, Action<IServiceCollection> registerPorts)
     {
+        ArgumentNullException.ThrowIfNull(registerPorts);
         settings.Validate();
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = settings.ShutdownTimeout);
         builder.Services.AddSerilog(OperatorLogging.CreateLogger(settings), dispose: true);
         builder.Services.AddZpmOperatorCore(settings);
-        builder.Services.AddZpmOperatorAdapters(settings);
-        configureServices?.Invoke(builder.Services);
+        registerPorts(builder.Services);
         return builder;
     }
 }
