@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Serilog;
+using ZonaProcessManager.Domain.Ports;
 using ZonaProcessManager.Operator.Logging;
 using ZonaProcessManager.Operator.Settings;
 
@@ -12,9 +13,19 @@ namespace ZonaProcessManager.Operator;
 /// </summary>
 public static class OperatorApp
 {
+    /// <summary>The ports the operator core needs; a host built without any of them fails at Build.</summary>
+    public static IReadOnlyList<Type> RequiredPorts { get; } =
+    [
+        typeof(IServiceStore),
+        typeof(IIntegrationStore),
+        typeof(IResourceWatcher),
+        typeof(IContainerRuntime),
+        typeof(IHostPortProbe),
+    ];
+
     /// <summary>
     /// A host builder with the operator core registered. <paramref name="registerPorts"/> runs last: it registers every
-    /// port (stores, watcher, container runtime, host-port probe) and may replace any other registration (the TimeProvider, the logger).
+    /// port in <see cref="RequiredPorts"/> and may replace any other registration (the TimeProvider, the logger).
     /// </summary>
     public static HostApplicationBuilder CreateBuilder(OperatorSettings settings, Action<IServiceCollection> registerPorts)
     {
@@ -25,6 +36,31 @@ public static class OperatorApp
         builder.Services.AddSerilog(OperatorLogging.CreateLogger(settings), dispose: true);
         builder.Services.AddZpmOperatorCore(settings);
         registerPorts(builder.Services);
+        // Checked at Build, not here, so registrations added to builder.Services after this call still count. Without
+        // the check a missing port would surface only when the first loop or reconcile resolves it, as a bare DI error
+        // inside a ResilientLoop that retries forever.
+        builder.ConfigureContainer(new RequiredPortsServiceProviderFactory());
         return builder;
+    }
+
+    private sealed class RequiredPortsServiceProviderFactory : IServiceProviderFactory<IServiceCollection>
+    {
+        // What the empty builder (DisableDefaults) uses when no factory is configured: no scope or on-build validation.
+        private readonly DefaultServiceProviderFactory _inner = new();
+
+        public IServiceCollection CreateBuilder(IServiceCollection services)
+        {
+            var missing = RequiredPorts.Where(port => !services.Any(d => d.ServiceType == port)).Select(port => port.Name).ToList();
+            if (missing.Count > 0)
+            {
+                throw new InvalidOperationException(
+                    $"The operator host has no {string.Join(", ", missing)} registered. The callback given to OperatorApp.CreateBuilder must register "
+                    + $"every port ({string.Join(", ", RequiredPorts.Select(p => p.Name))}); ZpmOperatorHost (ZonaProcessManager.Cli) registers the MongoDB and Docker adapters.");
+            }
+
+            return _inner.CreateBuilder(services);
+        }
+
+        public IServiceProvider CreateServiceProvider(IServiceCollection containerBuilder) => _inner.CreateServiceProvider(containerBuilder);
     }
 }
