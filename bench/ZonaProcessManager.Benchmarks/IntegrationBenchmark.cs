@@ -9,6 +9,7 @@ using MongoDB.Driver;
 using Serilog;
 using Serilog.Events;
 using Serilog.Filters;
+using ZonaProcessManager.Cli.Hosting;
 using ZonaProcessManager.Docker;
 using ZonaProcessManager.Domain.Integrations;
 using ZonaProcessManager.Domain.Model;
@@ -88,7 +89,7 @@ public static class IntegrationBenchmark
                 IntegrationPorts = Ports,
             };
             var reconcileCounter = new ReconcileCountingSink();
-            host = OperatorApp.CreateBuilder(settings, services =>
+            host = ZpmOperatorHost.CreateBuilder(settings, services =>
             {
                 // Warnings and errors on the console; the per-reconcile debug line only feeds the per-kind counter.
                 services.AddSerilog(

@@ -8,6 +8,7 @@ using MongoDB.Bson;
 using MongoDB.Driver;
 using Serilog;
 using Serilog.Events;
+using ZonaProcessManager.Cli.Hosting;
 using ZonaProcessManager.Docker;
 using ZonaProcessManager.Domain.Model;
 using ZonaProcessManager.Domain.Ports;
@@ -270,7 +271,7 @@ public static class OperatorBenchmark
 
         private async Task StartOperatorAsync(OperatorSettings settings)
         {
-            var builder = OperatorApp.CreateBuilder(settings, services =>
+            var builder = ZpmOperatorHost.CreateBuilder(settings, services =>
             {
                 // A line per Docker action for hundreds of services would drown the table; warnings and errors still show.
                 services.AddSerilog(

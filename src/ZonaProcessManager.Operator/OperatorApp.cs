@@ -1,34 +1,66 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Serilog;
+using ZonaProcessManager.Domain.Ports;
 using ZonaProcessManager.Operator.Logging;
 using ZonaProcessManager.Operator.Settings;
 
 namespace ZonaProcessManager.Operator;
 
-/// <summary>The operator as a Generic Host: what `zpm run` starts, and what integration tests start in-process.</summary>
+/// <summary>
+/// The operator as a Generic Host, without adapters: the caller supplies the ports. `zpm run` supplies MongoDB and Docker
+/// (ZonaProcessManager.Cli's Hosting/ZpmOperatorHost); in-process tests supply fakes or the real adapters.
+/// </summary>
 public static class OperatorApp
 {
-    /// <summary>Runs the operator against settings' MongoDB and Docker until <paramref name="cancellationToken"/> fires.</summary>
-    public static async Task RunAsync(OperatorSettings settings, CancellationToken cancellationToken)
-    {
-        using var host = CreateBuilder(settings).Build();
-        await host.RunAsync(cancellationToken).ConfigureAwait(false);
-    }
+    /// <summary>The ports the operator core needs; a host built without any of them fails at Build.</summary>
+    public static IReadOnlyList<Type> RequiredPorts { get; } =
+    [
+        typeof(IServiceStore),
+        typeof(IIntegrationStore),
+        typeof(IResourceWatcher),
+        typeof(IContainerRuntime),
+        typeof(IHostPortProbe),
+    ];
 
     /// <summary>
-    /// A host builder with the operator core and the MongoDB/Docker adapters registered. <paramref name="configureServices"/>
-    /// runs last, so a test may replace any registration (a port, the TimeProvider, the logger).
+    /// A host builder with the operator core registered. <paramref name="registerPorts"/> runs last: it registers every
+    /// port in <see cref="RequiredPorts"/> and may replace any other registration (the TimeProvider, the logger).
     /// </summary>
-    public static HostApplicationBuilder CreateBuilder(OperatorSettings settings, Action<IServiceCollection>? configureServices = null)
+    public static HostApplicationBuilder CreateBuilder(OperatorSettings settings, Action<IServiceCollection> registerPorts)
     {
+        ArgumentNullException.ThrowIfNull(registerPorts);
         settings.Validate();
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = settings.ShutdownTimeout);
         builder.Services.AddSerilog(OperatorLogging.CreateLogger(settings), dispose: true);
         builder.Services.AddZpmOperatorCore(settings);
-        builder.Services.AddZpmOperatorAdapters(settings);
-        configureServices?.Invoke(builder.Services);
+        registerPorts(builder.Services);
+        // Checked at Build, not here, so registrations added to builder.Services after this call still count. Without
+        // the check a missing port would surface only when the first loop or reconcile resolves it, as a bare DI error
+        // inside a ResilientLoop that retries forever.
+        builder.ConfigureContainer(new RequiredPortsServiceProviderFactory());
         return builder;
+    }
+
+    private sealed class RequiredPortsServiceProviderFactory : IServiceProviderFactory<IServiceCollection>
+    {
+        // What the empty builder (DisableDefaults) uses when no factory is configured: no scope or on-build validation.
+        private readonly DefaultServiceProviderFactory _inner = new();
+
+        public IServiceCollection CreateBuilder(IServiceCollection services)
+        {
+            var missing = RequiredPorts.Where(port => !services.Any(d => d.ServiceType == port)).Select(port => port.Name).ToList();
+            if (missing.Count > 0)
+            {
+                throw new InvalidOperationException(
+                    $"The operator host has no {string.Join(", ", missing)} registered. The callback given to OperatorApp.CreateBuilder must register "
+                    + $"every port ({string.Join(", ", RequiredPorts.Select(p => p.Name))}); ZpmOperatorHost (ZonaProcessManager.Cli) registers the MongoDB and Docker adapters.");
+            }
+
+            return _inner.CreateBuilder(services);
+        }
+
+        public IServiceProvider CreateServiceProvider(IServiceCollection containerBuilder) => _inner.CreateServiceProvider(containerBuilder);
     }
 }

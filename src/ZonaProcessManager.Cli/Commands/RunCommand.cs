@@ -1,4 +1,5 @@
 using System.CommandLine;
+using ZonaProcessManager.Cli.Hosting;
 using ZonaProcessManager.Domain.Integrations;
 using ZonaProcessManager.EmbeddedMongo;
 using ZonaProcessManager.Mongo;
@@ -11,7 +12,7 @@ namespace ZonaProcessManager.Cli.Commands;
 /// `zpm run`: the operator. Without --mongo (and without ZPM_MONGO_URI) it first starts the embedded MongoDB-compatible
 /// server in-process on --mongo-port with its data in --data-dir, and prints the connection string so a user can open
 /// mongosh on it. It always runs `install` first (idempotent), applies --apply manifests if given, then hands over to
-/// <see cref="OperatorApp.RunAsync"/> until Ctrl+C.
+/// <see cref="ZpmOperatorHost.RunAsync"/> until Ctrl+C.
 /// </summary>
 public static class RunCommand
 {
@@ -107,7 +108,7 @@ public static class RunCommand
                     IntegrationPorts = integrationPorts,
                     Isolation = isolation,
                 };
-                await OperatorApp.RunAsync(settings, cancellationToken);
+                await ZpmOperatorHost.RunAsync(settings, cancellationToken);
                 return CliApplication.Ok;
             }
             finally

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using MongoDB.Bson;
 using MongoDB.Driver;
+using ZonaProcessManager.Cli.Hosting;
 using ZonaProcessManager.Domain.Model;
 using ZonaProcessManager.Domain.Ports;
 using ZonaProcessManager.Mongo;
@@ -59,7 +60,7 @@ internal sealed class OperatorOnStore : IAsyncDisposable
     public async Task StartAsync()
     {
         await new SchemaInstaller(_database.Database).InstallAsync(CancellationToken.None);
-        _host = OperatorApp.CreateBuilder(Settings, services =>
+        _host = ZpmOperatorHost.CreateBuilder(Settings, services =>
         {
             services.RemoveAll<IContainerRuntime>();
             services.RemoveAll<IHostPortProbe>();

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using MongoDB.Bson;
 using MongoDB.Driver;
+using ZonaProcessManager.Cli.Hosting;
 using ZonaProcessManager.Domain.Integrations;
 using ZonaProcessManager.Domain.Model;
 using ZonaProcessManager.Domain.Ports;
@@ -78,7 +79,7 @@ internal sealed class OperatorUnderTest : IAsyncDisposable
 
     public async Task StartAsync(Action<IServiceCollection>? configureServices = null)
     {
-        _host = OperatorApp.CreateBuilder(Settings, configureServices).Build();
+        _host = ZpmOperatorHost.CreateBuilder(Settings, configureServices).Build();
         await _host.StartAsync();
     }
 

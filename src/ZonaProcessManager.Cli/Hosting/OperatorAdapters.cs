@@ -6,7 +6,7 @@ using ZonaProcessManager.Domain.Ports;
 using ZonaProcessManager.Mongo;
 using ZonaProcessManager.Operator.Settings;
 
-namespace ZonaProcessManager.Operator;
+namespace ZonaProcessManager.Cli.Hosting;
 
 public static class OperatorAdapterRegistration
 {
