@@ -2,7 +2,7 @@ using ZonaProcessManager.Domain.Model;
 
 namespace ZonaProcessManager.Mongo;
 
-/// <summary>Collection names of the contract (issue 3), and which resource kind lives in which collection.</summary>
+/// <summary>Collection names of the contract, and which resource kind lives in which collection.</summary>
 public static class ZpmCollections
 {
     public const string DefaultDatabase = "zpm";

@@ -4,7 +4,7 @@ using ZonaProcessManager.Domain.Model;
 
 namespace ZonaProcessManager.Domain.Integrations;
 
-/// <summary>The host ports integrations may use; issue 4's default is 20000-29999.</summary>
+/// <summary>The host ports integrations may use; the default is 20000-29999.</summary>
 public sealed record PortRange
 {
     public PortRange(int first = 20000, int last = 29999)

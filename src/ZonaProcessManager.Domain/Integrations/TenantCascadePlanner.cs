@@ -35,7 +35,7 @@ public enum CascadeStepKind
 public sealed record CascadeStep(CascadeStepKind Kind, IReadOnlyList<string> Targets, string Message);
 
 /// <summary>
-/// Tenant deletion in the order issue 4 fixes: integrations → services → containers → network → port allocations.
+/// Tenant deletion in a fixed order: integrations → services → containers → network → port allocations.
 /// One stage at a time, and a stage starts only when everything of the previous one is gone, so nothing is orphaned
 /// (a port released while its container still runs could be handed to another tenant).
 /// </summary>

@@ -1,6 +1,6 @@
 namespace ZonaProcessManager.Domain.Model;
 
-// The tenant and integration contract (issue 4). Field names keep the existing platform's spelling in the documents
+// The tenant and integration contract. Field names keep the existing platform's spelling in the documents
 // (integration_id); the Mongo adapter maps them onto these records.
 
 /// <summary>A catalog entry (collection catalog): how to run one kind of connector.</summary>

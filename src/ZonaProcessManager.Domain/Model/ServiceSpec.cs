@@ -1,6 +1,6 @@
 namespace ZonaProcessManager.Domain.Model;
 
-// The ServiceSpec contract (issue 3). Field names are the document's; the Mongo adapter maps documents onto these
+// The ServiceSpec contract. Field names are the document's; the Mongo adapter maps documents onto these
 // records. Defaults here are the documented defaults of the contract.
 
 public sealed record ResourceMetadata

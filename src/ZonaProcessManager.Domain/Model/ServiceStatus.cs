@@ -1,6 +1,6 @@
 namespace ZonaProcessManager.Domain.Model;
 
-/// <summary>The lifecycle phase shown in status.phase (contract of issue 3).</summary>
+/// <summary>The lifecycle phase shown in status.phase (part of the ServiceSpec contract).</summary>
 public enum ResourcePhase { Pending, Creating, Running, Degraded, Removed }
 
 /// <summary>A Kubernetes-style condition: an observation, not a state machine. Types used: Ready, Progressing.</summary>

@@ -2,7 +2,7 @@ using ZonaProcessManager.Domain.Model;
 
 namespace ZonaProcessManager.Domain.Ports;
 
-/// <summary>Labels on every container, network and volume the operator owns (contract of issue 3).</summary>
+/// <summary>Labels on every container, network and volume the operator owns (part of the resource contract).</summary>
 public static class ZpmLabels
 {
     public const string Managed = "zpm.managed";

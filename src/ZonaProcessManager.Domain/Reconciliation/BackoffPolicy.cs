@@ -28,7 +28,7 @@ public sealed record BackoffPolicy
         Jitter = jitter;
     }
 
-    /// <summary>1 s doubling to 5 min, as issue 3 asks.</summary>
+    /// <summary>1 s doubling to 5 min.</summary>
     public static BackoffPolicy Default { get; } = new(TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(5));
 
     public TimeSpan Initial { get; }

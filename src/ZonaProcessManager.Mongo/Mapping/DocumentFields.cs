@@ -1,6 +1,6 @@
 namespace ZonaProcessManager.Mongo.Mapping;
 
-/// <summary>Field names of the resource document contract (issue 3), in one place for the mapper, store and CLI.</summary>
+/// <summary>Field names of the resource document contract, in one place for the mapper, store and CLI.</summary>
 public static class DocumentFields
 {
     public const string Id = "_id";

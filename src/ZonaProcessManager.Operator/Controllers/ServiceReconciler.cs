@@ -193,8 +193,8 @@ public sealed class ServiceReconciler(
             : null;
         if (settled is { HasActions: true })
         {
-            // A rollout step waits for the replicas just started, and their start events (which used to wake this
-            // resource) were absorbed as expected: look again at once.
+            // A rollout step waits for the replicas just started, and their start events (which
+            // would otherwise wake this resource) were absorbed as expected: look again at once.
             requeueAfter = TimeSpan.Zero;
         }
         else if (settled is not null && outcome.SuggestedTrigger == ResourceTrigger.ContainersCreated && settled.Outcome.Kind == OutcomeKind.AllReady)

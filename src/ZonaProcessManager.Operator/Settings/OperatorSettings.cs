@@ -39,7 +39,7 @@ public sealed record OperatorSettings
     public bool Manages(string tenant) => Tenants is null || Tenants.Contains(tenant);
 
     /// <summary>
-    /// Host ports handed out to integrations' named ports. Default 20000-29999 (issue 4). Operators sharing one MongoDB
+    /// Host ports handed out to integrations' named ports. Default 20000-29999. Operators sharing one MongoDB
     /// must use the same range or ranges that do not overlap; the unique index on port_allocations.port keeps them honest either way.
     /// </summary>
     public PortRange IntegrationPorts { get; init; } = PortRange.Default;
