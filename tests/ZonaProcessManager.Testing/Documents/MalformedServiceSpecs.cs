@@ -22,8 +22,12 @@ public sealed record DocumentMutation(string Path, BsonValue? Value)
 /// </summary>
 public static class MalformedServiceSpecs
 {
-    /// <summary>Deep enough to hurt recursive readers, shallow enough for MongoDB's 100-level limit with the wrapping.</summary>
-    public const int MaxNesting = 80;
+    /// <summary>
+    /// Deep enough to hurt recursive readers, shallow enough for the driver's and MongoDB's 100-level limit even when two
+    /// mutations stack nested values in one document (at 80 a corpus document once exceeded it and the driver refused
+    /// to send the insert).
+    /// </summary>
+    public const int MaxNesting = 40;
 
     private static readonly string[] Paths =
     [
