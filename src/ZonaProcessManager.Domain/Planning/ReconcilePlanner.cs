@@ -15,7 +15,7 @@ namespace ZonaProcessManager.Domain.Planning;
 /// afterwards slots need not be contiguous. A stop-first rollout removes old replicas first and reuses their slots.
 /// Fixed host ports cannot be bound twice, so a spec with a fixed host port always rolls stop-first.
 /// </remarks>
-public sealed class ReconcilePlanner(PlannerSettings settings)
+public sealed class ReconcilePlanner(PlannerSettings settings) : IWorkloadPlanner
 {
     public ReconcilePlanner()
         : this(new PlannerSettings())
@@ -44,6 +44,17 @@ public sealed class ReconcilePlanner(PlannerSettings settings)
 
         return new PlanBuilder(input, Settings).Build();
     }
+
+    /// <summary>The plan for a workload of containers the operator runs itself (<see cref="ObservedWorkload.Containers"/>).</summary>
+    public ReconcilePlan Plan(DesiredWorkload desired, ObservedWorkload observed, DateTimeOffset now) => Plan(new PlanInput
+    {
+        Service = desired.Service,
+        SpecHash = desired.SpecHash,
+        Observed = observed.Containers,
+        UnreadyDependencies = desired.UnreadyDependencies,
+        Now = now,
+        ExtraLabels = desired.OwnerLabels,
+    });
 
     /// <summary>Removes every container of a deleted resource; Removed once none is left. Volumes and networks stay.</summary>
     public ReconcilePlan PlanTeardown(IReadOnlyList<ObservedContainer> observed)
