@@ -50,6 +50,20 @@ public sealed class ContainerRuntimeException : Exception
         StatusCode = statusCode;
     }
 
+    /// <summary>
+    /// A failure whose message already says what was attempted (an engine, or a test's fake, that words its own
+    /// errors): <see cref="Exception.Message"/> and <see cref="EngineMessage"/> are <paramref name="message"/>, and
+    /// <see cref="Operation"/> and <see cref="Target"/> are empty.
+    /// </summary>
+    public ContainerRuntimeException(ContainerRuntimeErrorKind kind, string message, Exception? innerException = null)
+        : base(message, innerException)
+    {
+        Operation = "";
+        Target = "";
+        Kind = kind;
+        EngineMessage = message;
+    }
+
     /// <summary>What was attempted, e.g. "create container", "start container", "remove network".</summary>
     public string Operation { get; }
 

@@ -114,12 +114,13 @@ public sealed class FakeContainerRuntime(TimeProvider time) : IContainerRuntime
         Record($"create {container.ContainerName} {container.SpecHash}");
         if (CreateErrorByImage.TryGetValue(container.Spec.Image, out var error))
         {
-            throw new InvalidOperationException(error);
+            throw new ContainerRuntimeException(ContainerRuntimeErrorKind.Other, error);
         }
 
         if (_containers.Values.Any(c => c.Name == container.ContainerName))
         {
-            throw new InvalidOperationException($"Conflict. The container name \"/{container.ContainerName}\" is already in use");
+            throw new ContainerRuntimeException(ContainerRuntimeErrorKind.NameConflict,
+                $"Conflict. The container name \"/{container.ContainerName}\" is already in use");
         }
 
         var id = $"c{Interlocked.Increment(ref _nextId):D4}";
