@@ -4,6 +4,7 @@ using Serilog;
 using ZonaProcessManager.Domain.Ports;
 using ZonaProcessManager.Operator.Logging;
 using ZonaProcessManager.Operator.Settings;
+using ZonaProcessManager.Operator.Workloads;
 
 namespace ZonaProcessManager.Operator;
 
@@ -13,7 +14,11 @@ namespace ZonaProcessManager.Operator;
 /// </summary>
 public static class OperatorApp
 {
-    /// <summary>The ports the operator core needs; a host built without any of them fails at Build.</summary>
+    /// <summary>
+    /// The ports the operator core needs; a host built without any of them fails at Build. <see cref="IContainerRuntime"/>
+    /// is what the default workload runtime (<see cref="SingleHostWorkloadRuntime"/>) runs on: a host that registers its
+    /// own <see cref="IWorkloadRuntime"/> needs none.
+    /// </summary>
     public static IReadOnlyList<Type> RequiredPorts { get; } =
     [
         typeof(IServiceStore),
@@ -25,7 +30,8 @@ public static class OperatorApp
 
     /// <summary>
     /// A host builder with the operator core registered. <paramref name="registerPorts"/> runs last: it registers every
-    /// port in <see cref="RequiredPorts"/> and may replace any other registration (the TimeProvider, the logger).
+    /// port in <see cref="RequiredPorts"/> and may replace any other registration (the TimeProvider, the logger). An
+    /// <see cref="IWorkloadRuntime"/> it registers replaces the single-host one.
     /// </summary>
     public static HostApplicationBuilder CreateBuilder(OperatorSettings settings, Action<IServiceCollection> registerPorts)
     {
@@ -50,16 +56,28 @@ public static class OperatorApp
 
         public IServiceCollection CreateBuilder(IServiceCollection services)
         {
-            var missing = RequiredPorts.Where(port => !services.Any(d => d.ServiceType == port)).Select(port => port.Name).ToList();
+            var ownWorkloadRuntime = Registered(services, typeof(IWorkloadRuntime));
+            var missing = RequiredPorts
+                .Where(port => !Registered(services, port) && !(port == typeof(IContainerRuntime) && ownWorkloadRuntime))
+                .Select(port => port.Name)
+                .ToList();
             if (missing.Count > 0)
             {
                 throw new InvalidOperationException(
                     $"The operator host has no {string.Join(", ", missing)} registered. The callback given to OperatorApp.CreateBuilder must register "
-                    + $"every port ({string.Join(", ", RequiredPorts.Select(p => p.Name))}); ZpmOperatorHost (ZonaProcessManager.Cli) registers the MongoDB and Docker adapters.");
+                    + $"every port ({string.Join(", ", RequiredPorts.Select(p => p.Name))}; an {nameof(IWorkloadRuntime)} instead of the {nameof(IContainerRuntime)}); "
+                    + "ZpmOperatorHost (ZonaProcessManager.Cli) registers the MongoDB and Docker adapters.");
+            }
+
+            if (!ownWorkloadRuntime)
+            {
+                services.AddSingleHostWorkloadRuntime();
             }
 
             return _inner.CreateBuilder(services);
         }
+
+        private static bool Registered(IServiceCollection services, Type port) => services.Any(d => d.ServiceType == port);
 
         public IServiceProvider CreateServiceProvider(IServiceCollection containerBuilder) => _inner.CreateServiceProvider(containerBuilder);
     }

@@ -17,7 +17,7 @@ namespace ZonaProcessManager.Operator.Controllers;
 public sealed class IntegrationReconciler(
     IIntegrationStore store,
     IServiceStore services,
-    IContainerRuntime runtime,
+    IWorkloadRuntime workloads,
     IHostPortProbe hostPorts,
     IReconcileTrigger trigger,
     OperatorSettings settings,
@@ -54,9 +54,9 @@ public sealed class IntegrationReconciler(
             return ReconciliationResult.Success(settings.IntegrationRequeueInterval);
         }
 
-        // Containers under the child's name belong to the integration only when no one else's ServiceSpec has that name.
-        var containers = child is null ? await runtime.ListAsync(childKey, cancellationToken).ConfigureAwait(false) : [];
-        if (containers.Count > 0)
+        // Replicas under the child's name belong to the integration only when no one else's ServiceSpec has that name.
+        var replicas = child is null ? (await workloads.ObserveAsync(childKey, cancellationToken).ConfigureAwait(false)).Replicas : [];
+        if (replicas.Count > 0)
         {
             return ReconciliationResult.Success(settings.IntegrationRequeueInterval);
         }

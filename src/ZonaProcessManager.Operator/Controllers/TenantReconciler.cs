@@ -21,7 +21,7 @@ namespace ZonaProcessManager.Operator.Controllers;
 public sealed class TenantReconciler(
     IIntegrationStore store,
     IServiceStore services,
-    IContainerRuntime runtime,
+    IWorkloadRuntime workloads,
     IReconcileTrigger trigger,
     OperatorSettings settings,
     TimeProvider time,
@@ -47,7 +47,7 @@ public sealed class TenantReconciler(
         var key = stored.Key;
         try
         {
-            await runtime.EnsureNetworkAsync(tenant.NetworkName, NetworkLabels(tenant.Code), cancellationToken).ConfigureAwait(false);
+            await workloads.EnsureTenantNetworkAsync(tenant.Code, cancellationToken).ConfigureAwait(false);
         }
         catch (ContainerRuntimeException failure)
         {
@@ -170,7 +170,7 @@ public sealed class TenantReconciler(
                 case CascadeStepKind.WaitForContainers:
                     return ReconciliationResult.Success(settings.IntegrationRequeueInterval);
                 case CascadeStepKind.RemoveNetwork:
-                    await runtime.RemoveNetworkAsync(Tenant.NetworkNameFor(code), cancellationToken).ConfigureAwait(false);
+                    await workloads.RemoveTenantNetworkAsync(code, cancellationToken).ConfigureAwait(false);
                     networkRemoved = true;
                     break;
                 case CascadeStepKind.ReleasePorts:
@@ -196,7 +196,7 @@ public sealed class TenantReconciler(
         var children = await store.ListChildServicesAsync(code, cancellationToken).ConfigureAwait(false);
         var allocations = await store.ListPortAllocationsAsync(code, cancellationToken).ConfigureAwait(false);
 
-        // Containers of the tenant's integration services: named by a child service or by an integration holding ports.
+        // Replicas of the tenant's integration services: named by a child service or by an integration holding ports.
         var names = new HashSet<string>(children.Select(c => c.Key.Name), StringComparer.Ordinal);
         names.UnionWith(integrations);
         names.UnionWith(allocations.Select(a => a.Integration));
@@ -204,7 +204,7 @@ public sealed class TenantReconciler(
         var containers = 0;
         foreach (var name in names)
         {
-            containers += (await runtime.ListAsync(new ResourceKey(ServiceSpec.KindName, code, name), cancellationToken).ConfigureAwait(false)).Count;
+            containers += (await workloads.ObserveAsync(new ResourceKey(ServiceSpec.KindName, code, name), cancellationToken).ConfigureAwait(false)).Replicas.Count;
         }
 
         // A service already asked to go is waited for like its containers, not deleted again.
@@ -212,14 +212,6 @@ public sealed class TenantReconciler(
         var deletingServices = children.Count(c => c.DeletionRequested);
         return new TenantInventory(code, integrations, pendingServices, containers + deletingServices, NetworkExists: !networkRemoved, allocations);
     }
-
-    private static Dictionary<string, string> NetworkLabels(string code) => new()
-    {
-        [ZpmLabels.Managed] = "true",
-        [ZpmLabels.Tenant] = code,
-        [ZpmLabels.Kind] = Tenant.KindName,
-        [ZpmLabels.Name] = code,
-    };
 
     private async Task PublishAsync(StoredTenant stored, TenantStatus next, CancellationToken cancellationToken)
     {

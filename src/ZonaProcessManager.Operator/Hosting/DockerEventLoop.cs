@@ -6,9 +6,9 @@ using ZonaProcessManager.Operator.Messages;
 
 namespace ZonaProcessManager.Operator.Hosting;
 
-/// <summary>Follows Docker's event stream for owned containers and publishes each event; restarted with backoff.</summary>
+/// <summary>Follows the workload runtime's event stream (Docker's, for owned containers) and publishes each event; restarted with backoff.</summary>
 public sealed class DockerEventLoop(
-    IContainerRuntime runtime, IPublisher publisher, OperatorHealth health, ResilientLoop loop, ILogger<DockerEventLoop> logger)
+    IWorkloadRuntime workloads, IPublisher publisher, OperatorHealth health, ResilientLoop loop, ILogger<DockerEventLoop> logger)
     : BackgroundService
 {
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
@@ -18,7 +18,7 @@ public sealed class DockerEventLoop(
     {
         try
         {
-            await foreach (var containerEvent in runtime.WatchEventsAsync(cancellationToken).ConfigureAwait(false))
+            await foreach (var containerEvent in workloads.WatchEventsAsync(cancellationToken).ConfigureAwait(false))
             {
                 await publisher.Publish(new ContainerEventObserved(containerEvent), cancellationToken).ConfigureAwait(false);
             }

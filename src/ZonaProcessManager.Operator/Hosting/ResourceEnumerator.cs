@@ -5,16 +5,16 @@ using ZonaProcessManager.Operator.Settings;
 namespace ZonaProcessManager.Operator.Hosting;
 
 /// <summary>
-/// Every key the operator must look at: each stored resource, plus the owner of every labelled container, so that
+/// Every key the operator must look at: each stored resource, plus the owner of every workload that runs, so that
 /// containers whose document vanished while the operator was not watching are cleaned up too — and likewise every tenant
 /// that still holds port allocations or integration services, so a tenant deleted while the operator was down is still
 /// offboarded.
 /// </summary>
 public sealed class ResourceEnumerator(
-    IServiceStore store, IIntegrationStore integrations, IContainerRuntime runtime, OperatorSettings settings, OperatorHealth health)
+    IServiceStore store, IIntegrationStore integrations, IWorkloadRuntime workloads, OperatorSettings settings, OperatorHealth health)
 {
     /// <summary>
-    /// Every key, with the services and containers it was derived from (one store list, one Docker list). When the
+    /// Every key, with the services and workloads it was derived from (one store list, one Docker list). When the
     /// engine does not answer, the keys come from the store alone and <see cref="ResourceSnapshot.RuntimeUnreachable"/>
     /// says so: the services must still be looked at, if only to report the engine missing.
     /// </summary>
@@ -32,21 +32,21 @@ public sealed class ResourceEnumerator(
             throw;
         }
 
-        IReadOnlyList<ObservedContainer> containers;
+        IReadOnlyList<ObservedWorkload> workloadList;
         var runtimeUnreachable = false;
         try
         {
-            containers = await runtime.ListAsync(owner: null, cancellationToken).ConfigureAwait(false);
+            workloadList = await workloads.ObserveAllAsync(cancellationToken).ConfigureAwait(false);
             health.RuntimeAnswered();
         }
         catch (ContainerRuntimeException exception) when (exception.Kind == ContainerRuntimeErrorKind.Unavailable)
         {
             health.RuntimeUnreachable(exception.Message);
-            containers = [];
+            workloadList = [];
             runtimeUnreachable = true;
         }
         var keys = new HashSet<ResourceKey>(services.Select(s => s.Key));
-        keys.UnionWith(containers.Select(c => c.Owner));
+        keys.UnionWith(workloadList.Select(w => w.Owner));
 
         var tenants = await integrations.ListTenantsAsync(cancellationToken).ConfigureAwait(false);
         var integrationSpecs = await integrations.ListIntegrationsAsync(tenant: null, cancellationToken).ConfigureAwait(false);
@@ -64,7 +64,7 @@ public sealed class ResourceEnumerator(
         return new ResourceSnapshot(
             keys,
             services.ToDictionary(s => s.Key),
-            containers.ToLookup(c => c.Owner))
+            workloadList.ToDictionary(w => w.Owner))
         {
             RuntimeUnreachable = runtimeUnreachable,
         };
@@ -73,12 +73,15 @@ public sealed class ResourceEnumerator(
 
 /// <param name="Keys">Every key the operator must look at, already limited to the tenants it manages.</param>
 /// <param name="Services">The ServiceSpecs as listed, by key.</param>
-/// <param name="ContainersByOwner">The labelled containers as listed, by the resource their labels name.</param>
+/// <param name="WorkloadsByOwner">The workloads as listed, by the resource they run for.</param>
 public sealed record ResourceSnapshot(
     IReadOnlyCollection<ResourceKey> Keys,
     IReadOnlyDictionary<ResourceKey, StoredService> Services,
-    ILookup<ResourceKey, ObservedContainer> ContainersByOwner)
+    IReadOnlyDictionary<ResourceKey, ObservedWorkload> WorkloadsByOwner)
 {
-    /// <summary>The container engine did not answer: no container is listed and no key comes from containers.</summary>
+    /// <summary>The container engine did not answer: no workload is listed and no key comes from workloads.</summary>
     public bool RuntimeUnreachable { get; init; }
+
+    /// <summary>What runs for <paramref name="owner"/> as listed (<see cref="ObservedWorkload.None"/> when nothing).</summary>
+    public ObservedWorkload WorkloadOf(ResourceKey owner) => WorkloadsByOwner.GetValueOrDefault(owner) ?? ObservedWorkload.None(owner);
 }

@@ -6,7 +6,7 @@ namespace ZonaProcessManager.Operator.Hosting;
 
 /// <summary>What one resync pass did.</summary>
 /// <param name="Enqueued">Keys handed to the queue.</param>
-/// <param name="Settled">Services left alone because the one container list showed them exactly as their status says.</param>
+/// <param name="Settled">Services left alone because the one workload list showed them exactly as their status says.</param>
 public sealed record ResyncPass(int Enqueued, int Settled);
 
 /// <summary>
@@ -38,7 +38,7 @@ public sealed class Resync(ResourceEnumerator enumerator, ServiceReconciler serv
         {
             Volatile.Write(ref _outageAnnounced, 0);
             toReconcile = [.. snapshot.Keys
-                .Where(key => !(snapshot.Services.TryGetValue(key, out var stored) && services.IsSettled(stored, [.. snapshot.ContainersByOwner[key]])))];
+                .Where(key => !(snapshot.Services.TryGetValue(key, out var stored) && services.IsSettled(stored, snapshot.WorkloadOf(key))))];
         }
 
         queue.AddRange(toReconcile);

@@ -5,6 +5,7 @@ using ZonaProcessManager.Domain.Planning;
 using ZonaProcessManager.Operator.Controllers;
 using ZonaProcessManager.Operator.Messages;
 using ZonaProcessManager.Operator.Tests.Fakes;
+using ZonaProcessManager.Operator.Workloads;
 using static ZonaProcessManager.Operator.Tests.Controllers.ReconcilerHarness;
 using ZonaProcessManager.Domain.Reconciliation;
 
@@ -17,7 +18,9 @@ public sealed class OperatorLoggingTests
     {
         var harness = new ReconcilerHarness();
         var logger = new CapturingLogger<ServiceReconciler>();
-        var reconciler = new ServiceReconciler(harness.Store, harness.Runtime, new ReconcilePlanner(), harness.Trigger, harness.ExpectedStarts, harness.Time, harness.Health, logger);
+        // The Docker steps are logged by the workload runtime; given the reconciler's logger, every line of the reconcile lands in one place.
+        var workloads = new SingleHostWorkloadRuntime(harness.Runtime, new ReconcilePlanner(), harness.ExpectedStarts, harness.Time, logger);
+        var reconciler = new ServiceReconciler(harness.Store, workloads, harness.Trigger, harness.Time, harness.Health, logger);
         var key = harness.Store.Put(Service("web", replicas: 2));
 
         await reconciler.ReconcileAsync(key, CancellationToken.None);

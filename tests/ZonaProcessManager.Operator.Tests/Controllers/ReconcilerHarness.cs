@@ -6,6 +6,7 @@ using ZonaProcessManager.Operator.Controllers;
 using ZonaProcessManager.Operator.Hosting;
 using ZonaProcessManager.Operator.Settings;
 using ZonaProcessManager.Operator.Tests.Fakes;
+using ZonaProcessManager.Operator.Workloads;
 using ZonaProcessManager.Domain.Reconciliation;
 
 namespace ZonaProcessManager.Operator.Tests.Controllers;
@@ -20,10 +21,11 @@ internal sealed class ReconcilerHarness
         Planner = new ReconcilePlanner(plannerSettings ?? new PlannerSettings { RolloutDeadline = TimeSpan.FromSeconds(60) });
         ExpectedStarts = new ExpectedContainerStarts(Time);
         Health = new OperatorHealth(Time, NullLogger<OperatorHealth>.Instance);
-        Reconciler = new ServiceReconciler(Store, Runtime, Planner, Trigger, ExpectedStarts, Time, Health, NullLogger<ServiceReconciler>.Instance);
+        Workloads = new SingleHostWorkloadRuntime(Runtime, Planner, ExpectedStarts, Time, NullLogger<SingleHostWorkloadRuntime>.Instance);
+        Reconciler = new ServiceReconciler(Store, Workloads, Trigger, Time, Health, NullLogger<ServiceReconciler>.Instance);
         Integrations = new FakeIntegrationStore(Store);
         IntegrationReconciler = NewIntegrationReconciler();
-        TenantReconciler = new TenantReconciler(Integrations, Store, Runtime, Trigger, Settings, Time, NullLogger<TenantReconciler>.Instance);
+        TenantReconciler = new TenantReconciler(Integrations, Store, Workloads, Trigger, Settings, Time, NullLogger<TenantReconciler>.Instance);
         CatalogReconciler = new CatalogReconciler(Integrations, Trigger, NullLogger<CatalogReconciler>.Instance);
     }
 
@@ -53,11 +55,14 @@ internal sealed class ReconcilerHarness
 
     public ReconcilePlanner Planner { get; }
 
+    /// <summary>The single-host workload runtime over <see cref="Runtime"/>, as the operator registers it by default.</summary>
+    public SingleHostWorkloadRuntime Workloads { get; }
+
     public ServiceReconciler Reconciler { get; }
 
     /// <summary>A reconciler as a restarted operator would build it: nothing carried over but the store and Docker.</summary>
     public IntegrationReconciler NewIntegrationReconciler() =>
-        new(Integrations, Store, Runtime, HostPorts, Trigger, Settings, Time, NullLogger<IntegrationReconciler>.Instance);
+        new(Integrations, Store, Workloads, HostPorts, Trigger, Settings, Time, NullLogger<IntegrationReconciler>.Instance);
 
     public Task<ReconciliationResult> ReconcileAsync(ResourceKey key) => Reconciler.ReconcileAsync(key, CancellationToken.None);
 

@@ -368,7 +368,11 @@ public sealed class ServiceReconcilerTests
     private sealed class ServiceReconcilerForRestart(ReconcilerHarness harness)
     {
         private readonly Operator.Controllers.ServiceReconciler _reconciler = new(
-            harness.Store, harness.Runtime, new ReconcilePlanner(), harness.Trigger, new ExpectedContainerStarts(harness.Time), harness.Time, harness.Health,
+            harness.Store,
+            new Operator.Workloads.SingleHostWorkloadRuntime(
+                harness.Runtime, new ReconcilePlanner(), new ExpectedContainerStarts(harness.Time), harness.Time,
+                Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance),
+            harness.Trigger, harness.Time, harness.Health,
             Microsoft.Extensions.Logging.Abstractions.NullLogger<Operator.Controllers.ServiceReconciler>.Instance);
 
         public Task<ReconciliationResult> ReconcileAsync(ResourceKey key) => _reconciler.ReconcileAsync(key, CancellationToken.None);

@@ -23,7 +23,7 @@ public sealed class ResyncTests : IAsyncDisposable
         var settings = new OperatorSettings();
         _queue = new ReconcileQueue(settings, _harness.Time, NullLogger<ReconcileQueue>.Instance);
         _resync = new Resync(
-            new ResourceEnumerator(_harness.Store, _harness.Integrations, _harness.Runtime, settings, _harness.Health),
+            new ResourceEnumerator(_harness.Store, _harness.Integrations, _harness.Workloads, settings, _harness.Health),
             _harness.Reconciler, _queue, _harness.Health, NullLogger<Resync>.Instance);
     }
 
@@ -52,7 +52,7 @@ public sealed class ResyncTests : IAsyncDisposable
         foreach (var key in new[] { web, api, idle })
         {
             var stored = await _harness.Store.GetAsync(key, CancellationToken.None);
-            Assert.True(_harness.Reconciler.IsSettled(stored!, _harness.Runtime.ContainersOf(key)), $"{key} settled");
+            Assert.True(_harness.Reconciler.IsSettled(stored!, ObservedWorkload.OfContainers(key, _harness.Runtime.ContainersOf(key))), $"{key} settled");
         }
     }
 
