@@ -39,10 +39,11 @@ public static class OperatorServiceCollectionExtensions
         services.AddSingleton<IReconcileTrigger, QueueReconcileTrigger>();
         services.AddSingleton<ExpectedContainerStarts>();
 
-        // One line per kind: its queue, routing and scope follow from it.
-        services.AddReconciler<ServiceReconciler>(ServiceSpec.KindName);
-        services.AddReconciler<IntegrationReconciler>(IntegrationSpec.KindName);
-        services.AddReconciler<TenantReconciler>(Tenant.KindName);
+        // One line per kind: its queue, routing, scope and resync keys follow from it.
+        services.AddReconciler<ServiceReconciler>(ServiceSpec.KindName, keySource: _ => new ServiceKeySource());
+        services.AddReconciler<IntegrationReconciler>(IntegrationSpec.KindName, keySource: _ => new IntegrationKeySource());
+        services.AddReconciler<TenantReconciler>(Tenant.KindName, keySource: _ => new TenantKeySource());
+        // No key source: a resync enqueues every integration, which reads the catalog anyway.
         services.AddReconciler<CatalogReconciler>(IntegrationDefinition.KindName, clusterScoped: true);
 
         services.AddMediator((MediatorOptions options) =>

@@ -9,4 +9,7 @@ public sealed record KindRegistration(string Kind)
     /// <see cref="Settings.OperatorSettings.Tenants"/> limits it to.
     /// </summary>
     public bool ClusterScoped { get; init; }
+
+    /// <summary>How a resync finds the kind's keys; null when only changes bring them.</summary>
+    public IResourceKeySource? KeySource { get; init; }
 }

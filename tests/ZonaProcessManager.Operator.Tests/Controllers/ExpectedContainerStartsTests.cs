@@ -100,7 +100,7 @@ public sealed class ExpectedContainerStartsTests
         await using var queue = new ReconcileQueue(kinds, settings, time, NullLogger<ReconcileQueue>.Instance);
         var harness = new ReconcilerHarness();
         var resync = new Resync(
-            new ResourceEnumerator(harness.Store, harness.Integrations, harness.Runtime, settings, harness.Health), harness.Reconciler, queue, harness.Health,
+            new ResourceEnumerator(harness.Store, harness.Integrations, harness.Runtime, kinds, settings, harness.Health), harness.Reconciler, queue, harness.Health,
             NullLogger<Resync>.Instance);
         var handler = new EnqueueOnChange(queue, resync, kinds, settings, expected, NullLogger<EnqueueOnChange>.Instance);
         var web = new ResourceKey(ServiceSpec.KindName, "system", "web");

@@ -23,7 +23,7 @@ public sealed class ResyncTests : IAsyncDisposable
         var settings = new OperatorSettings();
         _queue = new ReconcileQueue(OperatorKinds.Registered(), settings, _harness.Time, NullLogger<ReconcileQueue>.Instance);
         _resync = new Resync(
-            new ResourceEnumerator(_harness.Store, _harness.Integrations, _harness.Runtime, settings, _harness.Health),
+            new ResourceEnumerator(_harness.Store, _harness.Integrations, _harness.Runtime, OperatorKinds.Registered(), settings, _harness.Health),
             _harness.Reconciler, _queue, _harness.Health, NullLogger<Resync>.Instance);
     }
 
