@@ -39,7 +39,7 @@ public static class OperatorServiceCollectionExtensions
         services.AddSingleton<IReconcileTrigger, QueueReconcileTrigger>();
         services.AddSingleton<ExpectedContainerStarts>();
 
-        // One line per kind: its queue, routing, scope and resync keys follow from it.
+        // One line per kind: its queue, routing, resync keys and watched collection all follow from it.
         services.AddReconciler<ServiceReconciler>(ServiceSpec.KindName, keySource: _ => new ServiceKeySource());
         services.AddReconciler<IntegrationReconciler>(IntegrationSpec.KindName, keySource: _ => new IntegrationKeySource());
         services.AddReconciler<TenantReconciler>(Tenant.KindName, keySource: _ => new TenantKeySource());

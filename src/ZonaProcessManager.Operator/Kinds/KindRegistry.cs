@@ -4,8 +4,8 @@ namespace ZonaProcessManager.Operator.Kinds;
 
 /// <summary>
 /// Every kind registered with <see cref="ReconcilerServiceCollectionExtensions.AddReconciler{TReconciler}"/>, in
-/// registration order: the queue has a work queue per kind, a resync asks each kind's key source, and notifications
-/// look up whether a kind is cluster-scoped.
+/// registration order: the queue has a work queue per kind, a resync asks each kind's key source, notifications look up
+/// whether a kind is cluster-scoped, and the composition root watches the kinds' collections.
 /// </summary>
 public sealed class KindRegistry
 {

@@ -9,8 +9,9 @@ public static class ReconcilerServiceCollectionExtensions
     /// <summary>
     /// Registers <typeparamref name="TReconciler"/> (a singleton) as the one reconciler of <paramref name="kind"/>. Everything
     /// else follows from this line: requests for the kind route to it, the kind gets its own work queue, a resync
-    /// enumerates its keys through <paramref name="keySource"/> (none: only changes bring them), and a
-    /// <paramref name="clusterScoped"/> kind's changes reach every operator whatever tenants it manages.
+    /// enumerates its keys through <paramref name="keySource"/> (none: only changes bring them), the kind's collection is
+    /// watched (the composition root maps kinds to collections), and a <paramref name="clusterScoped"/> kind's changes
+    /// reach every operator whatever tenants it manages.
     /// </summary>
     /// <exception cref="InvalidOperationException">The kind already has a reconciler.</exception>
     public static IServiceCollection AddReconciler<TReconciler>(
