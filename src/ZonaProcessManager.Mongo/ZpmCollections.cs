@@ -22,4 +22,22 @@ public static class ZpmCollections
         [Tenants] = Tenant.KindName,
         [Integrations] = IntegrationSpec.KindName,
     };
+
+    /// <summary>
+    /// The collections holding <paramref name="kinds"/> → their kind: what a watcher of exactly those kinds watches (the
+    /// composition root passes the operator's registered kinds).
+    /// </summary>
+    /// <exception cref="ArgumentException">A kind has no collection here.</exception>
+    public static IReadOnlyDictionary<string, string> ForKinds(IEnumerable<string> kinds)
+    {
+        var collections = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var kind in kinds)
+        {
+            var collection = ResourceKinds.FirstOrDefault(entry => entry.Value == kind).Key
+                ?? throw new ArgumentException($"Kind {kind} has no MongoDB collection; add it to {nameof(ZpmCollections)}.{nameof(ResourceKinds)}.", nameof(kinds));
+            collections[collection] = kind;
+        }
+
+        return collections;
+    }
 }

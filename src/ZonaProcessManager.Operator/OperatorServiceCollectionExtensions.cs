@@ -1,9 +1,11 @@
 using Mediator;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using ZonaProcessManager.Domain.Model;
 using ZonaProcessManager.Domain.Planning;
 using ZonaProcessManager.Operator.Controllers;
 using ZonaProcessManager.Operator.Hosting;
+using ZonaProcessManager.Operator.Kinds;
 using ZonaProcessManager.Operator.Messages;
 using ZonaProcessManager.Operator.Settings;
 
@@ -12,8 +14,8 @@ namespace ZonaProcessManager.Operator;
 public static class OperatorServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers the operator core: queue, controllers (through Mediator), and the watch, Docker-event, resync and worker
-    /// loops. The ports (IServiceStore, IIntegrationStore, IResourceWatcher, IContainerRuntime, IHostPortProbe) must be registered by the caller, so the same
+    /// Registers the operator core: queue, one reconciler per kind (routed through Mediator), and the watch,
+    /// Docker-event, resync and worker loops. The ports (IServiceStore, IIntegrationStore, IResourceWatcher, IContainerRuntime, IHostPortProbe) must be registered by the caller, so the same
     /// core runs on MongoDB + Docker in production and on fakes in tests.
     /// </summary>
     public static IServiceCollection AddZpmOperatorCore(this IServiceCollection services, OperatorSettings settings)
@@ -36,10 +38,13 @@ public static class OperatorServiceCollectionExtensions
         services.AddSingleton<ResilientLoop>();
         services.AddSingleton<IReconcileTrigger, QueueReconcileTrigger>();
         services.AddSingleton<ExpectedContainerStarts>();
-        services.AddSingleton<ServiceReconciler>();
-        services.AddSingleton<IntegrationReconciler>();
-        services.AddSingleton<TenantReconciler>();
-        services.AddSingleton<CatalogReconciler>();
+
+        // One line per kind: its queue, routing, resync keys and watched collection all follow from it.
+        services.AddReconciler<ServiceReconciler>(ServiceSpec.KindName, keySource: _ => new ServiceKeySource());
+        services.AddReconciler<IntegrationReconciler>(IntegrationSpec.KindName, keySource: _ => new IntegrationKeySource());
+        services.AddReconciler<TenantReconciler>(Tenant.KindName, keySource: _ => new TenantKeySource());
+        // No key source: a resync enqueues every integration, which reads the catalog anyway.
+        services.AddReconciler<CatalogReconciler>(IntegrationDefinition.KindName, clusterScoped: true);
 
         services.AddMediator((MediatorOptions options) =>
         {

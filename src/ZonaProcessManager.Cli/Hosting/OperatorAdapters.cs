@@ -4,13 +4,17 @@ using MongoDB.Driver;
 using ZonaProcessManager.Docker;
 using ZonaProcessManager.Domain.Ports;
 using ZonaProcessManager.Mongo;
+using ZonaProcessManager.Operator.Kinds;
 using ZonaProcessManager.Operator.Settings;
 
 namespace ZonaProcessManager.Cli.Hosting;
 
 public static class OperatorAdapterRegistration
 {
-    /// <summary>Registers the production ports: the MongoDB stores and change-stream watcher, the Docker runtime and the host-port probe.</summary>
+    /// <summary>
+    /// Registers the production ports: the MongoDB stores and change-stream watcher (of the collections of the kinds the
+    /// operator registered reconcilers for), the Docker runtime and the host-port probe.
+    /// </summary>
     public static IServiceCollection AddZpmOperatorAdapters(this IServiceCollection services, OperatorSettings settings)
     {
         services.AddSingleton<IMongoClient>(_ => new MongoClient(settings.MongoConnectionString));
@@ -21,7 +25,12 @@ public static class OperatorAdapterRegistration
         services.AddSingleton<IHostPortProbe, SocketHostPortProbe>();
         services.AddSingleton<IResourceWatcher>(sp => new MongoResourceWatcher(
             sp.GetRequiredService<IMongoDatabase>(),
-            new WatcherOptions { InitialBackoff = settings.LoopRetryInitial, MaxBackoff = settings.LoopRetryMax },
+            new WatcherOptions
+            {
+                Collections = ZpmCollections.ForKinds(sp.GetRequiredService<KindRegistry>().Kinds),
+                InitialBackoff = settings.LoopRetryInitial,
+                MaxBackoff = settings.LoopRetryMax,
+            },
             sp.GetRequiredService<ILogger<MongoResourceWatcher>>(),
             sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IContainerRuntime>(sp => DockerContainerRuntime.Create(

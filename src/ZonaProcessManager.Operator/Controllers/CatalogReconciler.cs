@@ -12,6 +12,7 @@ namespace ZonaProcessManager.Operator.Controllers;
 /// entry's current integration_id: an edit may have changed the id itself.
 /// </summary>
 public sealed class CatalogReconciler(IIntegrationStore store, IReconcileTrigger trigger, ILogger<CatalogReconciler> logger)
+    : IReconciler
 {
     public async Task<ReconciliationResult> ReconcileAsync(ResourceKey key, CancellationToken cancellationToken)
     {

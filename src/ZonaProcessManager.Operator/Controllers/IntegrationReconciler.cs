@@ -23,6 +23,7 @@ public sealed class IntegrationReconciler(
     OperatorSettings settings,
     TimeProvider time,
     ILogger<IntegrationReconciler> logger)
+    : IReconciler
 {
     public async Task<ReconciliationResult> ReconcileAsync(ResourceKey key, CancellationToken cancellationToken)
     {

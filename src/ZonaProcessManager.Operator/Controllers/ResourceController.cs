@@ -1,37 +1,26 @@
 using Mediator;
 using Microsoft.Extensions.Logging;
-using ZonaProcessManager.Domain.Model;
 using ZonaProcessManager.Domain.Reconciliation;
+using ZonaProcessManager.Operator.Kinds;
 using ZonaProcessManager.Operator.Messages;
 
 namespace ZonaProcessManager.Operator.Controllers;
 
-/// <summary>Routes a reconcile request to the reconciler of the resource's kind.</summary>
-public sealed class ResourceController(
-    ServiceReconciler services,
-    IntegrationReconciler integrations,
-    TenantReconciler tenants,
-    CatalogReconciler catalog,
-    ILogger<ResourceController> logger)
+/// <summary>Routes a reconcile request to the reconciler registered for the resource's kind.</summary>
+public sealed class ResourceController(ReconcilerRegistry reconcilers, ILogger<ResourceController> logger)
     : IRequestHandler<ReconcileRequest, ReconciliationResult>
 {
     public async ValueTask<ReconciliationResult> Handle(ReconcileRequest request, CancellationToken cancellationToken)
     {
         var key = request.Key;
-        switch (key.Kind)
+        if (reconcilers.TryGet(key.Kind, out var reconciler))
         {
-            case ServiceSpec.KindName:
-                return await services.ReconcileAsync(key, cancellationToken).ConfigureAwait(false);
-            case IntegrationSpec.KindName:
-                return await integrations.ReconcileAsync(key, cancellationToken).ConfigureAwait(false);
-            case Tenant.KindName:
-                return await tenants.ReconcileAsync(key, cancellationToken).ConfigureAwait(false);
-            case IntegrationDefinition.KindName:
-                return await catalog.ReconcileAsync(key, cancellationToken).ConfigureAwait(false);
-            default:
-                // Not retried: no controller will appear for it while this process runs.
-                logger.LogWarning("{Resource}: no controller for kind {Kind}; ignored", key, key.Kind);
-                return ReconciliationResult.Success();
+            return await reconciler.ReconcileAsync(key, cancellationToken).ConfigureAwait(false);
         }
+
+        // Not retried: no reconciler will appear for it while this process runs. The queue refuses such keys already;
+        // this covers a request sent by other means.
+        logger.LogError("{Resource}: no reconciler is registered for kind {Kind}; refused", key, key.Kind);
+        return ReconciliationResult.Success();
     }
 }

@@ -23,6 +23,7 @@ public sealed class ServiceReconciler(
     TimeProvider time,
     OperatorHealth health,
     ILogger<ServiceReconciler> logger)
+    : IReconciler
 {
     public async Task<ReconciliationResult> ReconcileAsync(ResourceKey key, CancellationToken cancellationToken)
     {

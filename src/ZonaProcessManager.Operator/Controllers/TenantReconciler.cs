@@ -26,6 +26,7 @@ public sealed class TenantReconciler(
     OperatorSettings settings,
     TimeProvider time,
     ILogger<TenantReconciler> logger)
+    : IReconciler
 {
     /// <summary>Stages that finish within one reconcile; the ones that wait for Docker end it with a requeue.</summary>
     private const int MaxStagesPerReconcile = 6;

@@ -1,8 +1,8 @@
 using Mediator;
 using Microsoft.Extensions.Logging;
-using ZonaProcessManager.Domain.Model;
 using ZonaProcessManager.Domain.Ports;
 using ZonaProcessManager.Operator.Controllers;
+using ZonaProcessManager.Operator.Kinds;
 using ZonaProcessManager.Operator.Messages;
 using ZonaProcessManager.Operator.Settings;
 
@@ -10,7 +10,12 @@ namespace ZonaProcessManager.Operator.Hosting;
 
 /// <summary>Turns watcher and Docker notifications into queued keys; reconciling itself happens in the queue worker.</summary>
 public sealed class EnqueueOnChange(
-    ReconcileQueue queue, Resync resync, OperatorSettings settings, ExpectedContainerStarts expectedStarts, ILogger<EnqueueOnChange> logger)
+    ReconcileQueue queue,
+    Resync resync,
+    KindRegistry kinds,
+    OperatorSettings settings,
+    ExpectedContainerStarts expectedStarts,
+    ILogger<EnqueueOnChange> logger)
     : INotificationHandler<ResourceChanged>, INotificationHandler<ContainerEventObserved>
 {
     public async ValueTask Handle(ResourceChanged notification, CancellationToken cancellationToken)
@@ -28,8 +33,9 @@ public sealed class EnqueueOnChange(
             return;
         }
 
-        // The catalog is cluster-wide: every operator, whatever tenants it manages, re-materialises its integrations.
-        if (!settings.Manages(change.Key.Tenant) && change.Key.Kind != IntegrationDefinition.KindName)
+        // A cluster-scoped kind (the catalog) reaches every operator, whatever tenants it manages: each re-materialises
+        // its own integrations.
+        if (!settings.Manages(change.Key.Tenant) && !kinds.IsClusterScoped(change.Key.Kind))
         {
             return;
         }

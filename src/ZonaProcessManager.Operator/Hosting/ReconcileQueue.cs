@@ -1,44 +1,59 @@
 using Microsoft.Extensions.Logging;
 using ZonaProcessManager.Domain.Model;
 using ZonaProcessManager.Domain.Reconciliation;
+using ZonaProcessManager.Operator.Kinds;
 using ZonaProcessManager.Operator.Queue;
 using ZonaProcessManager.Operator.Settings;
 
 namespace ZonaProcessManager.Operator.Hosting;
 
 /// <summary>
-/// The operator's work queues: one per controller (ServiceSpec, IntegrationSpec, Tenant, IntegrationDefinition), each
-/// with its own MaxParallelReconciles workers, as controller-runtime gives every controller its own queue and
+/// The operator's work queues: one per registered kind (<see cref="KindRegistry"/>), each with its own
+/// MaxParallelReconciles workers, as controller-runtime gives every controller its own queue and
 /// MaxConcurrentReconciles. With one shared queue, onboarding bursts of integration and tenant reconciles (MongoDB work)
 /// held worker slots the services' reconciles needed for Docker; now at most MaxParallelReconciles containers are being
 /// created at once, whatever else is going on. A key belongs to exactly one queue, so one key still never runs twice at
-/// once. Every loop and notification feeds it.
+/// once. Every loop and notification feeds it. A key of a kind without a reconciler is refused with an error: no queue
+/// and no other kind's reconciler takes it.
 /// </summary>
 public sealed class ReconcileQueue : IAsyncDisposable
 {
-    private static readonly string[] ControllerKinds =
-        [ServiceSpec.KindName, IntegrationSpec.KindName, Tenant.KindName, IntegrationDefinition.KindName];
-
     private readonly Dictionary<string, WorkQueue<ResourceKey>> _byKind;
+    private readonly ILogger<ReconcileQueue> _logger;
 
-    public ReconcileQueue(OperatorSettings settings, TimeProvider time, ILogger<ReconcileQueue> logger)
+    public ReconcileQueue(KindRegistry kinds, OperatorSettings settings, TimeProvider time, ILogger<ReconcileQueue> logger)
     {
+        _logger = logger;
         // Jitter only needs to spread retries; a per-queue Random avoids shared mutable state.
         var random = new Random();
         var backoff = new BackoffPolicy(settings.BackoffInitial, settings.BackoffMax, settings.BackoffJitter);
-        _byKind = ControllerKinds.ToDictionary(
+        _byKind = kinds.Kinds.ToDictionary(
             kind => kind,
             _ => new WorkQueue<ResourceKey>(settings.MaxParallelReconciles, backoff, random.NextDouble, time, logger),
             StringComparer.Ordinal);
     }
 
-    /// <summary>The queue of the controller for <paramref name="kind"/>; a kind without a controller goes to the services' queue, whose controller dispatch logs and drops it.</summary>
-    public WorkQueue<ResourceKey> For(string kind) => _byKind.GetValueOrDefault(kind) ?? _byKind[ServiceSpec.KindName];
+    /// <summary>The queue of <paramref name="kind"/>'s reconciler.</summary>
+    /// <exception cref="ArgumentException">No reconciler is registered for <paramref name="kind"/>.</exception>
+    public WorkQueue<ResourceKey> For(string kind) =>
+        _byKind.GetValueOrDefault(kind) ?? throw new ArgumentException($"No reconciler is registered for kind {kind}.", nameof(kind));
 
-    public void Add(ResourceKey key) => For(key.Kind).Add(key);
+    public void Add(ResourceKey key)
+    {
+        if (QueueOf(key) is { } queue)
+        {
+            queue.Add(key);
+        }
+    }
 
     /// <inheritdoc cref="WorkQueue{TKey}.AddUnlessBackingOff"/>
-    public void AddUnlessBackingOff(ResourceKey key) => For(key.Kind).AddUnlessBackingOff(key);
+    public void AddUnlessBackingOff(ResourceKey key)
+    {
+        if (QueueOf(key) is { } queue)
+        {
+            queue.AddUnlessBackingOff(key);
+        }
+    }
 
     public void AddRange(IEnumerable<ResourceKey> keys)
     {
@@ -57,9 +72,22 @@ public sealed class ReconcileQueue : IAsyncDisposable
     /// <summary>Keys waiting for a worker, over all queues; for diagnostics and tests.</summary>
     public IReadOnlyList<ResourceKey> Ready => [.. _byKind.Values.SelectMany(q => q.Snapshot().Ready)];
 
-    /// <summary>Runs every controller's queue with <paramref name="handler"/> until <paramref name="stoppingToken"/> fires.</summary>
+    /// <summary>Runs every kind's queue with <paramref name="handler"/> until <paramref name="stoppingToken"/> fires.</summary>
     public Task RunAsync(Func<ResourceKey, CancellationToken, ValueTask<WorkOutcome>> handler, CancellationToken stoppingToken) =>
         Task.WhenAll(_byKind.Values.Select(q => q.RunAsync(handler, stoppingToken)));
+
+    private WorkQueue<ResourceKey>? QueueOf(ResourceKey key)
+    {
+        if (_byKind.TryGetValue(key.Kind, out var queue))
+        {
+            return queue;
+        }
+
+        // Not queued: no reconciler of this kind will appear while this process runs, and another kind's reconciler
+        // would misread the key.
+        _logger.LogError("{Resource}: no reconciler is registered for kind {Kind}; not enqueued", key, key.Kind);
+        return null;
+    }
 
     public async ValueTask DisposeAsync()
     {

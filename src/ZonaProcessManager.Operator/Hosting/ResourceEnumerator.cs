@@ -1,20 +1,20 @@
 using ZonaProcessManager.Domain.Model;
 using ZonaProcessManager.Domain.Ports;
+using ZonaProcessManager.Operator.Kinds;
 using ZonaProcessManager.Operator.Settings;
 
 namespace ZonaProcessManager.Operator.Hosting;
 
 /// <summary>
-/// Every key the operator must look at: each stored resource, plus the owner of every workload that runs, so that
-/// containers whose document vanished while the operator was not watching are cleaned up too — and likewise every tenant
-/// that still holds port allocations or integration services, so a tenant deleted while the operator was down is still
-/// offboarded.
+/// Every key the operator must look at, as each registered kind's <see cref="IResourceKeySource"/> finds them in one
+/// shared listing: each stored resource, plus what still points at a resource whose document vanished while the
+/// operator was not watching (a container's owner, a tenant's port allocations), so that it is cleaned up too.
 /// </summary>
 public sealed class ResourceEnumerator(
-    IServiceStore store, IIntegrationStore integrations, IWorkloadRuntime workloads, OperatorSettings settings, OperatorHealth health)
+    IServiceStore store, IIntegrationStore integrations, IWorkloadRuntime workloads, KindRegistry kinds, OperatorSettings settings, OperatorHealth health)
 {
     /// <summary>
-    /// Every key, with the services and workloads it was derived from (one store list, one Docker list). When the
+    /// Every key, with the services and workloads it was derived from (one list per collection, one Docker list). When the
     /// engine does not answer, the keys come from the store alone and <see cref="ResourceSnapshot.RuntimeUnreachable"/>
     /// says so: the services must still be looked at, if only to report the engine missing.
     /// </summary>
@@ -45,22 +45,21 @@ public sealed class ResourceEnumerator(
             workloadList = [];
             runtimeUnreachable = true;
         }
-        var keys = new HashSet<ResourceKey>(services.Select(s => s.Key));
-        keys.UnionWith(workloadList.Select(w => w.Owner));
 
         var tenants = await integrations.ListTenantsAsync(cancellationToken).ConfigureAwait(false);
         var integrationSpecs = await integrations.ListIntegrationsAsync(tenant: null, cancellationToken).ConfigureAwait(false);
         var allocations = await integrations.ListPortAllocationsAsync(tenant: null, cancellationToken).ConfigureAwait(false);
-        keys.UnionWith(integrationSpecs.Select(i => i.Key));
-        keys.UnionWith(allocations.Select(a => IntegrationKeys.Integration(a.Tenant, a.Integration)));
-        keys.UnionWith(services
-            .Where(s => s.Spec?.Metadata.OwnerReferences.Any(o => o.Kind == IntegrationSpec.KindName) ?? false)
-            .Select(s => IntegrationKeys.Tenant(s.Key.Tenant)));
-        keys.UnionWith(tenants.Select(t => t.Key));
-        keys.UnionWith(allocations.Select(a => IntegrationKeys.Tenant(a.Tenant)));
-        keys.UnionWith(integrationSpecs.Select(i => IntegrationKeys.Tenant(i.Key.Tenant)));
+        var listing = new ResourceListing(services, workloadList, tenants, integrationSpecs, allocations);
+        var keys = new HashSet<ResourceKey>();
+        foreach (var registration in kinds.Registrations)
+        {
+            if (registration.KeySource is { } keySource)
+            {
+                keys.UnionWith(await keySource.ListKeysAsync(listing, cancellationToken).ConfigureAwait(false));
+            }
+        }
 
-        keys.RemoveWhere(key => !settings.Manages(key.Tenant));
+        keys.RemoveWhere(key => !settings.Manages(key.Tenant) && !kinds.IsClusterScoped(key.Kind));
         return new ResourceSnapshot(
             keys,
             services.ToDictionary(s => s.Key),
@@ -71,7 +70,7 @@ public sealed class ResourceEnumerator(
     }
 }
 
-/// <param name="Keys">Every key the operator must look at, already limited to the tenants it manages.</param>
+/// <param name="Keys">Every key the operator must look at, already limited to the tenants it manages (keys of cluster-scoped kinds are kept).</param>
 /// <param name="Services">The ServiceSpecs as listed, by key.</param>
 /// <param name="WorkloadsByOwner">The workloads as listed, by the resource they run for.</param>
 public sealed record ResourceSnapshot(

@@ -96,12 +96,13 @@ public sealed class ExpectedContainerStartsTests
         var settings = new OperatorSettings();
         var time = new ManualTimeProvider();
         var expected = new ExpectedContainerStarts(time);
-        await using var queue = new ReconcileQueue(settings, time, NullLogger<ReconcileQueue>.Instance);
+        var kinds = OperatorKinds.Registered();
+        await using var queue = new ReconcileQueue(kinds, settings, time, NullLogger<ReconcileQueue>.Instance);
         var harness = new ReconcilerHarness();
         var resync = new Resync(
-            new ResourceEnumerator(harness.Store, harness.Integrations, harness.Workloads, settings, harness.Health), harness.Reconciler, queue, harness.Health,
+            new ResourceEnumerator(harness.Store, harness.Integrations, harness.Workloads, kinds, settings, harness.Health), harness.Reconciler, queue, harness.Health,
             NullLogger<Resync>.Instance);
-        var handler = new EnqueueOnChange(queue, resync, settings, expected, NullLogger<EnqueueOnChange>.Instance);
+        var handler = new EnqueueOnChange(queue, resync, kinds, settings, expected, NullLogger<EnqueueOnChange>.Instance);
         var web = new ResourceKey(ServiceSpec.KindName, "system", "web");
         var api = new ResourceKey(ServiceSpec.KindName, "system", "api");
         var db = new ResourceKey(ServiceSpec.KindName, "system", "db");

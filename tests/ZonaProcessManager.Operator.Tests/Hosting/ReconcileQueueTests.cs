@@ -13,7 +13,7 @@ public sealed class ReconcileQueueTests
     [Fact]
     public async Task A_service_is_reconciled_while_every_integration_worker_is_busy()
     {
-        await using var queue = new ReconcileQueue(new OperatorSettings { MaxParallelReconciles = 1 }, TimeProvider.System, NullLogger<ReconcileQueue>.Instance);
+        await using var queue = new ReconcileQueue(OperatorKinds.Registered(), new OperatorSettings { MaxParallelReconciles = 1 }, TimeProvider.System, NullLogger<ReconcileQueue>.Instance);
         var releaseIntegrations = new TaskCompletionSource();
         var integrationStarted = new TaskCompletionSource();
         var serviceDone = new TaskCompletionSource();
@@ -51,7 +51,7 @@ public sealed class ReconcileQueueTests
     [Fact]
     public async Task Each_controllers_workers_are_bounded_by_MaxParallelReconciles()
     {
-        await using var queue = new ReconcileQueue(new OperatorSettings { MaxParallelReconciles = 2 }, TimeProvider.System, NullLogger<ReconcileQueue>.Instance);
+        await using var queue = new ReconcileQueue(OperatorKinds.Registered(), new OperatorSettings { MaxParallelReconciles = 2 }, TimeProvider.System, NullLogger<ReconcileQueue>.Instance);
         var release = new TaskCompletionSource();
         var inFlight = 0;
         var peak = 0;

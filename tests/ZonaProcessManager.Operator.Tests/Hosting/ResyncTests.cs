@@ -21,9 +21,9 @@ public sealed class ResyncTests : IAsyncDisposable
     public ResyncTests()
     {
         var settings = new OperatorSettings();
-        _queue = new ReconcileQueue(settings, _harness.Time, NullLogger<ReconcileQueue>.Instance);
+        _queue = new ReconcileQueue(OperatorKinds.Registered(), settings, _harness.Time, NullLogger<ReconcileQueue>.Instance);
         _resync = new Resync(
-            new ResourceEnumerator(_harness.Store, _harness.Integrations, _harness.Workloads, settings, _harness.Health),
+            new ResourceEnumerator(_harness.Store, _harness.Integrations, _harness.Workloads, OperatorKinds.Registered(), settings, _harness.Health),
             _harness.Reconciler, _queue, _harness.Health, NullLogger<Resync>.Instance);
     }
 
