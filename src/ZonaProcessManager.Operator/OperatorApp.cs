@@ -21,6 +21,7 @@ public static class OperatorApp
         typeof(IResourceWatcher),
         typeof(IContainerRuntime),
         typeof(IHostPortProbe),
+        typeof(IEventRecorder),
     ];
 
     /// <summary>

@@ -13,7 +13,7 @@ public static class OperatorServiceCollectionExtensions
 {
     /// <summary>
     /// Registers the operator core: queue, controllers (through Mediator), and the watch, Docker-event, resync and worker
-    /// loops. The ports (IServiceStore, IIntegrationStore, IResourceWatcher, IContainerRuntime, IHostPortProbe) must be registered by the caller, so the same
+    /// loops. The ports (<see cref="OperatorApp.RequiredPorts"/>) must be registered by the caller, so the same
     /// core runs on MongoDB + Docker in production and on fakes in tests.
     /// </summary>
     public static IServiceCollection AddZpmOperatorCore(this IServiceCollection services, OperatorSettings settings)
@@ -36,6 +36,8 @@ public static class OperatorServiceCollectionExtensions
         services.AddSingleton<ResilientLoop>();
         services.AddSingleton<IReconcileTrigger, QueueReconcileTrigger>();
         services.AddSingleton<ExpectedContainerStarts>();
+        services.AddSingleton<BestEffortEventRecorder>();
+        services.AddSingleton<StatusPublisher>();
         services.AddSingleton<ServiceReconciler>();
         services.AddSingleton<IntegrationReconciler>();
         services.AddSingleton<TenantReconciler>();

@@ -10,7 +10,7 @@ namespace ZonaProcessManager.Cli.Hosting;
 
 public static class OperatorAdapterRegistration
 {
-    /// <summary>Registers the production ports: the MongoDB stores and change-stream watcher, the Docker runtime and the host-port probe.</summary>
+    /// <summary>Registers the production ports: the MongoDB stores, event recorder and change-stream watcher, the Docker runtime and the host-port probe.</summary>
     public static IServiceCollection AddZpmOperatorAdapters(this IServiceCollection services, OperatorSettings settings)
     {
         services.AddSingleton<IMongoClient>(_ => new MongoClient(settings.MongoConnectionString));
@@ -18,6 +18,7 @@ public static class OperatorAdapterRegistration
         // SafeStore: what escapes a store (and gets logged or recorded) never carries a server's errInfo or a document.
         services.AddSingleton(sp => SafeStore.Wrap<IServiceStore>(new MongoServiceStore(sp.GetRequiredService<IMongoDatabase>())));
         services.AddSingleton(sp => SafeStore.Wrap<IIntegrationStore>(new MongoIntegrationStore(sp.GetRequiredService<IMongoDatabase>(), sp.GetRequiredService<TimeProvider>())));
+        services.AddSingleton(sp => SafeStore.Wrap<IEventRecorder>(new MongoEventRecorder(sp.GetRequiredService<IMongoDatabase>())));
         services.AddSingleton<IHostPortProbe, SocketHostPortProbe>();
         services.AddSingleton<IResourceWatcher>(sp => new MongoResourceWatcher(
             sp.GetRequiredService<IMongoDatabase>(),

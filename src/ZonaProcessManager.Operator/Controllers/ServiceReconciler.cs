@@ -24,6 +24,8 @@ public sealed class ServiceReconciler(
     ExpectedContainerStarts expectedStarts,
     TimeProvider time,
     OperatorHealth health,
+    StatusPublisher publisher,
+    BestEffortEventRecorder events,
     ILogger<ServiceReconciler> logger)
 {
     public async Task<ReconciliationResult> ReconcileAsync(ResourceKey key, CancellationToken cancellationToken)
@@ -97,7 +99,7 @@ public sealed class ServiceReconciler(
         }
 
         logger.LogInformation("{Resource} document deleted: removed {Count} container(s)", key, observed.Count);
-        await RecordEventAsync(new ResourceEvent(key, "ContainersRemoved", $"Document deleted; removed {observed.Count} container(s)", "Normal", time.GetUtcNow()), cancellationToken)
+        await RecordEventAsync(new ResourceEvent(key, "ContainersRemoved", $"Document deleted; removed {observed.Count} container(s)", EventType.Normal, time.GetUtcNow()), cancellationToken)
             .ConfigureAwait(false);
         return ReconciliationResult.Success();
     }
@@ -354,7 +356,7 @@ public sealed class ServiceReconciler(
                 // Docker may echo a container's config in its message; an integration's secret values must not travel on.
                 var message = SecretRedactor.RedactText(exception.Message, secretValues ?? []);
                 logger.LogWarning("{Resource} docker: {Action} failed: {Error}", key, action.Describe(), message);
-                await RecordEventAsync(new ResourceEvent(key, "DockerError", $"{action.Describe()} failed: {message}", "Warning", time.GetUtcNow()), cancellationToken)
+                await RecordEventAsync(new ResourceEvent(key, "DockerError", $"{action.Describe()} failed: {message}", EventType.Warning, time.GetUtcNow()), cancellationToken)
                     .ConfigureAwait(false);
                 return new Execution(message, action.Describe(), started);
             }
@@ -468,34 +470,9 @@ public sealed class ServiceReconciler(
     /// Writes status only when something a reader cares about changed (no churn), then one event per transition.
     /// Returns whether status was written.
     /// </summary>
-    private async Task<bool> PublishAsync(ResourceKey key, ServiceStatus previous, ServiceStatus next, List<Transition> transitions, CancellationToken cancellationToken)
-    {
-        var changed = !StatusComparer.SameContent(previous, next);
-        if (changed)
-        {
-            await store.WriteStatusAsync(key, next, cancellationToken).ConfigureAwait(false);
-        }
+    private Task<bool> PublishAsync(ResourceKey key, ServiceStatus previous, ServiceStatus next, List<Transition> transitions, CancellationToken cancellationToken) =>
+        publisher.PublishAsync(key, previous, next, transitions, (status, token) => store.WriteStatusAsync(key, status, token), logger, cancellationToken);
 
-        foreach (var transition in transitions)
-        {
-            logger.LogInformation("{Resource} {From} -> {To} ({Trigger}): {Reason}: {Message}",
-                key, transition.From, transition.To, transition.Trigger, transition.Reason, transition.Message);
-            await RecordEventAsync(transition.ToEvent(key, next.UpdatedAt), cancellationToken).ConfigureAwait(false);
-        }
-
-        return changed;
-    }
-
-    private async Task RecordEventAsync(ResourceEvent resourceEvent, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await store.RecordEventAsync(resourceEvent, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception exception) when (exception is not OperationCanceledException)
-        {
-            // Events are history for humans; losing one must not fail the reconcile that already changed Docker.
-            logger.LogWarning("{Resource} could not record event {Reason}: {Error}", resourceEvent.Resource, resourceEvent.Reason, exception.Message);
-        }
-    }
+    private Task RecordEventAsync(ResourceEvent resourceEvent, CancellationToken cancellationToken) =>
+        events.RecordAsync(resourceEvent, cancellationToken);
 }

@@ -17,7 +17,7 @@ public sealed class OperatorLoggingTests
     {
         var harness = new ReconcilerHarness();
         var logger = new CapturingLogger<ServiceReconciler>();
-        var reconciler = new ServiceReconciler(harness.Store, harness.Runtime, new ReconcilePlanner(), harness.Trigger, harness.ExpectedStarts, harness.Time, harness.Health, logger);
+        var reconciler = new ServiceReconciler(harness.Store, harness.Runtime, new ReconcilePlanner(), harness.Trigger, harness.ExpectedStarts, harness.Time, harness.Health, harness.Publisher, harness.Events, logger);
         var key = harness.Store.Put(Service("web", replicas: 2));
 
         await reconciler.ReconcileAsync(key, CancellationToken.None);

@@ -341,7 +341,7 @@ public sealed class ServiceReconcilerTests
 
         await harness.ConvergeAsync(key);
         Assert.Equal(ResourcePhase.Running, harness.Store.StatusOf(key)!.Phase);
-        Assert.Equal(["Degraded", "Running"], harness.Store.Events.Skip(2).Select(e => e.Type == "Warning" ? "Degraded" : "Running"));
+        Assert.Equal(["Degraded", "Running"], harness.Store.Events.Skip(2).Select(e => e.Type == EventType.Warning ? "Degraded" : "Running"));
     }
 
     [Fact]
@@ -369,6 +369,7 @@ public sealed class ServiceReconcilerTests
     {
         private readonly Operator.Controllers.ServiceReconciler _reconciler = new(
             harness.Store, harness.Runtime, new ReconcilePlanner(), harness.Trigger, new ExpectedContainerStarts(harness.Time), harness.Time, harness.Health,
+            harness.Publisher, harness.Events,
             Microsoft.Extensions.Logging.Abstractions.NullLogger<Operator.Controllers.ServiceReconciler>.Instance);
 
         public Task<ReconciliationResult> ReconcileAsync(ResourceKey key) => _reconciler.ReconcileAsync(key, CancellationToken.None);
