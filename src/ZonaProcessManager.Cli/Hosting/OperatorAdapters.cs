@@ -28,7 +28,8 @@ public static class OperatorAdapterRegistration
         services.AddSingleton<IContainerRuntime>(sp => DockerContainerRuntime.Create(
             new DockerRuntimeOptions { StopGracePeriod = settings.DockerStopGrace },
             sp.GetRequiredService<ILogger<DockerContainerRuntime>>(),
-            settings.DockerEndpoint));
+            settings.DockerEndpoint,
+            sp.GetRequiredService<TimeProvider>()));
         return services;
     }
 }
