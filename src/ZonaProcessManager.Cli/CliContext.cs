@@ -15,9 +15,10 @@ public sealed class CliContext
     public const string MongoUriVariable = "ZPM_MONGO_URI";
     public const string DefaultMongoUri = "mongodb://127.0.0.1:27017/?directConnection=true";
 
-    public CliContext(TextWriter output, TextWriter error, Func<string, string?>? environment = null, TextReader? input = null)
+    public CliContext(TextWriter output, TextWriter error, Func<string, string?>? environment = null, TextReader? input = null, TimeProvider? time = null)
     {
         Input = input ?? System.Console.In;
+        Time = time ?? TimeProvider.System;
         Output = output;
         Error = error;
         Environment = environment ?? System.Environment.GetEnvironmentVariable;
@@ -44,6 +45,9 @@ public sealed class CliContext
     public TextWriter Error { get; }
 
     public Func<string, string?> Environment { get; }
+
+    /// <summary>The clock of waits and deadlines (`--wait`, `--watch`).</summary>
+    public TimeProvider Time { get; }
 
     /// <summary>Spectre console over <see cref="Output"/> (tables); plain text when not a terminal.</summary>
     public IAnsiConsole Console { get; }

@@ -9,6 +9,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using ZonaProcessManager.Domain.Model;
 using ZonaProcessManager.Domain.Ports;
+using ZonaProcessManager.Domain.Reconciliation;
 
 namespace ZonaProcessManager.Docker;
 
@@ -27,6 +28,7 @@ public sealed class DockerContainerRuntime : IContainerRuntime, IDisposable
     private readonly bool _ownsClient;
     private readonly DockerRuntimeOptions _options;
     private readonly ILogger _logger;
+    private readonly TimeProvider _time;
 
     // Docker (API 1.41) lets two concurrent creates make two networks of one name; serialise ensure per name.
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _networkLocks = new(StringComparer.Ordinal);
@@ -41,18 +43,20 @@ public sealed class DockerContainerRuntime : IContainerRuntime, IDisposable
         DockerClient client,
         DockerRuntimeOptions? options = null,
         ILogger<DockerContainerRuntime>? logger = null,
-        bool ownsClient = false)
+        bool ownsClient = false,
+        TimeProvider? time = null)
     {
         _client = client ?? throw new ArgumentNullException(nameof(client));
         _options = options ?? new DockerRuntimeOptions();
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _ownsClient = ownsClient;
+        _time = time ?? TimeProvider.System;
     }
 
     /// <summary>A runtime on the engine the docker CLI would use (DOCKER_HOST, context, default socket).</summary>
     public static DockerContainerRuntime Create(
-        DockerRuntimeOptions? options = null, ILogger<DockerContainerRuntime>? logger = null, Uri? endpoint = null) =>
-        new(DockerClientFactory.Create(endpoint), options, logger, ownsClient: true);
+        DockerRuntimeOptions? options = null, ILogger<DockerContainerRuntime>? logger = null, Uri? endpoint = null, TimeProvider? time = null) =>
+        new(DockerClientFactory.Create(endpoint), options, logger, ownsClient: true, time);
 
     public DockerClient Client => _client;
 
@@ -436,14 +440,15 @@ public sealed class DockerContainerRuntime : IContainerRuntime, IDisposable
     {
         // Start from "now" rather than from whenever the stream happens to connect, so nothing that happens after
         // this call is missed; after a break, resume from the last event seen (Docker replays its recent events).
-        var since = DateTimeOffset.UtcNow;
+        var since = _time.GetUtcNow();
         var lastEvent = (TimeNano: 0L, Id: string.Empty, Action: string.Empty);
-        var delay = _options.EventReconnectInitialDelay;
+        // Doubling, capped, without jitter; a stream that delivered or lasted starts over.
+        var backoff = new BackoffSequence(new BackoffPolicy(_options.EventReconnectInitialDelay, _options.EventReconnectMaxDelay, jitter: 0));
 
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var connectedAt = DateTimeOffset.UtcNow;
+            var connectedAt = _time.GetUtcNow();
             var messages = Channel.CreateUnbounded<Message>(new UnboundedChannelOptions { SingleReader = true });
             // Its own token, so a consumer that stops enumerating early also ends the HTTP stream.
             using var connection = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -487,16 +492,16 @@ public sealed class DockerContainerRuntime : IContainerRuntime, IDisposable
 
             var failure = await pump.ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();
-            if (delivered || DateTimeOffset.UtcNow - connectedAt > TimeSpan.FromMinutes(1))
+            if (delivered || _time.GetUtcNow() - connectedAt > TimeSpan.FromMinutes(1))
             {
-                delay = _options.EventReconnectInitialDelay;
+                backoff.Reset();
             }
 
+            var delay = backoff.Next();
             _logger.LogWarning(
                 "Docker event stream ended ({Reason}); reconnecting in {Delay}",
                 failure?.EngineMessage ?? "closed by the engine", delay);
-            await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
-            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.EventReconnectMaxDelay.Ticks));
+            await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
         }
     }
 

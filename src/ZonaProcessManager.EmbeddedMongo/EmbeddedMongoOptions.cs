@@ -59,6 +59,12 @@ public sealed record EmbeddedMongoOptions
     /// </summary>
     public bool RequireAuthentication { get; init; } = true;
 
+    /// <summary>
+    /// The clock the server waits on: awaitData getMores and the maintenance and connection-sweep loops. Times it stores
+    /// or compares with stored ones (clusterTime, wallTime, TTL and retention cutoffs) stay the system clock's.
+    /// </summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
     /// <summary>Receives one line per notable server event (connection errors, background failures); null discards them.</summary>
     public Action<string>? Log { get; init; }
 }

@@ -134,8 +134,8 @@ public sealed partial class EmbeddedMongoServer : IAsyncDisposable
     /// <summary>TTL expiry, change-history retention, idle cursor reaping, retryable-write memory: all off the request path.</summary>
     private async Task MaintenanceLoopAsync()
     {
-        var lastPrune = DateTime.MinValue;
-        using var timer = new PeriodicTimer(Options.TtlMonitorInterval);
+        var lastPrune = DateTimeOffset.MinValue;
+        using var timer = new PeriodicTimer(Options.TtlMonitorInterval, Options.Time);
         try
         {
             while (await timer.WaitForNextTickAsync(stopping.Token))
@@ -144,13 +144,13 @@ public sealed partial class EmbeddedMongoServer : IAsyncDisposable
                 {
                     context.AbortExpiredTransactions();
                     TtlMonitor.Sweep(store);
-                    if (DateTime.UtcNow - lastPrune > TimeSpan.FromSeconds(Math.Min(60, Math.Max(1, Options.ChangeStreamHistoryRetention.TotalSeconds / 4))))
+                    if (Options.Time.GetUtcNow() - lastPrune > TimeSpan.FromSeconds(Math.Min(60, Math.Max(1, Options.ChangeStreamHistoryRetention.TotalSeconds / 4))))
                     {
                         store.PruneHistory(Options.ChangeStreamHistoryRetention);
                         context.Cursors.RemoveIdle(Options.CursorIdleTimeout);
                         context.RetryableWrites.Expire();
                         store.PruneRetryableWrites(DateTime.UtcNow - RetryableWriteCache.Lifetime);
-                        lastPrune = DateTime.UtcNow;
+                        lastPrune = Options.Time.GetUtcNow();
                     }
                 }
                 catch (Exception exception) when (exception is not OperationCanceledException)
@@ -169,7 +169,7 @@ public sealed partial class EmbeddedMongoServer : IAsyncDisposable
     private async Task ConnectionSweepLoopAsync()
     {
         var period = TimeSpan.FromMilliseconds(Math.Clamp(Options.UnauthenticatedTimeout.TotalMilliseconds / 4, 50, 1000));
-        using var timer = new PeriodicTimer(period);
+        using var timer = new PeriodicTimer(period, Options.Time);
         try
         {
             while (await timer.WaitForNextTickAsync(stopping.Token))

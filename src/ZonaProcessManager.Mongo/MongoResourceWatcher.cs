@@ -5,6 +5,7 @@ using MongoDB.Bson;
 using MongoDB.Driver;
 using ZonaProcessManager.Domain.Model;
 using ZonaProcessManager.Domain.Ports;
+using ZonaProcessManager.Domain.Reconciliation;
 using ZonaProcessManager.Mongo.Mapping;
 
 namespace ZonaProcessManager.Mongo;
@@ -113,7 +114,8 @@ public sealed class MongoResourceWatcher : IResourceWatcher
 
     public async IAsyncEnumerable<ResourceChange> WatchAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var backoff = new ReconnectBackoff(_options.InitialBackoff, _options.MaxBackoff);
+        // Doubling, capped, without jitter; reset once a stream delivers again.
+        var backoff = new BackoffSequence(new BackoffPolicy(_options.InitialBackoff, _options.MaxBackoff, jitter: 0));
         var keysById = new Dictionary<BsonValue, ResourceKey>();
         var saves = new ThrottledSave(this);
         try
@@ -392,7 +394,7 @@ public sealed class MongoResourceWatcher : IResourceWatcher
     }
 
     /// <summary>Logs the failure and says how long to wait before reopening (0 after history loss: relist at once).</summary>
-    private async Task<TimeSpan> HandleErrorAsync(Exception exception, ReconnectBackoff backoff, CancellationToken cancellationToken)
+    private async Task<TimeSpan> HandleErrorAsync(Exception exception, BackoffSequence backoff, CancellationToken cancellationToken)
     {
         if (IsHistoryLost(exception))
         {
@@ -438,13 +440,13 @@ public sealed class MongoResourceWatcher : IResourceWatcher
         }
     }
 
-    private static async Task<bool> DelayAsync(TimeSpan delay, CancellationToken cancellationToken)
+    private async Task<bool> DelayAsync(TimeSpan delay, CancellationToken cancellationToken)
     {
         try
         {
             if (delay > TimeSpan.Zero)
             {
-                await Task.Delay(delay, cancellationToken);
+                await Task.Delay(delay, _time, cancellationToken);
             }
 
             return !cancellationToken.IsCancellationRequested;
@@ -459,26 +461,4 @@ public sealed class MongoResourceWatcher : IResourceWatcher
     private sealed record OpenResult(IChangeStreamCursor<BsonDocument>? Cursor, bool Relist, Exception? Error);
 
     private sealed record MoveResult(bool HasBatch, Exception? Error, bool Cancelled);
-}
-
-/// <summary>Doubling delay between reconnects, capped; reset once a stream delivers again.</summary>
-internal sealed class ReconnectBackoff
-{
-    private readonly TimeSpan _initial;
-    private readonly TimeSpan _maximum;
-    private TimeSpan _next;
-
-    public ReconnectBackoff(TimeSpan initial, TimeSpan maximum)
-    {
-        (_initial, _maximum, _next) = (initial, maximum, initial);
-    }
-
-    public TimeSpan Next()
-    {
-        var current = _next;
-        _next = TimeSpan.FromTicks(Math.Min(_maximum.Ticks, _next.Ticks * 2));
-        return current;
-    }
-
-    public void Reset() => _next = _initial;
 }

@@ -10,7 +10,7 @@ namespace ZonaProcessManager.Mongo;
 public enum ApplyOutcome { Created, Configured, Unchanged }
 
 /// <summary>
-/// ServiceSpecs in the `services` collection, events in `events`. Status writes are `$set: {status}` only, so they never
+/// ServiceSpecs in the `services` collection; events are read from `events` (<see cref="MongoEventRecorder"/> writes them). Status writes are `$set: {status}` only, so they never
 /// race a user's edit of spec or metadata; apply writes only metadata and spec, so it never clobbers status.
 /// </summary>
 public sealed class MongoServiceStore : IServiceStore
@@ -86,9 +86,6 @@ public sealed class MongoServiceStore : IServiceStore
 
     public async Task DeleteAsync(ResourceKey key, CancellationToken cancellationToken) =>
         await Services.DeleteOneAsync(KeyFilter(key), cancellationToken);
-
-    public async Task RecordEventAsync(ResourceEvent resourceEvent, CancellationToken cancellationToken) =>
-        await Events.InsertOneAsync(EventDocuments.ToDocument(resourceEvent), cancellationToken: cancellationToken);
 
     /// <summary>Most recent events of one resource, newest first.</summary>
     public async Task<IReadOnlyList<ResourceEvent>> ListEventsAsync(ResourceKey key, int limit, CancellationToken cancellationToken)

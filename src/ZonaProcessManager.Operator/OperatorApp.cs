@@ -26,6 +26,7 @@ public static class OperatorApp
         typeof(IResourceWatcher),
         typeof(IContainerRuntime),
         typeof(IHostPortProbe),
+        typeof(IEventRecorder),
     ];
 
     /// <summary>

@@ -15,7 +15,7 @@ public static class OperatorServiceCollectionExtensions
 {
     /// <summary>
     /// Registers the operator core: queue, one reconciler per kind (routed through Mediator), and the watch,
-    /// Docker-event, resync and worker loops. The ports (IServiceStore, IIntegrationStore, IResourceWatcher, IContainerRuntime, IHostPortProbe) must be registered by the caller, so the same
+    /// Docker-event, resync and worker loops. The ports (<see cref="OperatorApp.RequiredPorts"/>) must be registered by the caller, so the same
     /// core runs on MongoDB + Docker in production and on fakes in tests.
     /// </summary>
     public static IServiceCollection AddZpmOperatorCore(this IServiceCollection services, OperatorSettings settings)
@@ -38,6 +38,8 @@ public static class OperatorServiceCollectionExtensions
         services.AddSingleton<ResilientLoop>();
         services.AddSingleton<IReconcileTrigger, QueueReconcileTrigger>();
         services.AddSingleton<ExpectedContainerStarts>();
+        services.AddSingleton<BestEffortEventRecorder>();
+        services.AddSingleton<StatusPublisher>();
 
         // One line per kind: its queue, routing, resync keys and watched collection all follow from it.
         services.AddReconciler<ServiceReconciler>(ServiceSpec.KindName, keySource: _ => new ServiceKeySource());

@@ -185,7 +185,8 @@ public sealed class CliCommandTests(MongoTestTarget target, ITestOutputHelper ou
             Conditions = [new Condition("Ready", false, "ReplicaUnhealthy", "health check failing", now)],
             UpdatedAt = now,
         }, CancellationToken.None);
-        await store.RecordEventAsync(new ResourceEvent(key, "ReplicaUnhealthy", "replica 0 failed its health check", "Warning", now), CancellationToken.None);
+        await new MongoEventRecorder(database.Database).RecordAsync(
+            new ResourceEvent(key, "ReplicaUnhealthy", "replica 0 failed its health check", EventType.Warning, now), CancellationToken.None);
 
         var result = await ZpmAsync(database, "describe", "service", "web", "-t", "acme");
         var missing = await ZpmAsync(database, "describe", "service", "nope");

@@ -39,16 +39,16 @@ public static class DeleteCommand
                 return CliApplication.Ok;
             }
 
-            var deadline = DateTimeOffset.UtcNow.AddSeconds(parseResult.GetValue(timeout));
+            var deadline = context.Time.GetUtcNow().AddSeconds(parseResult.GetValue(timeout));
             while (await store.GetDocumentAsync(key, cancellationToken) is not null)
             {
-                if (DateTimeOffset.UtcNow >= deadline)
+                if (context.Time.GetUtcNow() >= deadline)
                 {
                     await context.Error.WriteLineAsync($"error: servicespec/{key.Tenant}/{key.Name} still exists after {parseResult.GetValue(timeout)} s; is the operator (zpm run) running?");
                     return CliApplication.Failed;
                 }
 
-                await Task.Delay(PollInterval, cancellationToken);
+                await Task.Delay(PollInterval, context.Time, cancellationToken);
             }
 
             await context.Output.WriteLineAsync($"servicespec/{key.Tenant}/{key.Name} deleted");

@@ -123,7 +123,7 @@ public static class DescribeCommand
 
         foreach (var resourceEvent in events)
         {
-            eventTable.AddRow(resourceEvent.Time.ToString("u"), Markup.Escape(resourceEvent.Type), Markup.Escape(resourceEvent.Reason), Markup.Escape(resourceEvent.Message));
+            eventTable.AddRow(resourceEvent.Time.ToString("u"), Markup.Escape(resourceEvent.Type.ToString()), Markup.Escape(resourceEvent.Reason), Markup.Escape(resourceEvent.Message));
         }
 
         console.Write(eventTable);

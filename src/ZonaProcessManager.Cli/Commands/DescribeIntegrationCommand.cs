@@ -104,7 +104,7 @@ public static class DescribeIntegrationCommand
             eventTable.AddRow(
                 resourceEvent.Time.ToString("u"),
                 Cell(resourceEvent.Resource.Kind),
-                Cell(resourceEvent.Type),
+                Cell(resourceEvent.Type.ToString()),
                 Cell(resourceEvent.Reason),
                 Cell(resourceEvent.Message));
         }

@@ -79,7 +79,7 @@ public static class GetCommand
             {
                 if (change.FullDocument is { } document)
                 {
-                    var row = ServiceRow.From(document, DateTimeOffset.UtcNow);
+                    var row = ServiceRow.From(document, context.Time.GetUtcNow());
                     if ((tenant is null || row.Tenant == tenant) && (category is null || row.Category == category))
                     {
                         await context.Output.WriteLineAsync($"{row.Tenant}\t{row.Name}\t{row.Category}\t{row.Phase}\t{row.Ready}\t{row.Image}");

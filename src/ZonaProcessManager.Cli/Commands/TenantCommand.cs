@@ -150,7 +150,7 @@ public static class TenantCommand
                 return CliApplication.Ok;
             }
 
-            var deadline = DateTimeOffset.UtcNow.AddSeconds(parseResult.GetValue(timeout));
+            var deadline = context.Time.GetUtcNow().AddSeconds(parseResult.GetValue(timeout));
             string? lastProgress = null;
             while (await documents.GetTenantAsync(tenantCode, cancellationToken) is { } stored)
             {
@@ -161,13 +161,13 @@ public static class TenantCommand
                     lastProgress = progress;
                 }
 
-                if (DateTimeOffset.UtcNow >= deadline)
+                if (context.Time.GetUtcNow() >= deadline)
                 {
                     await context.Error.WriteLineAsync($"error: tenant/{tenantCode} still exists after {parseResult.GetValue(timeout)} s ({progress}); is the operator (zpm run) running?");
                     return CliApplication.Failed;
                 }
 
-                await Task.Delay(PollInterval, cancellationToken);
+                await Task.Delay(PollInterval, context.Time, cancellationToken);
             }
 
             await context.Output.WriteLineAsync($"tenant/{tenantCode} offboarded");

@@ -12,7 +12,7 @@ namespace ZonaProcessManager.Cli.Hosting;
 public static class OperatorAdapterRegistration
 {
     /// <summary>
-    /// Registers the production ports: the MongoDB stores and change-stream watcher (of the collections of the kinds the
+    /// Registers the production ports: the MongoDB stores, event recorder and change-stream watcher (of the collections of the kinds the
     /// operator registered reconcilers for), the Docker runtime and the host-port probe.
     /// </summary>
     public static IServiceCollection AddZpmOperatorAdapters(this IServiceCollection services, OperatorSettings settings)
@@ -22,6 +22,7 @@ public static class OperatorAdapterRegistration
         // SafeStore: what escapes a store (and gets logged or recorded) never carries a server's errInfo or a document.
         services.AddSingleton(sp => SafeStore.Wrap<IServiceStore>(new MongoServiceStore(sp.GetRequiredService<IMongoDatabase>())));
         services.AddSingleton(sp => SafeStore.Wrap<IIntegrationStore>(new MongoIntegrationStore(sp.GetRequiredService<IMongoDatabase>(), sp.GetRequiredService<TimeProvider>())));
+        services.AddSingleton(sp => SafeStore.Wrap<IEventRecorder>(new MongoEventRecorder(sp.GetRequiredService<IMongoDatabase>())));
         services.AddSingleton<IHostPortProbe, SocketHostPortProbe>();
         services.AddSingleton<IResourceWatcher>(sp => new MongoResourceWatcher(
             sp.GetRequiredService<IMongoDatabase>(),
@@ -36,7 +37,8 @@ public static class OperatorAdapterRegistration
         services.AddSingleton<IContainerRuntime>(sp => DockerContainerRuntime.Create(
             new DockerRuntimeOptions { StopGracePeriod = settings.DockerStopGrace },
             sp.GetRequiredService<ILogger<DockerContainerRuntime>>(),
-            settings.DockerEndpoint));
+            settings.DockerEndpoint,
+            sp.GetRequiredService<TimeProvider>()));
         return services;
     }
 }

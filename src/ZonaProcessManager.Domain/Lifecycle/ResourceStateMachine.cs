@@ -41,7 +41,7 @@ public sealed record Transition(ResourcePhase From, ResourcePhase To, ResourceTr
     public bool IsReentry => From == To;
 
     public ResourceEvent ToEvent(ResourceKey resource, DateTimeOffset time) =>
-        new(resource, Reason, Message, To == ResourcePhase.Degraded ? "Warning" : "Normal", time);
+        new(resource, Reason, Message, To == ResourcePhase.Degraded ? EventType.Warning : EventType.Normal, time);
 }
 
 public enum FireOutcome

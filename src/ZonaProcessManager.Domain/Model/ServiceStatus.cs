@@ -23,5 +23,8 @@ public sealed record ServiceStatus
     public DateTimeOffset UpdatedAt { get; init; }
 }
 
+/// <summary>Whether an event reports something going as intended or something a person may have to look at.</summary>
+public enum EventType { Normal, Warning }
+
 /// <summary>An entry of the events collection: one per state transition or notable action (expires after 7 days).</summary>
-public sealed record ResourceEvent(ResourceKey Resource, string Reason, string Message, string Type, DateTimeOffset Time);
+public sealed record ResourceEvent(ResourceKey Resource, string Reason, string Message, EventType Type, DateTimeOffset Time);

@@ -24,8 +24,6 @@ public interface IServiceStore
 
     /// <summary>Removes the document once its teardown is finished (zpm delete flow).</summary>
     Task DeleteAsync(ResourceKey key, CancellationToken cancellationToken);
-
-    Task RecordEventAsync(ResourceEvent resourceEvent, CancellationToken cancellationToken);
 }
 
 public enum ChangeKind { Upserted, Deleted, Relist }

@@ -1,9 +1,16 @@
 namespace ZonaProcessManager.Domain.Reconciliation;
 
 /// <summary>
-/// Exponential backoff with jitter for failed reconciles: Initial, doubling per attempt, capped at Max, and shortened
-/// by up to Jitter (a fraction) at random so that resources failing together do not retry together.
+/// Exponential backoff with jitter: Initial, doubling per attempt, capped at Max, and shortened by up to Jitter (a
+/// fraction) at random so that resources failing together do not retry together. The one backoff of the operator: the
+/// work queue's failed reconciles (<see cref="BackoffTracker{TKey}"/>), the change-stream and Docker-event reconnects
+/// and the restarts of background loops (<see cref="BackoffSequence"/>).
 /// </summary>
+/// <remarks>
+/// Not Polly: its retry strategy wraps one call and awaits the delay itself, while the work queue needs a delay per key
+/// to put on its own timer, and the reconnects retry inside async iterators that yield between attempts (a retry
+/// pipeline cannot wrap a yield). What all of them need is "attempt n → delay", which is this pure function.
+/// </remarks>
 public sealed record BackoffPolicy
 {
     public BackoffPolicy(TimeSpan initial, TimeSpan max, double jitter = 0.2)
@@ -90,4 +97,24 @@ public sealed class BackoffTracker<TKey>(BackoffPolicy policy, Random random)
             return _failures.GetValueOrDefault(key);
         }
     }
+}
+
+/// <summary>
+/// The delays of one retrying loop (a reconnect, a restarted background loop): each failure waits the policy's next
+/// delay, <see cref="Reset"/> after a success starts over. One loop owns it; it is not thread-safe.
+/// </summary>
+public sealed class BackoffSequence(BackoffPolicy policy, Func<double> unitRandom)
+{
+    private int _failures;
+
+    /// <summary>Without jitter: each step waits the policy's full delay.</summary>
+    public BackoffSequence(BackoffPolicy policy)
+        : this(policy, () => 0)
+    {
+    }
+
+    /// <summary>The delay before the next attempt; each call counts one more failure.</summary>
+    public TimeSpan Next() => policy.Delay(++_failures, unitRandom());
+
+    public void Reset() => _failures = 0;
 }

@@ -46,14 +46,16 @@ public sealed class ChangeStreamCursor : ServerCursor
     private readonly bool includeBeforeChange;
     private readonly Pipeline? pipeline;
     private readonly IAggregationSource source;
+    private readonly TimeProvider time;
     private long position;
     private ChangeRecord? pendingInvalidate;
     private bool closed;
 
     public ChangeStreamCursor(string ns, MongoStore store, ChangeStreamScope scope, FullDocumentMode fullDocument, bool includeBeforeChange,
-        Pipeline? pipeline, long position, ChangeRecord? pendingInvalidate)
+        Pipeline? pipeline, long position, ChangeRecord? pendingInvalidate, TimeProvider? time = null)
         : base(ns)
     {
+        this.time = time ?? TimeProvider.System;
         this.store = store;
         this.scope = scope;
         this.fullDocument = fullDocument;
@@ -67,7 +69,7 @@ public sealed class ChangeStreamCursor : ServerCursor
     public override async ValueTask<CursorBatch> NextBatchAsync(int? batchSize, TimeSpan? maxAwait, bool isFirstBatch, CancellationToken cancellationToken)
     {
         var limit = batchSize is > 0 ? batchSize.Value : isFirstBatch ? 101 : int.MaxValue;
-        var deadline = DateTime.UtcNow + (isFirstBatch ? TimeSpan.Zero : maxAwait ?? DefaultAwait);
+        var deadline = time.GetUtcNow() + (isFirstBatch ? TimeSpan.Zero : maxAwait ?? DefaultAwait);
         var results = new BsonArray();
         var lastTimestamp = 0L;
         while (!closed && results.Count < limit)
@@ -135,14 +137,14 @@ public sealed class ChangeStreamCursor : ServerCursor
                 break;
             }
 
-            var remaining = deadline - DateTime.UtcNow;
+            var remaining = deadline - time.GetUtcNow();
             if (remaining <= TimeSpan.Zero)
             {
                 break;
             }
 
-            await store.Commits.WaitBeyondAsync(through, remaining, cancellationToken);
-            if (DateTime.UtcNow >= deadline && store.Commits.CommittedSequence <= through)
+            await store.Commits.WaitBeyondAsync(through, remaining, time, cancellationToken);
+            if (time.GetUtcNow() >= deadline && store.Commits.CommittedSequence <= through)
             {
                 break;
             }

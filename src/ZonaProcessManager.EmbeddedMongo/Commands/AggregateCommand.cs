@@ -181,7 +181,7 @@ public static class AggregateCommand
 
             return (read.LastSequence(), (Storage.ChangeRecord?)null);
         });
-        var cursor = new ChangeStreamCursor(ns, context.Store, scope, fullDocument, includeBeforeChange, pipeline, position, pendingInvalidate);
+        var cursor = new ChangeStreamCursor(ns, context.Store, scope, fullDocument, includeBeforeChange, pipeline, position, pendingInvalidate, context.Server.Options.Time);
         return CursorReplies.FirstBatchAsync(context, cursor, CursorReplies.BatchSize(context, cursorOptions));
     }
 }

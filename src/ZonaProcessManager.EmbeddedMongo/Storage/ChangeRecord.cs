@@ -27,9 +27,13 @@ public sealed class CommitSignal
     }
 
     /// <summary>Completes with true once a sequence beyond <paramref name="knownSequence"/> committed, false at the deadline.</summary>
-    public async Task<bool> WaitBeyondAsync(long knownSequence, TimeSpan timeout, CancellationToken cancellationToken)
+    public Task<bool> WaitBeyondAsync(long knownSequence, TimeSpan timeout, CancellationToken cancellationToken) =>
+        WaitBeyondAsync(knownSequence, timeout, TimeProvider.System, cancellationToken);
+
+    /// <summary>As the other overload, with the deadline measured on <paramref name="time"/>.</summary>
+    public async Task<bool> WaitBeyondAsync(long knownSequence, TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
     {
-        var deadline = DateTime.UtcNow + timeout;
+        var deadline = time.GetUtcNow() + timeout;
         while (true)
         {
             var pending = Volatile.Read(ref signal);
@@ -38,7 +42,7 @@ public sealed class CommitSignal
                 return true;
             }
 
-            var remaining = deadline - DateTime.UtcNow;
+            var remaining = deadline - time.GetUtcNow();
             if (remaining <= TimeSpan.Zero)
             {
                 return false;
@@ -46,7 +50,7 @@ public sealed class CommitSignal
 
             try
             {
-                await pending.Task.WaitAsync(remaining, cancellationToken);
+                await pending.Task.WaitAsync(remaining, time, cancellationToken);
             }
             catch (TimeoutException)
             {

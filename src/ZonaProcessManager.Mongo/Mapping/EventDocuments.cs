@@ -6,7 +6,8 @@ namespace ZonaProcessManager.Mongo.Mapping;
 
 /// <summary>
 /// Shape of an `events` document: { resource: {kind, tenant, name}, type, reason, message, time }. `time` carries the
-/// 7-day TTL index, so events expire without anyone cleaning up.
+/// 7-day TTL index, so events expire without anyone cleaning up. `type` is stored as the text "Normal" or "Warning", what
+/// mongosh users and `zpm describe` read.
 /// </summary>
 public static class EventDocuments
 {
@@ -20,7 +21,7 @@ public static class EventDocuments
             ["tenant"] = resourceEvent.Resource.Tenant,
             ["name"] = resourceEvent.Resource.Name,
         },
-        ["type"] = resourceEvent.Type,
+        ["type"] = resourceEvent.Type.ToString(),
         ["reason"] = resourceEvent.Reason,
         ["message"] = resourceEvent.Message,
         [Time] = new BsonDateTime(resourceEvent.Time.UtcDateTime),
@@ -33,7 +34,7 @@ public static class EventDocuments
             new ResourceKey(Text(resource, "kind"), Text(resource, "tenant"), Text(resource, "name")),
             Text(document, "reason"),
             Text(document, "message"),
-            Text(document, "type"),
+            Text(document, "type") == nameof(EventType.Warning) ? EventType.Warning : EventType.Normal,
             document.TryGetValue(Time, out var time) && time.IsValidDateTime
                 ? new DateTimeOffset(time.ToUniversalTime(), TimeSpan.Zero)
                 : DateTimeOffset.MinValue);

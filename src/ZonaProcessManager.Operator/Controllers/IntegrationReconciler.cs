@@ -22,6 +22,8 @@ public sealed class IntegrationReconciler(
     IReconcileTrigger trigger,
     OperatorSettings settings,
     TimeProvider time,
+    StatusPublisher publisher,
+    BestEffortEventRecorder events,
     ILogger<IntegrationReconciler> logger)
     : IReconciler
 {
@@ -77,7 +79,7 @@ public sealed class IntegrationReconciler(
         {
             await store.ReleasePortsAsync(allocations, cancellationToken).ConfigureAwait(false);
             logger.LogInformation("{Resource} deleted: released host port(s) {Ports}", key, string.Join(", ", allocations.Select(a => a.Port)));
-            await RecordEventAsync(key, "PortsReleased", $"Released host port(s) {string.Join(", ", allocations.Select(a => a.Port))}", "Normal", cancellationToken)
+            await events.RecordAsync(key, EventType.Normal, "PortsReleased", $"Released host port(s) {string.Join(", ", allocations.Select(a => a.Port))}", cancellationToken)
                 .ConfigureAwait(false);
         }
 
@@ -248,7 +250,7 @@ public sealed class IntegrationReconciler(
                     if (!hostPorts.IsFree(candidate))
                     {
                         unavailable.Add(candidate);
-                        await RecordEventAsync(key, "HostPortTaken", $"Host port {candidate} is in use by something outside zpm; skipped it for {owner}", "Warning", ct)
+                        await events.RecordAsync(key, EventType.Warning, "HostPortTaken", $"Host port {candidate} is in use by something outside zpm; skipped it for {owner}", ct)
                             .ConfigureAwait(false);
                         return new ClaimAttempt(ClaimResult.PortTaken);
                     }
@@ -258,13 +260,13 @@ public sealed class IntegrationReconciler(
                 cancellationToken).ConfigureAwait(false);
             if (choice.Port is not { } allocated)
             {
-                await RecordEventAsync(key, "PortsExhausted", choice.Message, "Warning", cancellationToken).ConfigureAwait(false);
+                await events.RecordAsync(key, EventType.Warning, "PortsExhausted", choice.Message, cancellationToken).ConfigureAwait(false);
                 return new PortAllocationResult(ports, choice.Message);
             }
 
             ports[port.Name] = allocated;
             logger.LogInformation("{Resource}: {Message}", key, choice.Message);
-            await RecordEventAsync(key, "PortAllocated", choice.Message, "Normal", cancellationToken).ConfigureAwait(false);
+            await events.RecordAsync(key, EventType.Normal, "PortAllocated", choice.Message, cancellationToken).ConfigureAwait(false);
         }
 
         return new PortAllocationResult(ports, null);
@@ -297,17 +299,19 @@ public sealed class IntegrationReconciler(
     /// </summary>
     private async Task PublishAsync(StoredIntegration stored, IntegrationStatus next, CancellationToken cancellationToken, bool alwaysRecount = false)
     {
-        if (stored.Status is { } previous && SameContent(previous, next))
+        var phaseChanged = stored.Status?.Phase != next.Phase;
+        IReadOnlyList<ResourceEvent> transition = phaseChanged
+            ? [new ResourceEvent(stored.Key, next.Phase.ToString(), next.Message ?? "", next.Phase == ResourcePhase.Degraded ? EventType.Warning : EventType.Normal, time.GetUtcNow())]
+            : [];
+        if (!await publisher.PublishAsync(stored.Status, next, SameContent, (status, token) => store.WriteIntegrationStatusAsync(stored.Key, status, token), transition, cancellationToken)
+            .ConfigureAwait(false))
         {
             return;
         }
 
-        await store.WriteIntegrationStatusAsync(stored.Key, next, cancellationToken).ConfigureAwait(false);
-        if (stored.Status?.Phase != next.Phase)
+        if (phaseChanged)
         {
             logger.LogInformation("{Resource} {From} -> {To}: {Message}", stored.Key, stored.Status?.Phase ?? ResourcePhase.Pending, next.Phase, next.Message);
-            await RecordEventAsync(stored.Key, next.Phase.ToString(), next.Message ?? "", next.Phase == ResourcePhase.Degraded ? "Warning" : "Normal", cancellationToken)
-                .ConfigureAwait(false);
         }
 
         // Both statuses mirror a materialised service: the integration was readable and enabled before and after.
@@ -324,17 +328,4 @@ public sealed class IntegrationReconciler(
         && a.Message == b.Message
         && a.Ports.SequenceEqual(b.Ports)
         && a.Conditions.Select(c => (c.Type, c.Status, c.Reason, c.Message)).SequenceEqual(b.Conditions.Select(c => (c.Type, c.Status, c.Reason, c.Message)));
-
-    private async Task RecordEventAsync(ResourceKey key, string reason, string message, string type, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await services.RecordEventAsync(new ResourceEvent(key, reason, message, type, time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception exception) when (exception is not OperationCanceledException)
-        {
-            // Events are history for humans; losing one must not fail the reconcile.
-            logger.LogWarning("{Resource} could not record event {Reason}: {Error}", key, reason, exception.Message);
-        }
-    }
 }

@@ -22,6 +22,8 @@ public sealed class ServiceReconciler(
     IReconcileTrigger trigger,
     TimeProvider time,
     OperatorHealth health,
+    StatusPublisher publisher,
+    BestEffortEventRecorder events,
     ILogger<ServiceReconciler> logger)
     : IReconciler
 {
@@ -95,7 +97,7 @@ public sealed class ServiceReconciler(
         }
 
         logger.LogInformation("{Resource} document deleted: removed {Count} container(s)", key, removal.Found);
-        await RecordEventAsync(new ResourceEvent(key, "ContainersRemoved", $"Document deleted; removed {removal.Found} container(s)", "Normal", time.GetUtcNow()), cancellationToken)
+        await RecordEventAsync(new ResourceEvent(key, "ContainersRemoved", $"Document deleted; removed {removal.Found} container(s)", EventType.Normal, time.GetUtcNow()), cancellationToken)
             .ConfigureAwait(false);
         return ReconciliationResult.Success();
     }
@@ -219,7 +221,7 @@ public sealed class ServiceReconciler(
 
     /// <summary>The engine refused a step: the service's events say which and why (the status carries it as lastError).</summary>
     private Task RecordDockerErrorAsync(ResourceKey key, string? failedStep, string error, CancellationToken cancellationToken) =>
-        RecordEventAsync(new ResourceEvent(key, "DockerError", $"{failedStep} failed: {error}", "Warning", time.GetUtcNow()), cancellationToken);
+        RecordEventAsync(new ResourceEvent(key, "DockerError", $"{failedStep} failed: {error}", EventType.Warning, time.GetUtcNow()), cancellationToken);
 
     /// <summary>zpm.owner on an integration child's containers names the IntegrationSpec that asked for them.</summary>
     private static IReadOnlyDictionary<string, string> OwnerLabels(ServiceSpec spec) =>
@@ -261,34 +263,9 @@ public sealed class ServiceReconciler(
     /// Writes status only when something a reader cares about changed (no churn), then one event per transition.
     /// Returns whether status was written.
     /// </summary>
-    private async Task<bool> PublishAsync(ResourceKey key, ServiceStatus previous, ServiceStatus next, IReadOnlyList<Transition> transitions, CancellationToken cancellationToken)
-    {
-        var changed = !StatusComparer.SameContent(previous, next);
-        if (changed)
-        {
-            await store.WriteStatusAsync(key, next, cancellationToken).ConfigureAwait(false);
-        }
+    private Task<bool> PublishAsync(ResourceKey key, ServiceStatus previous, ServiceStatus next, IReadOnlyList<Transition> transitions, CancellationToken cancellationToken) =>
+        publisher.PublishAsync(key, previous, next, transitions, (status, token) => store.WriteStatusAsync(key, status, token), logger, cancellationToken);
 
-        foreach (var transition in transitions)
-        {
-            logger.LogInformation("{Resource} {From} -> {To} ({Trigger}): {Reason}: {Message}",
-                key, transition.From, transition.To, transition.Trigger, transition.Reason, transition.Message);
-            await RecordEventAsync(transition.ToEvent(key, next.UpdatedAt), cancellationToken).ConfigureAwait(false);
-        }
-
-        return changed;
-    }
-
-    private async Task RecordEventAsync(ResourceEvent resourceEvent, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await store.RecordEventAsync(resourceEvent, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception exception) when (exception is not OperationCanceledException)
-        {
-            // Events are history for humans; losing one must not fail the reconcile that already changed Docker.
-            logger.LogWarning("{Resource} could not record event {Reason}: {Error}", resourceEvent.Resource, resourceEvent.Reason, exception.Message);
-        }
-    }
+    private Task RecordEventAsync(ResourceEvent resourceEvent, CancellationToken cancellationToken) =>
+        events.RecordAsync(resourceEvent, cancellationToken);
 }

@@ -20,11 +20,12 @@ namespace ZonaProcessManager.Operator.Controllers;
 /// </remarks>
 public sealed class TenantReconciler(
     IIntegrationStore store,
-    IServiceStore services,
     IWorkloadRuntime workloads,
     IReconcileTrigger trigger,
     OperatorSettings settings,
     TimeProvider time,
+    StatusPublisher publisher,
+    BestEffortEventRecorder events,
     ILogger<TenantReconciler> logger)
     : IReconciler
 {
@@ -148,7 +149,7 @@ public sealed class TenantReconciler(
             if (step.Kind != CascadeStepKind.WaitForContainers)
             {
                 logger.LogInformation("{Resource} offboarding: {Step}", key, step.Message);
-                await RecordEventAsync(key, step.Kind.ToString(), step.Message, cancellationToken).ConfigureAwait(false);
+                await events.RecordAsync(key, EventType.Normal, step.Kind.ToString(), step.Message, cancellationToken).ConfigureAwait(false);
             }
             switch (step.Kind)
             {
@@ -216,29 +217,15 @@ public sealed class TenantReconciler(
 
     private async Task PublishAsync(StoredTenant stored, TenantStatus next, CancellationToken cancellationToken)
     {
-        if (stored.Status is { } previous
-            && previous.Phase == next.Phase && previous.Message == next.Message && previous.Network == next.Network
-            && previous.Integrations == next.Integrations)
-        {
-            return;
-        }
-
-        await store.WriteTenantStatusAsync(stored.Key.Name, next, cancellationToken).ConfigureAwait(false);
-        if (stored.Status?.Phase != next.Phase)
+        // A tenant's phase changes are logged, not recorded: its events are the offboarding steps.
+        var written = await publisher.PublishAsync(stored.Status, next, SameContent, (status, token) => store.WriteTenantStatusAsync(stored.Key.Name, status, token), [], cancellationToken)
+            .ConfigureAwait(false);
+        if (written && stored.Status?.Phase != next.Phase)
         {
             logger.LogInformation("{Resource} {From} -> {To}: {Message}", stored.Key, stored.Status?.Phase ?? ResourcePhase.Pending, next.Phase, next.Message);
         }
     }
 
-    private async Task RecordEventAsync(ResourceKey key, string reason, string message, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await services.RecordEventAsync(new ResourceEvent(key, reason, message, "Normal", time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception exception) when (exception is not OperationCanceledException)
-        {
-            logger.LogWarning("{Resource} could not record event {Reason}: {Error}", key, reason, exception.Message);
-        }
-    }
+    private static bool SameContent(TenantStatus a, TenantStatus b) =>
+        a.Phase == b.Phase && a.Message == b.Message && a.Network == b.Network && a.Integrations == b.Integrations;
 }

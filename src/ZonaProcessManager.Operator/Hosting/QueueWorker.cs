@@ -3,8 +3,8 @@ using Mediator;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using ZonaProcessManager.Domain.Model;
-using ZonaProcessManager.Domain.Ports;
 using ZonaProcessManager.Domain.Reconciliation;
+using ZonaProcessManager.Operator.Controllers;
 using ZonaProcessManager.Operator.Messages;
 using ZonaProcessManager.Operator.Queue;
 using ZonaProcessManager.Operator.Settings;
@@ -19,7 +19,7 @@ namespace ZonaProcessManager.Operator.Hosting;
 public sealed class QueueWorker(
     ReconcileQueue queue,
     ISender sender,
-    IServiceStore store,
+    BestEffortEventRecorder events,
     OperatorSettings settings,
     TimeProvider time,
     ILogger<QueueWorker> logger) : BackgroundService
@@ -81,18 +81,7 @@ public sealed class QueueWorker(
 
         var message = $"Reconcile did not finish within {settings.ReconcileTimeout.TotalSeconds:0.#} s; cancelled, retrying with backoff";
         logger.LogWarning("{Resource} {Message}", key, message);
-        using var reportDeadline = new CancellationTokenSource(ReportTimeout, time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, reportDeadline.Token);
-        try
-        {
-            await store.RecordEventAsync(new ResourceEvent(key, "ReconcileTimeout", message, "Warning", time.GetUtcNow()), linked.Token)
-                .WaitAsync(linked.Token).ConfigureAwait(false);
-        }
-        catch (Exception exception) when (exception is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
-        {
-            logger.LogWarning("{Resource} could not record event ReconcileTimeout: {Error}", key, exception.Message);
-        }
-
+        await events.RecordAsync(key, EventType.Warning, "ReconcileTimeout", message, stoppingToken, ReportTimeout).ConfigureAwait(false);
         return WorkOutcome.Failure(message);
     }
 }

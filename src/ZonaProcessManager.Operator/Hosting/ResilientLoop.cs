@@ -15,9 +15,8 @@ public sealed class ResilientLoop(OperatorSettings settings, TimeProvider time)
 
     public async Task RunAsync(string name, Func<CancellationToken, Task> body, ILogger logger, CancellationToken stoppingToken)
     {
-        var backoff = new BackoffPolicy(settings.LoopRetryInitial, settings.LoopRetryMax, 0.1);
         var random = new Random();
-        var consecutiveFailures = 0;
+        var backoff = new BackoffSequence(new BackoffPolicy(settings.LoopRetryInitial, settings.LoopRetryMax, 0.1), random.NextDouble);
         while (!stoppingToken.IsCancellationRequested)
         {
             var startedAt = time.GetUtcNow();
@@ -42,8 +41,12 @@ public sealed class ResilientLoop(OperatorSettings settings, TimeProvider time)
                 logger.LogError(exception, "{Loop} failed: {Error}", name, exception.Message);
             }
 
-            consecutiveFailures = time.GetUtcNow() - startedAt > HealthyRunResetsBackoff ? 1 : consecutiveFailures + 1;
-            var delay = backoff.Delay(consecutiveFailures, random);
+            if (time.GetUtcNow() - startedAt > HealthyRunResetsBackoff)
+            {
+                backoff.Reset();
+            }
+
+            var delay = backoff.Next();
             logger.LogInformation("{Loop} restarts in {Delay}", name, delay);
             try
             {

@@ -136,7 +136,7 @@ public class ResourceStateMachineTests
         var time = new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero);
         var transition = new ResourceStateMachine(Running).TryFire(ReplicaDied, "ReplicaExited", "web-0 exited 1").Transition!;
 
-        Assert.Equal(new ResourceEvent(key, "ReplicaExited", "web-0 exited 1", "Warning", time), transition.ToEvent(key, time));
+        Assert.Equal(new ResourceEvent(key, "ReplicaExited", "web-0 exited 1", EventType.Warning, time), transition.ToEvent(key, time));
     }
 
     [Fact]

@@ -162,3 +162,28 @@ public class BackoffPolicyTests
         Assert.Equal(1, tracker.Failures("b"));
     }
 }
+
+public class BackoffSequenceTests
+{
+    [Fact]
+    public void A_reconnect_waits_longer_after_each_failure_and_starts_over_after_a_success()
+    {
+        var backoff = new BackoffSequence(new BackoffPolicy(TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(3), jitter: 0));
+
+        var failing = Enumerable.Range(0, 5).Select(_ => backoff.Next().TotalMilliseconds).ToArray();
+        backoff.Reset();
+        var afterSuccess = backoff.Next();
+
+        Assert.Equal([500, 1000, 2000, 3000, 3000], failing);
+        Assert.Equal(TimeSpan.FromMilliseconds(500), afterSuccess);
+    }
+
+    [Fact]
+    public void Jitter_comes_from_the_given_source()
+    {
+        var backoff = new BackoffSequence(new BackoffPolicy(TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1), jitter: 0.5), () => 1.0);
+
+        Assert.Equal(TimeSpan.FromMilliseconds(500), backoff.Next());
+        Assert.Equal(TimeSpan.FromSeconds(1), backoff.Next());
+    }
+}

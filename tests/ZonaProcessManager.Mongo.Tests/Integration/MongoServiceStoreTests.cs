@@ -112,10 +112,11 @@ public sealed class MongoServiceStoreTests(MongoTestTarget target, ITestOutputHe
         await using var database = target.CreateDatabase(output);
         var store = new MongoServiceStore(database.Database);
         var key = new ResourceKey("ServiceSpec", "system", "web");
+        var recorder = new MongoEventRecorder(database.Database);
         await store.Services.InsertOneAsync(ServiceDocuments.Valid("web"));
-        await store.RecordEventAsync(new ResourceEvent(key, "Created", "first", "Normal", Time), None);
-        await store.RecordEventAsync(new ResourceEvent(key, "Running", "second", "Normal", Time.AddSeconds(1)), None);
-        await store.RecordEventAsync(new ResourceEvent(key with { Name = "other" }, "Created", "not mine", "Normal", Time), None);
+        await recorder.RecordAsync(new ResourceEvent(key, "Created", "first", EventType.Normal, Time), None);
+        await recorder.RecordAsync(new ResourceEvent(key, "Running", "second", EventType.Normal, Time.AddSeconds(1)), None);
+        await recorder.RecordAsync(new ResourceEvent(key with { Name = "other" }, "Created", "not mine", EventType.Normal, Time), None);
 
         await store.DeleteAsync(key, None);
         var events = await store.ListEventsAsync(key, 10, None);

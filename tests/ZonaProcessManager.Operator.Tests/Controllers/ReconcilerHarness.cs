@@ -21,11 +21,13 @@ internal sealed class ReconcilerHarness
         Planner = new ReconcilePlanner(plannerSettings ?? new PlannerSettings { RolloutDeadline = TimeSpan.FromSeconds(60) });
         ExpectedStarts = new ExpectedContainerStarts(Time);
         Health = new OperatorHealth(Time, NullLogger<OperatorHealth>.Instance);
+        Events = new BestEffortEventRecorder(Store, Time, NullLogger<BestEffortEventRecorder>.Instance);
+        Publisher = new StatusPublisher(Events);
         Workloads = new SingleHostWorkloadRuntime(Runtime, Planner, ExpectedStarts, Time, NullLogger<SingleHostWorkloadRuntime>.Instance);
-        Reconciler = new ServiceReconciler(Store, Workloads, Trigger, Time, Health, NullLogger<ServiceReconciler>.Instance);
+        Reconciler = new ServiceReconciler(Store, Workloads, Trigger, Time, Health, Publisher, Events, NullLogger<ServiceReconciler>.Instance);
         Integrations = new FakeIntegrationStore(Store);
         IntegrationReconciler = NewIntegrationReconciler();
-        TenantReconciler = new TenantReconciler(Integrations, Store, Workloads, Trigger, Settings, Time, NullLogger<TenantReconciler>.Instance);
+        TenantReconciler = new TenantReconciler(Integrations, Workloads, Trigger, Settings, Time, Publisher, Events, NullLogger<TenantReconciler>.Instance);
         CatalogReconciler = new CatalogReconciler(Integrations, Trigger, NullLogger<CatalogReconciler>.Instance);
     }
 
@@ -34,6 +36,11 @@ internal sealed class ReconcilerHarness
     public RecordingReconcileTrigger Trigger { get; } = new();
 
     public OperatorHealth Health { get; }
+
+    /// <summary>Records into <see cref="Store"/>'s events.</summary>
+    public BestEffortEventRecorder Events { get; }
+
+    public StatusPublisher Publisher { get; }
 
     public ExpectedContainerStarts ExpectedStarts { get; }
 
@@ -62,7 +69,7 @@ internal sealed class ReconcilerHarness
 
     /// <summary>A reconciler as a restarted operator would build it: nothing carried over but the store and Docker.</summary>
     public IntegrationReconciler NewIntegrationReconciler() =>
-        new(Integrations, Store, Workloads, HostPorts, Trigger, Settings, Time, NullLogger<IntegrationReconciler>.Instance);
+        new(Integrations, Store, Workloads, HostPorts, Trigger, Settings, Time, Publisher, Events, NullLogger<IntegrationReconciler>.Instance);
 
     public Task<ReconciliationResult> ReconcileAsync(ResourceKey key) => Reconciler.ReconcileAsync(key, CancellationToken.None);
 

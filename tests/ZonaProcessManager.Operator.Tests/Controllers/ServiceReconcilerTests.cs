@@ -341,7 +341,7 @@ public sealed class ServiceReconcilerTests
 
         await harness.ConvergeAsync(key);
         Assert.Equal(ResourcePhase.Running, harness.Store.StatusOf(key)!.Phase);
-        Assert.Equal(["Degraded", "Running"], harness.Store.Events.Skip(2).Select(e => e.Type == "Warning" ? "Degraded" : "Running"));
+        Assert.Equal(["Degraded", "Running"], harness.Store.Events.Skip(2).Select(e => e.Type == EventType.Warning ? "Degraded" : "Running"));
     }
 
     [Fact]
@@ -373,6 +373,7 @@ public sealed class ServiceReconcilerTests
                 harness.Runtime, new ReconcilePlanner(), new ExpectedContainerStarts(harness.Time), harness.Time,
                 Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance),
             harness.Trigger, harness.Time, harness.Health,
+            harness.Publisher, harness.Events,
             Microsoft.Extensions.Logging.Abstractions.NullLogger<Operator.Controllers.ServiceReconciler>.Instance);
 
         public Task<ReconciliationResult> ReconcileAsync(ResourceKey key) => _reconciler.ReconcileAsync(key, CancellationToken.None);

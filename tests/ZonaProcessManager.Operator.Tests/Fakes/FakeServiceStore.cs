@@ -4,8 +4,11 @@ using ZonaProcessManager.Domain.Ports;
 
 namespace ZonaProcessManager.Operator.Tests.Fakes;
 
-/// <summary>An in-memory IServiceStore that records status writes and events, like the Mongo adapter would store them.</summary>
-public sealed class FakeServiceStore : IServiceStore
+/// <summary>
+/// An in-memory IServiceStore that records status writes, and the IEventRecorder beside it: events land next to the
+/// documents, as the Mongo adapters keep both in one database.
+/// </summary>
+public sealed class FakeServiceStore : IServiceStore, IEventRecorder
 {
     private readonly ConcurrentDictionary<ResourceKey, StoredService> _documents = new();
     private readonly Lock _gate = new();
@@ -79,7 +82,7 @@ public sealed class FakeServiceStore : IServiceStore
         return Task.CompletedTask;
     }
 
-    public Task RecordEventAsync(ResourceEvent resourceEvent, CancellationToken cancellationToken)
+    public Task RecordAsync(ResourceEvent resourceEvent, CancellationToken cancellationToken)
     {
         lock (_gate)
         {

@@ -30,9 +30,11 @@ public sealed class OperatorHostTests : IAsyncLifetime
         var builder = OperatorApp.CreateBuilder(settings, services =>
         {
             services.RemoveAll<IServiceStore>();
+            services.RemoveAll<IEventRecorder>();
             services.RemoveAll<IResourceWatcher>();
             services.RemoveAll<IContainerRuntime>();
             services.AddSingleton<IServiceStore>(_store);
+            services.AddSingleton<IEventRecorder>(_store);
             services.AddSingleton<IResourceWatcher>(_watcher);
             services.AddSingleton<IContainerRuntime>(_runtime);
             services.RemoveAll<IIntegrationStore>();

@@ -15,6 +15,7 @@ public sealed class RequiredPortsTests
         var builder = OperatorApp.CreateBuilder(new OperatorSettings(), services =>
         {
             services.AddSingleton<IServiceStore>(store);
+            services.AddSingleton<IEventRecorder>(store);
             services.AddSingleton<IIntegrationStore>(new FakeIntegrationStore(store));
             services.AddSingleton<IResourceWatcher>(new FakeResourceWatcher());
             services.AddSingleton<IHostPortProbe>(new FakeHostPortProbe());
@@ -33,7 +34,7 @@ public sealed class RequiredPortsTests
         var error = Assert.Throws<InvalidOperationException>(() => builder.Build());
 
         Assert.StartsWith(
-            "The operator host has no IServiceStore, IIntegrationStore, IResourceWatcher, IContainerRuntime, IHostPortProbe registered.",
+            "The operator host has no IServiceStore, IIntegrationStore, IResourceWatcher, IContainerRuntime, IHostPortProbe, IEventRecorder registered.",
             error.Message,
             StringComparison.Ordinal);
     }
@@ -44,6 +45,7 @@ public sealed class RequiredPortsTests
         var store = new FakeServiceStore();
         var builder = OperatorApp.CreateBuilder(new OperatorSettings(), _ => { });
         builder.Services.AddSingleton<IServiceStore>(store);
+        builder.Services.AddSingleton<IEventRecorder>(store);
         builder.Services.AddSingleton<IIntegrationStore>(new FakeIntegrationStore(store));
         builder.Services.AddSingleton<IResourceWatcher>(new FakeResourceWatcher());
         builder.Services.AddSingleton<IContainerRuntime>(new FakeContainerRuntime(TimeProvider.System));

@@ -126,7 +126,7 @@ public sealed class OperatorIntegrationTests(DockerTestEnvironment docker, Mongo
         await docker.Client.Containers.KillContainerAsync(victim.Id, new ContainerKillParameters { Signal = "KILL" });
 
         await Eventually.TrueAsync(
-            async () => (await _operator.Store.ListEventsAsync(_operator.Key("web"), 50, CancellationToken.None)).Any(e => e.Type == "Warning" && e.Reason == PlanOutcome.Reasons.ReplicaExited),
+            async () => (await _operator.Store.ListEventsAsync(_operator.Key("web"), 50, CancellationToken.None)).Any(e => e.Type == EventType.Warning && e.Reason == PlanOutcome.Reasons.ReplicaExited),
             OperatorUnderTest.Deadline, "a Degraded (ReplicaExited) event");
         await _operator.WaitRunningAsync("web", 1);
         var healed = (await _operator.ContainersAsync("web")).Single();
