@@ -26,8 +26,9 @@ public sealed class WorkloadRuntimePortTests
     public WorkloadRuntimePortTests()
     {
         _workloads = new FakeWorkloadRuntime(_time);
+        var events = new BestEffortEventRecorder(_store, _time, NullLogger<BestEffortEventRecorder>.Instance);
         _reconciler = new ServiceReconciler(_store, _workloads, new RecordingReconcileTrigger(), _time,
-            new OperatorHealth(_time, NullLogger<OperatorHealth>.Instance), NullLogger<ServiceReconciler>.Instance);
+            new OperatorHealth(_time, NullLogger<OperatorHealth>.Instance), new StatusPublisher(events), events, NullLogger<ServiceReconciler>.Instance);
     }
 
     private Task<Domain.Reconciliation.ReconciliationResult> ReconcileAsync(ResourceKey key) => _reconciler.ReconcileAsync(key, CancellationToken.None);
