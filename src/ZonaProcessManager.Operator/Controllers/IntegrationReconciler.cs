@@ -4,6 +4,7 @@ using ZonaProcessManager.Domain.Integrations;
 using ZonaProcessManager.Domain.Model;
 using ZonaProcessManager.Domain.Ports;
 using ZonaProcessManager.Domain.Reconciliation;
+using ZonaProcessManager.Operator.Logging;
 using ZonaProcessManager.Operator.Settings;
 
 namespace ZonaProcessManager.Operator.Controllers;
@@ -48,7 +49,7 @@ public sealed class IntegrationReconciler(
             if (!child.DeletionRequested)
             {
                 await store.RequestServiceDeletionAsync(childKey, cancellationToken).ConfigureAwait(false);
-                logger.LogInformation("{Resource} deleted: removing its service {Service}", key, childKey);
+                logger.IntegrationDeletedRemovingService(childKey);
             }
 
             return ReconciliationResult.Success(settings.IntegrationRequeueInterval);
@@ -75,7 +76,7 @@ public sealed class IntegrationReconciler(
         if (allocations.Count > 0)
         {
             await store.ReleasePortsAsync(allocations, cancellationToken).ConfigureAwait(false);
-            logger.LogInformation("{Resource} deleted: released host port(s) {Ports}", key, string.Join(", ", allocations.Select(a => a.Port)));
+            logger.IntegrationPortsReleased(string.Join(", ", allocations.Select(a => a.Port)));
             await RecordEventAsync(key, "PortsReleased", $"Released host port(s) {string.Join(", ", allocations.Select(a => a.Port))}", "Normal", cancellationToken)
                 .ConfigureAwait(false);
         }
@@ -178,8 +179,7 @@ public sealed class IntegrationReconciler(
                 }
                 else if (await store.PutChildServiceAsync(result.Service!, cancellationToken).ConfigureAwait(false))
                 {
-                    logger.LogInformation("{Resource}: wrote service {Service} ({Image}, ports {Ports})", key, childKey, result.Service!.Spec.Image,
-                        string.Join(", ", result.Ports.Select(p => $"{p.Name}={p.Host}")));
+                    logger.ChildServiceWritten(childKey, result.Service!.Spec.Image, string.Join(", ", result.Ports.Select(p => $"{p.Name}={p.Host}")));
                     child = await services.GetAsync(childKey, cancellationToken).ConfigureAwait(false);
                 }
                 else
@@ -199,7 +199,7 @@ public sealed class IntegrationReconciler(
                 break;
             case MaterializeKind.Invalid:
                 // Like an invalid ServiceSpec: say why, create nothing, leave a service that already runs alone.
-                logger.LogWarning("{Resource} cannot run: {Problems}", key, result.Message);
+                logger.IntegrationCannotRun(result.Message);
                 break;
         }
 
@@ -262,7 +262,7 @@ public sealed class IntegrationReconciler(
             }
 
             ports[port.Name] = allocated;
-            logger.LogInformation("{Resource}: {Message}", key, choice.Message);
+            logger.PortAllocated(choice.Message);
             await RecordEventAsync(key, "PortAllocated", choice.Message, "Normal", cancellationToken).ConfigureAwait(false);
         }
 
@@ -304,7 +304,7 @@ public sealed class IntegrationReconciler(
         await store.WriteIntegrationStatusAsync(stored.Key, next, cancellationToken).ConfigureAwait(false);
         if (stored.Status?.Phase != next.Phase)
         {
-            logger.LogInformation("{Resource} {From} -> {To}: {Message}", stored.Key, stored.Status?.Phase ?? ResourcePhase.Pending, next.Phase, next.Message);
+            logger.PhaseChanged(stored.Status?.Phase ?? ResourcePhase.Pending, next.Phase, next.Message);
             await RecordEventAsync(stored.Key, next.Phase.ToString(), next.Message ?? "", next.Phase == ResourcePhase.Degraded ? "Warning" : "Normal", cancellationToken)
                 .ConfigureAwait(false);
         }
@@ -333,7 +333,7 @@ public sealed class IntegrationReconciler(
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
             // Events are history for humans; losing one must not fail the reconcile.
-            logger.LogWarning("{Resource} could not record event {Reason}: {Error}", key, reason, exception.Message);
+            logger.EventNotRecorded(reason, exception.Message);
         }
     }
 }

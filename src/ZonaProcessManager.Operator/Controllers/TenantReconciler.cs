@@ -3,6 +3,7 @@ using ZonaProcessManager.Domain.Integrations;
 using ZonaProcessManager.Domain.Model;
 using ZonaProcessManager.Domain.Ports;
 using ZonaProcessManager.Domain.Reconciliation;
+using ZonaProcessManager.Operator.Logging;
 using ZonaProcessManager.Operator.Settings;
 
 namespace ZonaProcessManager.Operator.Controllers;
@@ -146,7 +147,7 @@ public sealed class TenantReconciler(
 
             if (step.Kind != CascadeStepKind.WaitForContainers)
             {
-                logger.LogInformation("{Resource} offboarding: {Step}", key, step.Message);
+                logger.TenantOffboarding(step.Message);
                 await RecordEventAsync(key, step.Kind.ToString(), step.Message, cancellationToken).ConfigureAwait(false);
             }
             switch (step.Kind)
@@ -178,7 +179,7 @@ public sealed class TenantReconciler(
                     break;
                 case CascadeStepKind.DeleteTenant:
                     await store.DeleteTenantAsync(code, cancellationToken).ConfigureAwait(false);
-                    logger.LogInformation("{Resource} offboarded: nothing of it is left", key);
+                    logger.TenantOffboarded();
                     return ReconciliationResult.Success();
             }
         }
@@ -233,7 +234,7 @@ public sealed class TenantReconciler(
         await store.WriteTenantStatusAsync(stored.Key.Name, next, cancellationToken).ConfigureAwait(false);
         if (stored.Status?.Phase != next.Phase)
         {
-            logger.LogInformation("{Resource} {From} -> {To}: {Message}", stored.Key, stored.Status?.Phase ?? ResourcePhase.Pending, next.Phase, next.Message);
+            logger.PhaseChanged(stored.Status?.Phase ?? ResourcePhase.Pending, next.Phase, next.Message);
         }
     }
 
@@ -245,7 +246,7 @@ public sealed class TenantReconciler(
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
-            logger.LogWarning("{Resource} could not record event {Reason}: {Error}", key, reason, exception.Message);
+            logger.EventNotRecorded(reason, exception.Message);
         }
     }
 }

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using ZonaProcessManager.Domain.Model;
 using ZonaProcessManager.Domain.Ports;
 using ZonaProcessManager.Domain.Reconciliation;
+using ZonaProcessManager.Operator.Logging;
 using ZonaProcessManager.Operator.Messages;
 using ZonaProcessManager.Operator.Queue;
 using ZonaProcessManager.Operator.Settings;
@@ -35,6 +36,9 @@ public sealed class QueueWorker(
 
     private async ValueTask<WorkOutcome> ReconcileAsync(ResourceKey key, CancellationToken stoppingToken)
     {
+        // Every line of this run (the reconcilers', the timeout report's) carries the key and an id of the run. The run
+        // below copies the scope with its execution context, so a run abandoned at its deadline still logs under it.
+        using var scope = ReconcileLogScope.Begin(logger, key);
         if (_overrunning.TryGetValue(key, out var earlier) && !earlier.IsCompleted)
         {
             return WorkOutcome.Failure($"the reconcile cancelled at its deadline has not returned yet");
@@ -80,7 +84,7 @@ public sealed class QueueWorker(
         }
 
         var message = $"Reconcile did not finish within {settings.ReconcileTimeout.TotalSeconds:0.#} s; cancelled, retrying with backoff";
-        logger.LogWarning("{Resource} {Message}", key, message);
+        logger.ReconcileTimedOut(message);
         using var reportDeadline = new CancellationTokenSource(ReportTimeout, time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, reportDeadline.Token);
         try
@@ -90,7 +94,7 @@ public sealed class QueueWorker(
         }
         catch (Exception exception) when (exception is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
         {
-            logger.LogWarning("{Resource} could not record event ReconcileTimeout: {Error}", key, exception.Message);
+            logger.EventNotRecorded("ReconcileTimeout", exception.Message);
         }
 
         return WorkOutcome.Failure(message);
