@@ -58,6 +58,11 @@ public sealed class QueueWorker(
         {
             return await ReportTimeoutAsync(key, run, stoppingToken).ConfigureAwait(false);
         }
+        catch (Exception exception) when (exception is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+        {
+            // ReconcileTimingBehavior logged it once, with its stack when it is a bug; the queue retries it with backoff.
+            return WorkOutcome.Failure(exception.Message);
+        }
 
         if (!result.IsSuccess)
         {

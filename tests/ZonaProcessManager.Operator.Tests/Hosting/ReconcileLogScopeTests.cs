@@ -1,11 +1,9 @@
-using System.Collections.Concurrent;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Serilog;
-using Serilog.Core;
 using Serilog.Events;
 using Serilog.Extensions.Logging;
 using ZonaProcessManager.Domain.Model;
@@ -25,7 +23,7 @@ public sealed class ReconcileLogScopeTests : IAsyncLifetime
     private const string TransitionTemplate = "{From} -> {To}: {Message}";
 
     private readonly FakeServiceStore _store = new();
-    private readonly CapturingSink _sink = new();
+    private readonly CapturingSerilogSink _sink = new();
     private IHost? _host;
 
     public Task InitializeAsync() => Task.CompletedTask;
@@ -51,8 +49,8 @@ public sealed class ReconcileLogScopeTests : IAsyncLifetime
 
         // The tenant reconcile's transition line: the TenantReconciler passes only the phases and the message.
         var transition = await WaitForAsync(e => e.MessageTemplate.Text == TransitionTemplate, "the tenant's transition line");
-        Assert.Equal(tenant.Key.ToString(), ScalarText(transition, ReconcileLogScope.ResourceProperty));
-        var reconcileId = ScalarText(transition, ReconcileLogScope.ReconcileIdProperty);
+        Assert.Equal(tenant.Key.ToString(), CapturingSerilogSink.ScalarText(transition, ReconcileLogScope.ResourceProperty));
+        var reconcileId = CapturingSerilogSink.ScalarText(transition, ReconcileLogScope.ReconcileIdProperty);
         Assert.False(string.IsNullOrEmpty(reconcileId));
 
         using var output = new StringWriter();
@@ -82,10 +80,10 @@ public sealed class ReconcileLogScopeTests : IAsyncLifetime
 
         // ReconcileTimingBehavior's line names {Resource} in its message and runs in the same scope.
         var timing = await WaitForAsync(e => e.MessageTemplate.Text.Contains("reconciled in", StringComparison.Ordinal)
-            && ScalarText(e, ReconcileLogScope.ResourceProperty) == tenant.Key.ToString(), "the tenant reconcile's timing line");
+            && CapturingSerilogSink.ScalarText(e, ReconcileLogScope.ResourceProperty) == tenant.Key.ToString(), "the tenant reconcile's timing line");
         var transition = await WaitForAsync(e => e.MessageTemplate.Text == TransitionTemplate, "the tenant's transition line");
 
-        Assert.Equal(ScalarText(transition, ReconcileLogScope.ReconcileIdProperty), ScalarText(timing, ReconcileLogScope.ReconcileIdProperty));
+        Assert.Equal(CapturingSerilogSink.ScalarText(transition, ReconcileLogScope.ReconcileIdProperty), CapturingSerilogSink.ScalarText(timing, ReconcileLogScope.ReconcileIdProperty));
         using var output = new StringWriter();
         OperatorLogging.CreateFormatter(settings).Format(timing, output);
         Assert.Matches(@"^\[\d\d:\d\d:\d\d\.\d{3} DBG\] Tenant/acme/acme reconciled in ", output.ToString());
@@ -118,17 +116,5 @@ public sealed class ReconcileLogScopeTests : IAsyncLifetime
         LogEvent? found = null;
         await Eventually.TrueAsync(() => (found = _sink.Events.FirstOrDefault(match)) is not null, what);
         return found!;
-    }
-
-    private static string? ScalarText(LogEvent logEvent, string property) =>
-        logEvent.Properties.TryGetValue(property, out var value) && value is ScalarValue scalar ? scalar.Value?.ToString() : null;
-
-    private sealed class CapturingSink : ILogEventSink
-    {
-        private readonly ConcurrentQueue<LogEvent> _events = new();
-
-        public IReadOnlyList<LogEvent> Events => [.. _events];
-
-        public void Emit(LogEvent logEvent) => _events.Enqueue(logEvent);
     }
 }
