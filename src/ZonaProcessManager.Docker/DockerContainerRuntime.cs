@@ -492,9 +492,7 @@ public sealed class DockerContainerRuntime : IContainerRuntime, IDisposable
                 delay = _options.EventReconnectInitialDelay;
             }
 
-            _logger.LogWarning(
-                "Docker event stream ended ({Reason}); reconnecting in {Delay}",
-                failure?.EngineMessage ?? "closed by the engine", delay);
+            _logger.EventStreamEnded(failure?.EngineMessage ?? "closed by the engine", delay);
             await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
             delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.EventReconnectMaxDelay.Ticks));
         }
