@@ -498,9 +498,7 @@ public sealed class DockerContainerRuntime : IContainerRuntime, IDisposable
             }
 
             var delay = backoff.Next();
-            _logger.LogWarning(
-                "Docker event stream ended ({Reason}); reconnecting in {Delay}",
-                failure?.EngineMessage ?? "closed by the engine", delay);
+            _logger.EventStreamEnded(failure?.EngineMessage ?? "closed by the engine", delay);
             await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
         }
     }

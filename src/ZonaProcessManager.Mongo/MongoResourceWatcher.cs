@@ -279,7 +279,7 @@ public sealed class MongoResourceWatcher : IResourceWatcher
                     keysById.Remove(id);
                     if (key is null)
                     {
-                        _logger.LogInformation("Delete of {Collection} document {Id} with an unknown key: relisting", collection, id);
+                        _logger.DeleteOfUnknownKey(collection, id);
                     }
 
                     yield return key is null ? new ResourceChange(ChangeKind.Relist, null) : new ResourceChange(ChangeKind.Deleted, key);
@@ -287,7 +287,7 @@ public sealed class MongoResourceWatcher : IResourceWatcher
                 }
 
             case "drop" or "rename" or "dropDatabase" or "invalidate":
-                _logger.LogInformation("Change stream saw {Operation} of {Collection}: relisting", operation, collection ?? _database.DatabaseNamespace.DatabaseName);
+                _logger.CollectionEventRelists(operation, collection ?? _database.DatabaseNamespace.DatabaseName);
                 keysById.Clear();
                 yield return new ResourceChange(ChangeKind.Relist, null);
                 break;

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using ZonaProcessManager.Domain.Model;
 using ZonaProcessManager.Domain.Ports;
 using ZonaProcessManager.Domain.Reconciliation;
+using ZonaProcessManager.Operator.Logging;
 
 namespace ZonaProcessManager.Operator.Controllers;
 
@@ -19,12 +20,12 @@ public sealed class CatalogReconciler(IIntegrationStore store, IReconcileTrigger
         var catalog = await store.ListCatalogAsync(cancellationToken).ConfigureAwait(false);
         if (catalog.FirstOrDefault(d => d.Key.Name == key.Name) is { Definition: null } broken)
         {
-            logger.LogWarning("{Resource} cannot be read: {Reason}; integrations using it report it as unknown", key, broken.InvalidReason);
+            logger.CatalogEntryUnreadable(broken.InvalidReason);
         }
 
         var integrations = await store.ListIntegrationsAsync(tenant: null, cancellationToken).ConfigureAwait(false);
         trigger.Request(integrations.Select(i => i.Key), $"catalog entry {key.Name} changed");
-        logger.LogInformation("{Resource} changed: {Count} integration(s) re-materialise", key, integrations.Count);
+        logger.CatalogEntryChanged(integrations.Count);
         return ReconciliationResult.Success();
     }
 }

@@ -4,6 +4,7 @@ using ZonaProcessManager.Domain.Integrations;
 using ZonaProcessManager.Domain.Model;
 using ZonaProcessManager.Domain.Ports;
 using ZonaProcessManager.Domain.Reconciliation;
+using ZonaProcessManager.Operator.Logging;
 using ZonaProcessManager.Operator.Settings;
 
 namespace ZonaProcessManager.Operator.Controllers;
@@ -51,7 +52,7 @@ public sealed class IntegrationReconciler(
             if (!child.DeletionRequested)
             {
                 await store.RequestServiceDeletionAsync(childKey, cancellationToken).ConfigureAwait(false);
-                logger.LogInformation("{Resource} deleted: removing its service {Service}", key, childKey);
+                logger.IntegrationDeletedRemovingService(childKey);
             }
 
             return ReconciliationResult.Success(settings.IntegrationRequeueInterval);
@@ -78,7 +79,7 @@ public sealed class IntegrationReconciler(
         if (allocations.Count > 0)
         {
             await store.ReleasePortsAsync(allocations, cancellationToken).ConfigureAwait(false);
-            logger.LogInformation("{Resource} deleted: released host port(s) {Ports}", key, string.Join(", ", allocations.Select(a => a.Port)));
+            logger.IntegrationPortsReleased(string.Join(", ", allocations.Select(a => a.Port)));
             await events.RecordAsync(key, EventType.Normal, "PortsReleased", $"Released host port(s) {string.Join(", ", allocations.Select(a => a.Port))}", cancellationToken)
                 .ConfigureAwait(false);
         }
@@ -181,8 +182,7 @@ public sealed class IntegrationReconciler(
                 }
                 else if (await store.PutChildServiceAsync(result.Service!, cancellationToken).ConfigureAwait(false))
                 {
-                    logger.LogInformation("{Resource}: wrote service {Service} ({Image}, ports {Ports})", key, childKey, result.Service!.Spec.Image,
-                        string.Join(", ", result.Ports.Select(p => $"{p.Name}={p.Host}")));
+                    logger.ChildServiceWritten(childKey, result.Service!.Spec.Image, string.Join(", ", result.Ports.Select(p => $"{p.Name}={p.Host}")));
                     child = await services.GetAsync(childKey, cancellationToken).ConfigureAwait(false);
                 }
                 else
@@ -202,7 +202,7 @@ public sealed class IntegrationReconciler(
                 break;
             case MaterializeKind.Invalid:
                 // Like an invalid ServiceSpec: say why, create nothing, leave a service that already runs alone.
-                logger.LogWarning("{Resource} cannot run: {Problems}", key, result.Message);
+                logger.IntegrationCannotRun(result.Message);
                 break;
         }
 
@@ -265,7 +265,7 @@ public sealed class IntegrationReconciler(
             }
 
             ports[port.Name] = allocated;
-            logger.LogInformation("{Resource}: {Message}", key, choice.Message);
+            logger.PortAllocated(choice.Message);
             await events.RecordAsync(key, EventType.Normal, "PortAllocated", choice.Message, cancellationToken).ConfigureAwait(false);
         }
 
@@ -311,7 +311,7 @@ public sealed class IntegrationReconciler(
 
         if (phaseChanged)
         {
-            logger.LogInformation("{Resource} {From} -> {To}: {Message}", stored.Key, stored.Status?.Phase ?? ResourcePhase.Pending, next.Phase, next.Message);
+            logger.PhaseChanged(stored.Status?.Phase ?? ResourcePhase.Pending, next.Phase, next.Message);
         }
 
         // Both statuses mirror a materialised service: the integration was readable and enabled before and after.

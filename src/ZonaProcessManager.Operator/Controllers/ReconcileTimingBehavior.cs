@@ -1,13 +1,17 @@
 using System.Diagnostics;
 using Mediator;
 using Microsoft.Extensions.Logging;
-using ZonaProcessManager.Operator.Controllers;
-using ZonaProcessManager.Operator.Messages;
+using ZonaProcessManager.Domain.Ports;
 using ZonaProcessManager.Domain.Reconciliation;
+using ZonaProcessManager.Operator.Logging;
+using ZonaProcessManager.Operator.Messages;
 
 namespace ZonaProcessManager.Operator.Controllers;
 
-/// <summary>Times every reconcile and logs its result in one line, so controllers stay free of bookkeeping.</summary>
+/// <summary>
+/// Times every reconcile and logs its result in one line, so controllers stay free of bookkeeping. This is the one place
+/// a failed reconcile is logged: the worker and the queue that retry it say nothing more about it.
+/// </summary>
 public sealed class ReconcileTimingBehavior(ILogger<ReconcileTimingBehavior> logger)
     : IPipelineBehavior<ReconcileRequest, ReconciliationResult>
 {
@@ -23,18 +27,30 @@ public sealed class ReconcileTimingBehavior(ILogger<ReconcileTimingBehavior> log
             var elapsed = Stopwatch.GetElapsedTime(started);
             if (result.IsSuccess)
             {
-                logger.LogDebug("{Resource} reconciled in {ElapsedMs:0.0} ms (requeue after {RequeueAfter})", message.Key, elapsed.TotalMilliseconds, result.RequeueAfter);
+                logger.Reconciled(message.Key, elapsed.TotalMilliseconds, result.RequeueAfter);
             }
             else
             {
-                logger.LogWarning("{Resource} reconcile failed after {ElapsedMs:0.0} ms: {Error}", message.Key, elapsed.TotalMilliseconds, result.Error);
+                logger.ReconcileFailed(message.Key, elapsed.TotalMilliseconds, result.Error);
             }
 
             return result;
         }
-        catch (Exception exception) when (exception is not OperationCanceledException)
+        // The reconcile's own token (deadline or shutdown) is reported by the worker; any other cancellation is a failure.
+        catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            logger.LogError(exception, "{Resource} reconcile threw after {ElapsedMs:0.0} ms", message.Key, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            var elapsedMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            if (exception is ContainerRuntimeException or StoreException)
+            {
+                // The engine or the store refused: their message says what (and is safe to log); a stack adds nothing.
+                logger.ReconcileFailed(message.Key, elapsedMs, exception.Message);
+            }
+            else
+            {
+                // Anything else is a bug: its stack is what finds it.
+                logger.ReconcileThrew(exception, message.Key, elapsedMs);
+            }
+
             throw;
         }
     }

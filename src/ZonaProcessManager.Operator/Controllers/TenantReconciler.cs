@@ -3,6 +3,7 @@ using ZonaProcessManager.Domain.Integrations;
 using ZonaProcessManager.Domain.Model;
 using ZonaProcessManager.Domain.Ports;
 using ZonaProcessManager.Domain.Reconciliation;
+using ZonaProcessManager.Operator.Logging;
 using ZonaProcessManager.Operator.Settings;
 
 namespace ZonaProcessManager.Operator.Controllers;
@@ -148,7 +149,7 @@ public sealed class TenantReconciler(
 
             if (step.Kind != CascadeStepKind.WaitForContainers)
             {
-                logger.LogInformation("{Resource} offboarding: {Step}", key, step.Message);
+                logger.TenantOffboarding(step.Message);
                 await events.RecordAsync(key, EventType.Normal, step.Kind.ToString(), step.Message, cancellationToken).ConfigureAwait(false);
             }
             switch (step.Kind)
@@ -180,7 +181,7 @@ public sealed class TenantReconciler(
                     break;
                 case CascadeStepKind.DeleteTenant:
                     await store.DeleteTenantAsync(code, cancellationToken).ConfigureAwait(false);
-                    logger.LogInformation("{Resource} offboarded: nothing of it is left", key);
+                    logger.TenantOffboarded();
                     return ReconciliationResult.Success();
             }
         }
@@ -222,7 +223,7 @@ public sealed class TenantReconciler(
             .ConfigureAwait(false);
         if (written && stored.Status?.Phase != next.Phase)
         {
-            logger.LogInformation("{Resource} {From} -> {To}: {Message}", stored.Key, stored.Status?.Phase ?? ResourcePhase.Pending, next.Phase, next.Message);
+            logger.PhaseChanged(stored.Status?.Phase ?? ResourcePhase.Pending, next.Phase, next.Message);
         }
     }
 

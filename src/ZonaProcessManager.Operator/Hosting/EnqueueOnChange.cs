@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using ZonaProcessManager.Domain.Ports;
 using ZonaProcessManager.Operator.Controllers;
 using ZonaProcessManager.Operator.Kinds;
+using ZonaProcessManager.Operator.Logging;
 using ZonaProcessManager.Operator.Messages;
 using ZonaProcessManager.Operator.Settings;
 
@@ -29,7 +30,7 @@ public sealed class EnqueueOnChange(
 
         if (change.Key is null)
         {
-            logger.LogWarning("Ignoring a {ChangeKind} change without a resource key", change.Kind);
+            logger.ChangeWithoutKey(change.Kind);
             return;
         }
 
@@ -40,7 +41,7 @@ public sealed class EnqueueOnChange(
             return;
         }
 
-        logger.LogDebug("{Resource} {ChangeKind} in the store", change.Key, change.Kind);
+        logger.StoreChanged(change.Key, change.Kind);
         queue.Add(change.Key);
     }
 
@@ -54,11 +55,11 @@ public sealed class EnqueueOnChange(
 
         if (containerEvent is { Action: "start", ContainerName: { } name } && expectedStarts.TryConsume(name))
         {
-            logger.LogDebug("{Resource} container {ContainerId} start: already seen by the reconcile that started it", containerEvent.Owner, ShortId(containerEvent.ContainerId));
+            logger.ExpectedStartSeen(containerEvent.Owner, ShortId(containerEvent.ContainerId));
             return ValueTask.CompletedTask;
         }
 
-        logger.LogDebug("{Resource} container {ContainerId} {Action}", containerEvent.Owner, ShortId(containerEvent.ContainerId), containerEvent.Action);
+        logger.ContainerEventSeen(containerEvent.Owner, ShortId(containerEvent.ContainerId), containerEvent.Action);
         // A container event never cuts a failure backoff short: a failed reconcile's own cleanup (the removal of a
         // container Docker created but could not start) and a crash-looping replica raise events at once, and acting
         // on them would retry the failing create or restart many times a second. A store change (a user's fix) still

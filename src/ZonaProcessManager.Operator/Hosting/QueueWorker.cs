@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using ZonaProcessManager.Domain.Model;
 using ZonaProcessManager.Domain.Reconciliation;
 using ZonaProcessManager.Operator.Controllers;
+using ZonaProcessManager.Operator.Logging;
 using ZonaProcessManager.Operator.Messages;
 using ZonaProcessManager.Operator.Queue;
 using ZonaProcessManager.Operator.Settings;
@@ -35,6 +36,9 @@ public sealed class QueueWorker(
 
     private async ValueTask<WorkOutcome> ReconcileAsync(ResourceKey key, CancellationToken stoppingToken)
     {
+        // Every line of this run (the reconcilers', the timeout report's) carries the key and an id of the run. The run
+        // below copies the scope with its execution context, so a run abandoned at its deadline still logs under it.
+        using var scope = ReconcileLogScope.Begin(logger, key);
         if (_overrunning.TryGetValue(key, out var earlier) && !earlier.IsCompleted)
         {
             return WorkOutcome.Failure($"the reconcile cancelled at its deadline has not returned yet");
@@ -53,6 +57,11 @@ public sealed class QueueWorker(
         catch (OperationCanceledException) when (deadline.IsCancellationRequested && !stoppingToken.IsCancellationRequested)
         {
             return await ReportTimeoutAsync(key, run, stoppingToken).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+        {
+            // ReconcileTimingBehavior logged it once, with its stack when it is a bug; the queue retries it with backoff.
+            return WorkOutcome.Failure(exception.Message);
         }
 
         if (!result.IsSuccess)
@@ -80,7 +89,7 @@ public sealed class QueueWorker(
         }
 
         var message = $"Reconcile did not finish within {settings.ReconcileTimeout.TotalSeconds:0.#} s; cancelled, retrying with backoff";
-        logger.LogWarning("{Resource} {Message}", key, message);
+        logger.ReconcileTimedOut(message);
         await events.RecordAsync(key, EventType.Warning, "ReconcileTimeout", message, stoppingToken, ReportTimeout).ConfigureAwait(false);
         return WorkOutcome.Failure(message);
     }

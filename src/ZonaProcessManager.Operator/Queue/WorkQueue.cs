@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using ZonaProcessManager.Domain.Reconciliation;
+using ZonaProcessManager.Operator.Logging;
 
 namespace ZonaProcessManager.Operator.Queue;
 
@@ -224,7 +225,7 @@ public sealed class WorkQueue<TKey> : IAsyncDisposable
             catch (Exception exception)
 #pragma warning restore CA1031
             {
-                _logger.LogError(exception, "Handling {Key} threw; it will be retried with backoff", key);
+                _logger.HandlerThrew(exception, key);
                 outcome = WorkOutcome.Failure(exception.Message);
             }
 
