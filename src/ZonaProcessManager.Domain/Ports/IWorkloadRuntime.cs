@@ -14,7 +14,10 @@ public interface IWorkloadRuntime : IWorkloadPlanner
     /// <summary>What runs of <paramref name="owner"/>'s workload now (<see cref="ObservedWorkload.None"/> when nothing).</summary>
     Task<ObservedWorkload> ObserveAsync(ResourceKey owner, CancellationToken cancellationToken);
 
-    /// <summary>Every workload the operator owns, listed once (the resync judges each service from it).</summary>
+    /// <summary>
+    /// Every workload the operator owns, listed once (the resync judges each service from it): one per owner, and only
+    /// owners with something running.
+    /// </summary>
     Task<IReadOnlyList<ObservedWorkload>> ObserveAllAsync(CancellationToken cancellationToken);
 
     /// <summary>
