@@ -7,7 +7,7 @@ using ZonaProcessManager.Domain.Validation;
 namespace ZonaProcessManager.Mongo.Mapping;
 
 /// <summary>
-/// Tolerant readers and writers of the issue-4 documents (catalog, tenants, integrations, port_allocations), in the
+/// Tolerant readers and writers of the multi-tenant documents (catalog, tenants, integrations, port_allocations), in the
 /// style of <see cref="ServiceDocumentMapper"/>: reading never throws; a document that cannot be understood comes back
 /// with a null model and an InvalidReason naming every bad field, so the operator reports it and carries on.
 /// </summary>
