@@ -49,23 +49,25 @@ test: setup build
 run: images build
 	bin/zpm run --data-dir .zpm --apply samples/
 
-# Issue 3 in one run: SERVICES= (default 200) for (a) and (b), then grown to CONVERGED= (default 1000) for the idle,
-# resync and restart figures. Containers without health checks unless HEALTH=<seconds> asks for an HTTP probe that
-# often: probes are docker execs, which two cores cannot sustain at scale.
+# The operator's four figures in one run: (a) convergence time against direct Docker and (b) write-to-first-Docker-call
+# latency at SERVICES= (default 200), then grown to CONVERGED= (default 1000) for (c) idle cost and one resync and
+# (d) a restart. Containers without health checks unless HEALTH=<seconds> asks for an HTTP probe that often: probes
+# are docker execs, which two cores cannot sustain at scale.
 bench: images build
 	$(DOTNET) run -c Release --project bench/ZonaProcessManager.Benchmarks -- operator --services $(or $(SERVICES),200) \
 	  --converged $(or $(CONVERGED),1000) $(if $(HEALTH),--health-interval $(HEALTH),--no-health-check)
 
+# The embedded server: acknowledged inserts against raw SQLite, find-by-_id and change-event latency.
 bench-mongo: build
 	$(DOTNET) run -c Release --project bench/ZonaProcessManager.Benchmarks -- mongo
 
-# Issue 4: 100 tenants x 5 integrations onboarded at once vs the same containers made directly (TENANTS=, INTEGRATIONS=);
+# Onboarding: 100 tenants x 5 integrations onboarded at once vs the same containers made directly (TENANTS=, INTEGRATIONS=);
 # HEALTH=1 gives every connector an HTTP health check (every 5 s), as in production, at the cost of one exec per probe.
 bench-integrations: images build
 	$(DOTNET) run -c Release --project bench/ZonaProcessManager.Benchmarks -- integrations --tenants $(or $(TENANTS),100) \
 	  --integrations $(or $(INTEGRATIONS),5) $(if $(HEALTH),,--no-health-check)
 
-# Issue 4: host-port allocations per second with 8 concurrent allocators, and 0 duplicates.
+# Host-port allocations per second with 8 concurrent allocators, and 0 duplicates.
 bench-ports: build
 	$(DOTNET) run -c Release --project bench/ZonaProcessManager.Benchmarks -- ports
 

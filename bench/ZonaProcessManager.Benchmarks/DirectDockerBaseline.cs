@@ -26,7 +26,7 @@ public sealed record DirectDockerBaselineResult(
 }
 
 /// <summary>
-/// The yardstick for the operator benchmark (issue 3, (a)): the same containers the operator would create for N
+/// The yardstick for the operator benchmark's figure (a): the same containers the operator would create for N
 /// ServiceSpecs, created and started directly through the Docker API with the same parallelism and no operator in
 /// between. The create requests come from <see cref="ContainerSpecTranslator"/>, so Docker does exactly the work it
 /// does for the operator. Everything it creates carries a run label and is removed afterwards (not timed).

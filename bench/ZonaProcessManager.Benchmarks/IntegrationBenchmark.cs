@@ -24,7 +24,7 @@ using ServiceSpec = ZonaProcessManager.Domain.Model.ServiceSpec;
 namespace ZonaProcessManager.Benchmarks;
 
 /// <summary>
-/// Issue 4's onboarding figure: T tenants × I integrations written at once (tenants, then IntegrationSpecs, each in one
+/// The onboarding figure: T tenants × I integrations written at once (tenants, then IntegrationSpecs, each in one
 /// insertMany) until every IntegrationSpec reports Running, against the same containers — each on its tenant's network
 /// with its host port published on 127.0.0.1 and the same health check — created directly through the Docker API with
 /// the same parallelism, networks included. Both arms run in this process one after the other; everything either creates

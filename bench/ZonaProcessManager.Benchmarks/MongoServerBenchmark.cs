@@ -7,7 +7,7 @@ using ZonaProcessManager.EmbeddedMongo;
 namespace ZonaProcessManager.Benchmarks;
 
 /// <summary>
-/// Issue 2's performance figures for the embedded server, side by side in one run: acknowledged single-document inserts
+/// The performance figures of the embedded server, side by side in one run: acknowledged single-document inserts
 /// from one driver client vs raw Microsoft.Data.Sqlite inserts at the same durability (WAL, synchronous=FULL, one
 /// transaction per insert), for a server in its own process (as `zpm mongo serve`) and one in the client's process (as
 /// `zpm run` embeds it), the three taking turns in rounds; then find-by-_id latency and change-event delivery latency

@@ -22,7 +22,7 @@ using ServiceSpec = ZonaProcessManager.Domain.Model.ServiceSpec;
 namespace ZonaProcessManager.Benchmarks;
 
 /// <summary>
-/// Issue 3's performance figures in one run, at the issue's two scales (macro measurements, hence a plain program and
+/// The operator's performance figures in one run, at the two scales its goals name (macro measurements, hence a plain program and
 /// not BenchmarkDotNet): (a) N ServiceSpecs (200) inserted at once until all Running, against creating the same
 /// containers directly through Docker with the same parallelism; (b) spec write acknowledged → the operator's first
 /// Docker call for it; then the operator is grown to C converged services (1000) for (c) idle CPU and memory and the
@@ -34,7 +34,7 @@ namespace ZonaProcessManager.Benchmarks;
 /// </summary>
 public static class OperatorBenchmark
 {
-    // Shared with IntegrationBenchmark, so both issues' figures use the same image, port and parallelism.
+    // Shared with IntegrationBenchmark, so both benchmarks' figures use the same image, port and parallelism.
     internal const string Image = "zpm/busybox:latest";
     internal const int HttpPort = 8080;
     internal const int Parallelism = 4;
@@ -57,7 +57,7 @@ public static class OperatorBenchmark
         var idleSeconds = IntOption(args, "--idle-seconds", 60);
 
         // Every probe is a docker exec: at hundreds of services a 2 s interval alone saturates two cores, in both arms.
-        // --no-health-check measures what the issue names literally ("creating and starting"): both arms without probes,
+        // --no-health-check measures what the goal names literally ("creating and starting"): both arms without probes,
         // Running = started, which is what makes 200 and 1000 services measurable on two cores.
         int? healthInterval = args.Contains("--no-health-check") ? null : IntOption(args, "--health-interval", DefaultHealthIntervalSeconds);
         var runId = Guid.NewGuid().ToString("N")[..8];
@@ -209,7 +209,7 @@ public static class OperatorBenchmark
             await collection.DeleteManyAsync(Builders<BsonDocument>.Filter.Regex("metadata.name", "^probe-"), cancellation);
             await WaitQueueIdleAsync(0);
 
-            // (c) and (d) are about a large converged operator: grow to that size first (not one of the issue's figures).
+            // (c) and (d) are about a large converged operator: grow to that size first (not one of the goals' figures).
             if (converged > services)
             {
                 var more = Enumerable.Range(services, converged - services).Select(i => ServiceDocument($"svc-{i:D4}", replicas: 1)).ToList();

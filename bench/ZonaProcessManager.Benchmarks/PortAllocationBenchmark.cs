@@ -10,7 +10,7 @@ using ZonaProcessManager.Mongo.Mapping;
 namespace ZonaProcessManager.Benchmarks;
 
 /// <summary>
-/// Issue 4's allocation figure: 8 concurrent allocators claim host ports for N owners through the real
+/// The host-port allocation figure: 8 concurrent allocators claim host ports for N owners through the real
 /// MongoIntegrationStore (insert guarded by the unique port and owner indexes, retry with the next candidate on 11000)
 /// against the embedded server with the installed schemas. Baseline in the same run: the same documents inserted by
 /// 8 concurrent plain insertOne loops into an identically installed database, ports fixed in advance (no claim logic).

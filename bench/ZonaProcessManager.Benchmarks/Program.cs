@@ -1,7 +1,7 @@
 using BenchmarkDotNet.Running;
 using ZonaProcessManager.Benchmarks;
 
-// `mongo` runs the embedded server's side-by-side figures (issue 2); anything else goes to BenchmarkDotNet.
+// `mongo` runs the embedded server's side-by-side figures (inserts, finds and change events against raw SQLite); anything else goes to BenchmarkDotNet.
 if (args.Length > 0 && args[0] == "mongo")
 {
     return await MongoServerBenchmark.RunAsync(args[1..]);
@@ -13,19 +13,19 @@ if (args.Length > 1 && args[0] == "mongo-serve")
     return await MongoServerBenchmark.ServeAsync(args[1]);
 }
 
-// `operator` runs issue 3's macro figures (convergence vs direct Docker, reaction latency, idle cost, restart).
+// `operator` runs the operator's macro figures (convergence vs direct Docker, reaction latency, idle cost, restart).
 if (args.Length > 0 && args[0] == "operator")
 {
     return await OperatorBenchmark.RunAsync(args[1..]);
 }
 
-// `integrations` runs issue 4's onboarding figure (T tenants x I integrations vs the same containers made directly).
+// `integrations` runs the onboarding figure (T tenants x I integrations vs the same containers made directly).
 if (args.Length > 0 && args[0] == "integrations")
 {
     return await IntegrationBenchmark.RunAsync(args[1..]);
 }
 
-// `ports` runs issue 4's allocation figure (8 concurrent allocators through the real store vs plain inserts).
+// `ports` runs the host-port allocation figure (8 concurrent allocators through the real store vs plain inserts).
 if (args.Length > 0 && args[0] == "ports")
 {
     return await PortAllocationBenchmark.RunAsync(args[1..]);

@@ -8,7 +8,7 @@ using ZonaProcessManager.Mongo.Mapping;
 namespace ZonaProcessManager.Mongo;
 
 /// <summary>
-/// The issue-4 collections (catalog, tenants, integrations, port_allocations) plus the operator-owned child
+/// The multi-tenant collections (catalog, tenants, integrations, port_allocations) plus the operator-owned child
 /// ServiceSpecs in `services`. Status writes are `$set: {status}` only, like <see cref="MongoServiceStore"/>, so they
 /// never race a user's edit of spec or metadata.
 /// </summary>

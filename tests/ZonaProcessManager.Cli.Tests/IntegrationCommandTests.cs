@@ -6,7 +6,7 @@ using ZonaProcessManager.Testing.Mongo;
 
 namespace ZonaProcessManager.Cli.Tests;
 
-/// <summary>The issue-4 verbs (apply of the new kinds, tenant, get, describe integration, port/ports) against the Mongo test target.</summary>
+/// <summary>The multi-tenant verbs (apply of the catalog, tenant and integration kinds, tenant, get, describe integration, port/ports) against the Mongo test target.</summary>
 public sealed class IntegrationCommandTests(MongoTestTarget target, ITestOutputHelper output) : IClassFixture<MongoTestTarget>
 {
     private const string Catalog = """

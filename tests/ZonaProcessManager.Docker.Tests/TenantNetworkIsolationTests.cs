@@ -4,7 +4,7 @@ using static ZonaProcessManager.Docker.Tests.DockerTestSpecs;
 
 namespace ZonaProcessManager.Docker.Tests;
 
-/// <summary>Per-tenant networks (issue 4): a tenant's containers reach each other, never another tenant's.</summary>
+/// <summary>Per-tenant networks: a tenant's containers reach each other, never another tenant's.</summary>
 public sealed class TenantNetworkIsolationTests(DockerTestEnvironment environment) : IClassFixture<DockerTestEnvironment>
 {
     private DockerContainerRuntime Runtime => environment.Runtime;

@@ -9,7 +9,7 @@ using ZonaProcessManager.Mongo.Mapping;
 namespace ZonaProcessManager.Cli.Integrations;
 
 /// <summary>
-/// The CLI's view of the issue-4 collections (catalog, tenants, integrations, port_allocations), read and written as
+/// The CLI's view of the multi-tenant collections (catalog, tenants, integrations, port_allocations), read and written as
 /// plain BsonDocuments so that a document the typed mappers would refuse can still be listed, described and fixed.
 /// Keys follow the contract: catalog `_id` "&lt;name&gt;", tenants `_id` "&lt;code&gt;", integrations `_id`
 /// "&lt;tenant&gt;/&lt;name&gt;". Documents inserted by mongosh with an ObjectId are found by their metadata instead.

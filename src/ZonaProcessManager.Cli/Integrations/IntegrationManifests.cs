@@ -5,7 +5,7 @@ using ZonaProcessManager.Mongo.Mapping;
 
 namespace ZonaProcessManager.Cli.Integrations;
 
-/// <summary>A manifest of an issue-4 kind that passed <see cref="IntegrationManifests.Check"/>, ready to upsert.</summary>
+/// <summary>A manifest of a multi-tenant kind (catalog, tenant, integration) that passed <see cref="IntegrationManifests.Check"/>, ready to upsert.</summary>
 public sealed record CheckedManifest(string Kind, string Name, string? Tenant, BsonDocument Spec)
 {
     /// <summary>How apply names it in its output, e.g. integrationspec/acme/http-echo.</summary>

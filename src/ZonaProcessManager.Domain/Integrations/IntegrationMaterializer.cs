@@ -4,29 +4,6 @@ using ZonaProcessManager.Domain.Validation;
 
 namespace ZonaProcessManager.Domain.Integrations;
 
-public enum MaterializeKind
-{
-    /// <summary>The child ServiceSpec to write (its spec is owned by the operator: a hand edit is put back).</summary>
-    Service,
-
-    /// <summary>The integration is disabled: no child should exist.</summary>
-    NotWanted,
-
-    /// <summary>The integration cannot run; Problems say why (no value of a secret ever appears in them).</summary>
-    Invalid,
-}
-
-public sealed record MaterializeResult(
-    MaterializeKind Kind,
-    ServiceSpec? Service,
-    IReadOnlyDictionary<string, string> ExtraLabels,
-    IReadOnlyList<AllocatedPort> Ports,
-    IReadOnlySet<string> SecretEnvNames,
-    IReadOnlyList<string> Problems)
-{
-    public string Message => Problems.Count == 0 ? "" : string.Join("; ", Problems);
-}
-
 /// <summary>IntegrationSpec + its catalog entry + its tenant + its host ports → the child ServiceSpec the operator runs.</summary>
 public static class IntegrationMaterializer
 {

@@ -4,64 +4,7 @@ using ZonaProcessManager.Domain.Model;
 
 namespace ZonaProcessManager.Domain.Integrations;
 
-/// <summary>The host ports integrations may use; the default is 20000-29999.</summary>
-public sealed record PortRange
-{
-    public PortRange(int first = 20000, int last = 29999)
-    {
-        if (first is < 1 or > 65535 || last is < 1 or > 65535 || last < first)
-        {
-            throw new ArgumentOutOfRangeException(nameof(first), $"{first}-{last} is not a port range within 1-65535.");
-        }
-
-        First = first;
-        Last = last;
-    }
-
-    public static PortRange Default { get; } = new();
-
-    public int First { get; }
-
-    public int Last { get; }
-
-    public int Count => Last - First + 1;
-
-    public bool Contains(int port) => port >= First && port <= Last;
-
-    public override string ToString() => $"{First}-{Last}";
-}
-
-public enum PortChoiceKind
-{
-    /// <summary>The owner already holds this port: keep it (across restarts and spec edits).</summary>
-    Kept,
-
-    /// <summary>A free port to claim; the store's unique index decides, and on a duplicate the next candidate is tried.</summary>
-    Candidate,
-
-    /// <summary>No free port is left in the range.</summary>
-    Exhausted,
-
-    /// <summary>The store accepted the claim: the port is now this owner's.</summary>
-    Claimed,
-}
-
 public sealed record PortChoice(PortChoiceKind Kind, int? Port, string Message);
-
-public enum ClaimResult
-{
-    /// <summary>The allocation was stored.</summary>
-    Claimed,
-
-    /// <summary>Duplicate key on the port: someone else got it first; try the next candidate.</summary>
-    PortTaken,
-
-    /// <summary>Duplicate key on the owner: a concurrent reconcile already allocated for it; use that port.</summary>
-    OwnerHasPort,
-}
-
-/// <param name="ExistingPort">The owner's port when Result is OwnerHasPort.</param>
-public sealed record ClaimAttempt(ClaimResult Result, int? ExistingPort = null);
 
 /// <summary>
 /// Pure port allocation logic. Atomicity is the store's job (unique index on port, retry on 11000); this decides which

@@ -2,36 +2,6 @@ using ZonaProcessManager.Domain.Model;
 
 namespace ZonaProcessManager.Domain.Integrations;
 
-/// <summary>What is left of a tenant being deleted, as read from the store and Docker.</summary>
-public sealed record TenantInventory(
-    string TenantCode,
-    IReadOnlyList<string> Integrations,
-    IReadOnlyList<string> Services,
-    int Containers,
-    bool NetworkExists,
-    IReadOnlyList<PortAllocation> PortAllocations);
-
-public enum CascadeStepKind
-{
-    /// <summary>Delete the tenant's IntegrationSpecs (their children follow).</summary>
-    DeleteIntegrations,
-
-    /// <summary>Request deletion of the tenant's remaining ServiceSpecs (the operator tears each down).</summary>
-    DeleteServices,
-
-    /// <summary>Containers are still being removed; look again later.</summary>
-    WaitForContainers,
-
-    /// <summary>Remove the zpm-tenant-&lt;code&gt; network (only possible once no container uses it).</summary>
-    RemoveNetwork,
-
-    /// <summary>Release the tenant's host ports.</summary>
-    ReleasePorts,
-
-    /// <summary>Nothing is left: remove the tenant document.</summary>
-    DeleteTenant,
-}
-
 public sealed record CascadeStep(CascadeStepKind Kind, IReadOnlyList<string> Targets, string Message);
 
 /// <summary>

@@ -4,58 +4,6 @@ using ZonaProcessManager.Domain.Model;
 
 namespace ZonaProcessManager.Domain.Lifecycle;
 
-/// <summary>What happened to a resource; the operator derives these from the spec, the plan outcome and Docker events.</summary>
-public enum ResourceTrigger
-{
-    /// <summary>A new or changed spec (its hash differs from status.observedSpecHash) was accepted.</summary>
-    SpecApplied,
-
-    /// <summary>The spec cannot be run (validation failed, unreadable document).</summary>
-    SpecInvalid,
-
-    /// <summary>Replicas were created and are starting.</summary>
-    ContainersCreated,
-
-    /// <summary>Docker refused to create or start a replica (image missing, port taken...).</summary>
-    CreationFailed,
-
-    /// <summary>Every desired replica runs the current spec and is healthy.</summary>
-    AllHealthy,
-
-    /// <summary>A replica failed its health check, or a rollout stalled on a replica that never became healthy.</summary>
-    ReplicaUnhealthy,
-
-    /// <summary>A replica exited, died or vanished.</summary>
-    ReplicaDied,
-
-    /// <summary>The document was deleted or marked metadata.deletionRequested.</summary>
-    DeletionRequested,
-
-    /// <summary>Every container of the resource is gone.</summary>
-    RemovalFinished,
-}
-
-/// <summary>One change of phase (or a deliberate re-entry that refreshes the reason); becomes status.phase + a condition + an event.</summary>
-public sealed record Transition(ResourcePhase From, ResourcePhase To, ResourceTrigger Trigger, string Reason, string Message)
-{
-    public bool IsReentry => From == To;
-
-    public ResourceEvent ToEvent(ResourceKey resource, DateTimeOffset time) =>
-        new(resource, Reason, Message, To == ResourcePhase.Degraded ? EventType.Warning : EventType.Normal, time);
-}
-
-public enum FireOutcome
-{
-    /// <summary>The phase changed (or was deliberately re-entered); see <see cref="FireResult.Transition"/>.</summary>
-    Transitioned,
-
-    /// <summary>The trigger is expected in this phase and changes nothing (e.g. AllHealthy while Running).</summary>
-    Ignored,
-
-    /// <summary>The trigger is not allowed in this phase; nothing changed.</summary>
-    Forbidden,
-}
-
 public sealed record FireResult(FireOutcome Outcome, ResourcePhase Phase, Transition? Transition, string? Error)
 {
     public bool Changed => Outcome == FireOutcome.Transitioned;

@@ -4,7 +4,7 @@ using ZonaProcessManager.Domain.Model;
 namespace ZonaProcessManager.Domain.Ports;
 
 /// <summary>
-/// Resource keys of the issue-4 kinds. A Tenant's key carries its code as both tenant and name, so an operator scoped to
+/// Resource keys of the multi-tenant kinds. A Tenant's key carries its code as both tenant and name, so an operator scoped to
 /// some tenants (OperatorSettings.Tenants) manages exactly their Tenant documents; catalog entries are cluster-wide and
 /// live in the "system" tenant.
 /// </summary>

@@ -3,15 +3,6 @@ using ZonaProcessManager.Domain.Planning;
 
 namespace ZonaProcessManager.Domain.Reconciliation;
 
-public static class ConditionTypes
-{
-    public const string Ready = "Ready";
-    public const string Progressing = "Progressing";
-
-    /// <summary>Whether the container engine answered the last reconcile; present once it has failed to answer.</summary>
-    public const string RuntimeReachable = "RuntimeReachable";
-}
-
 /// <summary>
 /// Updates status.conditions the Kubernetes way: one condition per type, and lastTransitionTime changes only when the
 /// status flips (a new reason or message alone keeps it), so "since when" stays meaningful.

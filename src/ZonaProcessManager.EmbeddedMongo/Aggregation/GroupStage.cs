@@ -3,33 +3,6 @@ using ZonaProcessManager.EmbeddedMongo.Query;
 
 namespace ZonaProcessManager.EmbeddedMongo.Aggregation;
 
-/// <summary>Equality that agrees with <see cref="BsonOrder.ValuesEqual"/> (1 == 1.0 == 1L), usable as a hash key.</summary>
-internal sealed class BsonValueKeyComparer : IEqualityComparer<BsonValue>
-{
-    public static readonly BsonValueKeyComparer Instance = new();
-
-    public bool Equals(BsonValue? x, BsonValue? y) => BsonOrder.Instance.Compare(x, y) == 0;
-
-    public int GetHashCode(BsonValue value) => value switch
-    {
-        BsonInt32 or BsonInt64 or BsonDouble => value.ToDouble().GetHashCode(),
-        BsonDecimal128 d => Decimal128.ToDouble(d.Value).GetHashCode(),
-        BsonNull or BsonUndefined => 0,
-        BsonString s => s.Value.GetHashCode(StringComparison.Ordinal),
-        BsonSymbol s => s.Name.GetHashCode(StringComparison.Ordinal),
-        BsonDocument document => document.Aggregate(17, (hash, e) => HashCode.Combine(hash, e.Name, GetHashCode(e.Value))),
-        BsonArray array => array.Aggregate(19, (hash, e) => HashCode.Combine(hash, GetHashCode(e))),
-        _ => value.GetHashCode(),
-    };
-}
-
-internal abstract class Accumulator
-{
-    public abstract void Add(BsonValue? value);
-
-    public abstract BsonValue Result();
-}
-
 internal sealed class GroupStage(Expression id, List<(string Field, string Operator, Expression Argument)> accumulators) : Stage
 {
     public static GroupStage Parse(BsonDocument spec)

@@ -3,13 +3,6 @@ using ZonaProcessManager.EmbeddedMongo.Query;
 
 namespace ZonaProcessManager.EmbeddedMongo.Aggregation;
 
-/// <summary>What a pipeline may read besides its input, e.g. the foreign collection of $lookup.</summary>
-public interface IAggregationSource
-{
-    /// <summary>All documents of a collection in the current database; empty when it does not exist.</summary>
-    IEnumerable<BsonDocument> ReadCollection(string collectionName);
-}
-
 /// <summary>A parsed aggregation pipeline (not $changeStream, which the server handles itself).</summary>
 public sealed class Pipeline
 {

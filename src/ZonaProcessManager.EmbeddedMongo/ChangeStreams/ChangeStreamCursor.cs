@@ -5,31 +5,6 @@ using ZonaProcessManager.EmbeddedMongo.Storage;
 
 namespace ZonaProcessManager.EmbeddedMongo.ChangeStreams;
 
-/// <summary>Where a change stream listens: a collection, a database (Collection null) or the whole deployment (both null).</summary>
-public sealed record ChangeStreamScope(string? Database, string? Collection)
-{
-    /// <summary>Whether this change ends the stream: the watched collection dropped or renamed away, or the watched database dropped.</summary>
-    public bool IsInvalidatedBy(ChangeRecord change)
-    {
-        var operation = change.Event["operationType"].AsString;
-        if (Collection is not null)
-        {
-            return (change.Collection == Collection && change.Database == Database && operation is "drop" or "rename")
-                || (operation == "dropDatabase" && change.Database == Database);
-        }
-
-        return Database is not null && operation == "dropDatabase" && change.Database == Database;
-    }
-}
-
-public enum FullDocumentMode
-{
-    Default,
-    UpdateLookup,
-    WhenAvailable,
-    Required,
-}
-
 /// <summary>
 /// A change-stream cursor over the durable journal. Each batch reads the journal past its position, shapes events,
 /// runs the stages after $changeStream, and reports the position reached as postBatchResumeToken. An awaitData getMore
@@ -231,15 +206,5 @@ public sealed class ChangeStreamCursor : ServerCursor
 
         var current = store.Read(read => read.FindById(collection, key["_id"]));
         return current is null ? BsonNull.Value : current.Document;
-    }
-}
-
-/// <summary>Lets $lookup and friends read other collections of the database through the store.</summary>
-public sealed class StoreAggregationSource(MongoStore store, string database) : IAggregationSource
-{
-    public IEnumerable<BsonDocument> ReadCollection(string collectionName)
-    {
-        var collection = store.Catalog.Find(database, collectionName);
-        return collection is null ? [] : store.Read(read => read.All(collection)).Select(d => d.Document).ToList();
     }
 }

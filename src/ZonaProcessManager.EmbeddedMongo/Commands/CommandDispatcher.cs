@@ -5,8 +5,6 @@ using ZonaProcessManager.EmbeddedMongo.Storage;
 
 namespace ZonaProcessManager.EmbeddedMongo.Commands;
 
-public delegate ValueTask<BsonDocument> CommandHandler(CommandContext context);
-
 /// <summary>
 /// Routes a command body to its handler by lower-cased name and turns every outcome into a MongoDB reply:
 /// errors become {ok: 0, errmsg, code, codeName}; every reply carries operationTime and $clusterTime.
@@ -186,3 +184,5 @@ public static class CommandDispatcher
         return reply;
     }
 }
+
+public delegate ValueTask<BsonDocument> CommandHandler(CommandContext context);

@@ -3,11 +3,6 @@ using ZonaProcessManager.EmbeddedMongo.Aggregation;
 
 namespace ZonaProcessManager.EmbeddedMongo.Query;
 
-/// <summary>The outcome of applying one update to one document.</summary>
-/// <param name="Document">The new document (a fresh instance; the input is never mutated).</param>
-/// <param name="Modified">False when the update was a no-op (e.g. $set to the same value): MongoDB then counts nModified 0 and emits no change event.</param>
-public sealed record UpdateOutcome(BsonDocument Document, bool Modified);
-
 /// <summary>A parsed update: a replacement document, an operator document ($set, $inc, ...) or an aggregation pipeline (optional).</summary>
 public sealed class UpdateEngine
 {
@@ -162,3 +157,8 @@ public sealed class UpdateEngine
         return seed;
     }
 }
+
+/// <summary>The outcome of applying one update to one document.</summary>
+/// <param name="Document">The new document (a fresh instance; the input is never mutated).</param>
+/// <param name="Modified">False when the update was a no-op (e.g. $set to the same value): MongoDB then counts nModified 0 and emits no change event.</param>
+public sealed record UpdateOutcome(BsonDocument Document, bool Modified);

@@ -2,29 +2,6 @@ using MongoDB.Bson;
 
 namespace ZonaProcessManager.EmbeddedMongo.Storage;
 
-/// <summary>One key of a document in one index: the encoded bytes and the values, for 11000's keyValue.</summary>
-public sealed record IndexKey(byte[] Bytes, BsonDocument Values);
-
-/// <summary>The leading <paramref name="Fields"/> fields of an index key, encoded: a lookup on them is a range scan.</summary>
-public sealed record KeyPrefix(byte[] Bytes, int Fields)
-{
-    /// <summary>The smallest byte string greater than every key that starts with the prefix; null when none exists (all 0xFF).</summary>
-    public byte[]? UpperBound()
-    {
-        var bound = (byte[])Bytes.Clone();
-        for (var i = bound.Length - 1; i >= 0; i--)
-        {
-            if (bound[i] != 0xFF)
-            {
-                bound[i]++;
-                return bound[..(i + 1)];
-            }
-        }
-
-        return null;
-    }
-}
-
 /// <summary>Computes the keys a document contributes to an index, with MongoDB's multikey rules.</summary>
 public static class IndexKeys
 {
@@ -190,3 +167,6 @@ public static class IndexKeys
         return result;
     }
 }
+
+/// <summary>One key of a document in one index: the encoded bytes and the values, for 11000's keyValue.</summary>
+public sealed record IndexKey(byte[] Bytes, BsonDocument Values);

@@ -4,12 +4,6 @@ using MongoDB.Bson;
 namespace ZonaProcessManager.EmbeddedMongo.Storage;
 
 /// <summary>
-/// The latest retryable write of one session as the store keeps it: which write the session's txnNumber named and the
-/// reply it got, so a retry, even one arriving after a crash and restart, is answered without applying the write again.
-/// </summary>
-public sealed record RetryableWriteRecord(long TxnNumber, string Command, string Namespace, BsonDocument Reply);
-
-/// <summary>
 /// The table behind <see cref="RetryableWriteRecord"/>: one row per session, like MongoDB's config.transactions. The row
 /// is written in the write's own SQLite transaction, so a write and the record that it happened are durable together:
 /// after a kill either both exist (a retry is answered from the row) or neither does (a retry applies the write once).
@@ -42,3 +36,9 @@ internal static class RetryableWrites
     public static int Prune(SqlSession sql, DateTime cutoff) =>
         sql.Execute(null, "DELETE FROM retryable_writes WHERE written < $cutoff", ("$cutoff", new DateTimeOffset(cutoff).ToUnixTimeMilliseconds()));
 }
+
+/// <summary>
+/// The latest retryable write of one session as the store keeps it: which write the session's txnNumber named and the
+/// reply it got, so a retry, even one arriving after a crash and restart, is answered without applying the write again.
+/// </summary>
+public sealed record RetryableWriteRecord(long TxnNumber, string Command, string Namespace, BsonDocument Reply);

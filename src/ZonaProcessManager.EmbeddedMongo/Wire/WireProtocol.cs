@@ -6,25 +6,6 @@ using MongoDB.Bson.Serialization;
 
 namespace ZonaProcessManager.EmbeddedMongo.Wire;
 
-public static class OpCodes
-{
-    public const int Reply = 1;
-    public const int Query = 2004;
-    public const int Compressed = 2012;
-    public const int Msg = 2013;
-}
-
-/// <summary>A frame that cannot be understood; the connection that sent it is closed, nothing else is affected.</summary>
-public sealed class MalformedMessageException(string message) : Exception(message);
-
-/// <summary>One decoded request: the command body (OP_MSG sequences already merged in as arrays) and how to answer.</summary>
-/// <param name="EncodedSequences">
-/// The client's own bytes of each OP_MSG document sequence's documents, by field name, in order; an insert stores them as
-/// they came instead of serializing the parsed documents again (they parsed, so they are valid BSON).
-/// </param>
-public sealed record WireRequest(int RequestId, int OpCode, BsonDocument Command, string? LegacyNamespace, bool MoreToCome, bool ExhaustAllowed,
-    IReadOnlyDictionary<string, IReadOnlyList<byte[]>>? EncodedSequences = null);
-
 /// <summary>Decodes request frames and encodes replies. Only the framing is ours; all BSON goes through MongoDB.Bson.</summary>
 public static class WireProtocol
 {
@@ -234,3 +215,14 @@ public static class WireProtocol
         BinaryPrimitives.WriteInt32LittleEndian(frame[12..], opCode);
     }
 }
+
+/// <summary>One decoded request: the command body (OP_MSG sequences already merged in as arrays) and how to answer.</summary>
+/// <param name="EncodedSequences">
+/// The client's own bytes of each OP_MSG document sequence's documents, by field name, in order; an insert stores them as
+/// they came instead of serializing the parsed documents again (they parsed, so they are valid BSON).
+/// </param>
+public sealed record WireRequest(int RequestId, int OpCode, BsonDocument Command, string? LegacyNamespace, bool MoreToCome, bool ExhaustAllowed,
+    IReadOnlyDictionary<string, IReadOnlyList<byte[]>>? EncodedSequences = null);
+
+/// <summary>A frame that cannot be understood; the connection that sent it is closed, nothing else is affected.</summary>
+public sealed class MalformedMessageException(string message) : Exception(message);

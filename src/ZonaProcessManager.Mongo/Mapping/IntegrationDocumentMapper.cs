@@ -7,7 +7,7 @@ using ZonaProcessManager.Domain.Validation;
 namespace ZonaProcessManager.Mongo.Mapping;
 
 /// <summary>
-/// Tolerant readers and writers of the issue-4 documents (catalog, tenants, integrations, port_allocations), in the
+/// Tolerant readers and writers of the multi-tenant documents (catalog, tenants, integrations, port_allocations), in the
 /// style of <see cref="ServiceDocumentMapper"/>: reading never throws; a document that cannot be understood comes back
 /// with a null model and an InvalidReason naming every bad field, so the operator reports it and carries on.
 /// </summary>
@@ -528,17 +528,4 @@ public static class IntegrationDocumentMapper
 
     private static string Reason(FieldReader reader) =>
         string.Join("; ", reader.Problems.Count > 0 ? reader.Problems : ["document could not be read"]);
-}
-
-/// <summary>Field names and `_id` of a port_allocations document.</summary>
-public static class PortAllocationFields
-{
-    public const string Tenant = "tenant";
-    public const string Integration = "integration";
-    public const string PortName = "portName";
-    public const string Port = "port";
-    public const string AllocatedAt = "allocatedAt";
-
-    /// <summary>"&lt;tenant&gt;/&lt;integration&gt;/&lt;portName&gt;": one allocation per owner, also by `_id`.</summary>
-    public static string IdFor(PortOwner owner) => owner.ToString();
 }

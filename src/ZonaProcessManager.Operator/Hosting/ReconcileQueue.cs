@@ -11,7 +11,7 @@ namespace ZonaProcessManager.Operator.Hosting;
 /// The operator's work queues: one per registered kind (<see cref="KindRegistry"/>), each with its own
 /// MaxParallelReconciles workers, as controller-runtime gives every controller its own queue and
 /// MaxConcurrentReconciles. With one shared queue, onboarding bursts of integration and tenant reconciles (MongoDB work)
-/// held worker slots the services' reconciles needed for Docker; now at most MaxParallelReconciles containers are being
+/// would hold slots the services' reconciles need for Docker; with a queue each, at most MaxParallelReconciles containers are
 /// created at once, whatever else is going on. A key belongs to exactly one queue, so one key still never runs twice at
 /// once. Every loop and notification feeds it. A key of a kind without a reconciler is refused with an error: no queue
 /// and no other kind's reconciler takes it.

@@ -9,7 +9,7 @@ using ZonaProcessManager.Testing.Mongosh;
 namespace ZonaProcessManager.Cli.Tests.EndToEnd;
 
 /// <summary>
-/// Issue 3's end-to-end check, as a user would do it: the real `zpm run` binary as a child process (embedded store) and
+/// The operator's end-to-end check, as a user would do it: the real `zpm run` binary as a child process (embedded store) and
 /// the real mongosh as the only client. Insert a ServiceSpec → Running with a container → replicas 3 → three containers
 /// → deleteOne → none left. The operator is scoped to this run's unique tenant (--tenant) so it never treats another
 /// test run's containers on the shared Docker host as orphans; cleanup kills zpm first (so nothing is recreated), then

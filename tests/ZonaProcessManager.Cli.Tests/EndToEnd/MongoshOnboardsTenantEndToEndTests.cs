@@ -11,7 +11,7 @@ using ZonaProcessManager.Testing.Mongosh;
 namespace ZonaProcessManager.Cli.Tests.EndToEnd;
 
 /// <summary>
-/// Issue 4's end-to-end check, as a user would do it: `zpm apply` of samples/catalog.yaml against a running `zpm run`,
+/// The tenant onboarding end-to-end check, as a user would do it: `zpm apply` of samples/catalog.yaml against a running `zpm run`,
 /// then samples/mongosh/onboard-tenant.js with the real mongosh → every integration of the tenant Running and
 /// answering HTTP on its allocated host port on 127.0.0.1 → samples/mongosh/offboard-tenant.js → nothing of the tenant
 /// left: containers, network, port allocations, tenants/integrations/services documents. The tenant code carries the

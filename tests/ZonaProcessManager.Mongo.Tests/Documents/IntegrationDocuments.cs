@@ -2,7 +2,7 @@ using MongoDB.Bson;
 
 namespace ZonaProcessManager.Mongo.Tests.Documents;
 
-/// <summary>Issue-4 documents as users write them: zpm's string `_id`s, or mongosh with ObjectIds and numbers as doubles.</summary>
+/// <summary>Multi-tenant documents (catalog, tenants, integrations) as users write them: zpm's string `_id`s, or mongosh with ObjectIds and numbers as doubles.</summary>
 internal static class IntegrationDocuments
 {
     public static BsonDocument Definition(string name = "sentinel", int integrationId = 7, object? id = null) => new()

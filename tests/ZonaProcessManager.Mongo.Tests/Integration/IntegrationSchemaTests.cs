@@ -9,7 +9,7 @@ using ZonaProcessManager.Testing.Mongo;
 
 namespace ZonaProcessManager.Mongo.Tests.Integration;
 
-/// <summary>The installed validators of the issue-4 collections: structurally invalid documents are refused with 121.</summary>
+/// <summary>The installed validators of the multi-tenant collections: structurally invalid documents are refused with 121.</summary>
 public sealed class IntegrationSchemaTests(MongoTestTarget target, ITestOutputHelper output) : IClassFixture<MongoTestTarget>
 {
     private static readonly CancellationToken None = CancellationToken.None;

@@ -8,7 +8,7 @@ using ZonaProcessManager.Testing.Mongo;
 
 namespace ZonaProcessManager.Mongo.Tests.Integration;
 
-/// <summary>The watcher on the issue-4 collections: changes come out under the IntegrationKeys shapes, deletes included.</summary>
+/// <summary>The watcher on the multi-tenant collections: changes come out under the IntegrationKeys shapes, deletes included.</summary>
 public sealed class IntegrationWatcherTests(MongoTestTarget target, ITestOutputHelper output) : IClassFixture<MongoTestTarget>
 {
     private static readonly WatcherOptions FastOptions = new() { MaxAwaitTime = TimeSpan.FromMilliseconds(200), InitialBackoff = TimeSpan.FromMilliseconds(100) };

@@ -9,7 +9,7 @@ using ZonaProcessManager.Testing.Mongo;
 namespace ZonaProcessManager.Mongo.Tests.Integration;
 
 /// <summary>
-/// Issue 4's property: several allocators racing through the real store's atomic claim never hand out a port twice.
+/// The port-allocation invariant: several allocators racing through the real store's atomic claim never hand out a port twice.
 /// Each allocator works from a snapshot taken when it starts, so most claims race on stale information.
 /// </summary>
 public sealed class PortClaimPropertyTests(MongoTestTarget target, ITestOutputHelper output) : IClassFixture<MongoTestTarget>

@@ -9,7 +9,7 @@ namespace ZonaProcessManager.Mongo.Tests.Mapping;
 public sealed class DocumentIdsTests
 {
     [Fact]
-    public void Keys_of_the_issue_4_kinds_have_the_IntegrationKeys_shapes()
+    public void Keys_of_the_catalog_tenant_and_integration_kinds_have_the_IntegrationKeys_shapes()
     {
         var catalogWithStrayTenant = IntegrationDocuments.Definition();
         catalogWithStrayTenant["metadata"]["tenant"] = "acme";

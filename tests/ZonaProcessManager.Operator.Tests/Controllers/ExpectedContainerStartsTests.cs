@@ -77,7 +77,7 @@ public sealed class ExpectedContainerStartsTests
     public async Task A_rollout_step_whose_starts_were_absorbed_asks_to_look_again_at_once()
     {
         // A start-first rollout of 2 replicas creates one new replica, then must remove an old one once that one runs:
-        // the start event that used to trigger the next step is absorbed, so the reconcile itself asks to go on.
+        // the start event that would trigger the next step is absorbed, so the reconcile itself asks to go on.
         var harness = new ReconcilerHarness();
         var key = harness.Store.Put(Service("web", replicas: 2, env: new Dictionary<string, string> { ["V"] = "1" }));
         await harness.ConvergeAsync(key);

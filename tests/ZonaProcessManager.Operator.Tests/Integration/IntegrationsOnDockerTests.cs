@@ -10,7 +10,7 @@ using Xunit.Abstractions;
 namespace ZonaProcessManager.Operator.Tests.Integration;
 
 /// <summary>
-/// Issue 4 on the real Docker Engine and the Mongo test target: tenants and integrations written as plain documents
+/// Tenants and integrations on the real Docker Engine and the Mongo test target: tenants and integrations written as plain documents
 /// (the way mongosh or a provisioning script writes them) become running, port-mapped, tenant-isolated containers.
 /// </summary>
 [Collection(OperatorIntegrationCollection.Name)]

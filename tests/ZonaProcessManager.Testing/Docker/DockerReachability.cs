@@ -5,7 +5,7 @@ using Docker.DotNet.Models;
 namespace ZonaProcessManager.Testing.Docker;
 
 /// <summary>
-/// Checks network reachability between the tests' own containers (e.g. tenant isolation, issue 4) by connecting
+/// Checks network reachability between the tests' own containers (e.g. tenant isolation) by connecting
 /// from inside one container to another. Needs nc and sh in the source container (zpm/busybox has them). busybox's
 /// nc is used rather than wget because its connect timeout works (wget -T crashes in the static build).
 /// </summary>

@@ -1,0 +1,9 @@
+namespace ZonaProcessManager.EmbeddedMongo.ChangeStreams;
+
+public enum FullDocumentMode
+{
+    Default,
+    UpdateLookup,
+    WhenAvailable,
+    Required,
+}

@@ -1,0 +1,9 @@
+namespace ZonaProcessManager.EmbeddedMongo.Query;
+
+internal enum ComparisonKind
+{
+    GreaterThan,
+    GreaterOrEqual,
+    LessThan,
+    LessOrEqual,
+}

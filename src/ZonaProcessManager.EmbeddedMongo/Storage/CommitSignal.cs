@@ -1,0 +1,50 @@
+namespace ZonaProcessManager.EmbeddedMongo.Storage;
+
+/// <summary>Wakes awaitData change-stream cursors the moment a change commits, instead of having them poll.</summary>
+public sealed class CommitSignal
+{
+    private TaskCompletionSource signal = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private long committedSequence;
+
+    public long CommittedSequence => Interlocked.Read(ref committedSequence);
+
+    public void Publish(long sequence)
+    {
+        Interlocked.Exchange(ref committedSequence, Math.Max(sequence, CommittedSequence));
+        var previous = Interlocked.Exchange(ref signal, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        previous.TrySetResult();
+    }
+
+    /// <summary>Completes with true once a sequence beyond <paramref name="knownSequence"/> committed, false at the deadline.</summary>
+    public Task<bool> WaitBeyondAsync(long knownSequence, TimeSpan timeout, CancellationToken cancellationToken) =>
+        WaitBeyondAsync(knownSequence, timeout, TimeProvider.System, cancellationToken);
+
+    /// <summary>As the other overload, with the deadline measured on <paramref name="time"/>.</summary>
+    public async Task<bool> WaitBeyondAsync(long knownSequence, TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var deadline = time.GetUtcNow() + timeout;
+        while (true)
+        {
+            var pending = Volatile.Read(ref signal);
+            if (CommittedSequence > knownSequence)
+            {
+                return true;
+            }
+
+            var remaining = deadline - time.GetUtcNow();
+            if (remaining <= TimeSpan.Zero)
+            {
+                return false;
+            }
+
+            try
+            {
+                await pending.Task.WaitAsync(remaining, time, cancellationToken);
+            }
+            catch (TimeoutException)
+            {
+                return CommittedSequence > knownSequence;
+            }
+        }
+    }
+}
