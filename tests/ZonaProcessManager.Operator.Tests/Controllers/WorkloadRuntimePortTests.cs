@@ -114,6 +114,7 @@ public sealed class WorkloadRuntimePortTests
         using var host = OperatorApp.CreateBuilder(settings, services =>
         {
             services.AddSingleton<IServiceStore>(_store);
+            services.AddSingleton<IEventRecorder>(_store);
             services.AddSingleton<IIntegrationStore>(new FakeIntegrationStore(_store));
             services.AddSingleton<IResourceWatcher>(watcher);
             services.AddSingleton<IHostPortProbe>(new FakeHostPortProbe());

@@ -76,11 +76,13 @@ public sealed class ReconcileFailureLoggingTests : IAsyncLifetime
         _host = OperatorApp.CreateBuilder(settings, services =>
         {
             services.RemoveAll<IServiceStore>();
+            services.RemoveAll<IEventRecorder>();
             services.RemoveAll<IResourceWatcher>();
             services.RemoveAll<IContainerRuntime>();
             services.RemoveAll<IIntegrationStore>();
             services.RemoveAll<IHostPortProbe>();
             services.AddSingleton<IServiceStore>(_store);
+            services.AddSingleton<IEventRecorder>(_store);
             services.AddSingleton<IResourceWatcher>(new FakeResourceWatcher());
             services.AddSingleton<IContainerRuntime>(runtime);
             services.AddSingleton<IIntegrationStore>(integrations);

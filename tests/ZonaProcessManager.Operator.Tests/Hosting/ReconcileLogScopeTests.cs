@@ -97,11 +97,13 @@ public sealed class ReconcileLogScopeTests : IAsyncLifetime
         _host = OperatorApp.CreateBuilder(settings, services =>
         {
             services.RemoveAll<IServiceStore>();
+            services.RemoveAll<IEventRecorder>();
             services.RemoveAll<IResourceWatcher>();
             services.RemoveAll<IContainerRuntime>();
             services.RemoveAll<IIntegrationStore>();
             services.RemoveAll<IHostPortProbe>();
             services.AddSingleton<IServiceStore>(_store);
+            services.AddSingleton<IEventRecorder>(_store);
             services.AddSingleton<IResourceWatcher>(new FakeResourceWatcher());
             services.AddSingleton<IContainerRuntime>(new FakeContainerRuntime(TimeProvider.System));
             services.AddSingleton<IIntegrationStore>(integrations);

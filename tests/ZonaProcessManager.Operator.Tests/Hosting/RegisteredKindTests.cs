@@ -42,6 +42,7 @@ public sealed class RegisteredKindTests : IAsyncLifetime
         var builder = OperatorApp.CreateBuilder(settings ?? new OperatorSettings(), services =>
         {
             services.AddSingleton<IServiceStore>(_store);
+            services.AddSingleton<IEventRecorder>(_store);
             services.AddSingleton<IIntegrationStore>(new FakeIntegrationStore(_store));
             services.AddSingleton<IResourceWatcher>(_watcher);
             services.AddSingleton<IContainerRuntime>(_runtime);
