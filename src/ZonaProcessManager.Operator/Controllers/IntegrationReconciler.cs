@@ -330,9 +330,10 @@ public sealed class IntegrationReconciler(
         {
             await services.RecordEventAsync(new ResourceEvent(key, reason, message, type, time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception exception) when (exception is not OperationCanceledException)
+        catch (StoreException exception)
         {
-            // Events are history for humans; losing one must not fail the reconcile.
+            // Events are history for humans; a store that refuses one must not fail the reconcile. Anything else thrown
+            // here is a bug: it fails the reconcile, logged with its stack, and is retried.
             logger.EventNotRecorded(reason, exception.Message);
         }
     }

@@ -244,8 +244,9 @@ public sealed class TenantReconciler(
         {
             await services.RecordEventAsync(new ResourceEvent(key, reason, message, "Normal", time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception exception) when (exception is not OperationCanceledException)
+        catch (StoreException exception)
         {
+            // Events are history for humans; a store that refuses one must not fail the reconcile. Anything else is a bug.
             logger.EventNotRecorded(reason, exception.Message);
         }
     }
