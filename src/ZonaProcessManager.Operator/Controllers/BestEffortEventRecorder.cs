@@ -5,9 +5,10 @@ using ZonaProcessManager.Domain.Ports;
 namespace ZonaProcessManager.Operator.Controllers;
 
 /// <summary>
-/// How the operator records events: they are history for humans, so a failed write is logged and never fails the caller
-/// (a reconcile that already changed Docker, or the report of a stuck reconcile). Only the caller's own cancellation
-/// escapes.
+/// How the operator records events: they are history for humans, so a write the store refuses (or one past its
+/// timeout) is logged and never fails the caller (a reconcile that already changed Docker, or the report of a stuck
+/// reconcile). The caller's own cancellation escapes, and so does anything else: that is a bug, which fails the
+/// reconcile, is logged with its stack and retried.
 /// </summary>
 public sealed class BestEffortEventRecorder(IEventRecorder recorder, TimeProvider time, ILogger<BestEffortEventRecorder> logger)
 {
@@ -28,7 +29,8 @@ public sealed class BestEffortEventRecorder(IEventRecorder recorder, TimeProvide
         {
             await recorder.RecordAsync(resourceEvent, token).WaitAsync(token).ConfigureAwait(false);
         }
-        catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        catch (Exception exception) when (exception is StoreException
+            || (exception is OperationCanceledException or TimeoutException && !cancellationToken.IsCancellationRequested))
         {
             logger.LogWarning("{Resource} could not record event {Reason}: {Error}", resourceEvent.Resource, resourceEvent.Reason, exception.Message);
         }
