@@ -37,7 +37,7 @@ public sealed class RegisteredKindTests : IAsyncLifetime
 
     public Task InitializeAsync() => Task.CompletedTask;
 
-    private async Task StartAsync(OperatorSettings? settings = null)
+    private async Task StartAsync(OperatorSettings? settings = null, Action<IServiceCollection>? registerMore = null)
     {
         var builder = OperatorApp.CreateBuilder(settings ?? new OperatorSettings(), services =>
         {
@@ -51,6 +51,7 @@ public sealed class RegisteredKindTests : IAsyncLifetime
 
             services.AddSingleton(_widgets);
             services.AddReconciler<WidgetReconciler>(WidgetKind, keySource: sp => sp.GetRequiredService<WidgetStore>());
+            registerMore?.Invoke(services);
         });
         _host = builder.Build();
         await _host.StartAsync();
@@ -101,6 +102,29 @@ public sealed class RegisteredKindTests : IAsyncLifetime
 
         await Eventually.TrueAsync(() => Widgets.Reconciled.Contains(mine), "own widget reconciled");
         Assert.DoesNotContain(theirs, Widgets.Reconciled);
+    }
+
+    [Fact]
+    public async Task A_cluster_scoped_kind_reaches_an_operator_whatever_tenants_it_manages()
+    {
+        await StartAsync(
+            new OperatorSettings { Tenants = new HashSet<string> { "mine" } },
+            services => services.AddReconciler<WidgetReconciler>("ClusterWidget", clusterScoped: true));
+        var shared = new ResourceKey("ClusterWidget", ResourceKey.DefaultTenant, "blue");
+
+        await _watcher.EmitAsync(new ResourceChange(ChangeKind.Upserted, shared));
+
+        await Eventually.TrueAsync(() => Widgets.Reconciled.Contains(shared), "the cluster-scoped widget reconciled");
+    }
+
+    [Fact]
+    public void A_kind_registered_twice_is_refused_at_registration()
+    {
+        var services = new ServiceCollection().AddZpmOperatorCore(new OperatorSettings());
+
+        var error = Assert.Throws<InvalidOperationException>(() => services.AddReconciler<WidgetReconciler>(ServiceSpec.KindName));
+
+        Assert.Contains(ServiceSpec.KindName, error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
