@@ -137,7 +137,10 @@ public static class MalformedServiceSpecs
                 value = new BsonString(text.Value + name);
             }
 
-            Apply(document, mutation.Path, value);
+            // The generators hand out shared constants (one empty document for every "{}" they pick): each document
+            // gets its own copy, or a later mutation writing below it would change other documents, or nest the
+            // document inside itself, which no driver can serialize.
+            Apply(document, mutation.Path, value?.DeepClone());
         }
 
         return document;
