@@ -21,7 +21,7 @@ public static class OperatorAdapterRegistration
         services.AddSingleton<IHostPortProbe, SocketHostPortProbe>();
         services.AddSingleton<IResourceWatcher>(sp => new MongoResourceWatcher(
             sp.GetRequiredService<IMongoDatabase>(),
-            new WatcherOptions { InitialBackoff = settings.LoopRetryInitial, MaxBackoff = settings.LoopRetryMax },
+            new WatcherOptions { Tenants = settings.Tenants, InitialBackoff = settings.LoopRetryInitial, MaxBackoff = settings.LoopRetryMax },
             sp.GetRequiredService<ILogger<MongoResourceWatcher>>(),
             sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IContainerRuntime>(sp => DockerContainerRuntime.Create(
