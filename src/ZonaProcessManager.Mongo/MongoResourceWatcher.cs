@@ -5,11 +5,12 @@ using MongoDB.Bson;
 using MongoDB.Driver;
 using ZonaProcessManager.Domain.Model;
 using ZonaProcessManager.Domain.Ports;
+using ZonaProcessManager.Domain.Reconciliation;
 using ZonaProcessManager.Mongo.Mapping;
 
 namespace ZonaProcessManager.Mongo;
 
-/// <summary>Settings of one <see cref="MongoResourceWatcher"/>; defaults follow client-go's reflector (800 ms → 30 s).</summary>
+/// <summary>Settings of one <see cref="MongoResourceWatcher"/>.</summary>
 public sealed record WatcherOptions
 {
     /// <summary>Names the resume-token document in operator_state ("watch/&lt;Name&gt;/&lt;scope&gt;"); one per operator instance role.</summary>
@@ -25,9 +26,11 @@ public sealed record WatcherOptions
     /// <summary>Collections to watch → resource kind of their documents.</summary>
     public IReadOnlyDictionary<string, string> Collections { get; init; } = ZpmCollections.ResourceKinds;
 
-    public TimeSpan InitialBackoff { get; init; } = TimeSpan.FromMilliseconds(800);
+    /// <summary>First delay before a broken stream is reopened, doubling up to <see cref="MaxBackoff"/>. Default <see cref="BackoffPolicy.LoopRetry"/>'s.</summary>
+    public TimeSpan InitialBackoff { get; init; } = BackoffPolicy.LoopRetry.Initial;
 
-    public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>Upper bound of the reopen delay. Default <see cref="BackoffPolicy.LoopRetry"/>'s.</summary>
+    public TimeSpan MaxBackoff { get; init; } = BackoffPolicy.LoopRetry.Max;
 
     /// <summary>How long the server holds an empty getMore; null = the server's default (1 s on MongoDB).</summary>
     public TimeSpan? MaxAwaitTime { get; init; }

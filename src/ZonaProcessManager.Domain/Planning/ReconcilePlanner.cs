@@ -18,7 +18,7 @@ namespace ZonaProcessManager.Domain.Planning;
 public sealed class ReconcilePlanner(PlannerSettings settings)
 {
     public ReconcilePlanner()
-        : this(new PlannerSettings())
+        : this(PlannerSettings.Default)
     {
     }
 
