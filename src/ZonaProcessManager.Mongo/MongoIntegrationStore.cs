@@ -197,6 +197,94 @@ public sealed class MongoIntegrationStore : IIntegrationStore
         await PortAllocations.DeleteManyAsync(filters.Or(matches), cancellationToken);
     }
 
+    /// <summary>A catalog entry or tenant by the zpm `_id` (the bare name or code) or by metadata.name.</summary>
+    public static FilterDefinition<BsonDocument> NameOrIdFilter(string name) =>
+        Builders<BsonDocument>.Filter.Or(
+            Builders<BsonDocument>.Filter.Eq(DocumentFields.Id, name),
+            Builders<BsonDocument>.Filter.Eq(DocumentFields.MetadataName, name));
+
+    /// <summary>An IntegrationSpec by the zpm `_id` "&lt;tenant&gt;/&lt;name&gt;" or by (metadata.tenant, metadata.name).</summary>
+    public static FilterDefinition<BsonDocument> IntegrationFilter(string tenant, string name)
+    {
+        var filters = Builders<BsonDocument>.Filter;
+        return filters.Or(
+            filters.Eq(DocumentFields.Id, DocumentIds.For(tenant, name)),
+            filters.And(filters.Eq(DocumentFields.MetadataTenant, tenant), filters.Eq(DocumentFields.MetadataName, name)));
+    }
+
+    // Documents as stored, for `zpm` to list, describe and fix: these keep what the typed readers above would refuse.
+
+    /// <summary>The catalog as stored, by spec.integration_id.</summary>
+    public async Task<List<BsonDocument>> ListCatalogDocumentsAsync(CancellationToken cancellationToken) =>
+        await Catalog.Find(FilterDefinition<BsonDocument>.Empty).Sort(Builders<BsonDocument>.Sort.Ascending("spec.integration_id")).ToListAsync(cancellationToken);
+
+    /// <summary>The tenants as stored, by metadata.name.</summary>
+    public async Task<List<BsonDocument>> ListTenantDocumentsAsync(CancellationToken cancellationToken) =>
+        await Tenants.Find(FilterDefinition<BsonDocument>.Empty).Sort(ByName).ToListAsync(cancellationToken);
+
+    public async Task<BsonDocument?> GetTenantDocumentAsync(string code, CancellationToken cancellationToken) =>
+        await Tenants.Find(NameOrIdFilter(code)).FirstOrDefaultAsync(cancellationToken);
+
+    /// <summary>The IntegrationSpecs as stored, of one tenant or of all, by tenant and name.</summary>
+    public async Task<List<BsonDocument>> ListIntegrationDocumentsAsync(string? tenant, CancellationToken cancellationToken)
+    {
+        var filter = tenant is null ? FilterDefinition<BsonDocument>.Empty : Builders<BsonDocument>.Filter.Eq(DocumentFields.MetadataTenant, tenant);
+        return await Integrations.Find(filter).Sort(ByTenantAndName).ToListAsync(cancellationToken);
+    }
+
+    public async Task<BsonDocument?> GetIntegrationDocumentAsync(string tenant, string name, CancellationToken cancellationToken) =>
+        await Integrations.Find(IntegrationFilter(tenant, name)).FirstOrDefaultAsync(cancellationToken);
+
+    public async Task<long> CountIntegrationDocumentsAsync(string tenant, CancellationToken cancellationToken) =>
+        await Integrations.CountDocumentsAsync(Builders<BsonDocument>.Filter.Eq(DocumentFields.MetadataTenant, tenant), cancellationToken: cancellationToken);
+
+    /// <summary>The port allocations as stored, of one tenant or of all, by tenant, integration and port name.</summary>
+    public async Task<List<BsonDocument>> ListPortAllocationDocumentsAsync(string? tenant, CancellationToken cancellationToken)
+    {
+        var filter = tenant is null ? FilterDefinition<BsonDocument>.Empty : Builders<BsonDocument>.Filter.Eq(PortAllocationFields.Tenant, tenant);
+        var sort = Builders<BsonDocument>.Sort.Ascending(PortAllocationFields.Tenant).Ascending(PortAllocationFields.Integration).Ascending(PortAllocationFields.PortName);
+        return await PortAllocations.Find(filter).Sort(sort).ToListAsync(cancellationToken);
+    }
+
+    public async Task<long> CountPortAllocationsAsync(string tenant, CancellationToken cancellationToken) =>
+        await PortAllocations.CountDocumentsAsync(Builders<BsonDocument>.Filter.Eq(PortAllocationFields.Tenant, tenant), cancellationToken: cancellationToken);
+
+    /// <summary>
+    /// Upserts a catalog entry (by name), tenant (by code) or IntegrationSpec (by tenant and name) with
+    /// <paramref name="update"/>, which sets `_id` on insert. Two concurrent creators both try to insert; the loser sees
+    /// a duplicate `_id` and retries as an update.
+    /// </summary>
+    public async Task<ApplyOutcome> UpsertDocumentAsync(string kind, string name, string? tenant, UpdateDefinition<BsonDocument> update, CancellationToken cancellationToken)
+    {
+        var (collection, filter) = kind switch
+        {
+            IntegrationDefinition.KindName => (Catalog, NameOrIdFilter(name)),
+            Tenant.KindName => (Tenants, NameOrIdFilter(name)),
+            IntegrationSpec.KindName => (Integrations, IntegrationFilter(tenant ?? throw new ArgumentNullException(nameof(tenant)), name)),
+            _ => throw new ArgumentException("not an integration kind: " + kind, nameof(kind)),
+        };
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                var result = await collection.UpdateOneAsync(filter, update, new UpdateOptions { IsUpsert = true }, cancellationToken);
+                if (result.UpsertedId is not null)
+                {
+                    return ApplyOutcome.Created;
+                }
+
+                return result.ModifiedCount > 0 ? ApplyOutcome.Configured : ApplyOutcome.Unchanged;
+            }
+            catch (MongoWriteException exception) when (exception.WriteError.Category == ServerErrorCategory.DuplicateKey && attempt < 2)
+            {
+            }
+        }
+    }
+
+    /// <summary>Applies <paramref name="update"/> to the tenant of <paramref name="code"/>, found by `_id` or metadata.name.</summary>
+    public async Task<UpdateResult> UpdateTenantDocumentAsync(string code, UpdateDefinition<BsonDocument> update, CancellationToken cancellationToken) =>
+        await Tenants.UpdateOneAsync(NameOrIdFilter(code), update, cancellationToken: cancellationToken);
+
     private static FilterDefinition<BsonDocument> OwnerFilter(PortOwner owner)
     {
         var filters = Builders<BsonDocument>.Filter;
