@@ -8,22 +8,20 @@ using ZonaProcessManager.Mongo.Mapping;
 namespace ZonaProcessManager.Mongo;
 
 /// <summary>
-/// The issue-4 collections (catalog, tenants, integrations, port_allocations) plus the operator-owned child
-/// ServiceSpecs in `services`. Status writes are `$set: {status}` only, like <see cref="MongoServiceStore"/>, so they
-/// never race a user's edit of spec or metadata.
+/// The repository of the integration collections (catalog, tenants, integrations, port_allocations); the
+/// operator-owned child ServiceSpecs are read and written through <see cref="MongoServiceStore"/>. Status writes are
+/// `$set: {status}` only, like <see cref="MongoServiceStore"/>'s, so they never race a user's edit of spec or metadata.
 /// </summary>
 public sealed class MongoIntegrationStore : IIntegrationStore
 {
     private const int DuplicateKey = 11000;
 
     private readonly MongoServiceStore _services;
-    private readonly ServiceDocumentMapper _serviceMapper;
     private readonly TimeProvider _time;
 
     public MongoIntegrationStore(IMongoDatabase database, TimeProvider? time = null, ServiceDocumentMapper? serviceMapper = null)
     {
-        _serviceMapper = serviceMapper ?? new ServiceDocumentMapper();
-        _services = new MongoServiceStore(database, _serviceMapper);
+        _services = new MongoServiceStore(database, serviceMapper);
         _time = time ?? TimeProvider.System;
         Catalog = database.GetCollection<BsonDocument>(ZpmCollections.Catalog);
         Tenants = database.GetCollection<BsonDocument>(ZpmCollections.Tenants);
@@ -116,42 +114,11 @@ public sealed class MongoIntegrationStore : IIntegrationStore
     public async Task DeleteTenantAsync(string code, CancellationToken cancellationToken) =>
         await Tenants.DeleteOneAsync(SingleNameFilter(code), cancellationToken);
 
-    public async Task<bool> PutChildServiceAsync(ServiceSpec service, CancellationToken cancellationToken)
-    {
-        var metadata = service.Metadata;
-        var update = Builders<BsonDocument>.Update
-            .Set(DocumentFields.ApiVersion, ServiceSpec.ApiVersion)
-            .Set(DocumentFields.Kind, ServiceSpec.KindName)
-            .Set(DocumentFields.MetadataName, metadata.Name)
-            .Set(DocumentFields.MetadataTenant, metadata.Tenant)
-            .Set("metadata.labels", ServiceSpecDocuments.StringMap(metadata.Labels))
-            .Set("metadata.annotations", ServiceSpecDocuments.StringMap(metadata.Annotations))
-            .Set("metadata.ownerReferences", ServiceSpecDocuments.OwnerReferences(metadata.OwnerReferences))
-            .Set(DocumentFields.Spec, ServiceSpecDocuments.ToSpecDocument(service.Spec))
-            .SetOnInsert(DocumentFields.Id, DocumentIds.For(service.Key));
+    public Task<bool> PutChildServiceAsync(ServiceSpec service, CancellationToken cancellationToken) =>
+        _services.PutOwnedAsync(service, cancellationToken);
 
-        // Two reconciles of a new child can both try to insert; the loser sees a duplicate key and retries as an update.
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                var result = await Services.UpdateOneAsync(MongoServiceStore.KeyFilter(service.Key), update, new UpdateOptions { IsUpsert = true }, cancellationToken);
-                return result.UpsertedId is not null || result.ModifiedCount > 0;
-            }
-            catch (MongoWriteException exception) when (exception.WriteError.Category == ServerErrorCategory.DuplicateKey && attempt < 2)
-            {
-            }
-        }
-    }
-
-    public async Task<IReadOnlyList<StoredService>> ListChildServicesAsync(string? tenant, CancellationToken cancellationToken)
-    {
-        var filters = Builders<BsonDocument>.Filter;
-        var owned = filters.Eq("metadata.ownerReferences.kind", IntegrationSpec.KindName);
-        var filter = tenant is null ? owned : filters.And(owned, filters.Eq(DocumentFields.MetadataTenant, tenant));
-        var documents = await Services.Find(filter).Sort(ByTenantAndName).ToListAsync(cancellationToken);
-        return documents.Select(_serviceMapper.Read).ToList();
-    }
+    public Task<IReadOnlyList<StoredService>> ListChildServicesAsync(string? tenant, CancellationToken cancellationToken) =>
+        _services.ListOwnedAsync(IntegrationSpec.KindName, tenant, cancellationToken);
 
     public Task<bool> RequestServiceDeletionAsync(ResourceKey key, CancellationToken cancellationToken) =>
         _services.RequestDeletionAsync(key, cancellationToken);
