@@ -59,7 +59,7 @@ public static class TenantCommand
             using var connection = app.Globals.Connect(parseResult);
             var documents = new IntegrationDocuments(connection.Database);
             var existingTenant = await documents.GetTenantAsync(tenantCode, cancellationToken);
-            if (existingTenant is not null && IntegrationDocuments.DeletionRequested(existingTenant))
+            if (existingTenant is not null && DocumentView.DeletionRequested(existingTenant))
             {
                 await context.Error.WriteLineAsync($"error: tenant {tenantCode} is being offboarded; wait until it is gone, then onboard it again");
                 return CliApplication.Failed;
@@ -175,7 +175,7 @@ public static class TenantCommand
 
     private static async Task<string> ProgressAsync(IntegrationDocuments documents, BsonDocument tenant, string code, CancellationToken cancellationToken)
     {
-        var phase = IntegrationDocuments.Text(IntegrationDocuments.Status(tenant), "phase", "-");
+        var phase = DocumentView.Text(DocumentView.Status(tenant), "phase", "-");
         var integrations = await documents.Store.CountIntegrationDocumentsAsync(code, cancellationToken);
         var ports = await documents.Store.CountPortAllocationsAsync(code, cancellationToken);
         return $"tenant/{code} phase {phase}: {integrations} integration(s), {ports} port allocation(s) left";
