@@ -9,7 +9,7 @@ namespace ZonaProcessManager.Cli.Integrations;
 /// <summary>
 /// The CLI's view of the integration collections (catalog, tenants, integrations, port_allocations), read and written
 /// as plain BsonDocuments so that a document the typed mappers would refuse can still be listed, described and fixed.
-/// Every query goes through <see cref="MongoIntegrationStore"/>, the one class that reads and writes these collections.
+/// Every query goes through <see cref="MongoIntegrationStore"/>, the repository of these collections.
 /// Keys follow the contract: catalog `_id` "&lt;name&gt;", tenants `_id` "&lt;code&gt;", integrations `_id`
 /// "&lt;tenant&gt;/&lt;name&gt;". Documents inserted by mongosh with an ObjectId are found by their metadata instead.
 /// </summary>
