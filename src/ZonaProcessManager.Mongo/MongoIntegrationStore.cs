@@ -8,22 +8,20 @@ using ZonaProcessManager.Mongo.Mapping;
 namespace ZonaProcessManager.Mongo;
 
 /// <summary>
-/// The multi-tenant collections (catalog, tenants, integrations, port_allocations) plus the operator-owned child
-/// ServiceSpecs in `services`. Status writes are `$set: {status}` only, like <see cref="MongoServiceStore"/>, so they
-/// never race a user's edit of spec or metadata.
+/// The repository of the multi-tenant collections (catalog, tenants, integrations, port_allocations); the
+/// operator-owned child ServiceSpecs are read and written through <see cref="MongoServiceStore"/>. Status writes are
+/// `$set: {status}` only, like <see cref="MongoServiceStore"/>'s, so they never race a user's edit of spec or metadata.
 /// </summary>
 public sealed class MongoIntegrationStore : IIntegrationStore
 {
     private const int DuplicateKey = 11000;
 
     private readonly MongoServiceStore _services;
-    private readonly ServiceDocumentMapper _serviceMapper;
     private readonly TimeProvider _time;
 
     public MongoIntegrationStore(IMongoDatabase database, TimeProvider? time = null, ServiceDocumentMapper? serviceMapper = null)
     {
-        _serviceMapper = serviceMapper ?? new ServiceDocumentMapper();
-        _services = new MongoServiceStore(database, _serviceMapper);
+        _services = new MongoServiceStore(database, serviceMapper);
         _time = time ?? TimeProvider.System;
         Catalog = database.GetCollection<BsonDocument>(ZpmCollections.Catalog);
         Tenants = database.GetCollection<BsonDocument>(ZpmCollections.Tenants);
@@ -116,42 +114,11 @@ public sealed class MongoIntegrationStore : IIntegrationStore
     public async Task DeleteTenantAsync(string code, CancellationToken cancellationToken) =>
         await Tenants.DeleteOneAsync(SingleNameFilter(code), cancellationToken);
 
-    public async Task<bool> PutChildServiceAsync(ServiceSpec service, CancellationToken cancellationToken)
-    {
-        var metadata = service.Metadata;
-        var update = Builders<BsonDocument>.Update
-            .Set(DocumentFields.ApiVersion, ServiceSpec.ApiVersion)
-            .Set(DocumentFields.Kind, ServiceSpec.KindName)
-            .Set(DocumentFields.MetadataName, metadata.Name)
-            .Set(DocumentFields.MetadataTenant, metadata.Tenant)
-            .Set("metadata.labels", ServiceSpecDocuments.StringMap(metadata.Labels))
-            .Set("metadata.annotations", ServiceSpecDocuments.StringMap(metadata.Annotations))
-            .Set("metadata.ownerReferences", ServiceSpecDocuments.OwnerReferences(metadata.OwnerReferences))
-            .Set(DocumentFields.Spec, ServiceSpecDocuments.ToSpecDocument(service.Spec))
-            .SetOnInsert(DocumentFields.Id, DocumentIds.For(service.Key));
+    public Task<bool> PutChildServiceAsync(ServiceSpec service, CancellationToken cancellationToken) =>
+        _services.PutOwnedAsync(service, cancellationToken);
 
-        // Two reconciles of a new child can both try to insert; the loser sees a duplicate key and retries as an update.
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                var result = await Services.UpdateOneAsync(MongoServiceStore.KeyFilter(service.Key), update, new UpdateOptions { IsUpsert = true }, cancellationToken);
-                return result.UpsertedId is not null || result.ModifiedCount > 0;
-            }
-            catch (MongoWriteException exception) when (exception.WriteError.Category == ServerErrorCategory.DuplicateKey && attempt < 2)
-            {
-            }
-        }
-    }
-
-    public async Task<IReadOnlyList<StoredService>> ListChildServicesAsync(string? tenant, CancellationToken cancellationToken)
-    {
-        var filters = Builders<BsonDocument>.Filter;
-        var owned = filters.Eq("metadata.ownerReferences.kind", IntegrationSpec.KindName);
-        var filter = tenant is null ? owned : filters.And(owned, filters.Eq(DocumentFields.MetadataTenant, tenant));
-        var documents = await Services.Find(filter).Sort(ByTenantAndName).ToListAsync(cancellationToken);
-        return documents.Select(_serviceMapper.Read).ToList();
-    }
+    public Task<IReadOnlyList<StoredService>> ListChildServicesAsync(string? tenant, CancellationToken cancellationToken) =>
+        _services.ListOwnedAsync(IntegrationSpec.KindName, tenant, cancellationToken);
 
     public Task<bool> RequestServiceDeletionAsync(ResourceKey key, CancellationToken cancellationToken) =>
         _services.RequestDeletionAsync(key, cancellationToken);
@@ -196,6 +163,94 @@ public sealed class MongoIntegrationStore : IIntegrationStore
         var matches = allocations.Select(allocation => filters.And(OwnerFilter(allocation.Owner), filters.Eq(PortAllocationFields.Port, allocation.Port)));
         await PortAllocations.DeleteManyAsync(filters.Or(matches), cancellationToken);
     }
+
+    /// <summary>A catalog entry or tenant by the zpm `_id` (the bare name or code) or by metadata.name.</summary>
+    public static FilterDefinition<BsonDocument> NameOrIdFilter(string name) =>
+        Builders<BsonDocument>.Filter.Or(
+            Builders<BsonDocument>.Filter.Eq(DocumentFields.Id, name),
+            Builders<BsonDocument>.Filter.Eq(DocumentFields.MetadataName, name));
+
+    /// <summary>An IntegrationSpec by the zpm `_id` "&lt;tenant&gt;/&lt;name&gt;" or by (metadata.tenant, metadata.name).</summary>
+    public static FilterDefinition<BsonDocument> IntegrationFilter(string tenant, string name)
+    {
+        var filters = Builders<BsonDocument>.Filter;
+        return filters.Or(
+            filters.Eq(DocumentFields.Id, DocumentIds.For(tenant, name)),
+            filters.And(filters.Eq(DocumentFields.MetadataTenant, tenant), filters.Eq(DocumentFields.MetadataName, name)));
+    }
+
+    // Documents as stored, for `zpm` to list, describe and fix: these keep what the typed readers above would refuse.
+
+    /// <summary>The catalog as stored, by spec.integration_id.</summary>
+    public async Task<List<BsonDocument>> ListCatalogDocumentsAsync(CancellationToken cancellationToken) =>
+        await Catalog.Find(FilterDefinition<BsonDocument>.Empty).Sort(Builders<BsonDocument>.Sort.Ascending("spec.integration_id")).ToListAsync(cancellationToken);
+
+    /// <summary>The tenants as stored, by metadata.name.</summary>
+    public async Task<List<BsonDocument>> ListTenantDocumentsAsync(CancellationToken cancellationToken) =>
+        await Tenants.Find(FilterDefinition<BsonDocument>.Empty).Sort(ByName).ToListAsync(cancellationToken);
+
+    public async Task<BsonDocument?> GetTenantDocumentAsync(string code, CancellationToken cancellationToken) =>
+        await Tenants.Find(NameOrIdFilter(code)).FirstOrDefaultAsync(cancellationToken);
+
+    /// <summary>The IntegrationSpecs as stored, of one tenant or of all, by tenant and name.</summary>
+    public async Task<List<BsonDocument>> ListIntegrationDocumentsAsync(string? tenant, CancellationToken cancellationToken)
+    {
+        var filter = tenant is null ? FilterDefinition<BsonDocument>.Empty : Builders<BsonDocument>.Filter.Eq(DocumentFields.MetadataTenant, tenant);
+        return await Integrations.Find(filter).Sort(ByTenantAndName).ToListAsync(cancellationToken);
+    }
+
+    public async Task<BsonDocument?> GetIntegrationDocumentAsync(string tenant, string name, CancellationToken cancellationToken) =>
+        await Integrations.Find(IntegrationFilter(tenant, name)).FirstOrDefaultAsync(cancellationToken);
+
+    public async Task<long> CountIntegrationDocumentsAsync(string tenant, CancellationToken cancellationToken) =>
+        await Integrations.CountDocumentsAsync(Builders<BsonDocument>.Filter.Eq(DocumentFields.MetadataTenant, tenant), cancellationToken: cancellationToken);
+
+    /// <summary>The port allocations as stored, of one tenant or of all, by tenant, integration and port name.</summary>
+    public async Task<List<BsonDocument>> ListPortAllocationDocumentsAsync(string? tenant, CancellationToken cancellationToken)
+    {
+        var filter = tenant is null ? FilterDefinition<BsonDocument>.Empty : Builders<BsonDocument>.Filter.Eq(PortAllocationFields.Tenant, tenant);
+        var sort = Builders<BsonDocument>.Sort.Ascending(PortAllocationFields.Tenant).Ascending(PortAllocationFields.Integration).Ascending(PortAllocationFields.PortName);
+        return await PortAllocations.Find(filter).Sort(sort).ToListAsync(cancellationToken);
+    }
+
+    public async Task<long> CountPortAllocationsAsync(string tenant, CancellationToken cancellationToken) =>
+        await PortAllocations.CountDocumentsAsync(Builders<BsonDocument>.Filter.Eq(PortAllocationFields.Tenant, tenant), cancellationToken: cancellationToken);
+
+    /// <summary>
+    /// Upserts a catalog entry (by name), tenant (by code) or IntegrationSpec (by tenant and name) with
+    /// <paramref name="update"/>, which sets `_id` on insert. Two concurrent creators both try to insert; the loser sees
+    /// a duplicate `_id` and retries as an update.
+    /// </summary>
+    public async Task<ApplyOutcome> UpsertDocumentAsync(string kind, string name, string? tenant, UpdateDefinition<BsonDocument> update, CancellationToken cancellationToken)
+    {
+        var (collection, filter) = kind switch
+        {
+            IntegrationDefinition.KindName => (Catalog, NameOrIdFilter(name)),
+            Tenant.KindName => (Tenants, NameOrIdFilter(name)),
+            IntegrationSpec.KindName => (Integrations, IntegrationFilter(tenant ?? throw new ArgumentNullException(nameof(tenant)), name)),
+            _ => throw new ArgumentException("not an integration kind: " + kind, nameof(kind)),
+        };
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                var result = await collection.UpdateOneAsync(filter, update, new UpdateOptions { IsUpsert = true }, cancellationToken);
+                if (result.UpsertedId is not null)
+                {
+                    return ApplyOutcome.Created;
+                }
+
+                return result.ModifiedCount > 0 ? ApplyOutcome.Configured : ApplyOutcome.Unchanged;
+            }
+            catch (MongoWriteException exception) when (exception.WriteError.Category == ServerErrorCategory.DuplicateKey && attempt < 2)
+            {
+            }
+        }
+    }
+
+    /// <summary>Applies <paramref name="update"/> to the tenant of <paramref name="code"/>, found by `_id` or metadata.name.</summary>
+    public async Task<UpdateResult> UpdateTenantDocumentAsync(string code, UpdateDefinition<BsonDocument> update, CancellationToken cancellationToken) =>
+        await Tenants.UpdateOneAsync(NameOrIdFilter(code), update, cancellationToken: cancellationToken);
 
     private static FilterDefinition<BsonDocument> OwnerFilter(PortOwner owner)
     {

@@ -10,18 +10,27 @@ using ZonaProcessManager.Mongo.Mapping;
 
 namespace ZonaProcessManager.Mongo;
 
-/// <summary>Settings of one <see cref="MongoResourceWatcher"/>; defaults follow client-go's reflector (800 ms → 30 s).</summary>
+/// <summary>Settings of one <see cref="MongoResourceWatcher"/>.</summary>
 public sealed record WatcherOptions
 {
-    /// <summary>Names the resume-token document in operator_state ("watch/&lt;Name&gt;"); one per operator instance role.</summary>
+    /// <summary>Names the resume-token document in operator_state ("watch/&lt;Name&gt;/&lt;scope&gt;"); one per operator instance role.</summary>
     public string Name { get; init; } = "operator";
+
+    /// <summary>
+    /// The tenants the operator manages (its OperatorSettings.Tenants), null for all. The stream itself is the same
+    /// whatever this says; it names the scope whose resume position is loaded and saved (<see cref="ResumeTokenStore.ScopeOf"/>),
+    /// so two operators scoped to different tenants of one database each resume from where they stopped.
+    /// </summary>
+    public IReadOnlySet<string>? Tenants { get; init; }
 
     /// <summary>Collections to watch → resource kind of their documents.</summary>
     public IReadOnlyDictionary<string, string> Collections { get; init; } = ZpmCollections.ResourceKinds;
 
-    public TimeSpan InitialBackoff { get; init; } = TimeSpan.FromMilliseconds(800);
+    /// <summary>First delay before a broken stream is reopened, doubling up to <see cref="MaxBackoff"/>. Default <see cref="BackoffPolicy.LoopRetry"/>'s.</summary>
+    public TimeSpan InitialBackoff { get; init; } = BackoffPolicy.LoopRetry.Initial;
 
-    public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>Upper bound of the reopen delay. Default <see cref="BackoffPolicy.LoopRetry"/>'s.</summary>
+    public TimeSpan MaxBackoff { get; init; } = BackoffPolicy.LoopRetry.Max;
 
     /// <summary>How long the server holds an empty getMore; null = the server's default (1 s on MongoDB).</summary>
     public TimeSpan? MaxAwaitTime { get; init; }
@@ -72,7 +81,7 @@ public sealed class MongoResourceWatcher : IResourceWatcher
     {
         _database = database;
         _options = options ?? new WatcherOptions();
-        _tokens = new ResumeTokenStore(database, _options.Name, time);
+        _tokens = new ResumeTokenStore(database, _options.Name, _options.Tenants, time);
         _logger = logger ?? (ILogger)NullLogger.Instance;
         _time = time ?? TimeProvider.System;
     }

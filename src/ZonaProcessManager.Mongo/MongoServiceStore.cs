@@ -146,6 +146,50 @@ public sealed class MongoServiceStore : IServiceStore
         return result.MatchedCount > 0;
     }
 
+    /// <summary>
+    /// Writes an operator-owned ServiceSpec (an integration's child) whole: apiVersion, kind, metadata with labels,
+    /// annotations and ownerReferences, and spec, so a hand edit is put back; status stays as it is. True when the
+    /// stored document changed.
+    /// </summary>
+    public async Task<bool> PutOwnedAsync(ServiceSpec service, CancellationToken cancellationToken)
+    {
+        var metadata = service.Metadata;
+        var update = Builders<BsonDocument>.Update
+            .Set(DocumentFields.ApiVersion, ServiceSpec.ApiVersion)
+            .Set(DocumentFields.Kind, ServiceSpec.KindName)
+            .Set(DocumentFields.MetadataName, metadata.Name)
+            .Set(DocumentFields.MetadataTenant, metadata.Tenant)
+            .Set("metadata.labels", ServiceSpecDocuments.StringMap(metadata.Labels))
+            .Set("metadata.annotations", ServiceSpecDocuments.StringMap(metadata.Annotations))
+            .Set("metadata.ownerReferences", ServiceSpecDocuments.OwnerReferences(metadata.OwnerReferences))
+            .Set(DocumentFields.Spec, ServiceSpecDocuments.ToSpecDocument(service.Spec))
+            .SetOnInsert(DocumentFields.Id, DocumentIds.For(service.Key));
+
+        // Two reconciles of a new child can both try to insert; the loser sees a duplicate key and retries as an update.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                var result = await Services.UpdateOneAsync(KeyFilter(service.Key), update, new UpdateOptions { IsUpsert = true }, cancellationToken);
+                return result.UpsertedId is not null || result.ModifiedCount > 0;
+            }
+            catch (MongoWriteException exception) when (exception.WriteError.Category == ServerErrorCategory.DuplicateKey && attempt < 2)
+            {
+            }
+        }
+    }
+
+    /// <summary>The ServiceSpecs owned by a resource of <paramref name="ownerKind"/>, of one tenant or of all, by tenant and name.</summary>
+    public async Task<IReadOnlyList<StoredService>> ListOwnedAsync(string ownerKind, string? tenant, CancellationToken cancellationToken)
+    {
+        var filters = Builders<BsonDocument>.Filter;
+        var owned = filters.Eq("metadata.ownerReferences.kind", ownerKind);
+        var filter = tenant is null ? owned : filters.And(owned, filters.Eq(DocumentFields.MetadataTenant, tenant));
+        var sort = Builders<BsonDocument>.Sort.Ascending(DocumentFields.MetadataTenant).Ascending(DocumentFields.MetadataName);
+        var documents = await Services.Find(filter).Sort(sort).ToListAsync(cancellationToken);
+        return documents.Select(_mapper.Read).ToList();
+    }
+
     private static FilterDefinition<BsonDocument> TenantFilter(string tenant) =>
         tenant == ResourceKey.DefaultTenant
             ? Builders<BsonDocument>.Filter.In(DocumentFields.MetadataTenant, new BsonValue[] { tenant, BsonNull.Value })

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using MongoDB.Bson;
 using Spectre.Console;
-using ZonaProcessManager.Cli.Integrations;
 using ZonaProcessManager.Cli.Output;
 using ZonaProcessManager.Domain.Model;
 using ZonaProcessManager.Mongo;
@@ -37,7 +36,7 @@ public static class DescribeCommand
             var stored = new ServiceDocumentMapper().Read(document);
             var events = await store.ListEventsAsync(stored.Key, EventLimit, cancellationToken);
             // Child services of integrations carry secret parameters in env; their annotation names which to hide.
-            Render(context, IntegrationDocuments.MaskService(document), stored.InvalidReason, stored.Status, events);
+            Render(context, DocumentView.MaskService(document), stored.InvalidReason, stored.Status, events);
             return CliApplication.Ok;
         }));
         describe.Subcommands.Add(service);

@@ -38,7 +38,7 @@ public static class DescribeIntegrationCommand
                 return CliApplication.Failed;
             }
 
-            var definition = IntegrationDocuments.DefinitionFor(await documents.ListCatalogAsync(cancellationToken), integration);
+            var definition = DocumentView.DefinitionFor(await documents.ListCatalogAsync(cancellationToken), integration);
             var services = new MongoServiceStore(connection.Database);
             var key = IntegrationKeys.Integration(tenantCode, integrationName);
             var childKey = IntegrationKeys.ChildService(key);
@@ -48,7 +48,7 @@ public static class DescribeIntegrationCommand
                 .OrderByDescending(resourceEvent => resourceEvent.Time)
                 .Take(EventLimit)
                 .ToList();
-            Render(context.Console, IntegrationDocuments.MaskIntegration(integration, definition), definition, child, events);
+            Render(context.Console, DocumentView.MaskIntegration(integration, definition), definition, child, events);
             return CliApplication.Ok;
         }));
         return command;
@@ -56,20 +56,20 @@ public static class DescribeIntegrationCommand
 
     private static void Render(IAnsiConsole console, BsonDocument integration, BsonDocument? definition, BsonDocument? child, IReadOnlyList<ResourceEvent> events)
     {
-        var status = IntegrationDocuments.Status(integration);
-        var definitionSpec = IntegrationDocuments.Spec(definition ?? []);
+        var status = DocumentView.Status(integration);
+        var definitionSpec = DocumentView.Spec(definition ?? []);
         var summary = new Grid().AddColumn().AddColumn();
-        summary.AddRow("Name:", Cell(IntegrationDocuments.NameOf(integration)));
-        summary.AddRow("Tenant:", Cell(IntegrationDocuments.TenantOf(integration)));
+        summary.AddRow("Name:", Cell(DocumentView.NameOf(integration)));
+        summary.AddRow("Tenant:", Cell(DocumentView.TenantOf(integration)));
         summary.AddRow("Id:", Cell(DocumentIds.ToUid(integration.GetValue(DocumentFields.Id, BsonNull.Value))));
         summary.AddRow("Integration:", Cell(definition is null
-            ? $"{IntegrationDocuments.IntegrationIdOf(integration)?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"} (not in the catalog)"
-            : $"{IntegrationDocuments.IntegrationIdOf(definition)} {IntegrationDocuments.NameOf(definition)} — {IntegrationDocuments.Text(definitionSpec, "title")} ({IntegrationDocuments.Text(definitionSpec, "image")})"));
+            ? $"{DocumentView.IntegrationIdOf(integration)?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"} (not in the catalog)"
+            : $"{DocumentView.IntegrationIdOf(definition)} {DocumentView.NameOf(definition)} — {DocumentView.Text(definitionSpec, "title")} ({DocumentView.Text(definitionSpec, "image")})"));
         summary.AddRow("Phase:", Cell(status is null ? "- (not reconciled yet)" : Phase(integration)));
-        summary.AddRow("Message:", Cell(IntegrationDocuments.Text(status, "message", "-")));
+        summary.AddRow("Message:", Cell(DocumentView.Text(status, "message", "-")));
         summary.AddRow("Service:", Cell(child is null
             ? "- (no child ServiceSpec)"
-            : $"{IntegrationDocuments.TenantOf(child)}/{IntegrationDocuments.NameOf(child)} phase {Phase(child)}"));
+            : $"{DocumentView.TenantOf(child)}/{DocumentView.NameOf(child)} phase {Phase(child)}"));
         console.Write(summary);
         console.WriteLine();
         console.WriteLine("Spec:");
@@ -80,7 +80,7 @@ public static class DescribeIntegrationCommand
         ports.Title("Ports");
         foreach (var port in (status?.GetValue("ports", BsonNull.Value) as BsonArray ?? []).OfType<BsonDocument>())
         {
-            ports.AddRow(Cell(IntegrationDocuments.Text(port, "name")), Cell(IntegrationDocuments.Text(port, "container")), Cell(IntegrationDocuments.Text(port, "host")));
+            ports.AddRow(Cell(DocumentView.Text(port, "name")), Cell(DocumentView.Text(port, "container")), Cell(DocumentView.Text(port, "host")));
         }
 
         console.Write(ports);
@@ -89,11 +89,11 @@ public static class DescribeIntegrationCommand
         foreach (var condition in (status?.GetValue("conditions", BsonNull.Value) as BsonArray ?? []).OfType<BsonDocument>())
         {
             conditions.AddRow(
-                Cell(IntegrationDocuments.Text(condition, "type")),
-                Cell(IntegrationDocuments.Text(condition, "status")),
-                Cell(IntegrationDocuments.Text(condition, "reason")),
-                Cell(IntegrationDocuments.Text(condition, "message")),
-                Cell(IntegrationDocuments.Text(condition, "lastTransitionTime")));
+                Cell(DocumentView.Text(condition, "type")),
+                Cell(DocumentView.Text(condition, "status")),
+                Cell(DocumentView.Text(condition, "reason")),
+                Cell(DocumentView.Text(condition, "message")),
+                Cell(DocumentView.Text(condition, "lastTransitionTime")));
         }
 
         console.Write(conditions);

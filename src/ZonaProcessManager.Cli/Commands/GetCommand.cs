@@ -1,9 +1,9 @@
 using System.CommandLine;
 using MongoDB.Bson;
 using MongoDB.Driver;
-using ZonaProcessManager.Cli.Integrations;
 using ZonaProcessManager.Cli.Output;
 using ZonaProcessManager.Mongo;
+using ZonaProcessManager.Mongo.Mapping;
 
 namespace ZonaProcessManager.Cli.Commands;
 
@@ -35,7 +35,7 @@ public static class GetCommand
             var wantedCategory = parseResult.GetValue(category);
             var documents = (await store.ListDocumentsAsync(parseResult.GetValue(tenant), cancellationToken))
                 .Where(document => wantedCategory is null || ServiceRow.From(document, DateTimeOffset.UtcNow).Category == wantedCategory)
-                .Select(IntegrationDocuments.MaskService)
+                .Select(DocumentView.MaskService)
                 .ToList();
             switch (format)
             {

@@ -3,6 +3,7 @@ using MongoDB.Bson;
 using Spectre.Console;
 using ZonaProcessManager.Cli.Integrations;
 using ZonaProcessManager.Cli.Output;
+using ZonaProcessManager.Mongo.Mapping;
 
 namespace ZonaProcessManager.Cli.Commands;
 
@@ -23,13 +24,13 @@ public static class IntegrationGetCommands
         {
             var catalog = await documents.ListCatalogAsync(cancellationToken);
             var masked = (await documents.ListIntegrationsAsync(tenant, cancellationToken))
-                .Select(integration => IntegrationDocuments.MaskIntegration(integration, IntegrationDocuments.DefinitionFor(catalog, integration)))
+                .Select(integration => DocumentView.MaskIntegration(integration, DocumentView.DefinitionFor(catalog, integration)))
                 .ToList();
             return (masked, IntegrationTable(masked));
         });
         yield return List(app, context, "catalog", [], "List the integrations tenants can activate", withTenant: false, async (documents, tenant, cancellationToken) =>
         {
-            var catalog = (await documents.ListCatalogAsync(cancellationToken)).Select(IntegrationDocuments.MaskDefinition).ToList();
+            var catalog = (await documents.ListCatalogAsync(cancellationToken)).Select(DocumentView.MaskDefinition).ToList();
             return (catalog, CatalogTable(catalog));
         });
     }
@@ -88,17 +89,17 @@ public static class IntegrationGetCommands
         var table = NewTable("CODE", "DISPLAY NAME", "PHASE", "INTEGRATIONS", "SUSPENDED", "NETWORK", "MESSAGE");
         foreach (var tenant in tenants)
         {
-            var spec = IntegrationDocuments.Spec(tenant);
-            var status = IntegrationDocuments.Status(tenant);
+            var spec = DocumentView.Spec(tenant);
+            var status = DocumentView.Status(tenant);
             var counts = status?.GetValue("integrations", BsonNull.Value) as BsonDocument;
             table.AddRow(
-                Cell(IntegrationDocuments.NameOf(tenant)),
-                Cell(IntegrationDocuments.Text(spec, "displayName", "-")),
+                Cell(DocumentView.NameOf(tenant)),
+                Cell(DocumentView.Text(spec, "displayName", "-")),
                 Cell(Phase(tenant)),
-                Cell(counts is null ? "-" : $"{IntegrationDocuments.Text(counts, "running", "0")}/{IntegrationDocuments.Text(counts, "desired", "0")}"),
-                Cell(IntegrationDocuments.Text(spec, "suspended", "False") is "True" or "true" ? "yes" : "no"),
-                Cell(IntegrationDocuments.Text(status, "network", "-")),
-                Cell(IntegrationDocuments.Text(status, "message", "")));
+                Cell(counts is null ? "-" : $"{DocumentView.Text(counts, "running", "0")}/{DocumentView.Text(counts, "desired", "0")}"),
+                Cell(DocumentView.Text(spec, "suspended", "False") is "True" or "true" ? "yes" : "no"),
+                Cell(DocumentView.Text(status, "network", "-")),
+                Cell(DocumentView.Text(status, "message", "")));
         }
 
         return table;
@@ -109,21 +110,21 @@ public static class IntegrationGetCommands
         var table = NewTable("TENANT", "NAME", "INTEGRATION ID", "ENABLED", "PHASE", "PORTS", "PARAMETERS", "MESSAGE");
         foreach (var integration in integrations)
         {
-            var spec = IntegrationDocuments.Spec(integration);
-            var status = IntegrationDocuments.Status(integration);
+            var spec = DocumentView.Spec(integration);
+            var status = DocumentView.Status(integration);
             var ports = (status?.GetValue("ports", BsonNull.Value) as BsonArray ?? []).OfType<BsonDocument>()
-                .Select(port => $"{IntegrationDocuments.Text(port, "name")}:{IntegrationDocuments.Text(port, "host", "-")}");
+                .Select(port => $"{DocumentView.Text(port, "name")}:{DocumentView.Text(port, "host", "-")}");
             var parameters = (spec?.GetValue("parameters", BsonNull.Value) as BsonDocument ?? [])
-                .Select(parameter => $"{parameter.Name}={IntegrationDocuments.Text(new BsonDocument(parameter), parameter.Name)}");
+                .Select(parameter => $"{parameter.Name}={DocumentView.Text(new BsonDocument(parameter), parameter.Name)}");
             table.AddRow(
-                Cell(IntegrationDocuments.TenantOf(integration)),
-                Cell(IntegrationDocuments.NameOf(integration)),
-                Cell(IntegrationDocuments.IntegrationIdOf(integration)?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"),
-                Cell(IntegrationDocuments.Text(spec, "enabled", "True") is "True" or "true" ? "yes" : "no"),
+                Cell(DocumentView.TenantOf(integration)),
+                Cell(DocumentView.NameOf(integration)),
+                Cell(DocumentView.IntegrationIdOf(integration)?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"),
+                Cell(DocumentView.Text(spec, "enabled", "True") is "True" or "true" ? "yes" : "no"),
                 Cell(Phase(integration)),
                 Cell(string.Join(", ", ports)),
                 Cell(string.Join(", ", parameters)),
-                Cell(IntegrationDocuments.Text(status, "message", "")));
+                Cell(DocumentView.Text(status, "message", "")));
         }
 
         return table;
@@ -134,16 +135,16 @@ public static class IntegrationGetCommands
         var table = NewTable("INTEGRATION ID", "NAME", "TITLE", "IMAGE", "PORTS", "PARAMETERS");
         foreach (var definition in catalog)
         {
-            var spec = IntegrationDocuments.Spec(definition);
+            var spec = DocumentView.Spec(definition);
             var ports = (spec?.GetValue("ports", BsonNull.Value) as BsonArray ?? []).OfType<BsonDocument>()
-                .Select(port => $"{IntegrationDocuments.Text(port, "name")}:{IntegrationDocuments.Text(port, "container")}");
+                .Select(port => $"{DocumentView.Text(port, "name")}:{DocumentView.Text(port, "container")}");
             var parameters = (spec?.GetValue("parameters", BsonNull.Value) as BsonArray ?? []).OfType<BsonDocument>()
                 .Select(DescribeParameter);
             table.AddRow(
-                Cell(IntegrationDocuments.IntegrationIdOf(definition)?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"),
-                Cell(IntegrationDocuments.NameOf(definition)),
-                Cell(IntegrationDocuments.Text(spec, "title")),
-                Cell(IntegrationDocuments.Text(spec, "image")),
+                Cell(DocumentView.IntegrationIdOf(definition)?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"),
+                Cell(DocumentView.NameOf(definition)),
+                Cell(DocumentView.Text(spec, "title")),
+                Cell(DocumentView.Text(spec, "image")),
                 Cell(string.Join(", ", ports)),
                 Cell(string.Join(", ", parameters)));
         }
@@ -154,7 +155,7 @@ public static class IntegrationGetCommands
     /// <summary>"name*" when required, "(secret)" when secret, "=default" when it has one (already masked if secret).</summary>
     private static string DescribeParameter(BsonDocument parameter)
     {
-        var text = IntegrationDocuments.Text(parameter, "name");
+        var text = DocumentView.Text(parameter, "name");
         if (parameter.GetValue("required", false) is { IsBoolean: true, AsBoolean: true })
         {
             text += "*";
@@ -165,13 +166,13 @@ public static class IntegrationGetCommands
             text += "(secret)";
         }
 
-        return parameter.TryGetValue("default", out var value) && !value.IsBsonNull ? text + "=" + IntegrationDocuments.Text(parameter, "default") : text;
+        return parameter.TryGetValue("default", out var value) && !value.IsBsonNull ? text + "=" + DocumentView.Text(parameter, "default") : text;
     }
 
     public static string Phase(BsonDocument document)
     {
-        var phase = IntegrationDocuments.Text(IntegrationDocuments.Status(document), "phase", "-");
-        return IntegrationDocuments.DeletionRequested(document) && phase != "Removed" ? phase + " (deleting)" : phase;
+        var phase = DocumentView.Text(DocumentView.Status(document), "phase", "-");
+        return DocumentView.DeletionRequested(document) && phase != "Removed" ? phase + " (deleting)" : phase;
     }
 
     public static Table NewTable(params string[] headers)

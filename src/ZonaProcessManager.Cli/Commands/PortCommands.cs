@@ -4,6 +4,7 @@ using MongoDB.Bson;
 using Spectre.Console;
 using ZonaProcessManager.Cli.Integrations;
 using static ZonaProcessManager.Cli.Commands.IntegrationGetCommands;
+using ZonaProcessManager.Mongo.Mapping;
 
 namespace ZonaProcessManager.Cli.Commands;
 
@@ -28,26 +29,26 @@ public static class PortCommands
             var catalog = await documents.ListCatalogAsync(cancellationToken);
             var integrations = await documents.ListIntegrationsAsync(tenantCode, cancellationToken);
             var definition = OnboardingPlan.Resolve(catalog, reference);
-            var id = definition is null ? (int?)null : IntegrationDocuments.IntegrationIdOf(definition);
-            var match = integrations.FirstOrDefault(item => id is not null && IntegrationDocuments.IntegrationIdOf(item) == id)
-                ?? integrations.FirstOrDefault(item => IntegrationDocuments.NameOf(item) == reference);
+            var id = definition is null ? (int?)null : DocumentView.IntegrationIdOf(definition);
+            var match = integrations.FirstOrDefault(item => id is not null && DocumentView.IntegrationIdOf(item) == id)
+                ?? integrations.FirstOrDefault(item => DocumentView.NameOf(item) == reference);
             if (match is null)
             {
                 await context.Error.WriteLineAsync($"error: tenant {tenantCode} has no integration {reference}");
                 return CliApplication.Failed;
             }
 
-            var integrationName = IntegrationDocuments.NameOf(match);
-            definition ??= IntegrationDocuments.DefinitionFor(catalog, match);
+            var integrationName = DocumentView.NameOf(match);
+            definition ??= DocumentView.DefinitionFor(catalog, match);
             var wantedPort = parseResult.GetValue(portName)
-                ?? (IntegrationDocuments.Spec(definition ?? [])?.GetValue("ports", BsonNull.Value) as BsonArray ?? []).OfType<BsonDocument>()
-                    .Select(port => IntegrationDocuments.Text(port, "name")).FirstOrDefault();
+                ?? (DocumentView.Spec(definition ?? [])?.GetValue("ports", BsonNull.Value) as BsonArray ?? []).OfType<BsonDocument>()
+                    .Select(port => DocumentView.Text(port, "name")).FirstOrDefault();
             var allocations = (await documents.ListPortAllocationsAsync(tenantCode, cancellationToken))
-                .Where(allocation => IntegrationDocuments.Text(allocation, "integration") == integrationName)
+                .Where(allocation => DocumentView.Text(allocation, PortAllocationFields.Integration) == integrationName)
                 .ToList();
             var allocation = wantedPort is null
                 ? allocations.FirstOrDefault()
-                : allocations.FirstOrDefault(item => IntegrationDocuments.Text(item, "portName") == wantedPort);
+                : allocations.FirstOrDefault(item => DocumentView.Text(item, PortAllocationFields.PortName) == wantedPort);
             if (allocation is null)
             {
                 await context.Error.WriteLineAsync(
@@ -55,7 +56,7 @@ public static class PortCommands
                 return CliApplication.Failed;
             }
 
-            await context.Output.WriteLineAsync(IntegrationDocuments.Text(allocation, "port"));
+            await context.Output.WriteLineAsync(DocumentView.Text(allocation, PortAllocationFields.Port));
             return CliApplication.Ok;
         }));
         return command;
@@ -76,15 +77,15 @@ public static class PortCommands
             }
 
             var table = NewTable("TENANT", "INTEGRATION", "PORT NAME", "HOST PORT");
-            foreach (var allocation in allocations.OrderBy(item => IntegrationDocuments.Text(item, "tenant"), StringComparer.Ordinal)
-                         .ThenBy(item => IntegrationDocuments.Text(item, "integration"), StringComparer.Ordinal)
-                         .ThenBy(item => IntegrationDocuments.Text(item, "portName"), StringComparer.Ordinal))
+            foreach (var allocation in allocations.OrderBy(item => DocumentView.Text(item, PortAllocationFields.Tenant), StringComparer.Ordinal)
+                         .ThenBy(item => DocumentView.Text(item, PortAllocationFields.Integration), StringComparer.Ordinal)
+                         .ThenBy(item => DocumentView.Text(item, PortAllocationFields.PortName), StringComparer.Ordinal))
             {
                 table.AddRow(
-                    Cell(IntegrationDocuments.Text(allocation, "tenant")),
-                    Cell(IntegrationDocuments.Text(allocation, "integration")),
-                    Cell(IntegrationDocuments.Text(allocation, "portName")),
-                    Cell(IntegrationDocuments.Text(allocation, "port")));
+                    Cell(DocumentView.Text(allocation, PortAllocationFields.Tenant)),
+                    Cell(DocumentView.Text(allocation, PortAllocationFields.Integration)),
+                    Cell(DocumentView.Text(allocation, PortAllocationFields.PortName)),
+                    Cell(DocumentView.Text(allocation, PortAllocationFields.Port)));
             }
 
             context.Console.Write(table);

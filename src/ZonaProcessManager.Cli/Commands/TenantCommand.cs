@@ -59,7 +59,7 @@ public static class TenantCommand
             using var connection = app.Globals.Connect(parseResult);
             var documents = new IntegrationDocuments(connection.Database);
             var existingTenant = await documents.GetTenantAsync(tenantCode, cancellationToken);
-            if (existingTenant is not null && IntegrationDocuments.DeletionRequested(existingTenant))
+            if (existingTenant is not null && DocumentView.DeletionRequested(existingTenant))
             {
                 await context.Error.WriteLineAsync($"error: tenant {tenantCode} is being offboarded; wait until it is gone, then onboard it again");
                 return CliApplication.Failed;
@@ -95,7 +95,7 @@ public static class TenantCommand
             tenantUpdate = parseResult.GetValue(displayName) is { } name
                 ? tenantUpdate.Set("spec.displayName", name)
                 : tenantUpdate.SetOnInsert("spec.displayName", tenantCode);
-            var tenantOutcome = await IntegrationDocuments.UpsertAsync(documents.Tenants, IntegrationDocuments.TenantFilter(tenantCode), tenantUpdate, cancellationToken);
+            var tenantOutcome = await documents.Store.UpsertDocumentAsync(Tenant.KindName, tenantCode, null, tenantUpdate, cancellationToken);
             await context.Output.WriteLineAsync($"tenant/{tenantCode} {tenantOutcome.ToString().ToLowerInvariant()}");
 
             foreach (var activation in plan.Activations)
@@ -113,8 +113,7 @@ public static class TenantCommand
                 update = activation.Parameters.Count == 0
                     ? update.SetOnInsert("spec.parameters", new BsonDocument())
                     : activation.Parameters.Aggregate(update, (current, parameter) => current.Set("spec.parameters." + parameter.Key, parameter.Value));
-                var outcome = await IntegrationDocuments.UpsertAsync(
-                    documents.Integrations, IntegrationDocuments.IntegrationFilter(tenantCode, activation.Name), update, cancellationToken);
+                var outcome = await documents.Store.UpsertDocumentAsync(IntegrationSpec.KindName, activation.Name, tenantCode, update, cancellationToken);
                 await context.Output.WriteLineAsync($"integrationspec/{tenantCode}/{activation.Name} {outcome.ToString().ToLowerInvariant()}");
             }
 
@@ -134,10 +133,8 @@ public static class TenantCommand
             var tenantCode = parseResult.GetValue(code)!;
             using var connection = app.Globals.Connect(parseResult);
             var documents = new IntegrationDocuments(connection.Database);
-            var result = await documents.Tenants.UpdateOneAsync(
-                IntegrationDocuments.TenantFilter(tenantCode),
-                Builders<BsonDocument>.Update.Set(DocumentFields.MetadataDeletionRequested, true),
-                cancellationToken: cancellationToken);
+            var result = await documents.Store.UpdateTenantDocumentAsync(
+                tenantCode, Builders<BsonDocument>.Update.Set(DocumentFields.MetadataDeletionRequested, true), cancellationToken);
             if (result.MatchedCount == 0)
             {
                 await context.Error.WriteLineAsync($"error: tenant {tenantCode} not found");
@@ -178,9 +175,9 @@ public static class TenantCommand
 
     private static async Task<string> ProgressAsync(IntegrationDocuments documents, BsonDocument tenant, string code, CancellationToken cancellationToken)
     {
-        var phase = IntegrationDocuments.Text(IntegrationDocuments.Status(tenant), "phase", "-");
-        var integrations = await documents.Integrations.CountDocumentsAsync(Builders<BsonDocument>.Filter.Eq(DocumentFields.MetadataTenant, code), cancellationToken: cancellationToken);
-        var ports = await documents.PortAllocations.CountDocumentsAsync(Builders<BsonDocument>.Filter.Eq("tenant", code), cancellationToken: cancellationToken);
+        var phase = DocumentView.Text(DocumentView.Status(tenant), "phase", "-");
+        var integrations = await documents.Store.CountIntegrationDocumentsAsync(code, cancellationToken);
+        var ports = await documents.Store.CountPortAllocationsAsync(code, cancellationToken);
         return $"tenant/{code} phase {phase}: {integrations} integration(s), {ports} port allocation(s) left";
     }
 
@@ -193,10 +190,8 @@ public static class TenantCommand
             var tenantCode = parseResult.GetValue(code)!;
             using var connection = app.Globals.Connect(parseResult);
             var documents = new IntegrationDocuments(connection.Database);
-            var result = await documents.Tenants.UpdateOneAsync(
-                IntegrationDocuments.TenantFilter(tenantCode),
-                Builders<BsonDocument>.Update.Set("spec.suspended", suspended),
-                cancellationToken: cancellationToken);
+            var result = await documents.Store.UpdateTenantDocumentAsync(
+                tenantCode, Builders<BsonDocument>.Update.Set("spec.suspended", suspended), cancellationToken);
             if (result.MatchedCount == 0)
             {
                 await context.Error.WriteLineAsync($"error: tenant {tenantCode} not found");

@@ -29,6 +29,7 @@ public static class OperatorAdapterRegistration
             new WatcherOptions
             {
                 Collections = ZpmCollections.ForKinds(sp.GetRequiredService<KindRegistry>().Kinds),
+                Tenants = settings.Tenants,
                 InitialBackoff = settings.LoopRetryInitial,
                 MaxBackoff = settings.LoopRetryMax,
             },

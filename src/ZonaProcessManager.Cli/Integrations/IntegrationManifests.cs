@@ -24,15 +24,6 @@ public static class IntegrationManifests
         IntegrationDefinition.KindName, Tenant.KindName, IntegrationSpec.KindName,
     };
 
-    private static readonly HashSet<string> DefinitionSpecFields =
-        ["integration_id", "title", "executable", "image", "command", "ports", "parameters", "healthCheck", "resources"];
-
-    private static readonly HashSet<string> TenantSpecFields = ["displayName", "suspended"];
-
-    private static readonly HashSet<string> IntegrationSpecFields = ["integration_id", "enabled", "parameters", "replicas"];
-
-    private static readonly HashSet<string> ParameterFields = ["name", "env", "required", "secret", "default"];
-
     /// <summary>Null and the problems (joined) when the document is not a valid manifest of its kind.</summary>
     public static CheckedManifest? Check(BsonDocument document, out string? problem)
     {
@@ -103,7 +94,7 @@ public static class IntegrationManifests
 
     private static void CheckDefinition(BsonDocument spec, List<string> problems)
     {
-        UnknownFields(spec, "spec", DefinitionSpecFields, problems);
+        UnknownFields(spec, "spec", IntegrationDocumentMapper.KnownDefinitionSpecFields, problems);
         NonNegativeInteger(spec, "integration_id", required: true, problems);
         if (NonEmpty(spec, "image") is null)
         {
@@ -134,7 +125,7 @@ public static class IntegrationManifests
         foreach (var (parameter, index) in Items(spec, "parameters", problems))
         {
             var path = $"spec.parameters[{index}]";
-            UnknownFields(parameter, path, ParameterFields, problems);
+            UnknownFields(parameter, path, IntegrationDocumentMapper.KnownParameterFields, problems);
             var parameterName = NonEmpty(parameter, "name");
             if (parameterName is null)
             {
@@ -171,7 +162,7 @@ public static class IntegrationManifests
 
     private static void CheckTenant(BsonDocument spec, List<string> problems)
     {
-        UnknownFields(spec, "spec", TenantSpecFields, problems);
+        UnknownFields(spec, "spec", IntegrationDocumentMapper.KnownTenantSpecFields, problems);
         if (spec.TryGetValue("displayName", out var displayName) && !displayName.IsString)
         {
             problems.Add("spec.displayName must be a string");
@@ -185,7 +176,7 @@ public static class IntegrationManifests
 
     private static void CheckIntegration(BsonDocument spec, List<string> problems)
     {
-        UnknownFields(spec, "spec", IntegrationSpecFields, problems);
+        UnknownFields(spec, "spec", IntegrationDocumentMapper.KnownIntegrationSpecFields, problems);
         NonNegativeInteger(spec, "integration_id", required: true, problems);
         if (spec.TryGetValue("enabled", out var enabled) && !enabled.IsBoolean)
         {
@@ -273,7 +264,7 @@ public static class IntegrationManifests
         }
     }
 
-    private static void UnknownFields(BsonDocument document, string path, HashSet<string> known, List<string> problems)
+    private static void UnknownFields(BsonDocument document, string path, IReadOnlySet<string> known, List<string> problems)
     {
         foreach (var name in document.Names.Where(name => !known.Contains(name)))
         {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using MongoDB.Bson;
+using ZonaProcessManager.Mongo.Mapping;
 
 namespace ZonaProcessManager.Cli.Integrations;
 
@@ -27,15 +28,15 @@ public sealed class OnboardingPlan
             var definition = Resolve(catalog, reference);
             if (definition is null)
             {
-                var known = string.Join(", ", catalog.Select(entry => $"{IntegrationDocuments.NameOf(entry)} ({IntegrationDocuments.IntegrationIdOf(entry)})"));
+                var known = string.Join(", ", catalog.Select(entry => $"{DocumentView.NameOf(entry)} ({DocumentView.IntegrationIdOf(entry)})"));
                 problems.Add($"integration \"{reference}\" is not in the catalog (known: {(known.Length == 0 ? "none — apply samples/catalog.yaml first" : known)})");
                 continue;
             }
 
-            var name = IntegrationDocuments.NameOf(definition);
+            var name = DocumentView.NameOf(definition);
             if (selected.All(item => item.Name != name))
             {
-                selected.Add((name, IntegrationDocuments.IntegrationIdOf(definition)!.Value, definition));
+                selected.Add((name, DocumentView.IntegrationIdOf(definition)!.Value, definition));
             }
         }
 
@@ -80,10 +81,10 @@ public sealed class OnboardingPlan
         foreach (var activation in Activations)
         {
             var stored = await documents.GetIntegrationAsync(tenant, activation.Name, cancellationToken);
-            var storedParameters = IntegrationDocuments.Spec(stored ?? [])?.GetValue("parameters", BsonNull.Value) as BsonDocument ?? [];
+            var storedParameters = DocumentView.Spec(stored ?? [])?.GetValue("parameters", BsonNull.Value) as BsonDocument ?? [];
             foreach (var parameter in Parameters(activation.Definition))
             {
-                var name = IntegrationDocuments.Text(parameter, "name");
+                var name = DocumentView.Text(parameter, "name");
                 var required = parameter.GetValue("required", false) is { IsBoolean: true, AsBoolean: true };
                 var hasDefault = parameter.TryGetValue("default", out var defaultValue) && !defaultValue.IsBsonNull;
                 if (required && !hasDefault && !activation.Parameters.ContainsKey(name) && !storedParameters.Contains(name))
@@ -101,20 +102,20 @@ public sealed class OnboardingPlan
     {
         var entries = catalog.ToList();
         if (int.TryParse(reference, NumberStyles.None, CultureInfo.InvariantCulture, out var id)
-            && entries.FirstOrDefault(entry => IntegrationDocuments.IntegrationIdOf(entry) == id) is { } byId)
+            && entries.FirstOrDefault(entry => DocumentView.IntegrationIdOf(entry) == id) is { } byId)
         {
             return byId;
         }
 
-        return entries.FirstOrDefault(entry => IntegrationDocuments.NameOf(entry) == reference && IntegrationDocuments.IntegrationIdOf(entry) is not null);
+        return entries.FirstOrDefault(entry => DocumentView.NameOf(entry) == reference && DocumentView.IntegrationIdOf(entry) is not null);
     }
 
     private static bool Matches((string Name, int Id, BsonDocument Definition) item, string reference) =>
         item.Name == reference || item.Id.ToString(CultureInfo.InvariantCulture) == reference;
 
     private static IEnumerable<BsonDocument> Parameters(BsonDocument definition) =>
-        (IntegrationDocuments.Spec(definition)?.GetValue("parameters", BsonNull.Value) as BsonArray ?? []).OfType<BsonDocument>();
+        (DocumentView.Spec(definition)?.GetValue("parameters", BsonNull.Value) as BsonArray ?? []).OfType<BsonDocument>();
 
     private static HashSet<string> DeclaredParameters(BsonDocument definition) =>
-        Parameters(definition).Select(parameter => IntegrationDocuments.Text(parameter, "name")).ToHashSet(StringComparer.Ordinal);
+        Parameters(definition).Select(parameter => DocumentView.Text(parameter, "name")).ToHashSet(StringComparer.Ordinal);
 }

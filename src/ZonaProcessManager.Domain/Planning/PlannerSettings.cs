@@ -3,19 +3,35 @@ using ZonaProcessManager.Domain.Policy;
 
 namespace ZonaProcessManager.Domain.Planning;
 
-/// <summary>Tunables of the planner. Defaults follow Nomad's healthy_deadline and short polls while work is under way.</summary>
+/// <summary>
+/// Tunables of the planner. The defaults here are the production ones and are defined only here: the operator's
+/// OperatorSettings exposes RolloutDeadline, ProgressRequeue and DependencyRequeue under its own names with these values
+/// as defaults, so a planner built with <c>new PlannerSettings()</c> (tests, benchmarks) behaves as the operator's does.
+/// </summary>
 public sealed record PlannerSettings
 {
-    /// <summary>How long a new replica of a rollout may take to become healthy before the rollout is stopped.</summary>
-    public TimeSpan RolloutDeadline { get; init; } = TimeSpan.FromMinutes(5);
+    /// <summary>The production settings: every property at its default.</summary>
+    public static PlannerSettings Default { get; } = new();
 
-    /// <summary>Look again this soon while replicas are starting, being created or removed.</summary>
-    public TimeSpan ProgressRequeue { get; init; } = TimeSpan.FromSeconds(2);
+    /// <summary>
+    /// How long a new replica of a rollout may take to become healthy before the rollout stops, the old replicas are
+    /// kept and the resource goes Degraded. Default 60 seconds.
+    /// </summary>
+    public TimeSpan RolloutDeadline { get; init; } = TimeSpan.FromSeconds(60);
 
-    /// <summary>Look again this soon while waiting for dependsOn services.</summary>
+    /// <summary>
+    /// While replicas are starting, being created or removed, the resource is looked at again after this long even
+    /// without any event. Default 10 seconds: Docker's start, health_status and die events are what wake a progressing
+    /// resource; this is only the safety net for a missed event (and bounds how late a stalled rollout is noticed). Each
+    /// look lists and inspects the resource's containers, so a short interval with hundreds of services starting loads
+    /// dockerd exactly when it is busiest.
+    /// </summary>
+    public TimeSpan ProgressRequeue { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>While waiting for dependsOn services to run, the resource is looked at again after this long. Default 5 seconds.</summary>
     public TimeSpan DependencyRequeue { get; init; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Look again this soon while degraded (events and spec changes also wake the resource up).</summary>
+    /// <summary>Look again this soon while degraded (events and spec changes also wake the resource up). Default 30 seconds.</summary>
     public TimeSpan DegradedRequeue { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Host paths, host IPs and networks a spec may use; a spec that breaks it is invalid. Default-deny.</summary>

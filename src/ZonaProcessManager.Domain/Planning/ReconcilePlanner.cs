@@ -18,7 +18,7 @@ namespace ZonaProcessManager.Domain.Planning;
 public sealed class ReconcilePlanner(PlannerSettings settings) : IWorkloadPlanner
 {
     public ReconcilePlanner()
-        : this(new PlannerSettings())
+        : this(PlannerSettings.Default)
     {
     }
 

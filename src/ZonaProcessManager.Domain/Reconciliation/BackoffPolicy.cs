@@ -35,8 +35,18 @@ public sealed record BackoffPolicy
         Jitter = jitter;
     }
 
-    /// <summary>1 s doubling to 5 min.</summary>
+    /// <summary>
+    /// Retries of a failed reconcile: 1 s doubling to 5 min, up to 20 % shorter at random. The operator's defaults
+    /// (OperatorSettings.BackoffInitial, BackoffMax, BackoffJitter).
+    /// </summary>
     public static BackoffPolicy Default { get; } = new(TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(5));
+
+    /// <summary>
+    /// Restarts of a failed background loop and reconnects of a broken change stream: 800 ms doubling to 30 s
+    /// (client-go's reflector values). The defaults of OperatorSettings.LoopRetryInitial and LoopRetryMax and of the
+    /// MongoDB watcher's own options.
+    /// </summary>
+    public static BackoffPolicy LoopRetry { get; } = new(TimeSpan.FromMilliseconds(800), TimeSpan.FromSeconds(30), jitter: 0);
 
     public TimeSpan Initial { get; }
 

@@ -13,14 +13,26 @@ namespace ZonaProcessManager.Mongo.Mapping;
 /// </summary>
 public static class IntegrationDocumentMapper
 {
+    /// <summary>The fields a catalog entry's `spec` may have; the readers refuse others, and so does `zpm apply`.</summary>
+    public static IReadOnlySet<string> KnownDefinitionSpecFields { get; } = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "integration_id", "title", "executable", "image", "command", "ports", "parameters", "healthCheck", "resources",
+    };
 
-    private static readonly HashSet<string> KnownDefinitionSpecFields =
-        ["integration_id", "title", "executable", "image", "command", "ports", "parameters", "healthCheck", "resources"];
+    /// <summary>The fields of one entry of a catalog entry's `spec.ports`.</summary>
+    public static IReadOnlySet<string> KnownDefinitionPortFields { get; } = new HashSet<string>(StringComparer.Ordinal) { "name", "container" };
 
-    private static readonly HashSet<string> KnownDefinitionPortFields = ["name", "container"];
-    private static readonly HashSet<string> KnownParameterFields = ["name", "env", "required", "secret", "default"];
-    private static readonly HashSet<string> KnownTenantSpecFields = ["displayName", "suspended"];
-    private static readonly HashSet<string> KnownIntegrationSpecFields = ["integration_id", "enabled", "parameters", "replicas"];
+    /// <summary>The fields of one entry of a catalog entry's `spec.parameters`.</summary>
+    public static IReadOnlySet<string> KnownParameterFields { get; } = new HashSet<string>(StringComparer.Ordinal) { "name", "env", "required", "secret", "default" };
+
+    /// <summary>The fields a Tenant's `spec` may have.</summary>
+    public static IReadOnlySet<string> KnownTenantSpecFields { get; } = new HashSet<string>(StringComparer.Ordinal) { "displayName", "suspended" };
+
+    /// <summary>The fields an IntegrationSpec's `spec` may have.</summary>
+    public static IReadOnlySet<string> KnownIntegrationSpecFields { get; } = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "integration_id", "enabled", "parameters", "replicas",
+    };
 
     public static StoredDefinition ReadDefinition(BsonDocument document)
     {

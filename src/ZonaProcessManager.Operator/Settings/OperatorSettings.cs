@@ -1,5 +1,7 @@
 using ZonaProcessManager.Domain.Integrations;
+using ZonaProcessManager.Domain.Planning;
 using ZonaProcessManager.Domain.Policy;
+using ZonaProcessManager.Domain.Reconciliation;
 
 namespace ZonaProcessManager.Operator.Settings;
 
@@ -60,47 +62,55 @@ public sealed record OperatorSettings
     /// <summary>Every this often every known resource is enqueued again, to repair missed events. Default 5 minutes.</summary>
     public TimeSpan ResyncInterval { get; init; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>First retry delay after a failed reconcile. Default 1 second, doubling per consecutive failure.</summary>
-    public TimeSpan BackoffInitial { get; init; } = TimeSpan.FromSeconds(1);
+    /// <summary>
+    /// First retry delay after a failed reconcile, doubling per consecutive failure. Default
+    /// <see cref="BackoffPolicy.Default"/>'s (1 second).
+    /// </summary>
+    public TimeSpan BackoffInitial { get; init; } = BackoffPolicy.Default.Initial;
 
-    /// <summary>Upper bound of the retry delay after failed reconciles. Default 5 minutes. Failed keys are never dropped.</summary>
-    public TimeSpan BackoffMax { get; init; } = TimeSpan.FromMinutes(5);
+    /// <summary>
+    /// Upper bound of the retry delay after failed reconciles. Failed keys are never dropped. Default
+    /// <see cref="BackoffPolicy.Default"/>'s (5 minutes).
+    /// </summary>
+    public TimeSpan BackoffMax { get; init; } = BackoffPolicy.Default.Max;
 
     /// <summary>
     /// Random spread taken off each backoff delay, as a fraction of it (0.2 = up to 20 % shorter), so that many resources
-    /// failing together do not retry in lock-step. Default 0.2 (the domain BackoffPolicy's).
+    /// failing together do not retry in lock-step. Default <see cref="BackoffPolicy.Default"/>'s (0.2).
     /// </summary>
-    public double BackoffJitter { get; init; } = 0.2;
+    public double BackoffJitter { get; init; } = BackoffPolicy.Default.Jitter;
 
     /// <summary>
     /// How long a new replica of a rollout may take to become healthy before the rollout stops, the old replicas are kept
-    /// and the resource goes Degraded. Default 60 seconds.
+    /// and the resource goes Degraded. The planner's <see cref="PlannerSettings.RolloutDeadline"/>; default its default
+    /// (60 seconds).
     /// </summary>
-    public TimeSpan RolloutHealthDeadline { get; init; } = TimeSpan.FromSeconds(60);
+    public TimeSpan RolloutHealthDeadline { get; init; } = PlannerSettings.Default.RolloutDeadline;
 
     /// <summary>Grace period Docker gives a container between SIGTERM and SIGKILL when it is removed. Default 10 seconds.</summary>
     public TimeSpan DockerStopGrace { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
     /// While a resource is progressing (containers starting, waiting for health) it is looked at again after this long even
-    /// without any event. Default 10 seconds: Docker's start, health_status and die events are what wake a progressing
-    /// resource; this is only the safety net for a missed event (and bounds how late a stalled rollout is noticed). Each
-    /// look lists and inspects the resource's containers, so a short interval with hundreds of services starting loads
-    /// dockerd exactly when it is busiest.
+    /// without any event. The planner's <see cref="PlannerSettings.ProgressRequeue"/>, which says why; default its
+    /// default (10 seconds).
     /// </summary>
-    public TimeSpan ProgressRequeueInterval { get; init; } = TimeSpan.FromSeconds(10);
-
-    /// <summary>While a resource waits for its dependsOn services to run it is looked at again after this long. Default 5 seconds.</summary>
-    public TimeSpan DependencyRequeueInterval { get; init; } = TimeSpan.FromSeconds(5);
+    public TimeSpan ProgressRequeueInterval { get; init; } = PlannerSettings.Default.ProgressRequeue;
 
     /// <summary>
-    /// First delay before a background loop (watch, Docker events) that failed is restarted. Default 800 ms (client-go's
-    /// reflector value), doubling up to <see cref="LoopRetryMax"/>.
+    /// While a resource waits for its dependsOn services to run it is looked at again after this long. The planner's
+    /// <see cref="PlannerSettings.DependencyRequeue"/>; default its default (5 seconds).
     /// </summary>
-    public TimeSpan LoopRetryInitial { get; init; } = TimeSpan.FromMilliseconds(800);
+    public TimeSpan DependencyRequeueInterval { get; init; } = PlannerSettings.Default.DependencyRequeue;
 
-    /// <summary>Upper bound of the restart delay of a failed background loop. Default 30 seconds.</summary>
-    public TimeSpan LoopRetryMax { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>
+    /// First delay before a background loop (watch, Docker events) that failed is restarted, doubling up to
+    /// <see cref="LoopRetryMax"/>. Default <see cref="BackoffPolicy.LoopRetry"/>'s (800 ms).
+    /// </summary>
+    public TimeSpan LoopRetryInitial { get; init; } = BackoffPolicy.LoopRetry.Initial;
+
+    /// <summary>Upper bound of the restart delay of a failed background loop. Default <see cref="BackoffPolicy.LoopRetry"/>'s (30 seconds).</summary>
+    public TimeSpan LoopRetryMax { get; init; } = BackoffPolicy.LoopRetry.Max;
 
     /// <summary>
     /// The longest one reconcile may run. When it is up the reconcile is cancelled, logged, recorded as a

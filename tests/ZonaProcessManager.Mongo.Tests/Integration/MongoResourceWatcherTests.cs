@@ -141,7 +141,7 @@ public sealed class MongoResourceWatcherTests(MongoTestTarget target, ITestOutpu
             await first.StopAsync();
         }
 
-        var state = await database.Collection<BsonDocument>("operator_state").Find(new BsonDocument("_id", "watch/operator")).SingleAsync();
+        var state = await database.Collection<BsonDocument>("operator_state").Find(new BsonDocument("_id", "watch/operator/all")).SingleAsync();
         Assert.True(state["resumeToken"].IsBsonDocument);
 
         // While the operator is down: a new service, a deleted one, and a deleted mongosh document (ObjectId _id) whose
@@ -160,6 +160,53 @@ public sealed class MongoResourceWatcherTests(MongoTestTarget target, ITestOutpu
         // The marker may be replayed (at-least-once); nothing before the persisted token is, and nothing is missed.
         var afterMarker = changes.SkipWhile(change => change == Upserted("marker")).ToList();
         Assert.Equal([Upserted("added"), Deleted("web"), Relist], afterMarker);
+    }
+
+    [Fact]
+    public async Task Watchers_of_operators_scoped_to_different_tenants_each_resume_from_their_own_position()
+    {
+        await using var database = target.CreateDatabase(output);
+        var services = database.Collection<BsonDocument>("services");
+        var acmeOnly = FastOptions with { Tenants = new HashSet<string> { "acme" } };
+        var globexOnly = FastOptions with { Tenants = new HashSet<string> { "globex" } };
+
+        await using (var acme = WatcherProbe.Start(new MongoResourceWatcher(database.Database, acmeOnly)))
+        {
+            Assert.Equal(Relist, await acme.NextAsync());
+            await services.InsertOneAsync(ServiceDocuments.Valid("before"));
+            Assert.Equal(Upserted("before"), await acme.NextAsync());
+            await acme.StopAsync();
+        }
+
+        await services.InsertOneAsync(ServiceDocuments.Valid("while-acme-down"));
+
+        // The acme operator's position is not the globex operator's: this one starts afresh, with a relist.
+        await using (var globex = WatcherProbe.Start(new MongoResourceWatcher(database.Database, globexOnly)))
+        {
+            Assert.Equal(Relist, await globex.NextAsync());
+            await services.InsertOneAsync(ServiceDocuments.Valid("globex-seen"));
+            Assert.Equal(Upserted("globex-seen"), await globex.NextAsync());
+            await globex.StopAsync();
+        }
+
+        await services.InsertOneAsync(ServiceDocuments.Valid("while-globex-down"));
+
+        // Had globex's stop overwritten acme's position, acme would now start after globex-seen.
+        await using (var acme = WatcherProbe.Start(new MongoResourceWatcher(database.Database, acmeOnly)))
+        {
+            Assert.Equal(
+                [Upserted("while-acme-down"), Upserted("globex-seen"), Upserted("while-globex-down")],
+                [await acme.NextAsync(), await acme.NextAsync(), await acme.NextAsync()]);
+            await acme.StopAsync();
+        }
+
+        // And acme's later stop leaves globex's position where globex left it.
+        await services.InsertOneAsync(ServiceDocuments.Valid("marker"));
+        await using var globexAgain = WatcherProbe.Start(new MongoResourceWatcher(database.Database, globexOnly));
+        Assert.Equal([Upserted("while-globex-down"), Upserted("marker")], [await globexAgain.NextAsync(), await globexAgain.NextAsync()]);
+
+        var positions = await database.Collection<BsonDocument>("operator_state").Find(FilterDefinition<BsonDocument>.Empty).ToListAsync();
+        Assert.Equal(2, positions.Count);
     }
 
     [Fact]
@@ -211,7 +258,7 @@ public sealed class MongoResourceWatcherTests(MongoTestTarget target, ITestOutpu
                 await first.StopAsync();
             }
 
-            var stale = (await database.GetCollection<BsonDocument>("operator_state").Find(new BsonDocument("_id", "watch/operator")).SingleAsync())["resumeToken"].AsBsonDocument;
+            var stale = (await database.GetCollection<BsonDocument>("operator_state").Find(new BsonDocument("_id", "watch/operator/all")).SingleAsync())["resumeToken"].AsBsonDocument;
             await Eventually.TrueAsync(
                 async () =>
                 {

@@ -18,7 +18,7 @@ internal sealed class ReconcilerHarness
     public ReconcilerHarness(PlannerSettings? plannerSettings = null)
     {
         Runtime = new FakeContainerRuntime(Time);
-        Planner = new ReconcilePlanner(plannerSettings ?? new PlannerSettings { RolloutDeadline = TimeSpan.FromSeconds(60) });
+        Planner = new ReconcilePlanner(plannerSettings ?? PlannerSettings.Default);
         ExpectedStarts = new ExpectedContainerStarts(Time);
         Health = new OperatorHealth(Time, NullLogger<OperatorHealth>.Instance);
         Events = new BestEffortEventRecorder(Store, Time, NullLogger<BestEffortEventRecorder>.Instance);
