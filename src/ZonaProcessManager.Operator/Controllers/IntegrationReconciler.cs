@@ -300,10 +300,10 @@ public sealed class IntegrationReconciler(
     private async Task PublishAsync(StoredIntegration stored, IntegrationStatus next, CancellationToken cancellationToken, bool alwaysRecount = false)
     {
         var phaseChanged = stored.Status?.Phase != next.Phase;
-        IReadOnlyList<ResourceEvent> transition = phaseChanged
+        IReadOnlyList<ResourceEvent> transitionEvents = phaseChanged
             ? [new ResourceEvent(stored.Key, next.Phase.ToString(), next.Message ?? "", next.Phase == ResourcePhase.Degraded ? EventType.Warning : EventType.Normal, time.GetUtcNow())]
             : [];
-        if (!await publisher.PublishAsync(stored.Status, next, SameContent, (status, token) => store.WriteIntegrationStatusAsync(stored.Key, status, token), transition, cancellationToken)
+        if (!await publisher.PublishAsync(stored.Status, next, SameContent, (status, token) => store.WriteIntegrationStatusAsync(stored.Key, status, token), transitionEvents, cancellationToken)
             .ConfigureAwait(false))
         {
             return;
