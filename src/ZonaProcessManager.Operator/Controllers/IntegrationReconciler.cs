@@ -90,12 +90,7 @@ public sealed class IntegrationReconciler(
 
     private async Task<ReconciliationResult> ReportUnreadableAsync(StoredIntegration stored, CancellationToken cancellationToken)
     {
-        var status = new IntegrationStatus
-        {
-            Phase = ResourcePhase.Degraded,
-            Message = $"Invalid IntegrationSpec: {stored.InvalidReason ?? "the document cannot be read"}",
-            UpdatedAt = time.GetUtcNow(),
-        };
+        var status = IntegrationStatusMapper.ForUnreadableIntegration(stored.InvalidReason, time.GetUtcNow());
         await PublishAsync(stored, status, cancellationToken, alwaysRecount: true).ConfigureAwait(false);
         return ReconciliationResult.Success();
     }

@@ -112,12 +112,7 @@ public sealed class TenantReconciler(
 
     private async Task<ReconciliationResult> ReportUnreadableAsync(StoredTenant stored, CancellationToken cancellationToken)
     {
-        var status = new TenantStatus
-        {
-            Phase = ResourcePhase.Degraded,
-            Message = $"Invalid Tenant: {stored.InvalidReason ?? "the document cannot be read"}",
-            UpdatedAt = time.GetUtcNow(),
-        };
+        var status = IntegrationStatusMapper.ForUnreadableTenant(stored.InvalidReason, time.GetUtcNow());
         await PublishAsync(stored, status, cancellationToken).ConfigureAwait(false);
         return ReconciliationResult.Success();
     }
