@@ -1,5 +1,4 @@
 using System.CommandLine;
-using MongoDB.Driver;
 using ZonaProcessManager.Mongo;
 
 namespace ZonaProcessManager.Cli;
@@ -54,13 +53,4 @@ public sealed class GlobalOptions
         var client = CliContext.CreateClient(ConnectionString(parseResult));
         return new MongoConnection(client, client.GetDatabase(parseResult.GetValue(Database)!));
     }
-}
-
-public sealed class MongoConnection(MongoClient client, IMongoDatabase database) : IDisposable
-{
-    public MongoClient Client { get; } = client;
-
-    public IMongoDatabase Database { get; } = database;
-
-    public void Dispose() => Client.Dispose();
 }

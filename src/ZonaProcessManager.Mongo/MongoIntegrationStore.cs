@@ -230,22 +230,7 @@ public sealed class MongoIntegrationStore : IIntegrationStore
             IntegrationSpec.KindName => (Integrations, IntegrationFilter(tenant ?? throw new ArgumentNullException(nameof(tenant)), name)),
             _ => throw new ArgumentException("not an integration kind: " + kind, nameof(kind)),
         };
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                var result = await collection.UpdateOneAsync(filter, update, new UpdateOptions { IsUpsert = true }, cancellationToken);
-                if (result.UpsertedId is not null)
-                {
-                    return ApplyOutcome.Created;
-                }
-
-                return result.ModifiedCount > 0 ? ApplyOutcome.Configured : ApplyOutcome.Unchanged;
-            }
-            catch (MongoWriteException exception) when (exception.WriteError.Category == ServerErrorCategory.DuplicateKey && attempt < 2)
-            {
-            }
-        }
+        return Upsert.OutcomeOf(await Upsert.OneAsync(collection, filter, update, cancellationToken));
     }
 
     /// <summary>Applies <paramref name="update"/> to the tenant of <paramref name="code"/>, found by `_id` or metadata.name.</summary>

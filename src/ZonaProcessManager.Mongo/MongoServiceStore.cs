@@ -106,34 +106,13 @@ public sealed class MongoServiceStore : IServiceStore
     public async Task<ApplyOutcome> ApplyAsync(ServiceSpec service, BsonDocument specDocument, CancellationToken cancellationToken)
     {
         var metadata = service.Metadata;
-        var update = Builders<BsonDocument>.Update
-            .Set(DocumentFields.ApiVersion, ServiceSpec.ApiVersion)
-            .Set(DocumentFields.Kind, ServiceSpec.KindName)
-            .Set(DocumentFields.MetadataName, metadata.Name)
-            .Set(DocumentFields.MetadataTenant, metadata.Tenant)
+        var update = HeaderUpdate(metadata)
             .Set("metadata.labels", new BsonDocument(metadata.Labels.ToDictionary(pair => pair.Key, pair => (object)pair.Value)))
             .Set("metadata.annotations", new BsonDocument(metadata.Annotations.ToDictionary(pair => pair.Key, pair => (object)pair.Value)))
             .Set(DocumentFields.Spec, specDocument)
             .SetOnInsert(DocumentFields.Id, DocumentIds.For(service.Key));
 
-        // Two concurrent applies of a new resource can both try to insert; the loser sees a duplicate key and retries
-        // as an update of the winner's document.
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                var result = await Services.UpdateOneAsync(KeyFilter(service.Key), update, new UpdateOptions { IsUpsert = true }, cancellationToken);
-                if (result.UpsertedId is not null)
-                {
-                    return ApplyOutcome.Created;
-                }
-
-                return result.ModifiedCount > 0 ? ApplyOutcome.Configured : ApplyOutcome.Unchanged;
-            }
-            catch (MongoWriteException exception) when (exception.WriteError.Category == ServerErrorCategory.DuplicateKey && attempt < 2)
-            {
-            }
-        }
+        return Upsert.OutcomeOf(await Upsert.OneAsync(Services, KeyFilter(service.Key), update, cancellationToken));
     }
 
     /// <summary>Marks metadata.deletionRequested (the `zpm delete` flow); false when no such resource exists.</summary>
@@ -154,29 +133,15 @@ public sealed class MongoServiceStore : IServiceStore
     public async Task<bool> PutOwnedAsync(ServiceSpec service, CancellationToken cancellationToken)
     {
         var metadata = service.Metadata;
-        var update = Builders<BsonDocument>.Update
-            .Set(DocumentFields.ApiVersion, ServiceSpec.ApiVersion)
-            .Set(DocumentFields.Kind, ServiceSpec.KindName)
-            .Set(DocumentFields.MetadataName, metadata.Name)
-            .Set(DocumentFields.MetadataTenant, metadata.Tenant)
+        var update = HeaderUpdate(metadata)
             .Set("metadata.labels", ServiceSpecDocuments.StringMap(metadata.Labels))
             .Set("metadata.annotations", ServiceSpecDocuments.StringMap(metadata.Annotations))
             .Set("metadata.ownerReferences", ServiceSpecDocuments.OwnerReferences(metadata.OwnerReferences))
             .Set(DocumentFields.Spec, ServiceSpecDocuments.ToSpecDocument(service.Spec))
             .SetOnInsert(DocumentFields.Id, DocumentIds.For(service.Key));
 
-        // Two reconciles of a new child can both try to insert; the loser sees a duplicate key and retries as an update.
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                var result = await Services.UpdateOneAsync(KeyFilter(service.Key), update, new UpdateOptions { IsUpsert = true }, cancellationToken);
-                return result.UpsertedId is not null || result.ModifiedCount > 0;
-            }
-            catch (MongoWriteException exception) when (exception.WriteError.Category == ServerErrorCategory.DuplicateKey && attempt < 2)
-            {
-            }
-        }
+        var result = await Upsert.OneAsync(Services, KeyFilter(service.Key), update, cancellationToken);
+        return result.UpsertedId is not null || result.ModifiedCount > 0;
     }
 
     /// <summary>The ServiceSpecs owned by a resource of <paramref name="ownerKind"/>, of one tenant or of all, by tenant and name.</summary>
@@ -189,6 +154,13 @@ public sealed class MongoServiceStore : IServiceStore
         var documents = await Services.Find(filter).Sort(sort).ToListAsync(cancellationToken);
         return documents.Select(_mapper.Read).ToList();
     }
+
+    /// <summary>What every write of a whole ServiceSpec sets first: apiVersion, kind, metadata.name and metadata.tenant.</summary>
+    private static UpdateDefinition<BsonDocument> HeaderUpdate(ResourceMetadata metadata) => Builders<BsonDocument>.Update
+        .Set(DocumentFields.ApiVersion, ServiceSpec.ApiVersion)
+        .Set(DocumentFields.Kind, ServiceSpec.KindName)
+        .Set(DocumentFields.MetadataName, metadata.Name)
+        .Set(DocumentFields.MetadataTenant, metadata.Tenant);
 
     private static FilterDefinition<BsonDocument> TenantFilter(string tenant) =>
         tenant == ResourceKey.DefaultTenant

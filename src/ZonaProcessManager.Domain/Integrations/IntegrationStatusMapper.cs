@@ -2,7 +2,10 @@ using ZonaProcessManager.Domain.Model;
 
 namespace ZonaProcessManager.Domain.Integrations;
 
-/// <summary>Parent statuses derived from their children: an IntegrationSpec mirrors its ServiceSpec, a Tenant sums its integrations.</summary>
+/// <summary>
+/// The statuses of IntegrationSpecs and Tenants: an IntegrationSpec mirrors its ServiceSpec, a Tenant sums its
+/// integrations, and either one whose document cannot be read says so.
+/// </summary>
 public static class IntegrationStatusMapper
 {
     /// <summary>
@@ -66,4 +69,27 @@ public static class IntegrationStatusMapper
             UpdatedAt = now,
         };
     }
+
+    /// <summary>
+    /// An IntegrationSpec whose document cannot be read (validator bypassed, old data): Degraded with
+    /// <see cref="UnreadableMessage"/>; it gets no service and no ports.
+    /// </summary>
+    public static IntegrationStatus ForUnreadableIntegration(string? invalidReason, DateTimeOffset now) => new()
+    {
+        Phase = ResourcePhase.Degraded,
+        Message = UnreadableMessage(IntegrationSpec.KindName, invalidReason),
+        UpdatedAt = now,
+    };
+
+    /// <summary>A Tenant whose document cannot be read: Degraded with <see cref="UnreadableMessage"/>.</summary>
+    public static TenantStatus ForUnreadableTenant(string? invalidReason, DateTimeOffset now) => new()
+    {
+        Phase = ResourcePhase.Degraded,
+        Message = UnreadableMessage(Tenant.KindName, invalidReason),
+        UpdatedAt = now,
+    };
+
+    /// <summary>"Invalid &lt;kind&gt;: &lt;reason&gt;", the reason being the store's, or that the document cannot be read.</summary>
+    private static string UnreadableMessage(string kind, string? invalidReason) =>
+        $"Invalid {kind}: {invalidReason ?? "the document cannot be read"}";
 }

@@ -1,31 +1,6 @@
 using ZonaProcessManager.Domain.Lifecycle;
-using ZonaProcessManager.Domain.Model;
 
 namespace ZonaProcessManager.Domain.Planning;
-
-public enum OutcomeKind
-{
-    /// <summary>Every desired replica runs the current spec and is ready; nothing to do.</summary>
-    AllReady,
-
-    /// <summary>Work is under way (creating, scaling, rolling); check again soon.</summary>
-    Progressing,
-
-    /// <summary>Something is wrong that the plan cannot fix right now (unhealthy, exited, rollout stalled).</summary>
-    Degraded,
-
-    /// <summary>Replicas must be created but a dependsOn service is not Running yet.</summary>
-    WaitingForDependencies,
-
-    /// <summary>The spec cannot be run; no container is created.</summary>
-    Invalid,
-
-    /// <summary>Deletion requested and containers are still being removed.</summary>
-    TearingDown,
-
-    /// <summary>Deletion requested and no container is left.</summary>
-    Removed,
-}
 
 /// <summary>
 /// Where the resource stands after this plan, with a machine-readable reason (for conditions and events) and the
@@ -71,10 +46,4 @@ public sealed record PlanOutcome(OutcomeKind Kind, string Reason, string Message
         public const string Terminating = "Terminating";
         public const string RemovalFinished = "RemovalFinished";
     }
-}
-
-/// <summary>The result of planning one resource: ordered actions, the outcome, and when to look again.</summary>
-public sealed record ReconcilePlan(IReadOnlyList<ReconcileAction> Actions, PlanOutcome Outcome, ReplicaCounts Replicas, TimeSpan? RequeueAfter)
-{
-    public bool HasActions => Actions.Count > 0;
 }

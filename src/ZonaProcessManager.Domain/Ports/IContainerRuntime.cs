@@ -2,21 +2,6 @@ using ZonaProcessManager.Domain.Model;
 
 namespace ZonaProcessManager.Domain.Ports;
 
-/// <summary>Labels on every container, network and volume the operator owns (part of the resource contract).</summary>
-public static class ZpmLabels
-{
-    public const string Managed = "zpm.managed";
-    public const string Tenant = "zpm.tenant";
-    public const string Name = "zpm.name";
-    public const string Kind = "zpm.kind";
-    public const string Replica = "zpm.replica";
-    public const string SpecHash = "zpm.spec-hash";
-    public const string Owner = "zpm.owner";
-
-    /// <summary>Set by tests on everything they create so that a run cleans up only its own objects.</summary>
-    public const string TestRun = "zpm.test-run";
-}
-
 /// <summary>A Docker event about an owned container that should make its owner reconcile.</summary>
 /// <param name="ContainerName">The container's name as the engine reported it (without Docker's leading '/'), if it did.</param>
 public sealed record ContainerEvent(ResourceKey Owner, string ContainerId, string Action, DateTimeOffset Time, string? ContainerName = null);

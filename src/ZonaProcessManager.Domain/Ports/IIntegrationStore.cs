@@ -3,42 +3,6 @@ using ZonaProcessManager.Domain.Model;
 
 namespace ZonaProcessManager.Domain.Ports;
 
-/// <summary>
-/// Resource keys of the multi-tenant kinds. A Tenant's key carries its code as both tenant and name, so an operator scoped to
-/// some tenants (OperatorSettings.Tenants) manages exactly their Tenant documents; catalog entries are cluster-wide and
-/// live in the "system" tenant.
-/// </summary>
-public static class IntegrationKeys
-{
-    public static ResourceKey Tenant(string code) => new(Model.Tenant.KindName, code, code);
-
-    public static ResourceKey Integration(string tenant, string name) => new(IntegrationSpec.KindName, tenant, name);
-
-    public static ResourceKey Definition(string name) => new(IntegrationDefinition.KindName, ResourceKey.DefaultTenant, name);
-
-    /// <summary>The child ServiceSpec of an IntegrationSpec has the integration's tenant and name.</summary>
-    public static ResourceKey ChildService(ResourceKey integration) => new(ServiceSpec.KindName, integration.Tenant, integration.Name);
-}
-
-/// <summary>A catalog document; Definition is null (and InvalidReason says why) when it cannot be read.</summary>
-public sealed record StoredDefinition(ResourceKey Key, string Uid, IntegrationDefinition? Definition, string? InvalidReason);
-
-/// <summary>A tenant document; Tenant is null (and InvalidReason says why) when it cannot be read.</summary>
-public sealed record StoredTenant(ResourceKey Key, string Uid, Tenant? Tenant, string? InvalidReason, TenantStatus? Status, bool DeletionRequested);
-
-/// <summary>
-/// An IntegrationSpec document; Integration is null (and InvalidReason says why) when it cannot be read.
-/// OwnerReferences holds the Tenant that adopted it (kind "Tenant", name = code, uid = the tenant document's uid): when
-/// that tenant is gone the integration is garbage, as in Kubernetes' owner-reference garbage collection.
-/// </summary>
-public sealed record StoredIntegration(
-    ResourceKey Key,
-    string Uid,
-    IntegrationSpec? Integration,
-    string? InvalidReason,
-    IntegrationStatus? Status,
-    IReadOnlyList<OwnerReference> OwnerReferences);
-
 /// <summary>Tenants, the catalog, IntegrationSpecs, their child ServiceSpecs and host-port allocations. Implemented by the MongoDB adapter.</summary>
 public interface IIntegrationStore
 {
@@ -92,10 +56,4 @@ public interface IIntegrationStore
 
     /// <summary>Deletes these allocations (matched on owner and port, so a port re-allocated meanwhile is not touched).</summary>
     Task ReleasePortsAsync(IReadOnlyCollection<PortAllocation> allocations, CancellationToken cancellationToken);
-}
-
-/// <summary>Whether a host port is free on the Docker host right now (something outside zpm may hold it).</summary>
-public interface IHostPortProbe
-{
-    bool IsFree(int port);
 }

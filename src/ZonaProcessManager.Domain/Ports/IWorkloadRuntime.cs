@@ -39,23 +39,3 @@ public interface IWorkloadRuntime : IWorkloadPlanner
     /// <summary>Changes to owned replicas (die, destroy, health_status, oom, start) until cancelled; reconnects by itself.</summary>
     IAsyncEnumerable<ContainerEvent> WatchEventsAsync(CancellationToken cancellationToken);
 }
-
-/// <summary>What applying a plan did.</summary>
-/// <param name="Observed">What runs afterwards: the status shows this, not what the plan hoped for.</param>
-/// <param name="Error">The engine's message for the step that failed (secret values masked); null when all ran.</param>
-/// <param name="FailedStep">That step, described; null when all ran.</param>
-/// <param name="Followup">
-/// The plan for <see cref="Observed"/>, when the runtime planned again because the steps started replicas whose own start
-/// events will not wake the service (a rollout's next step, or replicas ready as soon as they run); else null.
-/// </param>
-public sealed record WorkloadApplyResult(ObservedWorkload Observed, string? Error = null, string? FailedStep = null, ReconcilePlan? Followup = null)
-{
-    /// <summary>Nothing was done: <paramref name="observed"/> is still what runs.</summary>
-    public static WorkloadApplyResult NothingDone(ObservedWorkload observed) => new(observed);
-}
-
-/// <summary>What removing a workload did.</summary>
-/// <param name="Found">How many replicas there were to remove.</param>
-/// <param name="Outcome">Where the removal stands (TearingDown, or Removed when nothing was there).</param>
-/// <param name="Remaining">What still runs after a failed step; None when all went.</param>
-public sealed record WorkloadRemoval(int Found, PlanOutcome Outcome, ObservedWorkload Remaining, string? Error = null, string? FailedStep = null);

@@ -325,21 +325,7 @@ public static class IntegrationDocumentMapper
             reader.Problem(DnsLabel.Problem("metadata.tenant", tenant));
         }
 
-        var labels = reader.StringMap(metadata, "labels", "metadata.labels");
-        var annotations = reader.StringMap(metadata, "annotations", "metadata.annotations");
-        var deletionRequested = reader.Boolean(metadata, "deletionRequested", "metadata.deletionRequested");
-        var owners = ServiceDocumentMapper.ReadOwnerReferences(reader, metadata);
-        return name is null
-            ? null
-            : new ResourceMetadata
-            {
-                Name = name,
-                Tenant = tenant ?? ResourceKey.DefaultTenant,
-                Labels = labels ?? new Dictionary<string, string>(),
-                Annotations = annotations ?? new Dictionary<string, string>(),
-                DeletionRequested = deletionRequested ?? false,
-                OwnerReferences = owners,
-            };
+        return ServiceDocumentMapper.ReadMetadataRest(reader, metadata, name, tenant);
     }
 
     private static IntegrationDefinitionSpec? ReadDefinitionSpec(FieldReader reader, BsonDocument document)

@@ -137,19 +137,30 @@ public sealed class ServiceDocumentMapper
             return null;
         }
 
+        return ReadMetadataRest(reader, metadataDocument, name, tenant);
+    }
+
+    /// <summary>
+    /// Reads what follows a document's metadata.name and metadata.tenant (labels, annotations, deletionRequested,
+    /// ownerReferences; problems go to <paramref name="reader"/>) and builds the metadata of every kind; null without a name.
+    /// </summary>
+    internal static ResourceMetadata? ReadMetadataRest(FieldReader reader, BsonDocument metadataDocument, string? name, string? tenant)
+    {
         var labels = reader.StringMap(metadataDocument, "labels", "metadata.labels");
         var annotations = reader.StringMap(metadataDocument, "annotations", "metadata.annotations");
         var deletionRequested = reader.Boolean(metadataDocument, "deletionRequested", "metadata.deletionRequested");
         var owners = ReadOwnerReferences(reader, metadataDocument);
-        return new ResourceMetadata
-        {
-            Name = name,
-            Tenant = tenant ?? ResourceKey.DefaultTenant,
-            Labels = labels ?? new Dictionary<string, string>(),
-            Annotations = annotations ?? new Dictionary<string, string>(),
-            DeletionRequested = deletionRequested ?? false,
-            OwnerReferences = owners,
-        };
+        return name is null
+            ? null
+            : new ResourceMetadata
+            {
+                Name = name,
+                Tenant = tenant ?? ResourceKey.DefaultTenant,
+                Labels = labels ?? new Dictionary<string, string>(),
+                Annotations = annotations ?? new Dictionary<string, string>(),
+                DeletionRequested = deletionRequested ?? false,
+                OwnerReferences = owners,
+            };
     }
 
     internal static List<OwnerReference> ReadOwnerReferences(FieldReader reader, BsonDocument metadataDocument)

@@ -90,12 +90,7 @@ public sealed class IntegrationReconciler(
 
     private async Task<ReconciliationResult> ReportUnreadableAsync(StoredIntegration stored, CancellationToken cancellationToken)
     {
-        var status = new IntegrationStatus
-        {
-            Phase = ResourcePhase.Degraded,
-            Message = $"Invalid IntegrationSpec: {stored.InvalidReason ?? "the document cannot be read"}",
-            UpdatedAt = time.GetUtcNow(),
-        };
+        var status = IntegrationStatusMapper.ForUnreadableIntegration(stored.InvalidReason, time.GetUtcNow());
         await PublishAsync(stored, status, cancellationToken, alwaysRecount: true).ConfigureAwait(false);
         return ReconciliationResult.Success();
     }
@@ -303,7 +298,7 @@ public sealed class IntegrationReconciler(
         IReadOnlyList<ResourceEvent> transitionEvents = phaseChanged
             ? [new ResourceEvent(stored.Key, next.Phase.ToString(), next.Message ?? "", next.Phase == ResourcePhase.Degraded ? EventType.Warning : EventType.Normal, time.GetUtcNow())]
             : [];
-        if (!await publisher.PublishAsync(stored.Status, next, SameContent, (status, token) => store.WriteIntegrationStatusAsync(stored.Key, status, token), transitionEvents, cancellationToken)
+        if (!await publisher.PublishAsync(stored.Status, next, StatusComparer.SameContent, (status, token) => store.WriteIntegrationStatusAsync(stored.Key, status, token), transitionEvents, cancellationToken)
             .ConfigureAwait(false))
         {
             return;
@@ -321,11 +316,4 @@ public sealed class IntegrationReconciler(
             trigger.Request([IntegrationKeys.Tenant(stored.Key.Tenant)], "integration status changed");
         }
     }
-
-    private static bool SameContent(IntegrationStatus a, IntegrationStatus b) =>
-        a.Phase == b.Phase
-        && a.Service == b.Service
-        && a.Message == b.Message
-        && a.Ports.SequenceEqual(b.Ports)
-        && a.Conditions.Select(c => (c.Type, c.Status, c.Reason, c.Message)).SequenceEqual(b.Conditions.Select(c => (c.Type, c.Status, c.Reason, c.Message)));
 }

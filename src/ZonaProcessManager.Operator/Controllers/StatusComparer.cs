@@ -15,5 +15,18 @@ public static class StatusComparer
         && a.Message == b.Message
         && a.LastError == b.LastError
         && a.Containers.SequenceEqual(b.Containers)
-        && a.Conditions.Select(c => (c.Type, c.Status, c.Reason, c.Message)).SequenceEqual(b.Conditions.Select(c => (c.Type, c.Status, c.Reason, c.Message)));
+        && SameConditions(a.Conditions, b.Conditions);
+
+    public static bool SameContent(IntegrationStatus a, IntegrationStatus b) =>
+        a.Phase == b.Phase
+        && a.Service == b.Service
+        && a.Message == b.Message
+        && a.Ports.SequenceEqual(b.Ports)
+        && SameConditions(a.Conditions, b.Conditions);
+
+    public static bool SameContent(TenantStatus a, TenantStatus b) =>
+        a.Phase == b.Phase && a.Message == b.Message && a.Network == b.Network && a.Integrations == b.Integrations;
+
+    private static bool SameConditions(IReadOnlyList<Condition> a, IReadOnlyList<Condition> b) =>
+        a.Select(c => (c.Type, c.Status, c.Reason, c.Message)).SequenceEqual(b.Select(c => (c.Type, c.Status, c.Reason, c.Message)));
 }

@@ -112,12 +112,7 @@ public sealed class TenantReconciler(
 
     private async Task<ReconciliationResult> ReportUnreadableAsync(StoredTenant stored, CancellationToken cancellationToken)
     {
-        var status = new TenantStatus
-        {
-            Phase = ResourcePhase.Degraded,
-            Message = $"Invalid Tenant: {stored.InvalidReason ?? "the document cannot be read"}",
-            UpdatedAt = time.GetUtcNow(),
-        };
+        var status = IntegrationStatusMapper.ForUnreadableTenant(stored.InvalidReason, time.GetUtcNow());
         await PublishAsync(stored, status, cancellationToken).ConfigureAwait(false);
         return ReconciliationResult.Success();
     }
@@ -219,14 +214,11 @@ public sealed class TenantReconciler(
     private async Task PublishAsync(StoredTenant stored, TenantStatus next, CancellationToken cancellationToken)
     {
         // A tenant's phase changes are logged, not recorded: its events are the offboarding steps.
-        var written = await publisher.PublishAsync(stored.Status, next, SameContent, (status, token) => store.WriteTenantStatusAsync(stored.Key.Name, status, token), [], cancellationToken)
+        var written = await publisher.PublishAsync(stored.Status, next, StatusComparer.SameContent, (status, token) => store.WriteTenantStatusAsync(stored.Key.Name, status, token), [], cancellationToken)
             .ConfigureAwait(false);
         if (written && stored.Status?.Phase != next.Phase)
         {
             logger.PhaseChanged(stored.Status?.Phase ?? ResourcePhase.Pending, next.Phase, next.Message);
         }
     }
-
-    private static bool SameContent(TenantStatus a, TenantStatus b) =>
-        a.Phase == b.Phase && a.Message == b.Message && a.Network == b.Network && a.Integrations == b.Integrations;
 }

@@ -5,16 +5,6 @@ using ZonaProcessManager.Domain.Reconciliation;
 
 namespace ZonaProcessManager.Operator.Settings;
 
-/// <summary>How the operator writes its log lines.</summary>
-public enum LogFormat
-{
-    /// <summary>Human-readable, coloured console lines (the default).</summary>
-    Pretty,
-
-    /// <summary>Compact JSON (CLEF), one event per line, for log shippers (<c>--log-format json</c>).</summary>
-    Json,
-}
-
 /// <summary>
 /// Everything the operator host can be tuned with. Built once (by the CLI or a test) and never mutated afterwards;
 /// every component reads the same instance. Each default is documented on its property.

@@ -61,4 +61,30 @@ public class IntegrationStatusMapperTests
         Assert.Equal(new IntegrationCounts(phases.Length, running), status.Integrations);
         Assert.Equal("zpm-tenant-acme", status.Network);
     }
+
+    [Theory]
+    [InlineData("spec.enabled: expected a boolean", "Invalid IntegrationSpec: spec.enabled: expected a boolean")]
+    [InlineData(null, "Invalid IntegrationSpec: the document cannot be read")]
+    public void An_unreadable_integration_is_degraded_with_the_reason(string? reason, string message)
+    {
+        var status = IntegrationStatusMapper.ForUnreadableIntegration(reason, Now);
+
+        Assert.Equal(ResourcePhase.Degraded, status.Phase);
+        Assert.Equal(message, status.Message);
+        Assert.Null(status.Service);
+        Assert.Empty(status.Ports);
+        Assert.Equal(Now, status.UpdatedAt);
+    }
+
+    [Theory]
+    [InlineData("metadata.name: missing", "Invalid Tenant: metadata.name: missing")]
+    [InlineData(null, "Invalid Tenant: the document cannot be read")]
+    public void An_unreadable_tenant_is_degraded_with_the_reason(string? reason, string message)
+    {
+        var status = IntegrationStatusMapper.ForUnreadableTenant(reason, Now);
+
+        Assert.Equal(ResourcePhase.Degraded, status.Phase);
+        Assert.Equal(message, status.Message);
+        Assert.Equal(Now, status.UpdatedAt);
+    }
 }

@@ -1,49 +1,5 @@
 namespace ZonaProcessManager.Domain.Model;
 
-/// <summary>
-/// One service's workload as the operator wants it: what a workload runtime needs to plan and apply it, all read
-/// beforehand (the store lookups of dependsOn included).
-/// </summary>
-public sealed record DesiredWorkload
-{
-    public required ServiceSpec Service { get; init; }
-
-    /// <summary>SpecHasher's hash of Service.Spec; replicas running another hash are stale.</summary>
-    public required string SpecHash { get; init; }
-
-    /// <summary>Names of dependsOn services that are not Running; nothing new starts while any is listed.</summary>
-    public IReadOnlyCollection<string> UnreadyDependencies { get; init; } = [];
-
-    /// <summary>Labels added to everything the runtime creates for it (e.g. zpm.owner for integration children).</summary>
-    public IReadOnlyDictionary<string, string> OwnerLabels { get; init; } = new Dictionary<string, string>();
-
-    /// <summary>Values that must never travel on in a message (an integration's secret env values).</summary>
-    public IReadOnlyCollection<string> SecretValues { get; init; } = [];
-
-    public ResourceKey Owner => Service.Key;
-}
-
-/// <summary>
-/// One replica of a workload as its runtime reports it: a container on a single host, a task of a Swarm service.
-/// State and health are the runtime's own words, lower case (running, exited; healthy, none).
-/// </summary>
-/// <param name="Node">Where it runs, when the runtime spreads replicas over nodes; null on a single host.</param>
-/// <param name="Error">The runtime's last error for it (a task's rejection, a container's start error), if any.</param>
-/// <param name="Endpoints">Addresses it is reachable on (host:port), when the runtime publishes them.</param>
-public sealed record WorkloadReplica(
-    string Id,
-    string Name,
-    int Slot,
-    string State,
-    string Health,
-    string? Node = null,
-    string? Error = null,
-    IReadOnlyList<string>? Endpoints = null)
-{
-    /// <summary>The replica as status.containers shows it.</summary>
-    public ContainerStatus ToContainerStatus() => new(Id, Name, State, Health);
-}
-
 /// <summary>What runs of one service's workload, as its runtime reports it.</summary>
 public sealed record ObservedWorkload
 {

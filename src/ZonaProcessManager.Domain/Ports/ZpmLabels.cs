@@ -1,0 +1,16 @@
+namespace ZonaProcessManager.Domain.Ports;
+
+/// <summary>Labels on every container, network and volume the operator owns (part of the resource contract).</summary>
+public static class ZpmLabels
+{
+    public const string Managed = "zpm.managed";
+    public const string Tenant = "zpm.tenant";
+    public const string Name = "zpm.name";
+    public const string Kind = "zpm.kind";
+    public const string Replica = "zpm.replica";
+    public const string SpecHash = "zpm.spec-hash";
+    public const string Owner = "zpm.owner";
+
+    /// <summary>Set by tests on everything they create so that a run cleans up only its own objects.</summary>
+    public const string TestRun = "zpm.test-run";
+}
