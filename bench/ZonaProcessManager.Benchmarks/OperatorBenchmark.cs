@@ -27,8 +27,9 @@ namespace ZonaProcessManager.Benchmarks;
 /// containers directly through Docker with the same parallelism; (b) spec write acknowledged → the operator's first
 /// Docker call for it; then the operator is grown to C converged services (1000) for (c) idle CPU and memory and the
 /// wall time of one full resync, and (d) an operator restart: containers restarted or recreated, and seconds to steady
-/// state. The operator and the embedded server run in this process, scoped to a tenant unique to the run; every
-/// container it leads to is removed at the end, also on failure, Ctrl+C or SIGTERM.
+/// state. The operator and the embedded server run in this process, scoped to tenants unique to the run, at most
+/// <see cref="ServicesPerTenant"/> services each (every container of a tenant has an address on its tenant network, and a
+/// /24 address pool holds 253); every container it leads to is removed at the end, also on failure, Ctrl+C or SIGTERM.
 /// Run: dotnet run -c Release --project bench/ZonaProcessManager.Benchmarks -- operator [--services N] [--converged C]
 ///      [--idle-seconds S] [--health-interval S | --no-health-check]
 /// </summary>
@@ -46,6 +47,9 @@ public static class OperatorBenchmark
     private const int HealthRetries = 3;
     private const int LatencyProbes = 200;
 
+    /// <summary>Services per tenant: below the 253 addresses of a /24 tenant network, with room for the latency probes.</summary>
+    internal const int ServicesPerTenant = 200;
+
     /// <summary>How often a wait polls the store: fine enough for runs of a minute and more, cheap for the operator arm.</summary>
     internal static readonly TimeSpan StorePollInterval = TimeSpan.FromMilliseconds(200);
     private static readonly TimeSpan ConvergeDeadline = TimeSpan.FromMinutes(20);
@@ -61,14 +65,14 @@ public static class OperatorBenchmark
         // Running = started, which is what makes 200 and 1000 services measurable on two cores.
         int? healthInterval = args.Contains("--no-health-check") ? null : IntOption(args, "--health-interval", DefaultHealthIntervalSeconds);
         var runId = Guid.NewGuid().ToString("N")[..8];
-        var tenant = $"opb{runId}";
+        var tenants = Enumerable.Range(0, (converged + ServicesPerTenant - 1) / ServicesPerTenant).Select(k => $"opb{runId}-{k}").ToList();
 
         using var cancellation = new StopSignals();
 
         var root = Path.Combine(Path.GetTempPath(), "zpm-bench-operator-" + runId);
         Directory.CreateDirectory(root);
         using var docker = DockerClientFactory.Create();
-        var run = new Run(services, converged, idleSeconds, healthInterval, tenant, docker, cancellation.Token);
+        var run = new Run(services, converged, idleSeconds, healthInterval, tenants, docker, cancellation.Token);
         EmbeddedMongoServer? server = null;
         try
         {
@@ -105,7 +109,10 @@ public static class OperatorBenchmark
                 await server.DisposeAsync();
             }
 
-            await RemoveTenantContainersAsync(docker, tenant);
+            foreach (var tenant in tenants)
+            {
+                await RemoveTenantContainersAsync(docker, tenant);
+            }
             try
             {
                 Directory.Delete(root, recursive: true);
@@ -155,7 +162,7 @@ public static class OperatorBenchmark
     }
 
     /// <summary>The operator-side measurements; owns the in-process operator host between its start and the end of the run.</summary>
-    private sealed class Run(int services, int converged, int idleSeconds, int? healthInterval, string tenant, DockerClient docker, CancellationToken cancellation) : IAsyncDisposable
+    private sealed class Run(int services, int converged, int idleSeconds, int? healthInterval, IReadOnlyList<string> tenants, DockerClient docker, CancellationToken cancellation) : IAsyncDisposable
     {
         private IHost? _host;
         private RecordingContainerRuntime? _runtime;
@@ -166,7 +173,7 @@ public static class OperatorBenchmark
             {
                 MongoConnectionString = connectionString,
                 Database = "zpm",
-                Tenants = new HashSet<string> { tenant },
+                Tenants = tenants.ToHashSet(),
                 MaxParallelReconciles = Parallelism,
                 DockerStopGrace = TimeSpan.FromSeconds(1),
             };
@@ -177,7 +184,7 @@ public static class OperatorBenchmark
             await StartOperatorAsync(settings);
 
             // (a) + burst half of (b): every document in one acknowledged write.
-            var documents = Enumerable.Range(0, services).Select(i => ServiceDocument($"svc-{i:D4}", replicas: 1)).ToList();
+            var documents = Enumerable.Range(0, services).Select(i => ServiceDocument(i, replicas: 1)).ToList();
             var convergeCpu = Process.GetCurrentProcess().TotalProcessorTime;
             var converge = Stopwatch.StartNew();
             await collection.InsertManyAsync(documents, new InsertManyOptions { IsOrdered = false }, cancellation);
@@ -197,7 +204,7 @@ public static class OperatorBenchmark
             var probeLatencies = new List<double>();
             for (var i = 0; i < LatencyProbes; i++)
             {
-                var probe = ServiceDocument($"probe-{i:D3}", replicas: 0);
+                var probe = ServiceDocument(tenants[0], $"probe-{i:D3}", replicas: 0);
                 await collection.InsertOneAsync(probe, cancellationToken: cancellation);
                 var ack = Stopwatch.GetTimestamp();
                 var key = Key(probe);
@@ -212,7 +219,7 @@ public static class OperatorBenchmark
             // (c) and (d) are about a large converged operator: grow to that size first (not one of the goals' figures).
             if (converged > services)
             {
-                var more = Enumerable.Range(services, converged - services).Select(i => ServiceDocument($"svc-{i:D4}", replicas: 1)).ToList();
+                var more = Enumerable.Range(services, converged - services).Select(i => ServiceDocument(i, replicas: 1)).ToList();
                 var grow = Stopwatch.StartNew();
                 await collection.InsertManyAsync(more, new InsertManyOptions { IsOrdered = false }, cancellation);
                 report.GrowTime = await WaitAllRunningAsync(collection, grow, converged);
@@ -305,7 +312,11 @@ public static class OperatorBenchmark
             }
         }
 
-        private BsonDocument ServiceDocument(string name, int replicas)
+        /// <summary>Service number <paramref name="index"/>, in the run's tenant that holds it.</summary>
+        private BsonDocument ServiceDocument(int index, int replicas) =>
+            ServiceDocument(tenants[index / ServicesPerTenant], $"svc-{index:D4}", replicas);
+
+        private BsonDocument ServiceDocument(string tenant, string name, int replicas)
         {
             var spec = new BsonDocument { ["image"] = Image, ["replicas"] = replicas };
             if (healthInterval is { } interval)
@@ -329,11 +340,12 @@ public static class OperatorBenchmark
             };
         }
 
-        private ResourceKey Key(BsonDocument document) => new(ServiceSpec.KindName, tenant, document["metadata"]["name"].AsString);
+        private static ResourceKey Key(BsonDocument document) =>
+            new(ServiceSpec.KindName, document["metadata"]["tenant"].AsString, document["metadata"]["name"].AsString);
 
         private async Task<TimeSpan?> WaitAllRunningAsync(IMongoCollection<BsonDocument> collection, Stopwatch clock, int expected)
         {
-            var running = Builders<BsonDocument>.Filter.Eq("metadata.tenant", tenant)
+            var running = Builders<BsonDocument>.Filter.In("metadata.tenant", tenants)
                 & Builders<BsonDocument>.Filter.Regex("metadata.name", "^svc-")
                 & Builders<BsonDocument>.Filter.Eq("status.phase", "Running");
             await Until(
@@ -355,21 +367,24 @@ public static class OperatorBenchmark
 
         private async Task<Dictionary<string, (string? StartedAt, long RestartCount)>> TenantContainersAsync()
         {
-            var listed = await docker.Containers.ListContainersAsync(
-                new ContainersListParameters
-                {
-                    All = true,
-                    Filters = new Dictionary<string, IDictionary<string, bool>>
-                    {
-                        ["label"] = new Dictionary<string, bool> { [$"{ZpmLabels.Tenant}={tenant}"] = true },
-                    },
-                },
-                cancellation);
             var result = new Dictionary<string, (string?, long)>();
-            foreach (var container in listed)
+            foreach (var tenant in tenants)
             {
-                var inspected = await docker.Containers.InspectContainerAsync(container.ID, cancellation);
-                result[container.ID] = (inspected.State?.StartedAt, inspected.RestartCount);
+                var listed = await docker.Containers.ListContainersAsync(
+                    new ContainersListParameters
+                    {
+                        All = true,
+                        Filters = new Dictionary<string, IDictionary<string, bool>>
+                        {
+                            ["label"] = new Dictionary<string, bool> { [$"{ZpmLabels.Tenant}={tenant}"] = true },
+                        },
+                    },
+                    cancellation);
+                foreach (var container in listed)
+                {
+                    var inspected = await docker.Containers.InspectContainerAsync(container.ID, cancellation);
+                    result[container.ID] = (inspected.State?.StartedAt, inspected.RestartCount);
+                }
             }
 
             return result;
