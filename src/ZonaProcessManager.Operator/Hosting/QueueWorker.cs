@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using Mediator;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using ZonaProcessManager.Domain.Model;
 using ZonaProcessManager.Domain.Reconciliation;
@@ -15,7 +14,8 @@ namespace ZonaProcessManager.Operator.Hosting;
 /// <summary>
 /// Takes keys from the queue (bounded parallelism, one at a time per key) and sends each to its controller, with a
 /// deadline: a reconcile still running after <see cref="OperatorSettings.ReconcileTimeout"/> is cancelled, reported and
-/// retried with backoff, and its worker moves on even when the reconcile ignores the cancellation.
+/// retried with backoff, and its worker moves on even when the reconcile ignores the cancellation. Leader-only: the
+/// end of a leadership term cancels every reconcile in flight, as shutdown does.
 /// </summary>
 public sealed class QueueWorker(
     ReconcileQueue queue,
@@ -23,7 +23,7 @@ public sealed class QueueWorker(
     BestEffortEventRecorder events,
     OperatorSettings settings,
     TimeProvider time,
-    ILogger<QueueWorker> logger) : BackgroundService
+    ILogger<QueueWorker> logger) : ILeaderOnlyLoop
 {
     // How long the timeout's event write may take: reporting a stuck reconcile must not get stuck itself.
     private static readonly TimeSpan ReportTimeout = TimeSpan.FromSeconds(10);
@@ -32,7 +32,7 @@ public sealed class QueueWorker(
     // key must not run again until they do, or one key would be reconciled twice at once (in the next term too).
     private readonly ConcurrentDictionary<ResourceKey, Task> _overrunning = new();
 
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) => queue.RunAsync(ReconcileAsync, stoppingToken);
+    public Task RunAsync(CancellationToken stoppingToken) => queue.RunAsync(ReconcileAsync, stoppingToken);
 
     private async ValueTask<WorkOutcome> ReconcileAsync(ResourceKey key, CancellationToken stoppingToken)
     {
