@@ -32,7 +32,8 @@ public static class OperatorApp
     /// <summary>
     /// A host builder with the operator core registered. <paramref name="registerPorts"/> runs last: it registers every
     /// port in <see cref="RequiredPorts"/> and may replace any other registration (the TimeProvider, the logger). An
-    /// <see cref="IWorkloadRuntime"/> it registers replaces the single-host one.
+    /// <see cref="IWorkloadRuntime"/> it registers replaces the single-host one, an <see cref="ILeaderElection"/> the
+    /// single-instance one (which leads at once and never loses).
     /// </summary>
     public static HostApplicationBuilder CreateBuilder(OperatorSettings settings, Action<IServiceCollection> registerPorts)
     {

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using ZonaProcessManager.Domain.Model;
 using ZonaProcessManager.Domain.Planning;
+using ZonaProcessManager.Domain.Ports;
 using ZonaProcessManager.Operator.Controllers;
 using ZonaProcessManager.Operator.Hosting;
 using ZonaProcessManager.Operator.Kinds;
@@ -15,7 +16,9 @@ public static class OperatorServiceCollectionExtensions
 {
     /// <summary>
     /// Registers the operator core: queue, one reconciler per kind (routed through Mediator), and the watch,
-    /// Docker-event, resync and worker loops. The ports (<see cref="OperatorApp.RequiredPorts"/>) must be registered by the caller, so the same
+    /// Docker-event, resync and worker loops, which <see cref="LeaderGate"/> runs only while this instance leads (by
+    /// default <see cref="SingleInstanceLeaderElection"/>: at once and for good; a host may register its own
+    /// <see cref="ILeaderElection"/>, the last registration wins). The ports (<see cref="OperatorApp.RequiredPorts"/>) must be registered by the caller, so the same
     /// core runs on MongoDB + Docker in production and on fakes in tests.
     /// </summary>
     public static IServiceCollection AddZpmOperatorCore(this IServiceCollection services, OperatorSettings settings)
@@ -57,10 +60,14 @@ public static class OperatorServiceCollectionExtensions
             options.PipelineBehaviors = [typeof(ReconcileTimingBehavior)];
         });
 
-        services.AddHostedService<QueueWorker>();
-        services.AddHostedService<WatchLoop>();
-        services.AddHostedService<DockerEventLoop>();
-        services.AddHostedService<ResyncLoop>();
+        // Leader-only work, started in this order at the start of every term: the queue workers first, so the queues
+        // are open before the watch, the events and the start-up resync enqueue.
+        services.TryAddSingleton<ILeaderElection, SingleInstanceLeaderElection>();
+        services.AddSingleton<ILeaderOnlyLoop, QueueWorker>();
+        services.AddSingleton<ILeaderOnlyLoop, WatchLoop>();
+        services.AddSingleton<ILeaderOnlyLoop, DockerEventLoop>();
+        services.AddSingleton<ILeaderOnlyLoop, ResyncLoop>();
+        services.AddHostedService<LeaderGate>();
         return services;
     }
 }

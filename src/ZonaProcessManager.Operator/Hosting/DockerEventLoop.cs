@@ -1,17 +1,19 @@
 using Mediator;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using ZonaProcessManager.Domain.Ports;
 using ZonaProcessManager.Operator.Messages;
 
 namespace ZonaProcessManager.Operator.Hosting;
 
-/// <summary>Follows the workload runtime's event stream (Docker's, for owned containers) and publishes each event; restarted with backoff.</summary>
+/// <summary>
+/// Follows the workload runtime's event stream (Docker's, for owned containers) and publishes each event; restarted with
+/// backoff. Leader-only: a standby does not act on events.
+/// </summary>
 public sealed class DockerEventLoop(
     IWorkloadRuntime workloads, IPublisher publisher, OperatorHealth health, ResilientLoop loop, ILogger<DockerEventLoop> logger)
-    : BackgroundService
+    : ILeaderOnlyLoop
 {
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+    public Task RunAsync(CancellationToken stoppingToken) =>
         loop.RunAsync("Docker events", WatchAsync, logger, stoppingToken);
 
     private async Task WatchAsync(CancellationToken cancellationToken)

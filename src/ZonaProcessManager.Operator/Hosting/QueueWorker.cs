@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using Mediator;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using ZonaProcessManager.Domain.Model;
 using ZonaProcessManager.Domain.Reconciliation;
@@ -15,7 +14,8 @@ namespace ZonaProcessManager.Operator.Hosting;
 /// <summary>
 /// Takes keys from the queue (bounded parallelism, one at a time per key) and sends each to its controller, with a
 /// deadline: a reconcile still running after <see cref="OperatorSettings.ReconcileTimeout"/> is cancelled, reported and
-/// retried with backoff, and its worker moves on even when the reconcile ignores the cancellation.
+/// retried with backoff, and its worker moves on even when the reconcile ignores the cancellation. Leader-only: the
+/// end of a leadership term cancels every reconcile in flight, as shutdown does.
 /// </summary>
 public sealed class QueueWorker(
     ReconcileQueue queue,
@@ -23,16 +23,16 @@ public sealed class QueueWorker(
     BestEffortEventRecorder events,
     OperatorSettings settings,
     TimeProvider time,
-    ILogger<QueueWorker> logger) : BackgroundService
+    ILogger<QueueWorker> logger) : ILeaderOnlyLoop
 {
     // How long the timeout's event write may take: reporting a stuck reconcile must not get stuck itself.
     private static readonly TimeSpan ReportTimeout = TimeSpan.FromSeconds(10);
 
-    // Runs that overran their deadline and have not returned since: their key must not run again until they do, or
-    // one key would be reconciled twice at once.
+    // Runs the worker stopped waiting for (at their deadline, or when the term ended) that have not returned since: their
+    // key must not run again until they do, or one key would be reconciled twice at once (in the next term too).
     private readonly ConcurrentDictionary<ResourceKey, Task> _overrunning = new();
 
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) => queue.RunAsync(ReconcileAsync, stoppingToken);
+    public Task RunAsync(CancellationToken stoppingToken) => queue.RunAsync(ReconcileAsync, stoppingToken);
 
     private async ValueTask<WorkOutcome> ReconcileAsync(ResourceKey key, CancellationToken stoppingToken)
     {
@@ -41,7 +41,7 @@ public sealed class QueueWorker(
         using var scope = ReconcileLogScope.Begin(logger, key);
         if (_overrunning.TryGetValue(key, out var earlier) && !earlier.IsCompleted)
         {
-            return WorkOutcome.Failure($"the reconcile cancelled at its deadline has not returned yet");
+            return WorkOutcome.Failure("an earlier run, cancelled at its deadline or at the end of a leadership term, has not returned yet");
         }
 
         using var deadline = new CancellationTokenSource(settings.ReconcileTimeout, time);
@@ -57,6 +57,12 @@ public sealed class QueueWorker(
         catch (OperationCanceledException) when (deadline.IsCancellationRequested && !stoppingToken.IsCancellationRequested)
         {
             return await ReportTimeoutAsync(key, run, stoppingToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutdown or the end of the term: the queue stops here. A run ignoring its token goes on without a worker.
+            RefuseKeyUntilReturned(key, run);
+            throw;
         }
         catch (Exception exception) when (exception is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
         {
@@ -74,23 +80,29 @@ public sealed class QueueWorker(
 
     private async Task<WorkOutcome> ReportTimeoutAsync(ResourceKey key, Task<ReconciliationResult> run, CancellationToken stoppingToken)
     {
-        if (!run.IsCompleted)
-        {
-            _overrunning[key] = run;
-            _ = run.ContinueWith(
-                finished =>
-                {
-                    _overrunning.TryRemove(new KeyValuePair<ResourceKey, Task>(key, finished));
-                    _ = finished.Exception; // observed: it was reported as a timeout already
-                },
-                CancellationToken.None,
-                TaskContinuationOptions.ExecuteSynchronously,
-                TaskScheduler.Default);
-        }
-
+        RefuseKeyUntilReturned(key, run);
         var message = $"Reconcile did not finish within {settings.ReconcileTimeout.TotalSeconds:0.#} s; cancelled, retrying with backoff";
         logger.ReconcileTimedOut(message);
         await events.RecordAsync(key, EventType.Warning, "ReconcileTimeout", message, stoppingToken, ReportTimeout).ConfigureAwait(false);
         return WorkOutcome.Failure(message);
+    }
+
+    private void RefuseKeyUntilReturned(ResourceKey key, Task<ReconciliationResult> run)
+    {
+        if (run.IsCompleted)
+        {
+            return;
+        }
+
+        _overrunning[key] = run;
+        _ = run.ContinueWith(
+            finished =>
+            {
+                _overrunning.TryRemove(new KeyValuePair<ResourceKey, Task>(key, finished));
+                _ = finished.Exception; // observed: the worker already reported or dropped this run
+            },
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
     }
 }

@@ -10,10 +10,10 @@ namespace ZonaProcessManager.Operator.Hosting;
 public sealed record ResyncPass(int Enqueued, int Settled);
 
 /// <summary>
-/// One pass over everything the operator knows: at start, after lost change-stream history, and periodically. It lists
-/// the store and Docker once and enqueues every key, except services that this list already shows settled: for those a
-/// reconcile would list their containers again only to find nothing to do, and at a thousand services those lists were
-/// nearly all of a resync's cost (about a minute of Docker time).
+/// One pass over everything the operator knows: as a leadership term starts, after lost change-stream history, and
+/// periodically. It lists the store and Docker once and enqueues every key, except services that this list already
+/// shows settled: for those a reconcile would list their containers again only to find nothing to do, and at a thousand
+/// services those lists were nearly all of a resync's cost (about a minute of Docker time).
 /// </summary>
 public sealed class Resync(ResourceEnumerator enumerator, ServiceReconciler services, ReconcileQueue queue, OperatorHealth health, ILogger<Resync> logger)
 {

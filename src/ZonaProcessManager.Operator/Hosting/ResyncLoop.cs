@@ -1,13 +1,13 @@
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using ZonaProcessManager.Operator.Settings;
 
 namespace ZonaProcessManager.Operator.Hosting;
 
 /// <summary>
-/// Once at start (containers may have changed while the operator was down, and a resumed change stream says nothing
-/// about Docker), then every ResyncInterval, runs a <see cref="Resync"/> pass: a safety net for events missed while
-/// disconnected, and what notices a container changed behind the operator's back without an event.
+/// Once at the start of every leadership term (containers may have changed while the operator was down or another
+/// instance led, and a resumed change stream says nothing about Docker), then every ResyncInterval, runs a
+/// <see cref="Resync"/> pass: a safety net for events missed while disconnected, and what notices a container changed
+/// behind the operator's back without an event.
 /// </summary>
 public sealed class ResyncLoop(
     OperatorSettings settings,
@@ -15,9 +15,9 @@ public sealed class ResyncLoop(
     OperatorHealth health,
     ResilientLoop loop,
     TimeProvider time,
-    ILogger<ResyncLoop> logger) : BackgroundService
+    ILogger<ResyncLoop> logger) : ILeaderOnlyLoop
 {
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) => Task.WhenAll(
+    public Task RunAsync(CancellationToken stoppingToken) => Task.WhenAll(
         loop.RunAsync("Periodic resync", ResyncForeverAsync, logger, stoppingToken),
         loop.RunAsync("Container engine probe", ProbeWhileUnreachableAsync, logger, stoppingToken));
 

@@ -1,16 +1,18 @@
 using Mediator;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using ZonaProcessManager.Domain.Ports;
 using ZonaProcessManager.Operator.Messages;
 
 namespace ZonaProcessManager.Operator.Hosting;
 
-/// <summary>Follows the store's change stream and publishes each change; restarted with backoff whenever it breaks.</summary>
+/// <summary>
+/// Follows the store's change stream and publishes each change; restarted with backoff whenever it breaks. Leader-only: a
+/// standby does not watch.
+/// </summary>
 public sealed class WatchLoop(IResourceWatcher watcher, IPublisher publisher, ResilientLoop loop, ILogger<WatchLoop> logger)
-    : BackgroundService
+    : ILeaderOnlyLoop
 {
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+    public Task RunAsync(CancellationToken stoppingToken) =>
         loop.RunAsync("Store watch", WatchAsync, logger, stoppingToken);
 
     private async Task WatchAsync(CancellationToken cancellationToken)

@@ -29,6 +29,19 @@ internal static partial class OperatorLog
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Message}")]
     public static partial void ReconcileTimedOut(this ILogger logger, string message);
 
+    // The leader gate: one line per term's start and loss, so a log shows who reconciled when.
+    [LoggerMessage(Level = LogLevel.Information, Message = "Leading as {Holder} (term {Generation}): watching, resyncing and reconciling")]
+    public static partial void Leading(this ILogger logger, string holder, long generation);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Leadership lost (term {Generation}): watch, runtime events, resync and reconciles stopped; standing by")]
+    public static partial void LeadershipLost(this ILogger logger, long generation);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Leader election failed: {Error}; trying again in {Delay}")]
+    public static partial void LeaderElectionFailed(this ILogger logger, Exception exception, string error, TimeSpan delay);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not give up the leadership (term {Generation}): {Error}; it lapses on its own")]
+    public static partial void LeadershipNotReleased(this ILogger logger, long generation, string error);
+
     // Notifications turned into queued keys: outside any reconcile, so they name the resource.
     [LoggerMessage(Level = LogLevel.Warning, Message = "Ignoring a {ChangeKind} change without a resource key")]
     public static partial void ChangeWithoutKey(this ILogger logger, ChangeKind changeKind);

@@ -27,6 +27,8 @@ public sealed record WorkQueueSnapshot<TKey>(
 /// <item><see cref="AddUnlessBackingOff"/> (an echo of what the handler itself may have caused) never does: a key whose
 /// last run failed waits for its retry, and one in flight runs again only if that run succeeds.</item>
 /// </list>
+/// Once <see cref="RunAsync"/> has returned, adds are ignored until it is called again (a new leadership term), and then
+/// the queue starts empty.
 /// </summary>
 public sealed class WorkQueue<TKey> : IAsyncDisposable
     where TKey : notnull
@@ -47,6 +49,8 @@ public sealed class WorkQueue<TKey> : IAsyncDisposable
     private readonly Dictionary<TKey, int> _failures = [];
     private DateTimeOffset? _timerDueAt;
     private bool _stopped;
+    private bool _running;
+    private bool _disposed;
     private long _completed;
 
     // Counts the entries of _ready, so workers wait without polling.
@@ -169,6 +173,26 @@ public sealed class WorkQueue<TKey> : IAsyncDisposable
     /// </summary>
     public async Task RunAsync(Func<TKey, CancellationToken, ValueTask<WorkOutcome>> handler, CancellationToken stoppingToken)
     {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_running)
+            {
+                throw new InvalidOperationException("The queue is already running.");
+            }
+
+            if (_stopped)
+            {
+                // Running again after a stop means a new leadership term: what the last run left (ready keys, retries,
+                // failure counts) describes a world another leader may have changed since, and the new term's start-up
+                // resync enqueues whatever needs a look. Keys added before the first run are kept.
+                ClearLocked();
+                _stopped = false;
+            }
+
+            _running = true;
+        }
+
         var workers = Enumerable.Range(0, _maxParallelism).Select(_ => Task.Run(() => WorkAsync(handler, stoppingToken), CancellationToken.None));
         try
         {
@@ -179,8 +203,25 @@ public sealed class WorkQueue<TKey> : IAsyncDisposable
             lock (_gate)
             {
                 _stopped = true;
+                _running = false;
                 _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
             }
+        }
+    }
+
+    private void ClearLocked()
+    {
+        _ready.Clear();
+        _pending.Clear();
+        _inFlight.Clear();
+        _pendingUnlessFailed.Clear();
+        _scheduledAt.Clear();
+        _schedule.Clear();
+        _failures.Clear();
+        _timerDueAt = null;
+        // Every ready key released the count once and is gone now; no worker waits on it while the queue is stopped.
+        while (_readyCount.Wait(0))
+        {
         }
     }
 
@@ -387,6 +428,7 @@ public sealed class WorkQueue<TKey> : IAsyncDisposable
         lock (_gate)
         {
             _stopped = true;
+            _disposed = true;
         }
 
         await _timer.DisposeAsync().ConfigureAwait(false);

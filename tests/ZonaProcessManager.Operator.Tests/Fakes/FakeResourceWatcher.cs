@@ -10,8 +10,15 @@ public sealed class FakeResourceWatcher : IResourceWatcher
     private readonly Channel<ResourceChange> _changes = Channel.CreateUnbounded<ResourceChange>();
     private int _failuresLeft;
     private int _watchCount;
+    private int _activeWatches;
 
     public int WatchCount => Volatile.Read(ref _watchCount);
+
+    /// <summary>Watches started and not ended yet (by cancellation or failure).</summary>
+    public int ActiveWatches => Volatile.Read(ref _activeWatches);
+
+    /// <summary>Changes emitted that no watch has read yet.</summary>
+    public int Unread => _changes.Reader.Count;
 
     public void FailNextWatches(int count) => Volatile.Write(ref _failuresLeft, count);
 
@@ -20,14 +27,22 @@ public sealed class FakeResourceWatcher : IResourceWatcher
     public async IAsyncEnumerable<ResourceChange> WatchAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _watchCount);
-        if (Interlocked.Decrement(ref _failuresLeft) >= 0)
+        Interlocked.Increment(ref _activeWatches);
+        try
         {
-            throw new InvalidOperationException("change stream broke");
-        }
+            if (Interlocked.Decrement(ref _failuresLeft) >= 0)
+            {
+                throw new InvalidOperationException("change stream broke");
+            }
 
-        await foreach (var change in _changes.Reader.ReadAllAsync(cancellationToken))
+            await foreach (var change in _changes.Reader.ReadAllAsync(cancellationToken))
+            {
+                yield return change;
+            }
+        }
+        finally
         {
-            yield return change;
+            Interlocked.Decrement(ref _activeWatches);
         }
     }
 }

@@ -344,6 +344,41 @@ public sealed class WorkQueueTests
         Assert.Empty(snapshot.Scheduled);
     }
 
+    [Fact]
+    public async Task A_stopped_queue_runs_again_from_empty_and_ignores_adds_in_between()
+    {
+        var time = new Fakes.ManualTimeProvider();
+        await using var queue = new WorkQueue<string>(1, new BackoffPolicy(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1), 0), () => 0, time);
+        var handled = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        Func<string, CancellationToken, ValueTask<WorkOutcome>> handler = (key, _) =>
+        {
+            handled.Enqueue(key);
+            return ValueTask.FromResult(key == "broken" ? WorkOutcome.Failure("broken") : WorkOutcome.Done());
+        };
+        using (var first = new CancellationTokenSource())
+        {
+            queue.Add("broken");
+            var run = queue.RunAsync(handler, first.Token);
+            await Eventually.TrueAsync(() => queue.Snapshot().Scheduled.ContainsKey("broken"), "broken backs off");
+            await first.CancelAsync();
+            await run.WaitAsync(TimeSpan.FromSeconds(10));
+        }
+
+        queue.Add("while-stopped");
+        using var second = new CancellationTokenSource();
+        var again = queue.RunAsync(handler, second.Token);
+
+        var snapshot = queue.Snapshot();
+        Assert.Empty(snapshot.Ready);
+        Assert.Empty(snapshot.Scheduled);
+        Assert.Empty(snapshot.ConsecutiveFailures);
+        queue.Add("next");
+        await Eventually.TrueAsync(() => handled.Contains("next"), "a key added to the second run handled");
+        Assert.Equal(new[] { "broken", "next" }, handled.ToArray());
+        await second.CancelAsync();
+        await again.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
     private static int IndexOfNth(IReadOnlyList<string> items, string item, int n)
     {
         var seen = 0;
