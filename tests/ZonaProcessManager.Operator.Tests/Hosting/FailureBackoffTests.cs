@@ -111,19 +111,8 @@ public sealed class FailureBackoffTests : IAsyncLifetime
         var settings = new OperatorSettings { BackoffJitter = 0 };
         var builder = OperatorApp.CreateBuilder(settings, services =>
         {
-            services.RemoveAll<IServiceStore>();
-            services.RemoveAll<IEventRecorder>();
-            services.RemoveAll<IResourceWatcher>();
-            services.RemoveAll<IContainerRuntime>();
-            services.RemoveAll<IIntegrationStore>();
-            services.RemoveAll<IHostPortProbe>();
             services.RemoveAll<TimeProvider>();
-            services.AddSingleton<IServiceStore>(_store);
-            services.AddSingleton<IEventRecorder>(_store);
-            services.AddSingleton<IResourceWatcher>(_watcher);
-            services.AddSingleton<IContainerRuntime>(_runtime);
-            services.AddSingleton<IIntegrationStore>(new FakeIntegrationStore(_store));
-            services.AddSingleton<IHostPortProbe>(new FakeHostPortProbe());
+            services.AddFakePorts(_store, _watcher, _runtime);
             services.AddSingleton<TimeProvider>(_time);
         });
         _host = builder.Build();

@@ -75,19 +75,8 @@ public sealed class ReconcileDeadlineTests : IAsyncLifetime
         };
         _host = OperatorApp.CreateBuilder(settings, services =>
         {
-            services.RemoveAll<IServiceStore>();
-            services.RemoveAll<IEventRecorder>();
-            services.RemoveAll<IResourceWatcher>();
-            services.RemoveAll<IContainerRuntime>();
-            services.RemoveAll<IIntegrationStore>();
-            services.RemoveAll<IHostPortProbe>();
             services.RemoveAll<TimeProvider>();
-            services.AddSingleton<IServiceStore>(_store);
-            services.AddSingleton<IEventRecorder>(_store);
-            services.AddSingleton<IResourceWatcher>(_watcher);
-            services.AddSingleton<IContainerRuntime>(_runtime);
-            services.AddSingleton<IIntegrationStore>(new FakeIntegrationStore(_store));
-            services.AddSingleton<IHostPortProbe>(new FakeHostPortProbe());
+            services.AddFakePorts(_store, _watcher, _runtime);
             services.AddSingleton<TimeProvider>(_time);
         }).Build();
         await _host.StartAsync();

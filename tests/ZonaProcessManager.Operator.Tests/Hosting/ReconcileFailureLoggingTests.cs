@@ -75,18 +75,7 @@ public sealed class ReconcileFailureLoggingTests : IAsyncLifetime
         var serilog = OperatorLogging.ConfigureEvents(new LoggerConfiguration(), settings).WriteTo.Sink(_sink).CreateLogger();
         _host = OperatorApp.CreateBuilder(settings, services =>
         {
-            services.RemoveAll<IServiceStore>();
-            services.RemoveAll<IEventRecorder>();
-            services.RemoveAll<IResourceWatcher>();
-            services.RemoveAll<IContainerRuntime>();
-            services.RemoveAll<IIntegrationStore>();
-            services.RemoveAll<IHostPortProbe>();
-            services.AddSingleton<IServiceStore>(_store);
-            services.AddSingleton<IEventRecorder>(_store);
-            services.AddSingleton<IResourceWatcher>(new FakeResourceWatcher());
-            services.AddSingleton<IContainerRuntime>(runtime);
-            services.AddSingleton<IIntegrationStore>(integrations);
-            services.AddSingleton<IHostPortProbe>(new FakeHostPortProbe());
+            services.AddFakePorts(_store, new FakeResourceWatcher(), runtime, integrations);
             services.AddSingleton<ILoggerFactory>(new SerilogLoggerFactory(serilog, dispose: true));
         }).Build();
         await _host.StartAsync();
