@@ -5,7 +5,7 @@ namespace ZonaProcessManager.Domain.Hashing;
 /// <summary>
 /// Whether two specs ask for the same thing. Records compare their list and map members by reference, so two specs read
 /// from two documents are never Equals; this compares by content (map order and Docker-irrelevant list order ignored,
-/// as in the hash). Used to put back a hand edit of an operator-owned child spec, and to skip no-op writes.
+/// as in the hash). It decides when a hand edit of an operator-owned child spec is put back, and skips no-op writes.
 /// </summary>
 public static class SpecEquivalence
 {
