@@ -63,6 +63,8 @@ public static class OperatorServiceCollectionExtensions
         // Leader-only work, started in this order at the start of every term: the queue workers first, so the queues
         // are open before the watch, the events and the start-up resync enqueue.
         services.TryAddSingleton<ILeaderElection, SingleInstanceLeaderElection>();
+        services.TryAddSingleton<LeadershipContext>();
+        services.TryAddSingleton<ILeadershipContext>(sp => sp.GetRequiredService<LeadershipContext>());
         services.AddSingleton<ILeaderOnlyLoop, QueueWorker>();
         services.AddSingleton<ILeaderOnlyLoop, WatchLoop>();
         services.AddSingleton<ILeaderOnlyLoop, DockerEventLoop>();

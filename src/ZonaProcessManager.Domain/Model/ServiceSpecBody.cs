@@ -18,6 +18,8 @@ public sealed record ServiceSpecBody
     public IReadOnlyList<string> DependsOn { get; init; } = [];
     public ServiceCategory Category { get; init; } = ServiceCategory.App;
     public UpdateStrategy Update { get; init; } = new();
+    public RollbackStrategy Rollback { get; init; } = new();
+    public PlacementSpec? Placement { get; init; }
     public bool Suspended { get; init; }
 }
 

@@ -8,7 +8,8 @@ public sealed record Condition(string Type, bool Status, string Reason, string M
 
 public sealed record ReplicaCounts(int Desired, int Ready);
 
-public sealed record ContainerStatus(string Id, string Name, string State, string Health);
+/// <summary>One replica in status.containers: a container, or a Swarm task with the node it runs on and its slot.</summary>
+public sealed record ContainerStatus(string Id, string Name, string State, string Health, string? Node = null, int? Slot = null, string? Error = null);
 
 /// <summary>What the operator writes into a resource's status; nothing else writes there.</summary>
 public sealed record ServiceStatus

@@ -17,6 +17,10 @@ public sealed record WorkloadReplica(
     string? Error = null,
     IReadOnlyList<string>? Endpoints = null)
 {
-    /// <summary>The replica as status.containers shows it.</summary>
-    public ContainerStatus ToContainerStatus() => new(Id, Name, State, Health);
+    /// <summary>
+    /// The replica as status.containers shows it: a replica placed on a node (a Swarm task) also with the node, its slot
+    /// and the runtime's error.
+    /// </summary>
+    public ContainerStatus ToContainerStatus() =>
+        Node is null ? new(Id, Name, State, Health) : new(Id, Name, State, Health, Node, Slot, Error);
 }

@@ -21,4 +21,10 @@ public interface ILeaderElection
     /// lapses on its own.
     /// </summary>
     Task ReleaseAsync(LeadershipTerm term, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Whether the store confirmed <paramref name="term"/> less than the renew deadline ago, so an action on the runtime
+    /// may be taken under it now. A term that cannot be lost is always confirmed until it ends.
+    /// </summary>
+    bool IsConfirmed(LeadershipTerm term);
 }

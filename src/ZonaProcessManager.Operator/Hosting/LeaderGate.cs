@@ -16,6 +16,7 @@ namespace ZonaProcessManager.Operator.Hosting;
 /// </summary>
 public sealed class LeaderGate(
     ILeaderElection election,
+    LeadershipContext leadership,
     IEnumerable<ILeaderOnlyLoop> loops,
     OperatorSettings settings,
     TimeProvider time,
@@ -68,6 +69,7 @@ public sealed class LeaderGate(
     {
         using var termEnd = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, term.Lost);
         logger.Leading(term.Holder, term.Generation);
+        leadership.Begin(term);
         try
         {
             var running = _loops.Select(loop => RunLoopAsync(loop, termEnd)).ToList();
@@ -87,6 +89,7 @@ public sealed class LeaderGate(
         }
         finally
         {
+            leadership.End();
             await ReleaseAsync(term).ConfigureAwait(false);
         }
     }

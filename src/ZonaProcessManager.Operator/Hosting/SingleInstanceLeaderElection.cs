@@ -16,5 +16,7 @@ public sealed class SingleInstanceLeaderElection : ILeaderElection
             ? Task.FromCanceled<LeadershipTerm>(cancellationToken)
             : Task.FromResult(new LeadershipTerm(_holder, Interlocked.Increment(ref _generation), CancellationToken.None));
 
+    public bool IsConfirmed(LeadershipTerm term) => true;
+
     public Task ReleaseAsync(LeadershipTerm term, CancellationToken cancellationToken) => Task.CompletedTask;
 }

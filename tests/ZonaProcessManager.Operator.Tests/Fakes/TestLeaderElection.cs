@@ -74,6 +74,11 @@ public sealed class TestLeaderElection : ILeaderElection
         }
     }
 
+    /// <summary>Whether runtime actions are allowed under a term; tests set it false to see them refused.</summary>
+    public bool Confirmed { get; set; } = true;
+
+    public bool IsConfirmed(LeadershipTerm term) => Confirmed;
+
     public Task ReleaseAsync(LeadershipTerm term, CancellationToken cancellationToken)
     {
         lock (_gate)
