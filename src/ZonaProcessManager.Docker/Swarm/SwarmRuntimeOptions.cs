@@ -1,3 +1,5 @@
+using ZonaProcessManager.Domain.Planning;
+
 namespace ZonaProcessManager.Docker.Swarm;
 
 /// <summary>Tunables of <see cref="SwarmWorkloadRuntime"/>; the defaults follow Docker's own where one exists.</summary>
@@ -34,4 +36,13 @@ public sealed record SwarmRuntimeOptions
     public TimeSpan EventReconnectInitialDelay { get; init; } = TimeSpan.FromMilliseconds(500);
 
     public TimeSpan EventReconnectMaxDelay { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// The planner's settings (isolation policy, requeue intervals, the rollout deadline after which tasks that still do
+    /// not run make the service Degraded). Default <see cref="PlannerSettings.Default"/>; a host passes the operator's.
+    /// </summary>
+    public PlannerSettings Planning { get; init; } = PlannerSettings.Default;
+
+    /// <summary>How often an update that lost a race with another change of the service is tried again at once. Default 3.</summary>
+    public int UpdateConflictRetries { get; init; } = 3;
 }
