@@ -1,5 +1,6 @@
 using System.CommandLine;
 using ZonaProcessManager.Cli.Hosting;
+using ZonaProcessManager.Docker.Swarm;
 using ZonaProcessManager.Domain.Integrations;
 using ZonaProcessManager.EmbeddedMongo;
 using ZonaProcessManager.Mongo;
@@ -43,11 +44,15 @@ public static class RunCommand
         };
         var isolationOptions = new IsolationOptions();
         isolationOptions.AddTo(command);
+        var runtimeOptions = new RuntimeOptions();
+        runtimeOptions.AddTo(command);
         command.SetAction(app.Guard(async (parseResult, cancellationToken) =>
         {
             // Checked before anything starts, so a typo never leaves a half-started operator behind.
             var integrationPorts = ParsePortRange(parseResult.GetValue(portRange)!);
             var isolation = isolationOptions.Parse(parseResult);
+            var runtime = await runtimeOptions.ChooseAsync(parseResult, token => SwarmEngineProbe.ProbeAsync((Uri?)null, token), cancellationToken);
+            await context.Output.WriteLineAsync($"runtime: {runtime.Describe()}");
             EmbeddedMongoServer? embedded = null;
             try
             {
@@ -108,7 +113,7 @@ public static class RunCommand
                     IntegrationPorts = integrationPorts,
                     Isolation = isolation,
                 };
-                await ZpmOperatorHost.RunAsync(settings, cancellationToken);
+                await ZpmOperatorHost.RunAsync(settings, runtime, cancellationToken);
                 return CliApplication.Ok;
             }
             finally

@@ -2,6 +2,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using MongoDB.Driver;
 using ZonaProcessManager.Docker;
+using ZonaProcessManager.Docker.Swarm;
+using ZonaProcessManager.Domain.Planning;
 using ZonaProcessManager.Domain.Ports;
 using ZonaProcessManager.Mongo;
 using ZonaProcessManager.Operator.Kinds;
@@ -15,8 +17,18 @@ public static class OperatorAdapterRegistration
     /// Registers the production ports: the MongoDB stores, event recorder and change-stream watcher (of the collections of the kinds the
     /// operator registered reconcilers for), the Docker runtime and the host-port probe.
     /// </summary>
-    public static IServiceCollection AddZpmOperatorAdapters(this IServiceCollection services, OperatorSettings settings)
+    public static IServiceCollection AddZpmOperatorAdapters(this IServiceCollection services, OperatorSettings settings) =>
+        services.AddZpmOperatorAdapters(settings, WorkloadRuntimeChoice.SingleHost);
+
+    /// <summary>
+    /// As <see cref="AddZpmOperatorAdapters(IServiceCollection, OperatorSettings)"/>, with the workload runtime
+    /// <paramref name="runtime"/> names: the single-host one over <see cref="DockerContainerRuntime"/>, or
+    /// <see cref="SwarmWorkloadRuntime"/> on the Swarm manager at <see cref="OperatorSettings.DockerEndpoint"/>. The Swarm
+    /// runtime takes the operator's stop grace period and planner settings, so both backends judge rollouts alike.
+    /// </summary>
+    public static IServiceCollection AddZpmOperatorAdapters(this IServiceCollection services, OperatorSettings settings, WorkloadRuntimeChoice runtime)
     {
+        ArgumentNullException.ThrowIfNull(runtime);
         services.AddSingleton<IMongoClient>(_ => new MongoClient(settings.MongoConnectionString));
         services.AddSingleton(sp => sp.GetRequiredService<IMongoClient>().GetDatabase(settings.Database));
         // SafeStore: what escapes a store (and gets logged or recorded) never carries a server's errInfo or a document.
@@ -35,6 +47,21 @@ public static class OperatorAdapterRegistration
             },
             sp.GetRequiredService<ILogger<MongoResourceWatcher>>(),
             sp.GetRequiredService<TimeProvider>()));
+        if (runtime.Kind == WorkloadRuntimeKind.Swarm)
+        {
+            // No IContainerRuntime on Swarm: nothing may create a plain container beside the swarm's services.
+            services.AddSingleton<IWorkloadRuntime>(sp => SwarmWorkloadRuntime.Create(
+                (runtime.Swarm ?? new SwarmRuntimeOptions()) with
+                {
+                    StopGracePeriod = settings.DockerStopGrace,
+                    Planning = sp.GetRequiredService<PlannerSettings>(),
+                },
+                sp.GetRequiredService<ILogger<SwarmWorkloadRuntime>>(),
+                settings.DockerEndpoint,
+                sp.GetRequiredService<TimeProvider>()));
+            return services;
+        }
+
         services.AddSingleton<IContainerRuntime>(sp => DockerContainerRuntime.Create(
             new DockerRuntimeOptions { StopGracePeriod = settings.DockerStopGrace },
             sp.GetRequiredService<ILogger<DockerContainerRuntime>>(),

@@ -12,9 +12,13 @@ namespace ZonaProcessManager.Cli.Hosting;
 public static class ZpmOperatorHost
 {
     /// <summary>Runs the operator against settings' MongoDB and Docker until <paramref name="cancellationToken"/> fires.</summary>
-    public static async Task RunAsync(OperatorSettings settings, CancellationToken cancellationToken)
+    public static Task RunAsync(OperatorSettings settings, CancellationToken cancellationToken) =>
+        RunAsync(settings, WorkloadRuntimeChoice.SingleHost, cancellationToken);
+
+    /// <summary>Runs the operator with the workload runtime <paramref name="runtime"/> names.</summary>
+    public static async Task RunAsync(OperatorSettings settings, WorkloadRuntimeChoice runtime, CancellationToken cancellationToken)
     {
-        using var host = CreateBuilder(settings).Build();
+        using var host = CreateBuilder(settings, runtime).Build();
         await host.RunAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -23,9 +27,14 @@ public static class ZpmOperatorHost
     /// runs after them, so a test may replace any registration (a port, the TimeProvider, the logger).
     /// </summary>
     public static HostApplicationBuilder CreateBuilder(OperatorSettings settings, Action<IServiceCollection>? configureServices = null) =>
+        CreateBuilder(settings, WorkloadRuntimeChoice.SingleHost, configureServices);
+
+    /// <summary><see cref="CreateBuilder(OperatorSettings, Action{IServiceCollection}?)"/> with the workload runtime <paramref name="runtime"/> names.</summary>
+    public static HostApplicationBuilder CreateBuilder(
+        OperatorSettings settings, WorkloadRuntimeChoice runtime, Action<IServiceCollection>? configureServices = null) =>
         OperatorApp.CreateBuilder(settings, services =>
         {
-            services.AddZpmOperatorAdapters(settings);
+            services.AddZpmOperatorAdapters(settings, runtime);
             configureServices?.Invoke(services);
         });
 }

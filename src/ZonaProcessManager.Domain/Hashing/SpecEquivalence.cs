@@ -21,6 +21,28 @@ public static class SpecEquivalence
             && a.Category == b.Category
             && a.Suspended == b.Suspended
             && a.Update == b.Update
+            && a.Rollback == b.Rollback
+            && SamePlacement(a.Placement, b.Placement)
             && (a.DependsOn ?? []).Order(StringComparer.Ordinal).SequenceEqual((b.DependsOn ?? []).Order(StringComparer.Ordinal));
     }
+
+    // Constraints are ANDed, so their order means nothing; preferences spread level by level, so theirs does. A
+    // placement that asks for nothing places like none at all, and a cap of 0 is no cap (Swarm's meaning).
+    private static bool SamePlacement(PlacementSpec? a, PlacementSpec? b)
+    {
+        a = AsksForNothing(a) ? null : a;
+        b = AsksForNothing(b) ? null : b;
+        if (a is null || b is null)
+        {
+            return a is null && b is null;
+        }
+
+        return (a.MaxReplicasPerNode ?? 0) == (b.MaxReplicasPerNode ?? 0)
+            && (a.Constraints ?? []).Order(StringComparer.Ordinal).SequenceEqual((b.Constraints ?? []).Order(StringComparer.Ordinal))
+            && (a.Preferences ?? []).SequenceEqual(b.Preferences ?? []);
+    }
+
+    private static bool AsksForNothing(PlacementSpec? placement) =>
+        placement is null
+        || ((placement.Constraints ?? []).Count == 0 && (placement.Preferences ?? []).Count == 0 && placement.MaxReplicasPerNode is null or 0);
 }

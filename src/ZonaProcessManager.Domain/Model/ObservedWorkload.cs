@@ -27,6 +27,12 @@ public sealed record ObservedWorkload
     /// </summary>
     public IReadOnlyList<ObservedContainer> Containers { get; init; } = [];
 
+    /// <summary>
+    /// Where the runtime's own rollout of the workload stands, when it rolls by itself (a Swarm service's update
+    /// status); null when the operator rolls replicas itself.
+    /// </summary>
+    public WorkloadRollout? Rollout { get; init; }
+
     /// <summary>Nothing runs for <paramref name="owner"/>.</summary>
     public static ObservedWorkload None(ResourceKey owner) => new() { Owner = owner };
 

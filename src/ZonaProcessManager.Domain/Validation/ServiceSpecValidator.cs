@@ -134,21 +134,11 @@ public static partial class ServiceSpecValidator
         });
         Duplicates(problems, "spec.dependsOn", spec.DependsOn, d => d);
 
-        if (spec.Update is null)
+        ValidateRollout(problems, "spec.update", spec.Update, allowRollback: true);
+        ValidateRollout(problems, "spec.rollback", spec.Rollback, allowRollback: false);
+        if (spec.Placement is not null)
         {
-            problems.Add(new SpecProblem("spec.update", "must not be null"));
-        }
-        else
-        {
-            if (spec.Update.Parallelism < 1)
-            {
-                problems.Add(new SpecProblem("spec.update.parallelism", $"must be 1 or more (got {spec.Update.Parallelism})"));
-            }
-
-            if (!Enum.IsDefined(spec.Update.Order))
-            {
-                problems.Add(new SpecProblem("spec.update.order", "must be start-first or stop-first"));
-            }
+            ValidatePlacement(problems, spec.Placement);
         }
     }
 

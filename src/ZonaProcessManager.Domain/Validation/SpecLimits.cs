@@ -71,4 +71,23 @@ public static class SpecLimits
 
     /// <summary>Free text: a catalog entry's title and executable, a tenant's display name.</summary>
     public const int MaxTextBytes = 1024;
+
+    /// <summary>
+    /// spec.placement.constraints: Swarm ANDs them, so a real service needs a handful; more than this is generated
+    /// junk, and every one is matched against every node on each scheduling decision.
+    /// </summary>
+    public const int MaxPlacementConstraints = 32;
+
+    /// <summary>spec.placement.preferences: each spreads over one more label level; real topologies have two or three.</summary>
+    public const int MaxPlacementPreferences = 8;
+
+    /// <summary>One placement constraint or spread descriptor ("node.labels.zone==eu-1"): a label key and a value.</summary>
+    public const int MaxPlacementExpressionBytes = 1024;
+
+    /// <summary>
+    /// update/rollback delaySeconds and monitorSeconds: an hour between two batches of one rollout, or of watching one
+    /// new replica, is already more than any rollout needs; a larger number is minutes or milliseconds typed as seconds,
+    /// and would leave a rollout hanging for days.
+    /// </summary>
+    public const int MaxRolloutSeconds = 3600;
 }

@@ -15,8 +15,11 @@ public sealed class ServiceDocumentMapper
     private static readonly HashSet<string> KnownSpecFields =
     [
         "image", "command", "env", "replicas", "ports", "volumes", "networks", "healthCheck", "restartPolicy",
-        "resources", "dependsOn", "category", "update", "suspended",
+        "resources", "dependsOn", "category", "update", "rollback", "placement", "suspended",
     ];
+
+    private static readonly HashSet<string> KnownRolloutFields = ["order", "parallelism", "delaySeconds", "monitorSeconds", "failureAction"];
+    private static readonly HashSet<string> KnownPlacementFields = ["constraints", "preferences", "maxReplicasPerNode"];
 
     private static readonly HashSet<string> KnownPortFields = ["container", "host", "protocol", "hostIp"];
     private static readonly HashSet<string> KnownVolumeFields = ["name", "hostPath", "target", "readOnly", "driver", "driverOpts"];
@@ -44,6 +47,15 @@ public sealed class ServiceDocumentMapper
         ["stop-first"] = UpdateOrder.StopFirst,
     };
 
+    // Read with all three spellings in spec.rollback too, so "rollback" there gets the validator's explanation rather
+    // than a bare list of choices.
+    private static readonly Dictionary<string, UpdateFailureAction> FailureActions = new(StringComparer.Ordinal)
+    {
+        ["rollback"] = UpdateFailureAction.Rollback,
+        ["pause"] = UpdateFailureAction.Pause,
+        ["continue"] = UpdateFailureAction.Continue,
+    };
+
     private static readonly Dictionary<string, string> Protocols = new(StringComparer.Ordinal) { ["tcp"] = "tcp", ["udp"] = "udp" };
 
     private readonly Func<ServiceSpec, IReadOnlyList<string>> _semanticValidator;
@@ -68,6 +80,8 @@ public sealed class ServiceDocumentMapper
     public static string ToDocumentValue(RestartPolicy policy) => RestartPolicies.First(pair => pair.Value == policy).Key;
 
     public static string ToDocumentValue(UpdateOrder order) => UpdateOrders.First(pair => pair.Value == order).Key;
+
+    public static string ToDocumentValue(UpdateFailureAction action) => FailureActions.First(pair => pair.Value == action).Key;
 
     public StoredService Read(BsonDocument document)
     {
@@ -206,6 +220,8 @@ public sealed class ServiceDocumentMapper
             DependsOn = reader.StringList(spec, "dependsOn", "spec.dependsOn") ?? [],
             Category = reader.Choice(spec, "category", "spec.category", Categories, ServiceCategory.App),
             Update = ReadUpdate(reader, spec),
+            Rollback = ReadRollback(reader, spec),
+            Placement = ReadPlacement(reader, spec),
             Suspended = reader.Boolean(spec, "suspended", "spec.suspended") ?? false,
         };
         return image is null ? null : body;
@@ -349,11 +365,61 @@ public sealed class ServiceDocumentMapper
             return defaults;
         }
 
-        reader.RejectUnknownFields(update, "spec.update", new HashSet<string> { "order", "parallelism" });
+        reader.RejectUnknownFields(update, "spec.update", KnownRolloutFields);
         return new UpdateStrategy
         {
             Order = reader.Choice(update, "order", "spec.update.order", UpdateOrders, defaults.Order),
             Parallelism = reader.Integer(update, "parallelism", "spec.update.parallelism", minimum: 1) ?? defaults.Parallelism,
+            DelaySeconds = reader.Integer(update, "delaySeconds", "spec.update.delaySeconds", minimum: 0) ?? defaults.DelaySeconds,
+            MonitorSeconds = reader.Integer(update, "monitorSeconds", "spec.update.monitorSeconds", minimum: 1) ?? defaults.MonitorSeconds,
+            FailureAction = reader.Choice(update, "failureAction", "spec.update.failureAction", FailureActions, defaults.FailureAction),
+        };
+    }
+
+    private static RollbackStrategy ReadRollback(FieldReader reader, BsonDocument spec)
+    {
+        var rollback = reader.Document(spec, "rollback", "spec.rollback");
+        var defaults = new RollbackStrategy();
+        if (rollback is null)
+        {
+            return defaults;
+        }
+
+        reader.RejectUnknownFields(rollback, "spec.rollback", KnownRolloutFields);
+        return new RollbackStrategy
+        {
+            Order = reader.Choice(rollback, "order", "spec.rollback.order", UpdateOrders, defaults.Order),
+            Parallelism = reader.Integer(rollback, "parallelism", "spec.rollback.parallelism", minimum: 1) ?? defaults.Parallelism,
+            DelaySeconds = reader.Integer(rollback, "delaySeconds", "spec.rollback.delaySeconds", minimum: 0) ?? defaults.DelaySeconds,
+            MonitorSeconds = reader.Integer(rollback, "monitorSeconds", "spec.rollback.monitorSeconds", minimum: 1) ?? defaults.MonitorSeconds,
+            FailureAction = reader.Choice(rollback, "failureAction", "spec.rollback.failureAction", FailureActions, defaults.FailureAction),
+        };
+    }
+
+    private static PlacementSpec? ReadPlacement(FieldReader reader, BsonDocument spec)
+    {
+        var placement = reader.Document(spec, "placement", "spec.placement");
+        if (placement is null)
+        {
+            return null;
+        }
+
+        reader.RejectUnknownFields(placement, "spec.placement", KnownPlacementFields);
+        var preferences = new List<PlacementPreference>();
+        foreach (var (preference, path) in reader.Objects(placement, "preferences", "spec.placement.preferences"))
+        {
+            reader.RejectUnknownFields(preference, path, new HashSet<string> { "spread" });
+            if (reader.String(preference, "spread", path + ".spread", required: true) is { } spread)
+            {
+                preferences.Add(new PlacementPreference(spread));
+            }
+        }
+
+        return new PlacementSpec
+        {
+            Constraints = reader.StringList(placement, "constraints", "spec.placement.constraints") ?? [],
+            Preferences = preferences,
+            MaxReplicasPerNode = reader.Integer(placement, "maxReplicasPerNode", "spec.placement.maxReplicasPerNode", minimum: 0),
         };
     }
 }

@@ -18,11 +18,8 @@ public static class ServiceSpecDocuments
             ["replicas"] = spec.Replicas,
             ["restartPolicy"] = ServiceDocumentMapper.ToDocumentValue(spec.RestartPolicy),
             ["category"] = ServiceDocumentMapper.ToDocumentValue(spec.Category),
-            ["update"] = new BsonDocument
-            {
-                ["order"] = ServiceDocumentMapper.ToDocumentValue(spec.Update.Order),
-                ["parallelism"] = spec.Update.Parallelism,
-            },
+            ["update"] = RolloutDocument(spec.Update.Order, spec.Update.Parallelism, spec.Update.DelaySeconds, spec.Update.MonitorSeconds, spec.Update.FailureAction),
+            ["rollback"] = RolloutDocument(spec.Rollback.Order, spec.Rollback.Parallelism, spec.Rollback.DelaySeconds, spec.Rollback.MonitorSeconds, spec.Rollback.FailureAction),
             ["suspended"] = spec.Suspended,
         };
         if (spec.Command.Count > 0)
@@ -63,6 +60,35 @@ public static class ServiceSpecDocuments
         if (spec.DependsOn.Count > 0)
         {
             document["dependsOn"] = new BsonArray(spec.DependsOn);
+        }
+
+        if (spec.Placement is not null)
+        {
+            document["placement"] = PlacementDocument(spec.Placement);
+        }
+
+        return document;
+    }
+
+    private static BsonDocument RolloutDocument(UpdateOrder order, int parallelism, int delaySeconds, int monitorSeconds, UpdateFailureAction failureAction) => new()
+    {
+        ["order"] = ServiceDocumentMapper.ToDocumentValue(order),
+        ["parallelism"] = parallelism,
+        ["delaySeconds"] = delaySeconds,
+        ["monitorSeconds"] = monitorSeconds,
+        ["failureAction"] = ServiceDocumentMapper.ToDocumentValue(failureAction),
+    };
+
+    private static BsonDocument PlacementDocument(PlacementSpec placement)
+    {
+        var document = new BsonDocument
+        {
+            ["constraints"] = new BsonArray(placement.Constraints),
+            ["preferences"] = new BsonArray(placement.Preferences.Select(preference => new BsonDocument("spread", preference.Spread))),
+        };
+        if (placement.MaxReplicasPerNode is { } cap)
+        {
+            document["maxReplicasPerNode"] = cap;
         }
 
         return document;

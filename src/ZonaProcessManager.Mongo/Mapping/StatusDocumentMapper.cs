@@ -17,18 +17,43 @@ public static class StatusDocumentMapper
             ["phase"] = status.Phase.ToString(),
             ["observedSpecHash"] = status.ObservedSpecHash is null ? BsonNull.Value : status.ObservedSpecHash,
             ["replicas"] = new BsonDocument { ["desired"] = status.Replicas.Desired, ["ready"] = status.Replicas.Ready },
-            ["containers"] = new BsonArray(status.Containers.Select(container => new BsonDocument
-            {
-                ["id"] = container.Id,
-                ["name"] = container.Name,
-                ["state"] = container.State,
-                ["health"] = container.Health,
-            })),
+            ["containers"] = new BsonArray(status.Containers.Select(ContainerDocument)),
             ["conditions"] = ConditionsToArray(status.Conditions),
             ["message"] = status.Message is null ? BsonNull.Value : status.Message,
             ["lastError"] = status.LastError is null ? BsonNull.Value : status.LastError,
             ["updatedAt"] = new BsonDateTime(status.UpdatedAt.UtcDateTime),
         };
+        return document;
+    }
+
+    /// <summary>
+    /// One entry of status.containers. node, slot and error are written only when the runtime reports them (a Swarm
+    /// task), so a single-host status keeps its four fields.
+    /// </summary>
+    private static BsonDocument ContainerDocument(ContainerStatus container)
+    {
+        var document = new BsonDocument
+        {
+            ["id"] = container.Id,
+            ["name"] = container.Name,
+            ["state"] = container.State,
+            ["health"] = container.Health,
+        };
+        if (container.Node is not null)
+        {
+            document["node"] = container.Node;
+        }
+
+        if (container.Slot is { } slot)
+        {
+            document["slot"] = slot;
+        }
+
+        if (container.Error is not null)
+        {
+            document["error"] = container.Error;
+        }
+
         return document;
     }
 
@@ -56,7 +81,10 @@ public static class StatusDocumentMapper
                         StringOrNull(container, "id") ?? "",
                         StringOrNull(container, "name") ?? "",
                         StringOrNull(container, "state") ?? "",
-                        StringOrNull(container, "health") ?? ""))
+                        StringOrNull(container, "health") ?? "",
+                        StringOrNull(container, "node"),
+                        IntOrNull(container, "slot"),
+                        StringOrNull(container, "error")))
                     .ToList(),
                 Conditions = ReadConditions(document),
                 Message = StringOrNull(document, "message"),
@@ -102,6 +130,9 @@ public static class StatusDocumentMapper
 
     internal static int IntOrZero(BsonDocument? document, string field) =>
         document is not null && document.TryGetValue(field, out var value) && value.IsNumeric ? (int)value.ToDouble() : 0;
+
+    internal static int? IntOrNull(BsonDocument? document, string field) =>
+        document is not null && document.TryGetValue(field, out var value) && value.IsNumeric ? (int)value.ToDouble() : null;
 
     internal static DateTimeOffset DateOrMin(BsonDocument document, string field) =>
         document.TryGetValue(field, out var value) && value.IsValidDateTime

@@ -30,6 +30,12 @@ public class SpecEquivalenceTests
         { "suspended", Spec() with { Suspended = true } },
         { "update", Spec() with { Update = new UpdateStrategy { Parallelism = 2 } } },
         { "dependsOn", Spec() with { DependsOn = ["db"] } },
+        { "update monitor", Spec() with { Update = new UpdateStrategy { MonitorSeconds = 30 } } },
+        { "update failureAction", Spec() with { Update = new UpdateStrategy { FailureAction = UpdateFailureAction.Pause } } },
+        { "rollback", Spec() with { Rollback = new RollbackStrategy { FailureAction = UpdateFailureAction.Continue } } },
+        { "placement added", Spec() with { Placement = new PlacementSpec { Constraints = ["node.role==worker"] } } },
+        { "placement cap", Spec() with { Placement = new PlacementSpec { MaxReplicasPerNode = 1 } } },
+        { "placement spread", Spec() with { Placement = new PlacementSpec { Preferences = [new PlacementPreference("node.labels.zone")] } } },
     };
 
     [Theory]
@@ -37,6 +43,38 @@ public class SpecEquivalenceTests
     public void Any_edit_is_noticed(string field, ServiceSpecBody edited)
     {
         Assert.False(SpecEquivalence.Equivalent(Spec(), edited), $"{field} edit not noticed");
+    }
+
+    [Fact]
+    public void Placements_read_from_two_documents_compare_by_what_they_ask_for()
+    {
+        var placed = Spec() with
+        {
+            Placement = new PlacementSpec
+            {
+                Constraints = ["node.role==worker", "node.labels.zone!=a"],
+                Preferences = [new PlacementPreference("node.labels.zone"), new PlacementPreference("node.labels.rack")],
+                MaxReplicasPerNode = 2,
+            },
+        };
+        var sameRebuilt = Spec() with
+        {
+            Placement = new PlacementSpec
+            {
+                Constraints = ["node.labels.zone!=a", "node.role==worker"],
+                Preferences = [new PlacementPreference("node.labels.zone"), new PlacementPreference("node.labels.rack")],
+                MaxReplicasPerNode = 2,
+            },
+        };
+        var spreadReordered = placed with
+        {
+            Placement = placed.Placement! with { Preferences = [.. placed.Placement.Preferences.Reverse()] },
+        };
+
+        Assert.True(SpecEquivalence.Equivalent(placed, sameRebuilt));
+        Assert.False(SpecEquivalence.Equivalent(placed, spreadReordered), "the order of spread levels decides the placement");
+        Assert.True(SpecEquivalence.Equivalent(Spec(), Spec() with { Placement = new PlacementSpec() }));
+        Assert.True(SpecEquivalence.Equivalent(Spec(), Spec() with { Placement = new PlacementSpec { MaxReplicasPerNode = 0 } }));
     }
 
     [Fact]

@@ -36,6 +36,27 @@ public class SpecHasherTests
     }
 
     [Fact]
+    public void A_spec_using_every_rollout_and_placement_field_keeps_the_pinned_hash_so_no_container_is_replaced()
+    {
+        // The single-host backend replaces a container whose zpm.spec-hash differs: fields it does not run on must not
+        // reach the hash, or adding them to the contract would have rolled every container once.
+        var withEverything = Baseline with
+        {
+            Update = new UpdateStrategy { Order = UpdateOrder.StopFirst, Parallelism = 3, DelaySeconds = 5, MonitorSeconds = 20, FailureAction = UpdateFailureAction.Pause },
+            Rollback = new RollbackStrategy { Order = UpdateOrder.StopFirst, Parallelism = 2, DelaySeconds = 1, MonitorSeconds = 9, FailureAction = UpdateFailureAction.Continue },
+            Placement = new PlacementSpec
+            {
+                Constraints = ["node.role==worker", "node.labels.zone!=a"],
+                Preferences = [new PlacementPreference("node.labels.zone")],
+                MaxReplicasPerNode = 1,
+            },
+        };
+
+        Assert.Equal(PinnedBaselineHash, SpecHasher.Hash(withEverything));
+        Assert.Equal(SpecHasher.CanonicalJson(Baseline), SpecHasher.CanonicalJson(withEverything));
+    }
+
+    [Fact]
     public void Insertion_order_of_maps_never_changes_the_hash()
     {
         var entries = Gen.Select(Gen.Int[0, 40], Gen.String).Array[0, 12]
@@ -81,6 +102,9 @@ public class SpecHasherTests
         { "category", Baseline with { Category = ServiceCategory.Batch } },
         { "update", Baseline with { Update = new UpdateStrategy { Order = UpdateOrder.StopFirst, Parallelism = 3 } } },
         { "suspended", Baseline with { Suspended = true } },
+        { "update delay, monitor and failure action", Baseline with { Update = new UpdateStrategy { DelaySeconds = 10, MonitorSeconds = 30, FailureAction = UpdateFailureAction.Continue } } },
+        { "rollback", Baseline with { Rollback = new RollbackStrategy { Order = UpdateOrder.StopFirst, Parallelism = 2, DelaySeconds = 1, MonitorSeconds = 9, FailureAction = UpdateFailureAction.Continue } } },
+        { "placement", Baseline with { Placement = new PlacementSpec { Constraints = ["node.role==worker"], Preferences = [new PlacementPreference("node.labels.zone")], MaxReplicasPerNode = 2 } } },
     };
 
     [Theory]

@@ -93,7 +93,79 @@ public class ServiceSpecValidatorTests
         { "spec.restartPolicy", s => s with { RestartPolicy = (RestartPolicy)42 }, "must be one of always, on-failure, never" },
         { "spec.command", s => s with { Command = null! }, "must be an array" },
         { "spec.env", s => s with { Env = null! }, "must be an object" },
+        { "spec.update.delaySeconds", s => s with { Update = new UpdateStrategy { DelaySeconds = -1 } }, "must be between 0 and 3600 (got -1)" },
+        { "spec.update.monitorSeconds", s => s with { Update = new UpdateStrategy { MonitorSeconds = 0 } }, "must be between 1 and 3600 (got 0)" },
+        { "spec.update.monitorSeconds", s => s with { Update = new UpdateStrategy { MonitorSeconds = 86400 } }, "must be between 1 and 3600 (got 86400)" },
+        { "spec.update.failureAction", s => s with { Update = new UpdateStrategy { FailureAction = (UpdateFailureAction)9 } }, "must be rollback, pause or continue" },
+        { "spec.rollback.failureAction", s => s with { Rollback = new RollbackStrategy { FailureAction = UpdateFailureAction.Rollback } }, "must be pause or continue: a failed rollback has nothing to roll back to" },
+        { "spec.rollback.parallelism", s => s with { Rollback = new RollbackStrategy { Parallelism = 0 } }, "must be 1 or more (got 0)" },
+        { "spec.rollback.order", s => s with { Rollback = new RollbackStrategy { Order = (UpdateOrder)7 } }, "must be start-first or stop-first" },
+        { "spec.rollback.delaySeconds", s => s with { Rollback = new RollbackStrategy { DelaySeconds = 3601 } }, "must be between 0 and 3600" },
+        { "spec.rollback", s => s with { Rollback = null! }, "must not be null" },
+        { "spec.placement.constraints[0]", s => Placed(s, "node.role=worker"), "must be KEY==VALUE or KEY!=VALUE (e.g. node.role==worker)" },
+        { "spec.placement.constraints[0]", s => Placed(s, "node.role>=worker"), "must be KEY==VALUE or KEY!=VALUE" },
+        { "spec.placement.constraints[0]", s => Placed(s, ""), "got an empty string" },
+        { "spec.placement.constraints[0]", s => Placed(s, "==worker"), "has no valid key before the operator" },
+        { "spec.placement.constraints[0]", s => Placed(s, "node.rol==worker"), "Swarm matches no node on key 'node.rol'" },
+        { "spec.placement.constraints[0]", s => Placed(s, "node.labels.==a"), "Swarm matches no node on key 'node.labels.'" },
+        { "spec.placement.constraints[0]", s => Placed(s, "zone==a"), "use node.id, node.hostname, node.role, node.platform.os, node.platform.arch, node.labels.<label> or engine.labels.<label>" },
+        { "spec.placement.constraints[0]", s => Placed(s, "node.labels.zone=="), "needs a value" },
+        { "spec.placement.constraints[0]", s => Placed(s, "node.labels.zone==a<b"), "needs a value" },
+        { "spec.placement.constraints[0]", s => Placed(s, "node.labels.zone==a!=b"), "needs a value" },
+        { "spec.placement.constraints[0]", s => Placed(s, "node.role==leader"), "node.role is manager or worker" },
+        { "spec.placement.constraints", s => Placed(s, [.. Enumerable.Repeat("node.role==worker", 33)]), "has 33 constraints; at most 32" },
+        { "spec.placement.constraints[0]", s => Placed(s, "node.labels.zone==" + new string('a', 2000)), "is 2018 bytes; at most 1024" },
+        { "spec.placement.constraints", s => s with { Placement = new PlacementSpec { Constraints = null! } }, "must be an array" },
+        { "spec.placement.preferences[0].spread", s => Spread(s, "zone"), "must name a label to spread over: node.labels.<label> or engine.labels.<label> (e.g. node.labels.zone)" },
+        { "spec.placement.preferences[0].spread", s => Spread(s, "node.hostname"), "must name a label to spread over" },
+        { "spec.placement.preferences[0].spread", s => Spread(s, "node.labels."), "must name a label to spread over" },
+        { "spec.placement.preferences[0].spread", s => Spread(s, "node.labels.zone==a"), "must name a label to spread over" },
+        { "spec.placement.preferences[0]", s => s with { Placement = new PlacementSpec { Preferences = [null!] } }, "must not be null" },
+        { "spec.placement.preferences", s => s with { Placement = new PlacementSpec { Preferences = [.. Enumerable.Repeat(new PlacementPreference("node.labels.zone"), 9)] } }, "has 9 preferences; at most 8" },
+        { "spec.placement.maxReplicasPerNode", s => s with { Placement = new PlacementSpec { MaxReplicasPerNode = -1 } }, "must be 0 (no cap) or more (got -1)" },
     };
+
+    private static ServiceSpecBody Placed(ServiceSpecBody spec, params string[] constraints) =>
+        spec with { Placement = new PlacementSpec { Constraints = constraints } };
+
+    private static ServiceSpecBody Spread(ServiceSpecBody spec, string descriptor) =>
+        spec with { Placement = new PlacementSpec { Preferences = [new PlacementPreference(descriptor)] } };
+
+    [Theory]
+    [InlineData("node.role==worker")]
+    [InlineData("node.role == manager")]
+    [InlineData("NODE.ROLE==Worker")]
+    [InlineData("node.labels.zone!=a")]
+    [InlineData("node.labels.zone==eu-west-1")]
+    [InlineData("node.hostname==x")]
+    [InlineData("node.hostname!=host.example.com")]
+    [InlineData("node.id==2ivku8v2gvtg4")]
+    [InlineData("node.platform.os==linux")]
+    [InlineData("node.platform.arch==x86_64")]
+    [InlineData("engine.labels.operatingsystem==ubuntu 24.04")]
+    [InlineData("node.labels.tier==(web|api)")]
+    public void Constraints_swarm_accepts_are_valid(string constraint)
+    {
+        Assert.Empty(ServiceSpecValidator.Validate(Valid(s => Placed(s, constraint))));
+    }
+
+    [Fact]
+    public void A_full_placement_and_rollout_within_bounds_is_valid()
+    {
+        var service = Valid(s => s with
+        {
+            Update = new UpdateStrategy { Order = UpdateOrder.StopFirst, Parallelism = 2, DelaySeconds = 3600, MonitorSeconds = 1, FailureAction = UpdateFailureAction.Pause },
+            Rollback = new RollbackStrategy { Parallelism = 3, DelaySeconds = 0, MonitorSeconds = 3600, FailureAction = UpdateFailureAction.Continue },
+            Placement = new PlacementSpec
+            {
+                Constraints = [.. Enumerable.Repeat("node.role==worker", 32)],
+                Preferences = [new PlacementPreference("node.labels.zone"), new PlacementPreference("engine.labels.rack")],
+                MaxReplicasPerNode = 0,
+            },
+        });
+
+        Assert.Empty(ServiceSpecValidator.Validate(service));
+    }
 
     [Theory]
     [MemberData(nameof(BadSpecs))]

@@ -67,6 +67,72 @@ public sealed class ServiceDocumentMapperTests
         Assert.True(Assert.Single(stored.Status.Conditions).Status);
     }
 
+    private const string RolloutAndPlacementSpec = """
+        {
+          image: "zpm/busybox:latest", replicas: 6, restartPolicy: "always", category: "app",
+          update: { order: "start-first", parallelism: 2, delaySeconds: 10, monitorSeconds: 30, failureAction: "rollback" },
+          rollback: { order: "stop-first", parallelism: 3, delaySeconds: 1, monitorSeconds: 8, failureAction: "continue" },
+          suspended: false,
+          placement: { constraints: ["node.role==worker", "node.labels.zone!=a"],
+                       preferences: [ { spread: "node.labels.zone" }, { spread: "engine.labels.rack" } ],
+                       maxReplicasPerNode: 2 }
+        }
+        """;
+
+    [Fact]
+    public void Rollout_and_placement_fields_are_read_and_written_back_as_the_same_document()
+    {
+        var spec = BsonDocument.Parse(RolloutAndPlacementSpec);
+        var document = new BsonDocument { ["metadata"] = new BsonDocument("name", "web"), ["spec"] = spec };
+
+        var stored = Mapper.Read(document);
+
+        Assert.Null(stored.InvalidReason);
+        var body = stored.Spec!.Spec;
+        Assert.Equal(new UpdateStrategy { Order = UpdateOrder.StartFirst, Parallelism = 2, DelaySeconds = 10, MonitorSeconds = 30, FailureAction = UpdateFailureAction.Rollback }, body.Update);
+        Assert.Equal(new RollbackStrategy { Order = UpdateOrder.StopFirst, Parallelism = 3, DelaySeconds = 1, MonitorSeconds = 8, FailureAction = UpdateFailureAction.Continue }, body.Rollback);
+        Assert.Equal(["node.role==worker", "node.labels.zone!=a"], body.Placement!.Constraints);
+        Assert.Equal([new PlacementPreference("node.labels.zone"), new PlacementPreference("engine.labels.rack")], body.Placement.Preferences);
+        Assert.Equal(2, body.Placement.MaxReplicasPerNode);
+        Assert.Equal(spec, ServiceSpecDocuments.ToSpecDocument(body));
+    }
+
+    [Fact]
+    public void Without_rollout_fields_the_contract_defaults_apply_and_there_is_no_placement()
+    {
+        var stored = Mapper.Read(BsonDocument.Parse("""{ metadata: { name: "web" }, spec: { image: "i", update: { order: "stop-first" } } }"""));
+
+        var body = stored.Spec!.Spec;
+        Assert.Equal(new UpdateStrategy { Order = UpdateOrder.StopFirst, Parallelism = 1, DelaySeconds = 0, MonitorSeconds = 5, FailureAction = UpdateFailureAction.Rollback }, body.Update);
+        Assert.Equal(new RollbackStrategy { Order = UpdateOrder.StartFirst, Parallelism = 1, DelaySeconds = 0, MonitorSeconds = 5, FailureAction = UpdateFailureAction.Pause }, body.Rollback);
+        Assert.Null(body.Placement);
+    }
+
+    [Theory]
+    [InlineData("""{ update: { failureAction: "retry" } }""", "spec.update.failureAction must be one of rollback | pause | continue, got \"retry\"")]
+    [InlineData("""{ update: { monitorSeconds: 0 } }""", "spec.update.monitorSeconds must be an integer ≥ 1, got 0")]
+    [InlineData("""{ update: { delaySeconds: -1 } }""", "spec.update.delaySeconds must be an integer ≥ 0, got -1")]
+    [InlineData("""{ update: { delaySeconds: 7200 } }""", "spec.update.delaySeconds must be between 0 and 3600 (got 7200)")]
+    [InlineData("""{ update: { maxFailureRatio: 0.1 } }""", "spec.update.maxFailureRatio is not a known field")]
+    [InlineData("""{ rollback: { failureAction: "rollback" } }""", "spec.rollback.failureAction must be pause or continue: a failed rollback has nothing to roll back to")]
+    [InlineData("""{ rollback: "fast" }""", "spec.rollback must be an object, got \"fast\"")]
+    [InlineData("""{ placement: { constraints: ["node.role=worker"] } }""", "spec.placement.constraints[0] 'node.role=worker' must be KEY==VALUE or KEY!=VALUE")]
+    [InlineData("""{ placement: { constraints: "node.role==worker" } }""", "spec.placement.constraints must be an array, got \"node.role==worker\"")]
+    [InlineData("""{ placement: { preferences: [ { spread: "zone" } ] } }""", "spec.placement.preferences[0].spread 'zone' must name a label to spread over")]
+    [InlineData("""{ placement: { preferences: [ { } ] } }""", "spec.placement.preferences[0].spread is required")]
+    [InlineData("""{ placement: { preferences: [ { spread: "node.labels.zone", weight: 2 } ] } }""", "spec.placement.preferences[0].weight is not a known field")]
+    [InlineData("""{ placement: { maxReplicasPerNode: -1 } }""", "spec.placement.maxReplicasPerNode must be an integer ≥ 0, got -1")]
+    [InlineData("""{ placement: { platforms: [] } }""", "spec.placement.platforms is not a known field")]
+    public void Bad_rollout_or_placement_fields_are_reported_with_the_field(string specFields, string expectedReason)
+    {
+        var spec = BsonDocument.Parse(specFields);
+        spec["image"] = "i";
+        var stored = Mapper.Read(new BsonDocument { ["metadata"] = new BsonDocument("name", "web"), ["spec"] = spec });
+
+        Assert.Null(stored.Spec);
+        Assert.Contains(expectedReason, stored.InvalidReason);
+    }
+
     [Fact]
     public void A_minimal_mongosh_document_gets_the_contract_defaults()
     {

@@ -33,7 +33,9 @@ public sealed class ServiceSpecDocumentsTests
             Resources = new ResourceLimits(0.5, 64),
             DependsOn = ["db"],
             Category = ServiceCategory.App,
-            Update = new UpdateStrategy { Order = UpdateOrder.StopFirst, Parallelism = 3 },
+            Update = new UpdateStrategy { Order = UpdateOrder.StopFirst, Parallelism = 3, DelaySeconds = 2, MonitorSeconds = 15, FailureAction = UpdateFailureAction.Pause },
+            Rollback = new RollbackStrategy { Parallelism = 2, FailureAction = UpdateFailureAction.Continue },
+            Placement = new PlacementSpec { Constraints = ["node.role==worker"], Preferences = [new PlacementPreference("node.labels.zone")] },
             Suspended = true,
         },
     };
@@ -69,6 +71,10 @@ public sealed class ServiceSpecDocumentsTests
         Assert.Equal(original.Spec.HealthCheck!.Http, spec.HealthCheck!.Http);
         Assert.Equal(original.Spec.RestartPolicy, spec.RestartPolicy);
         Assert.Equal(original.Spec.Update, spec.Update);
+        Assert.Equal(original.Spec.Rollback, spec.Rollback);
+        Assert.Equal(original.Spec.Placement!.Constraints, spec.Placement!.Constraints);
+        Assert.Equal(original.Spec.Placement.Preferences, spec.Placement.Preferences);
+        Assert.Null(spec.Placement.MaxReplicasPerNode);
         Assert.Equal(original.Spec.Resources, spec.Resources);
         Assert.True(spec.Suspended);
         Assert.Equal(original.Metadata.OwnerReferences, read.Spec.Metadata.OwnerReferences);
@@ -85,6 +91,7 @@ public sealed class ServiceSpecDocumentsTests
         Assert.False(document.Contains("healthCheck"));
         Assert.False(document.Contains("env"));
         Assert.False(document.Contains("resources"));
+        Assert.False(document.Contains("placement"));
         Assert.Equal(document, ServiceSpecDocuments.ToSpecDocument(read.Spec!.Spec));
         Assert.Equal(1, read.Spec.Spec.Replicas);
         Assert.Equal(ServiceCategory.App, read.Spec.Spec.Category);

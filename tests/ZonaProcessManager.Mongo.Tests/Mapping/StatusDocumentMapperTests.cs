@@ -55,4 +55,29 @@ public sealed class StatusDocumentMapperTests
         Assert.Equal(status.LastError, read.LastError);
         Assert.Equal(status.UpdatedAt, read.UpdatedAt);
     }
+
+    [Fact]
+    public void Tasks_keep_their_node_slot_and_error_and_containers_get_no_such_fields()
+    {
+        var status = new ServiceStatus
+        {
+            Phase = ResourcePhase.Degraded,
+            Containers =
+            [
+                new ContainerStatus("t1", "zpm-acme-web.1", "running", "healthy", "node-a", 1),
+                new ContainerStatus("t2", "zpm-acme-web.2", "pending", "", "node-b", 2, "no suitable node (host-mode port already in use on 1 node)"),
+                new ContainerStatus("c1", "zpm-acme-api-0", "running", "none"),
+            ],
+            UpdatedAt = Time,
+        };
+
+        var document = StatusDocumentMapper.ToDocument(status);
+        var read = StatusDocumentMapper.TryRead(document)!;
+
+        Assert.Equal(status.Containers, read.Containers);
+        Assert.Equal("node-b", document["containers"][1]["node"].AsString);
+        Assert.Equal(2, document["containers"][1]["slot"].AsInt32);
+        Assert.Equal(["id", "name", "state", "health"], document["containers"][2].AsBsonDocument.Names);
+        Assert.False(document["containers"][0].AsBsonDocument.Contains("error"));
+    }
 }

@@ -1,0 +1,26 @@
+namespace ZonaProcessManager.Domain.Model;
+
+/// <summary>Where the last change of a workload that rolls by itself (a Swarm service's UpdateStatus) stands.</summary>
+public enum RolloutState
+{
+    /// <summary>No rollout has run since the workload was created.</summary>
+    None,
+
+    /// <summary>Replicas are being replaced with the new spec.</summary>
+    Updating,
+
+    /// <summary>A rollout stopped on failures (failure action pause) and waits for a new spec.</summary>
+    Paused,
+
+    /// <summary>Every replica was replaced with the new spec.</summary>
+    Completed,
+
+    /// <summary>A rollout failed and the previous spec is being put back.</summary>
+    RollingBack,
+
+    /// <summary>Putting the previous spec back failed too and stopped.</summary>
+    RollbackPaused,
+
+    /// <summary>A rollout failed and the previous spec runs again.</summary>
+    RolledBack,
+}
