@@ -43,11 +43,14 @@ public static class RunCommand
         };
         var isolationOptions = new IsolationOptions();
         isolationOptions.AddTo(command);
+        var leaderElectionOptions = new LeaderElectionOptions();
+        leaderElectionOptions.AddTo(command);
         command.SetAction(app.Guard(async (parseResult, cancellationToken) =>
         {
             // Checked before anything starts, so a typo never leaves a half-started operator behind.
             var integrationPorts = ParsePortRange(parseResult.GetValue(portRange)!);
             var isolation = isolationOptions.Parse(parseResult);
+            var leaderElection = leaderElectionOptions.Parse(parseResult);
             EmbeddedMongoServer? embedded = null;
             try
             {
@@ -107,6 +110,7 @@ public static class RunCommand
                     Tenants = parseResult.GetValue(tenants) is { Length: > 0 } scope ? scope.ToHashSet(StringComparer.Ordinal) : null,
                     IntegrationPorts = integrationPorts,
                     Isolation = isolation,
+                    LeaderElection = leaderElection,
                 };
                 await ZpmOperatorHost.RunAsync(settings, cancellationToken);
                 return CliApplication.Ok;
