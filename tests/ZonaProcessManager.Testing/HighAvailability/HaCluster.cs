@@ -22,6 +22,10 @@ public sealed class HaCluster : IAsyncDisposable
     public const string Database = "zpm";
     public const string Image = "zpm/busybox:latest";
 
+    /// <summary>Where the election keeps its lease, and where every instance, standbys too, keeps its own record.</summary>
+    public const string LeaseCollection = "leases";
+    public const string OperatorsCollection = "operators";
+
     private readonly string _zpmDll;
     private readonly IReadOnlyList<string> _operatorArguments;
     private readonly Dictionary<string, int> _incarnations = new(StringComparer.Ordinal);
@@ -149,10 +153,10 @@ public sealed class HaCluster : IAsyncDisposable
         _client = new MongoClient(_store.ConnectionString);
     }
 
-    /// <summary>The lease document(s): whatever in operator_state carries a holder and a generation.</summary>
+    /// <summary>The lease documents (schemas/README: `leases`, one per operator scope).</summary>
     public async Task<IReadOnlyList<LeaseSnapshot>> LeasesAsync()
     {
-        var documents = await Store.GetCollection<BsonDocument>("operator_state")
+        var documents = await Store.GetCollection<BsonDocument>(LeaseCollection)
             .Find(new BsonDocument { ["holder"] = new BsonDocument("$exists", true), ["generation"] = new BsonDocument("$exists", true) })
             .ToListAsync().ConfigureAwait(false);
         return [.. documents.Select(LeaseSnapshot.From)];

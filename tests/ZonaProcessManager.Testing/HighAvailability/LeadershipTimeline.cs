@@ -2,7 +2,7 @@ namespace ZonaProcessManager.Testing.HighAvailability;
 
 /// <summary>
 /// Checks "never two instances act at once" from what the relays recorded: every action of a process belongs to the
-/// term it most recently logged it leads; a term spans from its Leading line to its last action; the spans of
+/// term it most recently logged it leads; a term spans from its first line (Elected) to its last action; the spans of
 /// different processes must not overlap. A process that acts before any Leading line acts without a term.
 /// </summary>
 public static class LeadershipTimeline
@@ -20,7 +20,9 @@ public static class LeadershipTimeline
         var spans = new List<TermSpan>();
         foreach (var process in processes)
         {
-            var starts = process.Lines.Where(l => l.Kind == LeadershipLogKind.Leading).OrderBy(l => l.At).ToList();
+            // A term is logged twice, by the election as it takes the lease and by the gate as the loops start; it
+            // starts at the first, before the term's first write (its leader-change event).
+            var starts = process.Lines.Where(l => l.Kind is LeadershipLogKind.Elected or LeadershipLogKind.Leading).GroupBy(l => l.Generation).Select(g => g.MinBy(l => l.At)!).OrderBy(l => l.At).ToList();
             var times = byInstance.GetValueOrDefault(process.Name) ?? [];
             var beforeAnyTerm = times.Where(t => starts.Count == 0 || t < starts[0].At).ToList();
             if (beforeAnyTerm.Count > 0)

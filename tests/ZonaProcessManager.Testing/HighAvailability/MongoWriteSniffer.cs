@@ -17,7 +17,7 @@ public sealed class MongoWriteSniffer(string instance, Action<StoreWrite> record
 
     private readonly MessageFramer _fromClient = new();
     private readonly MessageFramer _fromServer = new();
-    private readonly Dictionary<int, (DateTimeOffset At, string Command, string Collection)> _awaitingReply = [];
+    private readonly Dictionary<int, (DateTimeOffset At, string Command, string Collection, string Target)> _awaitingReply = [];
 
     public void FromClient(ReadOnlySpan<byte> bytes)
     {
@@ -34,7 +34,7 @@ public sealed class MongoWriteSniffer(string instance, Action<StoreWrite> record
                 var requestId = BinaryPrimitives.ReadInt32LittleEndian(message.AsSpan(4));
                 lock (_awaitingReply)
                 {
-                    _awaitingReply[requestId] = (DateTimeOffset.UtcNow, command.Name, collection.Value);
+                    _awaitingReply[requestId] = (DateTimeOffset.UtcNow, command.Name, collection.Value, Target(command.Name, body, message));
                 }
             }
         }
@@ -45,7 +45,7 @@ public sealed class MongoWriteSniffer(string instance, Action<StoreWrite> record
         foreach (var message in _fromServer.Add(bytes))
         {
             var responseTo = BinaryPrimitives.ReadInt32LittleEndian(message.AsSpan(8));
-            (DateTimeOffset At, string Command, string Collection) request;
+            (DateTimeOffset At, string Command, string Collection, string Target) request;
             lock (_awaitingReply)
             {
                 if (!_awaitingReply.Remove(responseTo, out request))
@@ -54,8 +54,53 @@ public sealed class MongoWriteSniffer(string instance, Action<StoreWrite> record
                 }
             }
 
-            record(new StoreWrite(instance, request.At, request.Command, request.Collection, Body(message) is { } reply ? Affected(request.Command, reply) : null));
+            record(new StoreWrite(instance, request.At, request.Command, request.Collection, Body(message) is { } reply ? Affected(request.Command, reply) : null, request.Target));
         }
+    }
+
+    /// <summary>What the write aims at: the filter of its first statement, or the first document's _id for an insert.</summary>
+    private static string Target(string command, BsonDocument body, byte[] message)
+    {
+        BsonValue? target = command switch
+        {
+            "findAndModify" or "findandmodify" => body.GetValue("query", BsonNull.Value),
+            "update" => FirstStatement(body, "updates", message)?.GetValue("q", BsonNull.Value),
+            "delete" => FirstStatement(body, "deletes", message)?.GetValue("q", BsonNull.Value),
+            _ => FirstStatement(body, "documents", message)?.GetValue("_id", BsonNull.Value),
+        };
+        var text = target?.ToJson() ?? "?";
+        return text.Length > 160 ? text[..160] + "…" : text;
+    }
+
+    /// <summary>The first statement, from the body's array or from the kind-1 document sequence the driver sends instead.</summary>
+    private static BsonDocument? FirstStatement(BsonDocument body, string field, byte[] message)
+    {
+        if (body.GetValue(field, BsonNull.Value) is BsonArray { Count: > 0 } statements)
+        {
+            return statements[0] as BsonDocument;
+        }
+
+        var offset = HeaderLength + 4;
+        while (offset < message.Length)
+        {
+            var kind = message[offset++];
+            var length = BinaryPrimitives.ReadInt32LittleEndian(message.AsSpan(offset));
+            if (kind == 1)
+            {
+                // int32 size, cstring identifier, then the documents.
+                var identifierEnd = Array.IndexOf(message, (byte)0, offset + 4);
+                var firstDocument = identifierEnd + 1;
+                if (identifierEnd > 0 && firstDocument < offset + length)
+                {
+                    var documentLength = BinaryPrimitives.ReadInt32LittleEndian(message.AsSpan(firstDocument));
+                    return BsonSerializer.Deserialize<BsonDocument>(message.AsSpan(firstDocument, documentLength).ToArray());
+                }
+            }
+
+            offset += length;
+        }
+
+        return null;
     }
 
     private static int Affected(string command, BsonDocument reply)

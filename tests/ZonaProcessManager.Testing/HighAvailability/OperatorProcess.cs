@@ -236,8 +236,9 @@ public sealed class OperatorProcess : IAsyncDisposable
 
             LeadershipLogKind? kind = text switch
             {
+                _ when text.StartsWith("Leader of scope {Lease}: {Holder} (this instance)", StringComparison.Ordinal) => LeadershipLogKind.Elected,
                 _ when text.StartsWith("Leading as", StringComparison.Ordinal) => LeadershipLogKind.Leading,
-                _ when text.StartsWith("Leadership lost", StringComparison.Ordinal) => LeadershipLogKind.Lost,
+                _ when text.Contains("eadership lost", StringComparison.Ordinal) => LeadershipLogKind.Lost,
                 _ when text.StartsWith("{Why}: enqueued", StringComparison.Ordinal) => LeadershipLogKind.Resync,
                 _ => null,
             };

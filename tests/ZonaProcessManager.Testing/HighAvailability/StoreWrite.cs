@@ -9,7 +9,8 @@ namespace ZonaProcessManager.Testing.HighAvailability;
 /// Documents the store reports inserted, modified, upserted or deleted; null while no reply has been seen (the reply
 /// may still come, or the connection ended first).
 /// </param>
-public sealed record StoreWrite(string Instance, DateTimeOffset At, string Command, string Collection, int? Affected)
+/// <param name="Target">The first statement's filter (or the inserted document's _id), shortened, for failure messages.</param>
+public sealed record StoreWrite(string Instance, DateTimeOffset At, string Command, string Collection, int? Affected, string Target)
 {
-    public override string ToString() => $"{At:HH:mm:ss.fff} {Instance} {Command} {Collection} affected {(Affected?.ToString() ?? "?")}";
+    public override string ToString() => $"{At:HH:mm:ss.fff} {Instance} {Command} {Collection} {Target} affected {(Affected?.ToString() ?? "?")}";
 }

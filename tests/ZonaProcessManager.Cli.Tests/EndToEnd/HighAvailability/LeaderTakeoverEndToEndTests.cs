@@ -68,7 +68,8 @@ public sealed class LeaderTakeoverEndToEndTests(ITestOutputHelper output)
         await WaitConvergedAsync(cluster, new Dictionary<string, int> { ["web"] = 4 }, Settle);
 
         var staleActions = cluster.DockerActions.Where(a => a.Instance == first.Leader.Name && a.At >= resumedAt).ToList();
-        var staleWrites = cluster.StoreWrites.Where(w => w.Instance == first.Leader.Name && w.At >= resumedAt && w.Affected != 0).ToList();
+        // Its own record in `operators` (state standby) is the one write a woken standby makes; nothing else may change.
+        var staleWrites = cluster.StoreWrites.Where(w => w.Instance == first.Leader.Name && w.At >= resumedAt && w.Affected != 0 && w.Collection != HaCluster.OperatorsCollection).ToList();
         output.WriteLine($"after SIGCONT {first.Leader.Name} sent {cluster.StoreWrites.Count(w => w.Instance == first.Leader.Name && w.At >= resumedAt)} write commands, {staleWrites.Count} of them changed something or got no reply");
         Assert.True(staleActions.Count == 0, $"the old leader acted on Docker after SIGCONT:\n{string.Join('\n', staleActions)}");
         Assert.True(staleWrites.Count == 0, $"the old leader changed the store after SIGCONT:\n{string.Join('\n', staleWrites)}");
@@ -92,7 +93,8 @@ public sealed class LeaderTakeoverEndToEndTests(ITestOutputHelper output)
         first.Leader.Terminate();
         var second = await cluster.WaitForLeaderAsync(lease, leader => leader != first.Leader);
         var handover = second.Term.At - terminatedAt;
-        output.WriteLine($"SIGTERM of {first.Leader.Name} → {second.Leader.Name} leads after {handover.TotalMilliseconds:0} ms (the issue's goal: < 2000 ms); " +
+        var elected = second.Leader.Lines.Last(l => l.Kind == LeadershipLogKind.Elected && l.Generation == second.Term.Generation).At - terminatedAt;
+        output.WriteLine($"SIGTERM of {first.Leader.Name} → {second.Leader.Name} takes the lease after {elected.TotalMilliseconds:0} ms and leads (its loops start) after {handover.TotalMilliseconds:0} ms (the issue's goal: < 2000 ms); " +
             $"the old lease would have expired at {leaseBefore.ExpiresAt:HH:mm:ss.fff}, {(leaseBefore.ExpiresAt - second.Term.At.UtcDateTime)?.TotalSeconds:0.0} s later");
 
         Assert.NotNull(leaseBefore.ExpiresAt);
