@@ -46,6 +46,8 @@ internal sealed class LeaseChangeSignal : IAsyncDisposable
             try
             {
                 using var cursor = await leases.WatchAsync(pipeline, new ChangeStreamOptions { MaxAwaitTime = retryPeriod }, stop).ConfigureAwait(false);
+                // A change made before the stream was open is not in it: one more look covers it.
+                Interlocked.Exchange(ref _next, NewSignal()).TrySetResult();
                 while (await cursor.MoveNextAsync(stop).ConfigureAwait(false))
                 {
                     if (cursor.Current.Any())

@@ -23,6 +23,10 @@ public sealed class MongoLeaderElection : ILeaderElection, IAsyncDisposable
     // An instance record removal at shutdown must not hold the shutdown up on an unreachable store.
     private static readonly TimeSpan ShutdownWriteTimeout = TimeSpan.FromSeconds(2);
 
+    // How much later than the active preference an automatic instance looks again at a free lease: past the store's
+    // own moment, whatever the network delay of the first look.
+    private static readonly TimeSpan PreferenceMargin = TimeSpan.FromMilliseconds(50);
+
     private readonly IMongoCollection<BsonDocument> _leases;
     private readonly IMongoCollection<BsonDocument> _operators;
     private readonly LeaseOptions _options;
@@ -57,6 +61,7 @@ public sealed class MongoLeaderElection : ILeaderElection, IAsyncDisposable
     public async Task<LeadershipTerm> AcquireAsync(CancellationToken cancellationToken)
     {
         await using var changes = LeaseChangeSignal.Start(_leases, _options.LeaseName, _options.RetryPeriod, _time, _logger);
+        long? missingSince = null;
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -67,8 +72,11 @@ public sealed class MongoLeaderElection : ILeaderElection, IAsyncDisposable
             {
                 if (_options.Role != LeaderRole.Passive)
                 {
+                    // An automatic instance creates a missing lease only after leaving it to an active one for a moment.
+                    var create = _options.Role == LeaderRole.Active
+                        || (missingSince is { } since && _time.GetElapsedTime(since) >= _options.ActivePreference);
                     var started = _time.GetTimestamp();
-                    var previous = await TryTakeAsync(cancellationToken).ConfigureAwait(false);
+                    var previous = await TryTakeAsync(create, cancellationToken).ConfigureAwait(false);
                     if (previous is not null)
                     {
                         return await BeginTermAsync(previous, started, cancellationToken).ConfigureAwait(false);
@@ -76,12 +84,13 @@ public sealed class MongoLeaderElection : ILeaderElection, IAsyncDisposable
                 }
 
                 var lease = await _leases.Find(ById()).FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+                missingSince = lease is null ? missingSince ?? _time.GetTimestamp() : null;
                 var holder = lease?.GetValue(LeaseFields.Holder, BsonNull.Value) is { IsString: true } held ? held.AsString : null;
                 ObserveHolder(holder, lease);
                 if (holder is null && _options.Role == LeaderRole.Auto)
                 {
-                    // A released lease is left to an active instance for ActivePreference; look again right after.
-                    wait = _options.ActivePreference + TimeSpan.FromMilliseconds(50);
+                    // A free lease is left to an active instance for ActivePreference; look again right after.
+                    wait = _options.ActivePreference + PreferenceMargin;
                 }
 
                 await WriteInstanceAsync(LeaseFields.StandbyState, null, cancellationToken).ConfigureAwait(false);
@@ -177,10 +186,10 @@ public sealed class MongoLeaderElection : ILeaderElection, IAsyncDisposable
         }
     }
 
-    // The lease as it was before this instance took it, or null when it is held by another (or, for an automatic
-    // instance, expired too recently). A missing lease is created: of two creators the one whose insert loses sees a
-    // duplicate key, which means the other holds it.
-    private async Task<BsonDocument?> TryTakeAsync(CancellationToken cancellationToken)
+    // The lease as it was before this instance took it (empty when this instance created it), or null when it is held
+    // by another (or, for an automatic instance, lapsed too recently). With create a missing lease is inserted: of two
+    // creators the one whose insert loses sees a duplicate key, which means the other holds it.
+    private async Task<BsonDocument?> TryTakeAsync(bool create, CancellationToken cancellationToken)
     {
         var grace = _options.Role == LeaderRole.Active ? TimeSpan.Zero : _options.ActivePreference;
         var lapsed = new BsonDocument("$expr", new BsonDocument("$lte", new BsonArray
@@ -213,9 +222,10 @@ public sealed class MongoLeaderElection : ILeaderElection, IAsyncDisposable
             var before = await _leases.FindOneAndUpdateAsync<BsonDocument>(
                 filter,
                 Builders<BsonDocument>.Update.Pipeline(take),
-                new FindOneAndUpdateOptions<BsonDocument> { IsUpsert = true, ReturnDocument = ReturnDocument.Before },
+                new FindOneAndUpdateOptions<BsonDocument> { IsUpsert = create, ReturnDocument = ReturnDocument.Before },
                 cancellationToken).ConfigureAwait(false);
-            return before ?? [];
+            // Without an upsert no document before means nothing matched; with one it means the lease was inserted.
+            return before ?? (create ? [] : null);
         }
         catch (MongoCommandException duplicate) when (duplicate.Code == DuplicateKey)
         {
