@@ -14,7 +14,7 @@ export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
 export DOCKER_API_VERSION := 1.41
 export TESTCONTAINERS_RYUK_DISABLED := true
 
-.PHONY: build restore docker images mongosh setup test run swarm-lab swarm-lab-down bench bench-mongo bench-integrations bench-ports chaos format format-check clean
+.PHONY: build restore docker images mongosh setup test run swarm-lab swarm-lab-down bench bench-mongo bench-integrations bench-ports chaos format format-check clean bench-ha
 
 restore:
 	$(DOTNET) restore ZonaProcessManager.sln
@@ -82,6 +82,13 @@ bench-integrations: images build
 # Host-port allocations per second with 8 concurrent allocators, and 0 duplicates.
 bench-ports: build
 	$(DOTNET) run -c Release --project bench/ZonaProcessManager.Benchmarks -- ports
+
+# Leader takeover: SERVICES= (default 200) converged services on two `zpm run` processes sharing one store, kill -9 of the
+# leader: time until the standby leads, its start-up resync, a service inserted at the kill Running, and containers
+# replaced or restarted by the takeover (goal 0). LEASE="--lease-duration 3s --renew-deadline 2s --retry-period 500ms"
+# overrides zpm's lease defaults.
+bench-ha: images build
+	$(DOTNET) run -c Release --project bench/ZonaProcessManager.Benchmarks -- ha --services $(or $(SERVICES),200) $(LEASE)
 
 # Failure scenarios against real zpm processes, each ending with its counts (README "Chaos"); ONLY=a,b picks scenarios.
 # CHAOS_DOCKERD=1 adds the Docker engine restart, which disturbs everything else on the host: dedicated machines only.

@@ -37,5 +37,11 @@ if (args.Length > 0 && args[0] == "chaos")
     return await ZonaProcessManager.Benchmarks.Chaos.ChaosBenchmark.RunAsync(args[1..]);
 }
 
+// `ha` runs the leader-takeover figures against two real `zpm run` processes (kill -9 of the leader with N converged services).
+if (args.Length > 0 && args[0] == "ha")
+{
+    return await HighAvailabilityBenchmark.RunAsync(args[1..]);
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(MongoServerBenchmark).Assembly).Run(args);
 return 0;

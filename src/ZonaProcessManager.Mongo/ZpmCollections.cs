@@ -14,6 +14,12 @@ public static class ZpmCollections
     public const string Integrations = "integrations";
     public const string PortAllocations = "port_allocations";
 
+    /// <summary>One leader lease per operator scope (Leases/MongoLeaderElection).</summary>
+    public const string Leases = "leases";
+
+    /// <summary>One record per running operator instance, for `zpm get operators`.</summary>
+    public const string Operators = "operators";
+
     /// <summary>Collections holding resources the operator reconciles → their kind.</summary>
     public static IReadOnlyDictionary<string, string> ResourceKinds { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
     {

@@ -33,7 +33,8 @@ public static class OperatorApp
     /// A host builder with the operator core registered. <paramref name="registerPorts"/> runs last: it registers every
     /// port in <see cref="RequiredPorts"/> and may replace any other registration (the TimeProvider, the logger). An
     /// <see cref="IWorkloadRuntime"/> it registers replaces the single-host one, an <see cref="ILeaderElection"/> the
-    /// single-instance one (which leads at once and never loses).
+    /// single-instance one (which leads at once and never loses). Whichever workload runtime runs is wrapped in
+    /// <see cref="FencedWorkloadRuntime"/>: it acts only under a confirmed leadership term.
     /// </summary>
     public static HostApplicationBuilder CreateBuilder(OperatorSettings settings, Action<IServiceCollection> registerPorts)
     {
@@ -75,6 +76,8 @@ public static class OperatorApp
             {
                 services.AddSingleHostWorkloadRuntime();
             }
+
+            services.AddLeadershipFence();
 
             return _inner.CreateBuilder(services);
         }

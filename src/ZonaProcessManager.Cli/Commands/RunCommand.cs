@@ -46,6 +46,8 @@ public static class RunCommand
         isolationOptions.AddTo(command);
         var runtimeOptions = new RuntimeOptions();
         runtimeOptions.AddTo(command);
+        var leaderElectionOptions = new LeaderElectionOptions();
+        leaderElectionOptions.AddTo(command);
         command.SetAction(app.Guard(async (parseResult, cancellationToken) =>
         {
             // Checked before anything starts, so a typo never leaves a half-started operator behind.
@@ -53,6 +55,7 @@ public static class RunCommand
             var isolation = isolationOptions.Parse(parseResult);
             var runtime = await runtimeOptions.ChooseAsync(parseResult, token => SwarmEngineProbe.ProbeAsync((Uri?)null, token), cancellationToken);
             await context.Output.WriteLineAsync($"runtime: {runtime.Describe()}");
+            var leaderElection = leaderElectionOptions.Parse(parseResult);
             EmbeddedMongoServer? embedded = null;
             try
             {
@@ -112,6 +115,7 @@ public static class RunCommand
                     Tenants = parseResult.GetValue(tenants) is { Length: > 0 } scope ? scope.ToHashSet(StringComparer.Ordinal) : null,
                     IntegrationPorts = integrationPorts,
                     Isolation = isolation,
+                    LeaderElection = leaderElection,
                 };
                 await ZpmOperatorHost.RunAsync(settings, runtime, cancellationToken);
                 return CliApplication.Ok;

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using MongoDB.Driver;
 using ZonaProcessManager.Docker;
@@ -6,6 +7,7 @@ using ZonaProcessManager.Docker.Swarm;
 using ZonaProcessManager.Domain.Planning;
 using ZonaProcessManager.Domain.Ports;
 using ZonaProcessManager.Mongo;
+using ZonaProcessManager.Mongo.Leases;
 using ZonaProcessManager.Operator.Kinds;
 using ZonaProcessManager.Operator.Settings;
 
@@ -15,7 +17,8 @@ public static class OperatorAdapterRegistration
 {
     /// <summary>
     /// Registers the production ports: the MongoDB stores, event recorder and change-stream watcher (of the collections of the kinds the
-    /// operator registered reconcilers for), the Docker runtime and the host-port probe.
+    /// operator registered reconcilers for), the Docker runtime and the host-port probe, and the leader election over a
+    /// lease in MongoDB (one per scope: database and tenant filter), so several instances may share one database.
     /// </summary>
     public static IServiceCollection AddZpmOperatorAdapters(this IServiceCollection services, OperatorSettings settings) =>
         services.AddZpmOperatorAdapters(settings, WorkloadRuntimeChoice.SingleHost);
@@ -67,6 +70,27 @@ public static class OperatorAdapterRegistration
             sp.GetRequiredService<ILogger<DockerContainerRuntime>>(),
             settings.DockerEndpoint,
             sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new MongoLeaderElection(
+            sp.GetRequiredService<IMongoDatabase>(),
+            new LeaseOptions
+            {
+                LeaseName = ResumeTokenStore.ScopeOf(settings.Tenants),
+                LeaseDuration = settings.LeaderElection.LeaseDuration,
+                RenewDeadline = settings.LeaderElection.RenewDeadline,
+                RetryPeriod = settings.LeaderElection.RetryPeriod,
+                Role = settings.LeaderElection.Role,
+            },
+            sp.GetRequiredService<ILogger<MongoLeaderElection>>(),
+            sp.GetRequiredService<TimeProvider>(),
+            // Its own recorder: the leader-change event is written before the term begins, outside any fencing of the operator's writes.
+            SafeStore.Wrap<IEventRecorder>(new MongoEventRecorder(sp.GetRequiredService<IMongoDatabase>()))));
+        services.AddSingleton(sp => new ExitOnLostLeaseElection(
+            sp.GetRequiredService<MongoLeaderElection>(),
+            sp.GetRequiredService<IHostApplicationLifetime>(),
+            sp.GetRequiredService<ILogger<ExitOnLostLeaseElection>>()));
+        services.AddSingleton<ILeaderElection>(sp => settings.LeaderElection.ExitOnLostLease
+            ? sp.GetRequiredService<ExitOnLostLeaseElection>()
+            : sp.GetRequiredService<MongoLeaderElection>());
         return services;
     }
 }

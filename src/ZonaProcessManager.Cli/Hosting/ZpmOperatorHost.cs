@@ -20,6 +20,10 @@ public static class ZpmOperatorHost
     {
         using var host = CreateBuilder(settings, runtime).Build();
         await host.RunAsync(cancellationToken).ConfigureAwait(false);
+        if (settings.LeaderElection.ExitOnLostLease && host.Services.GetRequiredService<ExitOnLostLeaseElection>().ExitedForLostLease)
+        {
+            throw new InvalidOperationException("the operator lost its leader lease and stopped (--exit-on-lost-lease)");
+        }
     }
 
     /// <summary>

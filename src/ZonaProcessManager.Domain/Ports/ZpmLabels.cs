@@ -11,6 +11,12 @@ public static class ZpmLabels
     public const string SpecHash = "zpm.spec-hash";
     public const string Owner = "zpm.owner";
 
+    /// <summary>The holder of the leadership term under which the container was created (LeadershipTerm.Holder).</summary>
+    public const string Leader = "zpm.leader";
+
+    /// <summary>The generation of that term; neither label takes part in the spec hash or in the planner's comparison.</summary>
+    public const string LeaderGeneration = "zpm.generation";
+
     /// <summary>Set by tests on everything they create so that a run cleans up only its own objects.</summary>
     public const string TestRun = "zpm.test-run";
 }

@@ -12,7 +12,7 @@ internal sealed class EvaluationContext(BsonDocument root, IReadOnlyDictionary<s
         {
             "ROOT" or "CURRENT" => Root,
             "REMOVE" => null,
-            "NOW" => new BsonDateTime(DateTime.UtcNow),
+            "NOW" => StatementClock.Now,
             _ when variables is not null && variables.TryGetValue(name, out var value) => value,
             _ => throw new MongoError(17276, "Location17276", $"Use of undefined variable: {name}"),
         };

@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using MongoDB.Bson;
+using ZonaProcessManager.EmbeddedMongo.Aggregation;
 using ZonaProcessManager.EmbeddedMongo.Auth;
 using ZonaProcessManager.EmbeddedMongo.Storage;
 
@@ -74,6 +75,7 @@ public static class CommandDispatcher
         IReadOnlyDictionary<string, IReadOnlyList<byte[]>>? encodedSequences = null)
     {
         BsonDocument reply;
+        StatementClock.Begin();
         try
         {
             if (body.ElementCount == 0)

@@ -7,8 +7,9 @@ namespace ZonaProcessManager.Operator.Controllers;
 /// <summary>
 /// How the operator records events: they are history for humans, so a write the store refuses (or one past its
 /// timeout) is logged and never fails the caller (a reconcile that already changed Docker, or the report of a stuck
-/// reconcile). The caller's own cancellation escapes, and so does anything else: that is a bug, which fails the
-/// reconcile, is logged with its stack and retried.
+/// reconcile). The caller's own cancellation escapes, and so does a <see cref="LeadershipFenceException"/> (the
+/// leadership term is ending: the reconcile stops) and anything else: that is a bug, which fails the reconcile, is
+/// logged with its stack and retried.
 /// </summary>
 public sealed class BestEffortEventRecorder(IEventRecorder recorder, TimeProvider time, ILogger<BestEffortEventRecorder> logger)
 {

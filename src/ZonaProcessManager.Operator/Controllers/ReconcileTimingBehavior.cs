@@ -40,7 +40,13 @@ public sealed class ReconcileTimingBehavior(ILogger<ReconcileTimingBehavior> log
         catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             var elapsedMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-            if (exception is ContainerRuntimeException or StoreException)
+            if (exception is LeadershipFenceException fenced)
+            {
+                // Not the resource's failure: the term is ending, and retrying is left to the queue's backoff until
+                // the gate stops the workers, so a refused write or action never turns into a hot loop.
+                logger.ReconcileFenced(message.Key, elapsedMs, fenced.Message);
+            }
+            else if (exception is ContainerRuntimeException or StoreException)
             {
                 // The engine or the store refused: their message says what (and is safe to log); a stack adds nothing.
                 logger.ReconcileFailed(message.Key, elapsedMs, exception.Message);

@@ -19,6 +19,9 @@ internal static partial class OperatorLog
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Resource} reconcile failed after {ElapsedMs:0.0} ms: {Error}")]
     public static partial void ReconcileFailed(this ILogger logger, ResourceKey resource, double elapsedMs, string? error);
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Resource} reconcile stopped after {ElapsedMs:0.0} ms: {Reason}; retried with backoff while this instance leads")]
+    public static partial void ReconcileFenced(this ILogger logger, ResourceKey resource, double elapsedMs, string reason);
+
     [LoggerMessage(Level = LogLevel.Error, Message = "{Resource} reconcile threw after {ElapsedMs:0.0} ms; it will be retried with backoff")]
     public static partial void ReconcileThrew(this ILogger logger, Exception exception, ResourceKey resource, double elapsedMs);
 

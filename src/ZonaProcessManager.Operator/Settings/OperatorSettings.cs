@@ -125,6 +125,12 @@ public sealed record OperatorSettings
     /// </summary>
     public IsolationPolicy Isolation { get; init; } = IsolationPolicy.Default;
 
+    /// <summary>
+    /// The leader election between instances sharing one database (lease, renew deadline, retry period, role). Default
+    /// <see cref="LeaderElectionSettings.Default"/>; used by hosts that register a shared election (`zpm run`).
+    /// </summary>
+    public LeaderElectionSettings LeaderElection { get; init; } = LeaderElectionSettings.Default;
+
     /// <summary>Console log format. Default <see cref="Settings.LogFormat.Pretty"/>.</summary>
     public LogFormat LogFormat { get; init; } = LogFormat.Pretty;
 
@@ -151,6 +157,7 @@ public sealed record OperatorSettings
         Require(ReconcileTimeout > TimeSpan.Zero && ReconcileTimeout <= TimeSpan.FromDays(1), nameof(ReconcileTimeout), $"must be positive and at most a day, got {ReconcileTimeout}");
         Require(RuntimeProbeInterval > TimeSpan.Zero, nameof(RuntimeProbeInterval), "must be positive");
         Require(LoopRetryMax >= LoopRetryInitial, nameof(LoopRetryMax), "must not be smaller than LoopRetryInitial");
+        Require(LeaderElection.Problem() is null, nameof(LeaderElection), $"is invalid: {LeaderElection.Problem()}");
         return this;
     }
 

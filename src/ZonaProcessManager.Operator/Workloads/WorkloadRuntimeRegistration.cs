@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using ZonaProcessManager.Domain.Planning;
 using ZonaProcessManager.Domain.Ports;
@@ -23,4 +24,31 @@ public static class WorkloadRuntimeRegistration
             sp.GetRequiredService<ILogger<SingleHostWorkloadRuntime>>()));
         return services;
     }
+
+    /// <summary>
+    /// Puts <see cref="FencedWorkloadRuntime"/> around the <see cref="IWorkloadRuntime"/> registered last (the
+    /// single-host one or a host's own), so no backend acts on the runtime without a confirmed leadership term.
+    /// <see cref="OperatorApp"/> does this at Build. The wrapped registration stays in the container under a key of its
+    /// own, keeping its lifetime, and the container still disposes what it creates.
+    /// </summary>
+    public static IServiceCollection AddLeadershipFence(this IServiceCollection services)
+    {
+        var registered = services.LastOrDefault(d => d.ServiceType == typeof(IWorkloadRuntime) && !d.IsKeyedService)
+            ?? throw new InvalidOperationException($"No {nameof(IWorkloadRuntime)} is registered to fence.");
+        services.RemoveAll<IWorkloadRuntime>();
+        services.Add(registered switch
+        {
+            { ImplementationInstance: { } instance } => new ServiceDescriptor(typeof(IWorkloadRuntime), FencedRuntimeKey, instance),
+            { ImplementationFactory: { } factory } => new ServiceDescriptor(typeof(IWorkloadRuntime), FencedRuntimeKey, (sp, _) => factory(sp), registered.Lifetime),
+            _ => new ServiceDescriptor(typeof(IWorkloadRuntime), FencedRuntimeKey, registered.ImplementationType!, registered.Lifetime),
+        });
+        services.Add(new ServiceDescriptor(
+            typeof(IWorkloadRuntime),
+            sp => new FencedWorkloadRuntime(sp.GetRequiredKeyedService<IWorkloadRuntime>(FencedRuntimeKey), sp.GetRequiredService<ILeadershipContext>()),
+            registered.Lifetime));
+        return services;
+    }
+
+    /// <summary>The key the runtime behind the fence is registered under.</summary>
+    private const string FencedRuntimeKey = "zpm.fenced-workload-runtime";
 }

@@ -7,6 +7,7 @@ using ZonaProcessManager.Domain.Ports;
 using ZonaProcessManager.Operator.Controllers;
 using ZonaProcessManager.Operator.Hosting;
 using ZonaProcessManager.Operator.Settings;
+using ZonaProcessManager.Operator.Workloads;
 using ZonaProcessManager.Operator.Tests.Fakes;
 using static ZonaProcessManager.Operator.Tests.Controllers.ReconcilerHarness;
 
@@ -123,7 +124,8 @@ public sealed class WorkloadRuntimePortTests
         await host.StartAsync();
         try
         {
-            Assert.Same(workloads, host.Services.GetRequiredService<IWorkloadRuntime>());
+            var fenced = Assert.IsType<FencedWorkloadRuntime>(host.Services.GetRequiredService<IWorkloadRuntime>());
+            Assert.Same(workloads, fenced.Inner);
             var key = _store.Put(Service("web", replicas: 2));
             await watcher.EmitAsync(new ResourceChange(ChangeKind.Upserted, key));
 

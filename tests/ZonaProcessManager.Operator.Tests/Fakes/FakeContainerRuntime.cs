@@ -13,6 +13,7 @@ namespace ZonaProcessManager.Operator.Tests.Fakes;
 public sealed class FakeContainerRuntime(TimeProvider time) : IContainerRuntime
 {
     private readonly ConcurrentDictionary<string, ObservedContainer> _containers = new();
+    private readonly ConcurrentDictionary<string, IReadOnlyDictionary<string, string>> _extraLabelsById = new();
     private readonly Lock _gate = new();
     private readonly List<string> _calls = [];
     private Channel<ContainerEvent> _events = Channel.CreateUnbounded<ContainerEvent>();
@@ -47,6 +48,9 @@ public sealed class FakeContainerRuntime(TimeProvider time) : IContainerRuntime
     public IReadOnlyList<ObservedContainer> Containers => [.. _containers.Values.OrderBy(c => c.Name, StringComparer.Ordinal)];
 
     public IReadOnlyList<ObservedContainer> ContainersOf(ResourceKey owner) => [.. Containers.Where(c => c.Owner == owner)];
+
+    /// <summary>The labels beyond the zpm.* ones the Docker adapter always sets, as the container was created with.</summary>
+    public IReadOnlyDictionary<string, string> ExtraLabelsOf(ObservedContainer container) => _extraLabelsById[container.Id];
 
     public void ClearCalls()
     {
@@ -131,6 +135,7 @@ public sealed class FakeContainerRuntime(TimeProvider time) : IContainerRuntime
         }
 
         _imageById[id] = container.Spec.Image;
+        _extraLabelsById[id] = container.ExtraLabels;
         _containers[id] = Crashed(new ObservedContainer
         {
             Id = id,
