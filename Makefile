@@ -14,7 +14,7 @@ export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
 export DOCKER_API_VERSION := 1.41
 export TESTCONTAINERS_RYUK_DISABLED := true
 
-.PHONY: build restore docker images mongosh setup test run bench bench-mongo bench-integrations bench-ports chaos format format-check clean
+.PHONY: build restore docker images mongosh setup test run swarm-lab swarm-lab-down bench bench-mongo bench-integrations bench-ports chaos format format-check clean
 
 restore:
 	$(DOTNET) restore ZonaProcessManager.sln
@@ -39,12 +39,24 @@ mongosh:
 
 setup: images mongosh
 
+# The Swarm tests bring up the swarm lab themselves (scripts/swarm-lab.sh up) and leave it for the next test class;
+# this target takes it down afterwards unless a lab was there before it started (e.g. from `make swarm-lab`).
 test: setup build
 	@rm -rf $(RESULTS)
-	set +e; $(DOTNET) test ZonaProcessManager.sln -c $(CONFIG) --no-build \
+	set +e; bash scripts/swarm-lab.sh status >/dev/null 2>&1; lab_before=$$?; \
+	$(DOTNET) test ZonaProcessManager.sln -c $(CONFIG) --no-build \
 	  --logger "trx" --results-directory $(RESULTS) \
 	  --blame-hang-timeout 15m; status=$$?; \
+	if [ "$$lab_before" -eq 3 ]; then bash scripts/swarm-lab.sh down || status=1; fi; \
 	bash scripts/test-summary.sh $(RESULTS); exit $$status
+
+# A real N-node Docker Swarm on this machine (N=, default 3): one dockerd per network namespace on one bridge, node 1
+# the manager at unix:///run/zpmlab/n1/docker.sock; root only. `make swarm-lab-down` removes all of it.
+swarm-lab: images
+	bash scripts/swarm-lab.sh up $(or $(N),3)
+
+swarm-lab-down:
+	bash scripts/swarm-lab.sh down
 
 run: images build
 	bin/zpm run --data-dir .zpm --apply samples/

@@ -46,7 +46,15 @@ internal sealed class ZpmRunProcess : IAsyncDisposable
     }
 
     /// <summary>Starts `zpm run --mongo-port 0 --tenant &lt;tenant&gt;` and waits until it prints its connection string.</summary>
-    public static async Task<ZpmRunProcess> StartAsync(string tenant, string dataDirectory)
+    public static Task<ZpmRunProcess> StartAsync(string tenant, string dataDirectory) =>
+        StartAsync(tenant, dataDirectory, new Dictionary<string, string>(), []);
+
+    /// <summary>
+    /// As <see cref="StartAsync(string, string)"/>, with more arguments (e.g. --runtime swarm, a second --tenant) and
+    /// environment variables (e.g. DOCKER_HOST, which picks the engine zpm drives) for this process only.
+    /// </summary>
+    public static async Task<ZpmRunProcess> StartAsync(
+        string tenant, string dataDirectory, IReadOnlyDictionary<string, string> environment, IReadOnlyList<string> extraArguments)
     {
         var startInfo = new ProcessStartInfo("dotnet")
         {
@@ -61,8 +69,17 @@ internal sealed class ZpmRunProcess : IAsyncDisposable
             startInfo.ArgumentList.Add(argument);
         }
 
+        foreach (var argument in extraArguments)
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+
         // The machine's ZPM_MONGO_URI would make zpm skip the embedded server this test relies on.
         startInfo.Environment.Remove("ZPM_MONGO_URI");
+        foreach (var (name, value) in environment)
+        {
+            startInfo.Environment[name] = value;
+        }
 
         var zpm = new ZpmRunProcess(dataDirectory, new Process { StartInfo = startInfo, EnableRaisingEvents = true });
         zpm._process.OutputDataReceived += (_, line) => zpm.OnLine(line.Data);
