@@ -73,6 +73,7 @@ public static class ReplicaEndpointReader
             var endpoints = (task.Status?.PortStatus?.Ports ?? [])
                 .Where(port => port.PublishedPort > 0)
                 .Select(port => $"{address ?? "?"}:{port.PublishedPort}->{port.TargetPort}/{port.Protocol}")
+                .Distinct(StringComparer.Ordinal)
                 .ToList();
             locations[task.ID] = new ReplicaLocation(node?.Description?.Hostname, address, endpoints);
         }

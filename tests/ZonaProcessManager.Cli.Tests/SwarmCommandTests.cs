@@ -105,7 +105,7 @@ public sealed class SwarmCommandTests(MongoTestTarget target, DockerTestEnvironm
         Assert.Equal(0, result.ExitCode);
         var lines = result.Output.Split('\n').Select(line => line.TrimEnd()).ToList();
         Assert.Matches(@"NAME\s+ID\s+NODE\s+SLOT\s+STATE\s+HEALTH\s+ENDPOINTS$", Assert.Single(lines, line => line.Contains("NODE")));
-        Assert.Matches(@"zpm-acme-web\.1\s+w2jkq0task00\s+p5u1kqz3x0no\s+1\s+running\s+healthy\s+\?$", Assert.Single(lines, line => line.Contains("zpm-acme-web.1")));
+        Assert.Matches(@"zpm-acme-web\.1\s+w2jkq0task00\s+p5u1kqz3x0node0000000001\s+1\s+running\s+healthy\s+\?$", Assert.Single(lines, line => line.Contains("zpm-acme-web.1")));
         Assert.Matches(@"zpm-acme-web\.2\s+w2jkq0task00\s+-\s+2\s+pending\s+none\s+\?$", Assert.Single(lines, line => line.Contains("zpm-acme-web.2") && !line.Contains(':')));
         Assert.Contains($"  zpm-acme-web.2: {longError}", lines);
         Assert.Contains(lines, line => line.StartsWith("Endpoints unknown: read endpoints replicas: Docker Engine unreachable", StringComparison.Ordinal));

@@ -168,7 +168,8 @@ public static class DescribeCommand
             var id = Markup.Escape(Short(replica.Id));
             if (onNodes)
             {
-                var node = Short(replica.Node ?? "");
+                // The whole node id, as `docker node ls` and `zpm get nodes` show it: on one machine every node may share a hostname.
+                var node = replica.Node ?? "";
                 if (location?.NodeAddress is { Length: > 0 } address)
                 {
                     node += $" ({location.NodeHostname} {address})";
