@@ -210,7 +210,7 @@ internal sealed class SwarmEventWatcher(SwarmWorkloadRuntime runtime, ChannelWri
 
                 break;
             case "node":
-                // A node that went down, was drained or came back moves tasks: list them now rather than at the next tick.
+                // A node that went down, was drained or came back moves tasks: list them at once rather than at the next tick.
                 pollNow.Writer.TryWrite(true);
                 break;
         }

@@ -12,7 +12,7 @@ namespace ZonaProcessManager.Docker.Swarm;
 /// A replica is a current task: one Swarm still wants (desired state up to running). Its node is the Swarm node ID:
 /// node hostnames need not be unique (every node of a one-machine lab has the machine's), IDs are, and `docker node ls`
 /// or `zpm get nodes` names each. A task that is not running shows the error of its own, or else of the last task of its
-/// slot that failed (Swarm replaces a failed task with a new one that carries no error while it waits to restart).
+/// slot that failed (Swarm replaces a failed task with another that carries no error while it waits to restart).
 /// </remarks>
 public static class SwarmWorkloadMapper
 {

@@ -6,13 +6,13 @@ public enum RolloutState
     /// <summary>No rollout has run since the workload was created.</summary>
     None,
 
-    /// <summary>Replicas are being replaced with the new spec.</summary>
+    /// <summary>Replicas are being replaced with the spec being rolled out.</summary>
     Updating,
 
-    /// <summary>A rollout stopped on failures (failure action pause) and waits for a new spec.</summary>
+    /// <summary>A rollout stopped on failures (failure action pause) and waits for the spec to change.</summary>
     Paused,
 
-    /// <summary>Every replica was replaced with the new spec.</summary>
+    /// <summary>Every replica was replaced with the rolled-out spec.</summary>
     Completed,
 
     /// <summary>A rollout failed and the previous spec is being put back.</summary>
