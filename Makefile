@@ -14,7 +14,7 @@ export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
 export DOCKER_API_VERSION := 1.41
 export TESTCONTAINERS_RYUK_DISABLED := true
 
-.PHONY: build restore docker images mongosh setup test run swarm-lab swarm-lab-down bench bench-mongo bench-integrations bench-ports chaos format format-check clean bench-ha
+.PHONY: build restore docker images mongosh setup test run swarm-lab swarm-lab-down bench bench-mongo bench-integrations bench-ports chaos format format-check clean bench-ha bench-swarm
 
 restore:
 	$(DOTNET) restore ZonaProcessManager.sln
@@ -78,6 +78,13 @@ bench-mongo: build
 bench-integrations: images build
 	$(DOTNET) run -c Release --project bench/ZonaProcessManager.Benchmarks -- integrations --tenants $(or $(TENANTS),100) \
 	  --integrations $(or $(INTEGRATIONS),5) $(if $(HEALTH),,--no-health-check)
+
+# The Swarm backend on the lab (`make swarm-lab`, brought up when missing): SERVICES= (default 200) ServiceSpecs inserted
+# at once vs the same services created through the Docker API, and one service scaled 1 -> SCALE= (default 60) through
+# its document vs `docker service scale`, in the same run. Waits while Swarm tests hold the lab.
+bench-swarm: images build
+	$(DOTNET) run -c Release --project bench/ZonaProcessManager.Benchmarks -- swarm --services $(or $(SERVICES),200) \
+	  --scale $(or $(SCALE),60)
 
 # Host-port allocations per second with 8 concurrent allocators, and 0 duplicates.
 bench-ports: build

@@ -31,6 +31,12 @@ if (args.Length > 0 && args[0] == "ports")
     return await PortAllocationBenchmark.RunAsync(args[1..]);
 }
 
+// `swarm` runs the Swarm backend's figures on the lab of scripts/swarm-lab.sh (creation and scaling vs the Docker API).
+if (args.Length > 0 && args[0] == "swarm")
+{
+    return await SwarmBenchmark.RunAsync(args[1..]);
+}
+
 // `chaos` runs the failure scenarios of `make chaos` against real zpm processes and prints what survived.
 if (args.Length > 0 && args[0] == "chaos")
 {

@@ -77,6 +77,41 @@ public sealed class CliCommandTests(MongoTestTarget target, ITestOutputHelper ou
     }
 
     [Fact]
+    public async Task A_manifest_with_rollout_and_placement_is_stored_as_written_and_a_bad_constraint_is_refused_with_the_swarm_grammar()
+    {
+        await using var database = target.CreateDatabase(output);
+        using var files = new ManifestFiles();
+        const string placed = """
+              update: { order: start-first, parallelism: 2, delaySeconds: 5, monitorSeconds: 20, failureAction: pause }
+              rollback: { order: stop-first, failureAction: continue }
+              placement:
+                constraints: ["node.role==worker", "node.labels.zone!=a"]
+                preferences:
+                  - spread: node.labels.zone
+                maxReplicasPerNode: 2
+            """;
+        var path = files.Write("placed.yaml", string.Join("\n---\n",
+            ManifestFiles.Service("web", "acme", 4, extraSpec: placed),
+            ManifestFiles.Service("typo", "acme", extraSpec: "  placement: { constraints: [\"node.role=worker\"] }"),
+            ManifestFiles.Service("loop", "acme", extraSpec: "  rollback: { failureAction: rollback }")));
+        await ZpmAsync(database, "install");
+
+        var result = await ZpmAsync(database, "apply", "-f", path);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("servicespec/acme/web created", result.Output);
+        Assert.Contains($"error: {path}#1: acme/typo: spec.placement.constraints[0] 'node.role=worker' must be KEY==VALUE or KEY!=VALUE (e.g. node.role==worker)", result.Error);
+        Assert.Contains($"error: {path}#2: acme/loop: spec.rollback.failureAction must be pause or continue: a failed rollback has nothing to roll back to", result.Error);
+        var stored = await database.Collection<BsonDocument>("services").Find(Builders<BsonDocument>.Filter.Eq("_id", "acme/web")).SingleAsync();
+        Assert.Equal(
+            BsonDocument.Parse("{ constraints: ['node.role==worker', 'node.labels.zone!=a'], preferences: [ { spread: 'node.labels.zone' } ], maxReplicasPerNode: 2 }"),
+            stored["spec"]["placement"].AsBsonDocument);
+        Assert.Equal("pause", stored["spec"]["update"]["failureAction"].AsString);
+        Assert.Equal(20, stored["spec"]["update"]["monitorSeconds"].ToInt32());
+        Assert.Equal("continue", stored["spec"]["rollback"]["failureAction"].AsString);
+    }
+
+    [Fact]
     public async Task The_shipped_samples_apply_cleanly_on_an_installed_database()
     {
         await using var database = target.CreateDatabase(output);

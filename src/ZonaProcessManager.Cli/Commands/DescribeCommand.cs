@@ -2,13 +2,18 @@ using System.CommandLine;
 using MongoDB.Bson;
 using Spectre.Console;
 using ZonaProcessManager.Cli.Output;
+using ZonaProcessManager.Docker;
 using ZonaProcessManager.Domain.Model;
+using ZonaProcessManager.Domain.Ports;
 using ZonaProcessManager.Mongo;
 using ZonaProcessManager.Mongo.Mapping;
 
 namespace ZonaProcessManager.Cli.Commands;
 
-/// <summary>`zpm describe service &lt;name&gt; [-t tenant]`: spec, status, conditions, containers and recent events.</summary>
+/// <summary>
+/// `zpm describe service &lt;name&gt; [-t tenant]`: spec, status, conditions, replicas (with the node, slot and error of a
+/// Swarm task, and the host ports each answers on, asked of the engine) and recent events.
+/// </summary>
 public static class DescribeCommand
 {
     private const int EventLimit = 10;
@@ -35,8 +40,9 @@ public static class DescribeCommand
 
             var stored = new ServiceDocumentMapper().Read(document);
             var events = await store.ListEventsAsync(stored.Key, EventLimit, cancellationToken);
+            var locations = await ReadLocationsAsync(context, stored.Status?.Containers ?? [], cancellationToken);
             // Child services of integrations carry secret parameters in env; their annotation names which to hide.
-            Render(context, DocumentView.MaskService(document), stored.InvalidReason, stored.Status, events);
+            Render(context, DocumentView.MaskService(document), stored.InvalidReason, stored.Status, events, locations);
             return CliApplication.Ok;
         }));
         describe.Subcommands.Add(service);
@@ -52,7 +58,28 @@ public static class DescribeCommand
         }
     }
 
-    private static void Render(CliContext context, BsonDocument document, string? invalidReason, ServiceStatus? status, IReadOnlyList<ResourceEvent> events)
+    /// <summary>Where the replicas answer, or why that is unknown: the rest of describe needs MongoDB only.</summary>
+    private static async Task<ReplicaLocations> ReadLocationsAsync(CliContext context, IReadOnlyList<ContainerStatus> replicas, CancellationToken cancellationToken)
+    {
+        if (replicas.Count == 0)
+        {
+            return new ReplicaLocations(new Dictionary<string, ReplicaLocation>(), null);
+        }
+
+        try
+        {
+            return new ReplicaLocations(await ReplicaEndpointReader.ReadAsync(NodeGetCommand.DockerEndpoint(context), replicas, cancellationToken), null);
+        }
+        catch (ContainerRuntimeException unknown)
+        {
+            return new ReplicaLocations(new Dictionary<string, ReplicaLocation>(), unknown.Message);
+        }
+    }
+
+    private sealed record ReplicaLocations(IReadOnlyDictionary<string, ReplicaLocation> ById, string? Unknown);
+
+    private static void Render(
+        CliContext context, BsonDocument document, string? invalidReason, ServiceStatus? status, IReadOnlyList<ResourceEvent> events, ReplicaLocations locations)
     {
         var console = context.Console;
         var metadata = document.GetValue(DocumentFields.Metadata, BsonNull.Value) as BsonDocument ?? [];
@@ -102,18 +129,7 @@ public static class DescribeCommand
         }
 
         console.Write(conditions);
-        var containers = new Table().Border(TableBorder.Simple).Title("Containers");
-        foreach (var header in new[] { "NAME", "ID", "STATE", "HEALTH" })
-        {
-            containers.AddColumn(header);
-        }
-
-        foreach (var container in status?.Containers ?? [])
-        {
-            containers.AddRow(Markup.Escape(container.Name), Markup.Escape(container.Id.Length > 12 ? container.Id[..12] : container.Id), Markup.Escape(container.State), Markup.Escape(container.Health));
-        }
-
-        console.Write(containers);
+        RenderReplicas(console, context.Output, status?.Containers ?? [], locations);
         var eventTable = new Table().Border(TableBorder.Simple).Title($"Events (last {EventLimit})");
         foreach (var header in new[] { "TIME", "TYPE", "REASON", "MESSAGE" })
         {
@@ -127,4 +143,68 @@ public static class DescribeCommand
 
         console.Write(eventTable);
     }
+
+    /// <summary>
+    /// One row per replica; Swarm tasks add their node and slot. Errors follow the table one per line, unwrapped (not
+    /// through the console, which wraps at its width), so a long Docker message stays greppable when stdout is not a
+    /// terminal.
+    /// </summary>
+    private static void RenderReplicas(IAnsiConsole console, TextWriter output, IReadOnlyList<ContainerStatus> replicas, ReplicaLocations locations)
+    {
+        var onNodes = replicas.Any(replica => replica.Node is not null);
+        var table = new Table().Border(TableBorder.Simple).Title(onNodes ? "Tasks" : "Containers");
+        var headers = onNodes
+            ? new[] { "NAME", "ID", "NODE", "SLOT", "STATE", "HEALTH", "ENDPOINTS" }
+            : ["NAME", "ID", "STATE", "HEALTH", "ENDPOINTS"];
+        // Cells wrap in a narrow terminal rather than the table shrinking to "…"; piped output is 200 columns wide.
+        foreach (var header in headers)
+        {
+            table.AddColumn(header);
+        }
+
+        foreach (var replica in replicas)
+        {
+            var location = locations.ById.GetValueOrDefault(replica.Id);
+            var endpoints = locations.Unknown is not null ? "?" : location is { Endpoints.Count: > 0 } ? string.Join(", ", location.Endpoints) : "-";
+            var id = Markup.Escape(Short(replica.Id));
+            if (onNodes)
+            {
+                // The whole node id, as `docker node ls` and `zpm get nodes` show it: on one machine every node may share a hostname.
+                var node = replica.Node ?? "";
+                if (location?.NodeAddress is { Length: > 0 } address)
+                {
+                    node += $" ({location.NodeHostname} {address})";
+                }
+
+                table.AddRow(
+                    Markup.Escape(replica.Name), id, Markup.Escape(node.Length == 0 ? "-" : node),
+                    replica.Slot?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-",
+                    Markup.Escape(replica.State), Markup.Escape(replica.Health), Markup.Escape(endpoints));
+            }
+            else
+            {
+                table.AddRow(Markup.Escape(replica.Name), id, Markup.Escape(replica.State), Markup.Escape(replica.Health), Markup.Escape(endpoints));
+            }
+        }
+
+        console.Write(table);
+        if (locations.Unknown is not null)
+        {
+            output.WriteLine($"Endpoints unknown: {locations.Unknown}");
+        }
+
+        var errors = replicas.Where(replica => !string.IsNullOrWhiteSpace(replica.Error)).ToList();
+        if (errors.Count > 0)
+        {
+            output.WriteLine("Errors:");
+            foreach (var replica in errors)
+            {
+                output.WriteLine($"  {replica.Name}: {replica.Error!.ReplaceLineEndings(" ")}");
+            }
+        }
+
+        console.WriteLine();
+    }
+
+    private static string Short(string id) => id.Length > 12 ? id[..12] : id;
 }

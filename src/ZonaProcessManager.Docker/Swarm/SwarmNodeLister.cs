@@ -23,7 +23,7 @@ public static class SwarmNodeLister
         var state = await SwarmEngineProbe.ProbeAsync(client, cancellationToken, limit).ConfigureAwait(false);
         if (!state.IsActiveManager)
         {
-            throw new NotASwarmManagerException("Listing nodes", state);
+            throw new NotASwarmManagerException("Listing the swarm's nodes", state);
         }
 
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
