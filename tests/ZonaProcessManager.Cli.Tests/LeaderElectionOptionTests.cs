@@ -1,6 +1,9 @@
 using Microsoft.Extensions.Logging.Abstractions;
+using MongoDB.Bson;
+using MongoDB.Driver;
 using Xunit.Abstractions;
 using ZonaProcessManager.Cli.Commands;
+using ZonaProcessManager.Mongo;
 using ZonaProcessManager.Mongo.Leases;
 using ZonaProcessManager.Testing.Mongo;
 
@@ -73,5 +76,34 @@ public sealed class LeaderElectionOptionTests(MongoTestTarget target, ITestOutpu
             await stop.CancelAsync();
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting);
         }
+    }
+
+    [Fact]
+    public async Task With_exit_on_lost_lease_a_run_whose_lease_is_taken_exits_with_an_error_saying_so()
+    {
+        await using var database = target.CreateDatabase(output);
+        var tenant = "lease-" + Guid.NewGuid().ToString("N")[..8];
+        var scope = ResumeTokenStore.ScopeOf(new HashSet<string> { tenant });
+        using var giveUp = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        var run = CliRunner.RunAsync(
+            ["run", "--mongo", target.ConnectionString, "--database", database.Name, "--tenant", tenant,
+             "--lease-duration", "3s", "--renew-deadline", "2s", "--retry-period", "500ms", "--exit-on-lost-lease"],
+            new StringWriter(),
+            giveUp.Token);
+        var leases = database.Collection<BsonDocument>(ZpmCollections.Leases);
+        var held = new BsonDocument { ["_id"] = scope, [LeaseFields.Holder] = new BsonDocument("$type", "string") };
+        await Eventually.TrueAsync(async () => run.IsCompleted || await leases.Find(held).AnyAsync(), TimeSpan.FromSeconds(60), "the run to take its lease");
+        Assert.False(run.IsCompleted, "the run ended before it led: " + (run.IsCompleted ? (await run).Error : ""));
+
+        // Another holder takes the lease over, as one would after this instance was paused past its expiry.
+        await leases.UpdateOneAsync(
+            new BsonDocument("_id", scope),
+            new BsonDocument { ["$set"] = new BsonDocument(LeaseFields.Holder, "intruder"), ["$inc"] = new BsonDocument(LeaseFields.Generation, 1) });
+
+        var result = await run.WaitAsync(TimeSpan.FromSeconds(60));
+        output.WriteLine($"$ zpm run --exit-on-lost-lease → {result.ExitCode}\n{result.Error}");
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("lost its leader lease and stopped (--exit-on-lost-lease)", result.Error, StringComparison.Ordinal);
+        Assert.Equal("intruder", (await leases.Find(new BsonDocument("_id", scope)).SingleAsync())[LeaseFields.Holder].AsString);
     }
 }
