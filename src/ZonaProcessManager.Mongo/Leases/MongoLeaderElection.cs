@@ -62,6 +62,9 @@ public sealed class MongoLeaderElection : ILeaderElection, IAsyncDisposable
     {
         await using var changes = LeaseChangeSignal.Start(_leases, _options.LeaseName, _options.RetryPeriod, _time, _logger);
         long? missingSince = null;
+        // When this standby last saw the lease change (a renewal, usually): the lease lapses a lease duration after its
+        // last renewal, so the look that can take it is due then, not at the next retry period.
+        long? lastChangeSeen = null;
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -92,6 +95,15 @@ public sealed class MongoLeaderElection : ILeaderElection, IAsyncDisposable
                     // A free lease is left to an active instance for ActivePreference; look again right after.
                     wait = _options.ActivePreference + PreferenceMargin;
                 }
+                else if (holder is not null && lastChangeSeen is { } seen && _options.Role != LeaderRole.Passive)
+                {
+                    var grace = _options.Role == LeaderRole.Active ? TimeSpan.Zero : _options.ActivePreference;
+                    var untilLapse = _options.LeaseDuration + grace + PreferenceMargin - _time.GetElapsedTime(seen);
+                    if (untilLapse > TimeSpan.Zero && untilLapse < wait)
+                    {
+                        wait = untilLapse;
+                    }
+                }
 
                 await WriteInstanceAsync(LeaseFields.StandbyState, null, cancellationToken).ConfigureAwait(false);
             }
@@ -106,7 +118,10 @@ public sealed class MongoLeaderElection : ILeaderElection, IAsyncDisposable
                 _logger.LeaseStoreError(_options.LeaseName, MongoErrors.Describe(exception), _options.RetryPeriod);
             }
 
-            await WaitAsync(changed, wait, cancellationToken).ConfigureAwait(false);
+            if (await WaitAsync(changed, wait, cancellationToken).ConfigureAwait(false))
+            {
+                lastChangeSeen = _time.GetTimestamp();
+            }
         }
     }
 
@@ -385,13 +400,15 @@ public sealed class MongoLeaderElection : ILeaderElection, IAsyncDisposable
         await _operators.UpdateOneAsync(new BsonDocument("_id", Identity.Holder), update, new UpdateOptions { IsUpsert = true }, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task WaitAsync(Task changed, TimeSpan wait, CancellationToken cancellationToken)
+    // True when a change of the lease ended the wait, false when the wait ran out.
+    private async Task<bool> WaitAsync(Task changed, TimeSpan wait, CancellationToken cancellationToken)
     {
         using var waitEnd = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var delay = Task.Delay(wait, _time, waitEnd.Token);
-        await Task.WhenAny(changed, delay).ConfigureAwait(false);
+        var first = await Task.WhenAny(changed, delay).ConfigureAwait(false);
         await waitEnd.CancelAsync().ConfigureAwait(false);
         cancellationToken.ThrowIfCancellationRequested();
+        return first == changed;
     }
 
     private BsonDocument ExpiresFromNow() =>
