@@ -202,8 +202,10 @@ public sealed class MongoLeaderElection : ILeaderElection, IAsyncDisposable
     }
 
     // The lease as it was before this instance took it (empty when this instance created it), or null when it is held
-    // by another (or, for an automatic instance, lapsed too recently). With create a missing lease is inserted: of two
-    // creators the one whose insert loses sees a duplicate key, which means the other holds it.
+    // by another (or, for an automatic instance, lapsed too recently). MongoDB refuses $expr in an upsert's query, so
+    // taking an existing lease and creating a missing one are two conditional writes: with create, when the take
+    // matched nothing, an upsert whose query matches no existing lease (every lease has a holder field) inserts it; of
+    // two creators the one whose insert loses sees a duplicate key, which means the other holds it.
     private async Task<BsonDocument?> TryTakeAsync(bool create, CancellationToken cancellationToken)
     {
         var grace = _options.Role == LeaderRole.Active ? TimeSpan.Zero : _options.ActivePreference;
@@ -232,15 +234,26 @@ public sealed class MongoLeaderElection : ILeaderElection, IAsyncDisposable
             [LeaseFields.ExpiresAt] = ExpiresFromNow(),
             [LeaseFields.Generation] = new BsonDocument("$add", new BsonArray { new BsonDocument("$ifNull", new BsonArray { "$" + LeaseFields.Generation, 0L }), 1L }),
         }));
+        var update = Builders<BsonDocument>.Update.Pipeline(take);
+        var taken = await _leases.FindOneAndUpdateAsync<BsonDocument>(
+            filter,
+            update,
+            new FindOneAndUpdateOptions<BsonDocument> { ReturnDocument = ReturnDocument.Before },
+            cancellationToken).ConfigureAwait(false);
+        if (taken is not null || !create)
+        {
+            return taken;
+        }
+
+        var missing = new BsonDocument { ["_id"] = _options.LeaseName, [LeaseFields.Holder] = new BsonDocument("$exists", false) };
         try
         {
             var before = await _leases.FindOneAndUpdateAsync<BsonDocument>(
-                filter,
-                Builders<BsonDocument>.Update.Pipeline(take),
-                new FindOneAndUpdateOptions<BsonDocument> { IsUpsert = create, ReturnDocument = ReturnDocument.Before },
+                missing,
+                update,
+                new FindOneAndUpdateOptions<BsonDocument> { IsUpsert = true, ReturnDocument = ReturnDocument.Before },
                 cancellationToken).ConfigureAwait(false);
-            // Without an upsert no document before means nothing matched; with one it means the lease was inserted.
-            return before ?? (create ? [] : null);
+            return before ?? [];
         }
         catch (MongoCommandException duplicate) when (duplicate.Code == DuplicateKey)
         {
