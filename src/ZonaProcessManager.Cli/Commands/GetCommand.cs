@@ -7,7 +7,7 @@ using ZonaProcessManager.Mongo.Mapping;
 
 namespace ZonaProcessManager.Cli.Commands;
 
-/// <summary>`zpm get services [-t tenant] [--category c] [-o table|json|yaml] [--watch]`, and tenants, integrations, catalog, nodes.</summary>
+/// <summary>`zpm get services [-t tenant] [--category c] [-o table|json|yaml] [--watch]`, and tenants, integrations, catalog, nodes, operators.</summary>
 public static class GetCommand
 {
     public static Command Create(CliApplication app, CliContext context)
@@ -68,6 +68,7 @@ public static class GetCommand
         }
 
         get.Subcommands.Add(NodeGetCommand.Create(app, context));
+        get.Subcommands.Add(OperatorGetCommand.Create(app, context));
         return get;
     }
 
