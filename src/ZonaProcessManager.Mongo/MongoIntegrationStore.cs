@@ -11,6 +11,8 @@ namespace ZonaProcessManager.Mongo;
 /// The repository of the multi-tenant collections (catalog, tenants, integrations, port_allocations); the
 /// operator-owned child ServiceSpecs are read and written through <see cref="MongoServiceStore"/>. Status writes are
 /// `$set: {status}` only, like <see cref="MongoServiceStore"/>'s, so they never race a user's edit of spec or metadata.
+/// Given the operator's <see cref="ILeadershipContext"/>, every write of <see cref="IIntegrationStore"/> is fenced by its
+/// leadership term (<see cref="LeaderFence"/>); the CLI's document methods below it never are.
 /// </summary>
 public sealed class MongoIntegrationStore : IIntegrationStore
 {
@@ -18,10 +20,13 @@ public sealed class MongoIntegrationStore : IIntegrationStore
 
     private readonly MongoServiceStore _services;
     private readonly TimeProvider _time;
+    private readonly LeaderFence _fence;
 
-    public MongoIntegrationStore(IMongoDatabase database, TimeProvider? time = null, ServiceDocumentMapper? serviceMapper = null)
+    /// <param name="leadership">The operator's leadership, which fences its writes; null for the CLI (unfenced).</param>
+    public MongoIntegrationStore(IMongoDatabase database, TimeProvider? time = null, ServiceDocumentMapper? serviceMapper = null, ILeadershipContext? leadership = null)
     {
-        _services = new MongoServiceStore(database, serviceMapper);
+        _services = new MongoServiceStore(database, serviceMapper, leadership);
+        _fence = new LeaderFence(leadership);
         _time = time ?? TimeProvider.System;
         Catalog = database.GetCollection<BsonDocument>(ZpmCollections.Catalog);
         Tenants = database.GetCollection<BsonDocument>(ZpmCollections.Tenants);
@@ -90,29 +95,23 @@ public sealed class MongoIntegrationStore : IIntegrationStore
         return document is null ? null : IntegrationDocumentMapper.ReadIntegration(document);
     }
 
-    public async Task WriteTenantStatusAsync(string code, TenantStatus status, CancellationToken cancellationToken) =>
-        await Tenants.UpdateOneAsync(
-            SingleNameFilter(code),
-            Builders<BsonDocument>.Update.Set(DocumentFields.Status, IntegrationDocumentMapper.ToDocument(status)),
-            cancellationToken: cancellationToken);
+    public Task WriteTenantStatusAsync(string code, TenantStatus status, CancellationToken cancellationToken) =>
+        FencedUpdateAsync(Tenants, SingleNameFilter(code),
+            Builders<BsonDocument>.Update.Set(DocumentFields.Status, IntegrationDocumentMapper.ToDocument(status)), nameof(WriteTenantStatusAsync), cancellationToken);
 
-    public async Task WriteIntegrationStatusAsync(ResourceKey key, IntegrationStatus status, CancellationToken cancellationToken) =>
-        await Integrations.UpdateOneAsync(
-            MongoServiceStore.KeyFilter(key),
-            Builders<BsonDocument>.Update.Set(DocumentFields.Status, IntegrationDocumentMapper.ToDocument(status)),
-            cancellationToken: cancellationToken);
+    public Task WriteIntegrationStatusAsync(ResourceKey key, IntegrationStatus status, CancellationToken cancellationToken) =>
+        FencedUpdateAsync(Integrations, MongoServiceStore.KeyFilter(key),
+            Builders<BsonDocument>.Update.Set(DocumentFields.Status, IntegrationDocumentMapper.ToDocument(status)), nameof(WriteIntegrationStatusAsync), cancellationToken);
 
-    public async Task SetIntegrationOwnerAsync(ResourceKey key, OwnerReference owner, CancellationToken cancellationToken) =>
-        await Integrations.UpdateOneAsync(
-            MongoServiceStore.KeyFilter(key),
-            Builders<BsonDocument>.Update.Set("metadata.ownerReferences", ServiceSpecDocuments.OwnerReferences([owner])),
-            cancellationToken: cancellationToken);
+    public Task SetIntegrationOwnerAsync(ResourceKey key, OwnerReference owner, CancellationToken cancellationToken) =>
+        FencedUpdateAsync(Integrations, MongoServiceStore.KeyFilter(key),
+            Builders<BsonDocument>.Update.Set("metadata.ownerReferences", ServiceSpecDocuments.OwnerReferences([owner])), nameof(SetIntegrationOwnerAsync), cancellationToken);
 
-    public async Task DeleteIntegrationAsync(ResourceKey key, CancellationToken cancellationToken) =>
-        await Integrations.DeleteOneAsync(MongoServiceStore.KeyFilter(key), cancellationToken);
+    public Task DeleteIntegrationAsync(ResourceKey key, CancellationToken cancellationToken) =>
+        FencedDeleteAsync(Integrations, MongoServiceStore.KeyFilter(key), nameof(DeleteIntegrationAsync), cancellationToken);
 
-    public async Task DeleteTenantAsync(string code, CancellationToken cancellationToken) =>
-        await Tenants.DeleteOneAsync(SingleNameFilter(code), cancellationToken);
+    public Task DeleteTenantAsync(string code, CancellationToken cancellationToken) =>
+        FencedDeleteAsync(Tenants, SingleNameFilter(code), nameof(DeleteTenantAsync), cancellationToken);
 
     public Task<bool> PutChildServiceAsync(ServiceSpec service, CancellationToken cancellationToken) =>
         _services.PutOwnedAsync(service, cancellationToken);
@@ -137,9 +136,11 @@ public sealed class MongoIntegrationStore : IIntegrationStore
     /// </remarks>
     public async Task<ClaimAttempt> TryClaimPortAsync(PortAllocation allocation, CancellationToken cancellationToken)
     {
+        var generation = _fence.Generation(nameof(TryClaimPortAsync));
         try
         {
-            await PortAllocations.InsertOneAsync(IntegrationDocumentMapper.ToDocument(allocation, _time.GetUtcNow()), cancellationToken: cancellationToken);
+            var document = LeaderFence.Stamp(IntegrationDocumentMapper.ToDocument(allocation, _time.GetUtcNow()), generation);
+            await PortAllocations.InsertOneAsync(document, cancellationToken: cancellationToken);
             return new ClaimAttempt(ClaimResult.Claimed);
         }
         catch (MongoWriteException exception) when (exception.WriteError.Code == DuplicateKey)
@@ -159,9 +160,15 @@ public sealed class MongoIntegrationStore : IIntegrationStore
             return;
         }
 
+        var generation = _fence.Generation(nameof(ReleasePortsAsync));
         var filters = Builders<BsonDocument>.Filter;
-        var matches = allocations.Select(allocation => filters.And(OwnerFilter(allocation.Owner), filters.Eq(PortAllocationFields.Port, allocation.Port)));
-        await PortAllocations.DeleteManyAsync(filters.Or(matches), cancellationToken);
+        var matches = filters.Or(allocations.Select(allocation => filters.And(OwnerFilter(allocation.Owner), filters.Eq(PortAllocationFields.Port, allocation.Port))));
+        var result = await PortAllocations.DeleteManyAsync(LeaderFence.Filter(matches, generation), cancellationToken);
+        if (result.DeletedCount < allocations.Count)
+        {
+            // An allocation a newer term claimed again is not this term's to release.
+            await LeaderFence.ThrowIfNewerTermWroteAsync(PortAllocations, matches, generation, nameof(ReleasePortsAsync), cancellationToken);
+        }
     }
 
     /// <summary>A catalog entry or tenant by the zpm `_id` (the bare name or code) or by metadata.name.</summary>
@@ -236,6 +243,28 @@ public sealed class MongoIntegrationStore : IIntegrationStore
     /// <summary>Applies <paramref name="update"/> to the tenant of <paramref name="code"/>, found by `_id` or metadata.name.</summary>
     public async Task<UpdateResult> UpdateTenantDocumentAsync(string code, UpdateDefinition<BsonDocument> update, CancellationToken cancellationToken) =>
         await Tenants.UpdateOneAsync(NameOrIdFilter(code), update, cancellationToken: cancellationToken);
+
+    /// <summary>An update of one existing document, fenced like every write of the port (a miss is not an error).</summary>
+    private async Task FencedUpdateAsync(
+        IMongoCollection<BsonDocument> collection, FilterDefinition<BsonDocument> key, UpdateDefinition<BsonDocument> update, string operation, CancellationToken cancellationToken)
+    {
+        var generation = _fence.Generation(operation);
+        var result = await collection.UpdateOneAsync(LeaderFence.Filter(key, generation), LeaderFence.Stamp(update, generation), cancellationToken: cancellationToken);
+        if (result.MatchedCount == 0)
+        {
+            await LeaderFence.ThrowIfNewerTermWroteAsync(collection, key, generation, operation, cancellationToken);
+        }
+    }
+
+    private async Task FencedDeleteAsync(IMongoCollection<BsonDocument> collection, FilterDefinition<BsonDocument> key, string operation, CancellationToken cancellationToken)
+    {
+        var generation = _fence.Generation(operation);
+        var result = await collection.DeleteOneAsync(LeaderFence.Filter(key, generation), cancellationToken);
+        if (result.DeletedCount == 0)
+        {
+            await LeaderFence.ThrowIfNewerTermWroteAsync(collection, key, generation, operation, cancellationToken);
+        }
+    }
 
     private static FilterDefinition<BsonDocument> OwnerFilter(PortOwner owner)
     {

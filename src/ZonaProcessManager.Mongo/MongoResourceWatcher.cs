@@ -56,9 +56,10 @@ public sealed class MongoResourceWatcher : IResourceWatcher
     /// Paths only the operator writes and no reconcile reads as desired state: `status`, and `metadata.ownerReferences`
     /// (an integration's adoption by its tenant, written by the reconcile that then carries on with the adopted document).
     /// Like Kubernetes' generation, which neither bumps: reconciling on them again only re-reads what was just written.
-    /// A hand edit of ownerReferences is put right by the next reconcile of that resource or the periodic resync.
+    /// A hand edit of ownerReferences is put right by the next reconcile of that resource or the periodic resync. And
+    /// `leaderGeneration`, which every fenced operator write sets along (<see cref="LeaderFence"/>).
     /// </summary>
-    private static readonly string[] OperatorOwnedPaths = [DocumentFields.Status, "metadata.ownerReferences"];
+    private static readonly string[] OperatorOwnedPaths = [DocumentFields.Status, "metadata.ownerReferences", LeaderFence.Field];
 
     /// <summary>True when an update changed nothing but operator-owned paths (the operator's own writes): no reconcile needed.</summary>
     public static bool IsOperatorOnlyUpdate(BsonDocument? updateDescription)

@@ -12,13 +12,18 @@ public enum ApplyOutcome { Created, Configured, Unchanged }
 /// <summary>
 /// ServiceSpecs in the `services` collection; events are read from `events` (<see cref="MongoEventRecorder"/> writes them). Status writes are `$set: {status}` only, so they never
 /// race a user's edit of spec or metadata; apply writes only metadata and spec, so it never clobbers status.
+/// Given the operator's <see cref="ILeadershipContext"/>, the operator's writes (status, delete, owned documents,
+/// deletion requests) are fenced by its leadership term (<see cref="LeaderFence"/>); apply is a user's and never is.
 /// </summary>
 public sealed class MongoServiceStore : IServiceStore
 {
     private readonly ServiceDocumentMapper _mapper;
+    private readonly LeaderFence _fence;
 
-    public MongoServiceStore(IMongoDatabase database, ServiceDocumentMapper? mapper = null)
+    /// <param name="leadership">The operator's leadership, which fences its writes; null for the CLI (unfenced).</param>
+    public MongoServiceStore(IMongoDatabase database, ServiceDocumentMapper? mapper = null, ILeadershipContext? leadership = null)
     {
+        _fence = new LeaderFence(leadership);
         Database = database;
         Services = database.GetCollection<BsonDocument>(ZpmCollections.Services);
         Events = database.GetCollection<BsonDocument>(ZpmCollections.Events);
@@ -80,12 +85,24 @@ public sealed class MongoServiceStore : IServiceStore
 
     public async Task WriteStatusAsync(ResourceKey key, ServiceStatus status, CancellationToken cancellationToken)
     {
+        var generation = _fence.Generation(nameof(WriteStatusAsync));
         var update = Builders<BsonDocument>.Update.Set(DocumentFields.Status, StatusDocumentMapper.ToDocument(status));
-        await Services.UpdateOneAsync(KeyFilter(key), update, cancellationToken: cancellationToken);
+        var result = await Services.UpdateOneAsync(LeaderFence.Filter(KeyFilter(key), generation), LeaderFence.Stamp(update, generation), cancellationToken: cancellationToken);
+        if (result.MatchedCount == 0)
+        {
+            await LeaderFence.ThrowIfNewerTermWroteAsync(Services, KeyFilter(key), generation, nameof(WriteStatusAsync), cancellationToken);
+        }
     }
 
-    public async Task DeleteAsync(ResourceKey key, CancellationToken cancellationToken) =>
-        await Services.DeleteOneAsync(KeyFilter(key), cancellationToken);
+    public async Task DeleteAsync(ResourceKey key, CancellationToken cancellationToken)
+    {
+        var generation = _fence.Generation(nameof(DeleteAsync));
+        var result = await Services.DeleteOneAsync(LeaderFence.Filter(KeyFilter(key), generation), cancellationToken);
+        if (result.DeletedCount == 0)
+        {
+            await LeaderFence.ThrowIfNewerTermWroteAsync(Services, KeyFilter(key), generation, nameof(DeleteAsync), cancellationToken);
+        }
+    }
 
     /// <summary>Most recent events of one resource, newest first.</summary>
     public async Task<IReadOnlyList<ResourceEvent>> ListEventsAsync(ResourceKey key, int limit, CancellationToken cancellationToken)
@@ -115,13 +132,22 @@ public sealed class MongoServiceStore : IServiceStore
         return Upsert.OutcomeOf(await Upsert.OneAsync(Services, KeyFilter(service.Key), update, cancellationToken));
     }
 
-    /// <summary>Marks metadata.deletionRequested (the `zpm delete` flow); false when no such resource exists.</summary>
+    /// <summary>
+    /// Marks metadata.deletionRequested (the `zpm delete` flow, and the operator's removal of an integration's
+    /// service); false when no such resource exists.
+    /// </summary>
     public async Task<bool> RequestDeletionAsync(ResourceKey key, CancellationToken cancellationToken)
     {
+        var generation = _fence.Generation(nameof(RequestDeletionAsync));
         var result = await Services.UpdateOneAsync(
-            KeyFilter(key),
-            Builders<BsonDocument>.Update.Set(DocumentFields.MetadataDeletionRequested, true),
+            LeaderFence.Filter(KeyFilter(key), generation),
+            LeaderFence.Stamp(Builders<BsonDocument>.Update.Set(DocumentFields.MetadataDeletionRequested, true), generation),
             cancellationToken: cancellationToken);
+        if (result.MatchedCount == 0)
+        {
+            await LeaderFence.ThrowIfNewerTermWroteAsync(Services, KeyFilter(key), generation, nameof(RequestDeletionAsync), cancellationToken);
+        }
+
         return result.MatchedCount > 0;
     }
 
@@ -130,8 +156,13 @@ public sealed class MongoServiceStore : IServiceStore
     /// annotations and ownerReferences, and spec, so a hand edit is put back; status stays as it is. True when the
     /// stored document changed.
     /// </summary>
+    /// <remarks>
+    /// Fenced, an existing document a newer term wrote does not match the filter, so the upsert tries to insert and
+    /// the `_id` or the (tenant, name) index refuses it: that duplicate is the fence's refusal.
+    /// </remarks>
     public async Task<bool> PutOwnedAsync(ServiceSpec service, CancellationToken cancellationToken)
     {
+        var generation = _fence.Generation(nameof(PutOwnedAsync));
         var metadata = service.Metadata;
         var update = HeaderUpdate(metadata)
             .Set("metadata.labels", ServiceSpecDocuments.StringMap(metadata.Labels))
@@ -140,7 +171,17 @@ public sealed class MongoServiceStore : IServiceStore
             .Set(DocumentFields.Spec, ServiceSpecDocuments.ToSpecDocument(service.Spec))
             .SetOnInsert(DocumentFields.Id, DocumentIds.For(service.Key));
 
-        var result = await Upsert.OneAsync(Services, KeyFilter(service.Key), update, cancellationToken);
+        UpdateResult result;
+        try
+        {
+            result = await Upsert.OneAsync(Services, LeaderFence.Filter(KeyFilter(service.Key), generation), LeaderFence.Stamp(update, generation), cancellationToken);
+        }
+        catch (MongoWriteException exception) when (generation is not null && exception.WriteError.Category == ServerErrorCategory.DuplicateKey)
+        {
+            await LeaderFence.ThrowIfNewerTermWroteAsync(Services, KeyFilter(service.Key), generation, nameof(PutOwnedAsync), cancellationToken);
+            throw;
+        }
+
         return result.UpsertedId is not null || result.ModifiedCount > 0;
     }
 

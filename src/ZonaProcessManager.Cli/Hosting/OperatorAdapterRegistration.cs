@@ -16,16 +16,21 @@ public static class OperatorAdapterRegistration
     /// <summary>
     /// Registers the production ports: the MongoDB stores, event recorder and change-stream watcher (of the collections of the kinds the
     /// operator registered reconcilers for), the Docker runtime and the host-port probe, and the leader election over a
-    /// lease in MongoDB (one per scope: database and tenant filter), so several instances may share one database.
+    /// lease in MongoDB (one per scope: database and tenant filter), so several instances may share one database. The
+    /// stores and the recorder fence their writes by the operator core's <see cref="ILeadershipContext"/>.
     /// </summary>
     public static IServiceCollection AddZpmOperatorAdapters(this IServiceCollection services, OperatorSettings settings)
     {
         services.AddSingleton<IMongoClient>(_ => new MongoClient(settings.MongoConnectionString));
         services.AddSingleton(sp => sp.GetRequiredService<IMongoClient>().GetDatabase(settings.Database));
         // SafeStore: what escapes a store (and gets logged or recorded) never carries a server's errInfo or a document.
-        services.AddSingleton(sp => SafeStore.Wrap<IServiceStore>(new MongoServiceStore(sp.GetRequiredService<IMongoDatabase>())));
-        services.AddSingleton(sp => SafeStore.Wrap<IIntegrationStore>(new MongoIntegrationStore(sp.GetRequiredService<IMongoDatabase>(), sp.GetRequiredService<TimeProvider>())));
-        services.AddSingleton(sp => SafeStore.Wrap<IEventRecorder>(new MongoEventRecorder(sp.GetRequiredService<IMongoDatabase>())));
+        // The leadership context (kept by the operator core's leader gate) fences every write the operator makes.
+        services.AddSingleton(sp => SafeStore.Wrap<IServiceStore>(new MongoServiceStore(
+            sp.GetRequiredService<IMongoDatabase>(), leadership: sp.GetRequiredService<ILeadershipContext>())));
+        services.AddSingleton(sp => SafeStore.Wrap<IIntegrationStore>(new MongoIntegrationStore(
+            sp.GetRequiredService<IMongoDatabase>(), sp.GetRequiredService<TimeProvider>(), leadership: sp.GetRequiredService<ILeadershipContext>())));
+        services.AddSingleton(sp => SafeStore.Wrap<IEventRecorder>(new MongoEventRecorder(
+            sp.GetRequiredService<IMongoDatabase>(), sp.GetRequiredService<ILeadershipContext>())));
         services.AddSingleton<IHostPortProbe, SocketHostPortProbe>();
         services.AddSingleton<IResourceWatcher>(sp => new MongoResourceWatcher(
             sp.GetRequiredService<IMongoDatabase>(),

@@ -288,7 +288,7 @@ public sealed class MongoResourceWatcherTests(MongoTestTarget target, ITestOutpu
     }
 
     [Fact]
-    public void Operator_only_detection_covers_status_and_ownerReferences_paths_and_nothing_else()
+    public void Operator_only_detection_covers_status_ownerReferences_and_leaderGeneration_paths_and_nothing_else()
     {
         static BsonDocument Description(string[] updated, string[] removed) => new()
         {
@@ -303,6 +303,8 @@ public sealed class MongoResourceWatcherTests(MongoTestTarget target, ITestOutpu
         Assert.False(MongoResourceWatcher.IsOperatorOnlyUpdate(Description(["statusx"], [])));
         Assert.False(MongoResourceWatcher.IsOperatorOnlyUpdate(Description([], ["metadata.labels"])));
         Assert.True(MongoResourceWatcher.IsOperatorOnlyUpdate(Description(["metadata.ownerReferences", "status.phase"], [])));
+        Assert.True(MongoResourceWatcher.IsOperatorOnlyUpdate(Description(["status", "leaderGeneration"], [])));
+        Assert.False(MongoResourceWatcher.IsOperatorOnlyUpdate(Description(["spec.image", "leaderGeneration"], [])));
         Assert.True(MongoResourceWatcher.IsOperatorOnlyUpdate(Description([], ["metadata.ownerReferences.0"])));
         Assert.False(MongoResourceWatcher.IsOperatorOnlyUpdate(Description(["metadata.ownerReferences", "metadata.name"], [])));
         Assert.False(MongoResourceWatcher.IsOperatorOnlyUpdate(Description(["metadata"], [])));
