@@ -7,7 +7,7 @@ using ZonaProcessManager.Mongo.Mapping;
 
 namespace ZonaProcessManager.Cli.Commands;
 
-/// <summary>`zpm get services [-t tenant] [--category c] [-o table|json|yaml] [--watch]`, and tenants, integrations, catalog.</summary>
+/// <summary>`zpm get services [-t tenant] [--category c] [-o table|json|yaml] [--watch]`, and tenants, integrations, catalog, operators.</summary>
 public static class GetCommand
 {
     public static Command Create(CliApplication app, CliContext context)
@@ -66,6 +66,8 @@ public static class GetCommand
         {
             get.Subcommands.Add(command);
         }
+
+        get.Subcommands.Add(OperatorGetCommand.Create(app, context));
         return get;
     }
 

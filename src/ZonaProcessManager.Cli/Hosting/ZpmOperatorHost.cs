@@ -15,8 +15,10 @@ public static class ZpmOperatorHost
     public static async Task RunAsync(OperatorSettings settings, CancellationToken cancellationToken)
     {
         using var host = CreateBuilder(settings).Build();
+        // Resolved before running: RunAsync disposes the host's services when it returns.
+        var lostLeaseExit = host.Services.GetRequiredService<ExitOnLostLeaseElection>();
         await host.RunAsync(cancellationToken).ConfigureAwait(false);
-        if (settings.LeaderElection.ExitOnLostLease && host.Services.GetRequiredService<ExitOnLostLeaseElection>().ExitedForLostLease)
+        if (settings.LeaderElection.ExitOnLostLease && lostLeaseExit.ExitedForLostLease)
         {
             throw new InvalidOperationException("the operator lost its leader lease and stopped (--exit-on-lost-lease)");
         }
