@@ -52,16 +52,24 @@ internal sealed class OperatorOnStore : IAsyncDisposable
 
     public IMongoCollection<BsonDocument> Services => _database.Collection<BsonDocument>(ZpmCollections.Services);
 
+    public IMongoDatabase Database => _database.Database;
+
     public ReconcileQueue Queue => _host?.Services.GetRequiredService<ReconcileQueue>() ?? throw new InvalidOperationException("operator not running");
 
     public T Get<T>()
         where T : notnull => _host is null ? throw new InvalidOperationException("operator not running") : _host.Services.GetRequiredService<T>();
 
-    public async Task StartAsync()
+    /// <param name="election">Who decides that this host leads; by default it leads at once and for good.</param>
+    public async Task StartAsync(ILeaderElection? election = null)
     {
         await new SchemaInstaller(_database.Database).InstallAsync(CancellationToken.None);
         _host = ZpmOperatorHost.CreateBuilder(Settings, services =>
         {
+            if (election is not null)
+            {
+                services.AddSingleton(election);
+            }
+
             services.RemoveAll<IContainerRuntime>();
             services.RemoveAll<IHostPortProbe>();
             services.AddSingleton<IContainerRuntime>(Runtime);
