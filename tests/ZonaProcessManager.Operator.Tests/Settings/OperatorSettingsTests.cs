@@ -1,3 +1,4 @@
+using ZonaProcessManager.Domain.Ports;
 using ZonaProcessManager.Operator.Settings;
 
 namespace ZonaProcessManager.Operator.Tests.Settings;
@@ -50,6 +51,38 @@ public sealed class OperatorSettingsTests
         var error = Assert.Throws<ArgumentException>(() => new OperatorSettings { ReconcileTimeout = TimeSpan.FromSeconds(seconds) }.Validate());
 
         Assert.Equal(nameof(OperatorSettings.ReconcileTimeout), error.ParamName);
+    }
+
+    [Fact]
+    public void The_leader_election_defaults_are_client_gos()
+    {
+        var election = new OperatorSettings().Validate().LeaderElection;
+
+        Assert.Equal(TimeSpan.FromSeconds(15), election.LeaseDuration);
+        Assert.Equal(TimeSpan.FromSeconds(10), election.RenewDeadline);
+        Assert.Equal(TimeSpan.FromSeconds(2), election.RetryPeriod);
+        Assert.Equal(LeaderRole.Auto, election.Role);
+        Assert.False(election.ExitOnLostLease);
+    }
+
+    [Theory]
+    [InlineData(15, 15, 2, "renew deadline")]
+    [InlineData(15, 20, 2, "renew deadline")]
+    [InlineData(15, 10, 10, "retry period")]
+    [InlineData(15, 10, 0, "retry period must be positive")]
+    public void Leader_election_periods_out_of_order_are_refused(int leaseSeconds, int renewSeconds, int retrySeconds, string problem)
+    {
+        var election = new LeaderElectionSettings
+        {
+            LeaseDuration = TimeSpan.FromSeconds(leaseSeconds),
+            RenewDeadline = TimeSpan.FromSeconds(renewSeconds),
+            RetryPeriod = TimeSpan.FromSeconds(retrySeconds),
+        };
+
+        var error = Assert.Throws<ArgumentException>(() => new OperatorSettings { LeaderElection = election }.Validate());
+
+        Assert.Equal(nameof(OperatorSettings.LeaderElection), error.ParamName);
+        Assert.Contains(problem, error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
