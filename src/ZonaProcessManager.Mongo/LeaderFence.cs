@@ -41,7 +41,7 @@ internal sealed class LeaderFence(ILeadershipContext? leadership)
     public static UpdateDefinition<BsonDocument> Stamp(UpdateDefinition<BsonDocument> update, long? generation) =>
         generation is { } mine ? update.Set(Field, mine) : update;
 
-    /// <summary>A copy of a new document carrying <paramref name="generation"/> when fenced.</summary>
+    /// <summary>A copy of a document about to be inserted, carrying <paramref name="generation"/> when fenced.</summary>
     public static BsonDocument Stamp(BsonDocument document, long? generation) =>
         generation is { } mine ? new BsonDocument(document) { [Field] = mine } : document;
 

@@ -1,7 +1,7 @@
 namespace ZonaProcessManager.Domain.Ports;
 
 /// <summary>
-/// A store write or a runtime action refused because this instance may no longer act as the leader: it leads no term,
+/// A store write or a runtime action refused because this instance may not act as the leader: it leads no term,
 /// the store has not confirmed its term within the renew deadline (<see cref="ILeadershipContext.IsConfirmed"/>), or the
 /// document was written since by the leader of a newer term (a higher <see cref="LeadershipTerm.Generation"/>). It is
 /// not the resource's failure: the term is ending and the next leader reconciles the resource. The message names the
