@@ -9,7 +9,8 @@ public static class FindAndModifyCommand
     public static ValueTask<BsonDocument> Execute(CommandContext context)
     {
         var name = context.CollectionName;
-        var filter = Filter.Parse(context.OptionalDocument("query") ?? []);
+        var query = context.OptionalDocument("query") ?? [];
+        var filter = Filter.Parse(query);
         var sort = context.OptionalDocument("sort") is { ElementCount: > 0 } sortDocument ? SortSpec.Parse(sortDocument) : null;
         var projection = context.OptionalDocument("fields") is { ElementCount: > 0 } fields ? Projection.Parse(fields) : null;
         var remove = context.Flag("remove");
@@ -30,6 +31,11 @@ public static class FindAndModifyCommand
         if (remove && (upsert || returnNew))
         {
             throw MongoError.FailedToParse("Cannot specify both upsert=true and remove=true, or new=true and remove=true");
+        }
+
+        if (upsert)
+        {
+            UpsertPredicate.RejectExpr(query);
         }
 
         var arrayFilters = context.Body.TryGetValue("arrayFilters", out var filters) && filters is BsonArray array ? array : null;

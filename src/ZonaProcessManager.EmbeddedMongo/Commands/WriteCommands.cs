@@ -153,7 +153,13 @@ public static class WriteCommands
 
     private static UpdateResult ApplyUpdate(WriteScope write, string database, string name, BsonDocument statement, bool bypass)
     {
-        var filter = Filter.Parse(statement.GetValue("q", new BsonDocument()) as BsonDocument ?? throw MongoError.TypeMismatch("q must be an object"));
+        var query = statement.GetValue("q", new BsonDocument()) as BsonDocument ?? throw MongoError.TypeMismatch("q must be an object");
+        var filter = Filter.Parse(query);
+        if (statement.GetValue("upsert", false).ToBoolean())
+        {
+            UpsertPredicate.RejectExpr(query);
+        }
+
         if (!statement.TryGetValue("u", out var update))
         {
             throw MongoError.FailedToParse("BSON field 'update.updates.u' is missing but a required field");

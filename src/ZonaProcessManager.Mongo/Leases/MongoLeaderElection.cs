@@ -62,6 +62,9 @@ public sealed class MongoLeaderElection : ILeaderElection, IAsyncDisposable
     {
         await using var changes = LeaseChangeSignal.Start(_leases, _options.LeaseName, _options.RetryPeriod, _time, _logger);
         long? missingSince = null;
+        // When this standby last saw the lease change (a renewal, usually): the lease lapses a lease duration after its
+        // last renewal, so the look that can take it is due then, not at the next retry period.
+        long? lastChangeSeen = null;
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -92,6 +95,15 @@ public sealed class MongoLeaderElection : ILeaderElection, IAsyncDisposable
                     // A free lease is left to an active instance for ActivePreference; look again right after.
                     wait = _options.ActivePreference + PreferenceMargin;
                 }
+                else if (holder is not null && lastChangeSeen is { } seen && _options.Role != LeaderRole.Passive)
+                {
+                    var grace = _options.Role == LeaderRole.Active ? TimeSpan.Zero : _options.ActivePreference;
+                    var untilLapse = _options.LeaseDuration + grace + PreferenceMargin - _time.GetElapsedTime(seen);
+                    if (untilLapse > TimeSpan.Zero && untilLapse < wait)
+                    {
+                        wait = untilLapse;
+                    }
+                }
 
                 await WriteInstanceAsync(LeaseFields.StandbyState, null, cancellationToken).ConfigureAwait(false);
             }
@@ -106,7 +118,10 @@ public sealed class MongoLeaderElection : ILeaderElection, IAsyncDisposable
                 _logger.LeaseStoreError(_options.LeaseName, MongoErrors.Describe(exception), _options.RetryPeriod);
             }
 
-            await WaitAsync(changed, wait, cancellationToken).ConfigureAwait(false);
+            if (await WaitAsync(changed, wait, cancellationToken).ConfigureAwait(false))
+            {
+                lastChangeSeen = _time.GetTimestamp();
+            }
         }
     }
 
@@ -187,8 +202,10 @@ public sealed class MongoLeaderElection : ILeaderElection, IAsyncDisposable
     }
 
     // The lease as it was before this instance took it (empty when this instance created it), or null when it is held
-    // by another (or, for an automatic instance, lapsed too recently). With create a missing lease is inserted: of two
-    // creators the one whose insert loses sees a duplicate key, which means the other holds it.
+    // by another (or, for an automatic instance, lapsed too recently). MongoDB refuses $expr in an upsert's query, so
+    // taking an existing lease and creating a missing one are two conditional writes: with create, when the take
+    // matched nothing, an upsert whose query matches no existing lease (every lease has a holder field) inserts it; of
+    // two creators the one whose insert loses sees a duplicate key, which means the other holds it.
     private async Task<BsonDocument?> TryTakeAsync(bool create, CancellationToken cancellationToken)
     {
         var grace = _options.Role == LeaderRole.Active ? TimeSpan.Zero : _options.ActivePreference;
@@ -217,15 +234,26 @@ public sealed class MongoLeaderElection : ILeaderElection, IAsyncDisposable
             [LeaseFields.ExpiresAt] = ExpiresFromNow(),
             [LeaseFields.Generation] = new BsonDocument("$add", new BsonArray { new BsonDocument("$ifNull", new BsonArray { "$" + LeaseFields.Generation, 0L }), 1L }),
         }));
+        var update = Builders<BsonDocument>.Update.Pipeline(take);
+        var taken = await _leases.FindOneAndUpdateAsync<BsonDocument>(
+            filter,
+            update,
+            new FindOneAndUpdateOptions<BsonDocument> { ReturnDocument = ReturnDocument.Before },
+            cancellationToken).ConfigureAwait(false);
+        if (taken is not null || !create)
+        {
+            return taken;
+        }
+
+        var missing = new BsonDocument { ["_id"] = _options.LeaseName, [LeaseFields.Holder] = new BsonDocument("$exists", false) };
         try
         {
             var before = await _leases.FindOneAndUpdateAsync<BsonDocument>(
-                filter,
-                Builders<BsonDocument>.Update.Pipeline(take),
-                new FindOneAndUpdateOptions<BsonDocument> { IsUpsert = create, ReturnDocument = ReturnDocument.Before },
+                missing,
+                update,
+                new FindOneAndUpdateOptions<BsonDocument> { IsUpsert = true, ReturnDocument = ReturnDocument.Before },
                 cancellationToken).ConfigureAwait(false);
-            // Without an upsert no document before means nothing matched; with one it means the lease was inserted.
-            return before ?? (create ? [] : null);
+            return before ?? [];
         }
         catch (MongoCommandException duplicate) when (duplicate.Code == DuplicateKey)
         {
@@ -385,13 +413,15 @@ public sealed class MongoLeaderElection : ILeaderElection, IAsyncDisposable
         await _operators.UpdateOneAsync(new BsonDocument("_id", Identity.Holder), update, new UpdateOptions { IsUpsert = true }, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task WaitAsync(Task changed, TimeSpan wait, CancellationToken cancellationToken)
+    // True when a change of the lease ended the wait, false when the wait ran out.
+    private async Task<bool> WaitAsync(Task changed, TimeSpan wait, CancellationToken cancellationToken)
     {
         using var waitEnd = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var delay = Task.Delay(wait, _time, waitEnd.Token);
-        await Task.WhenAny(changed, delay).ConfigureAwait(false);
+        var first = await Task.WhenAny(changed, delay).ConfigureAwait(false);
         await waitEnd.CancelAsync().ConfigureAwait(false);
         cancellationToken.ThrowIfCancellationRequested();
+        return first == changed;
     }
 
     private BsonDocument ExpiresFromNow() =>

@@ -7,8 +7,9 @@ namespace ZonaProcessManager.EmbeddedMongo.Tests.Driver;
 
 /// <summary>
 /// What a lease taken and renewed by one conditional update relies on: pipeline updates that read $$NOW (one value per
-/// operation), $expr comparing a stored time with $$NOW in a findAndModify filter, an upsert whose update is a pipeline,
-/// the duplicate key a losing upsert gets, and a change stream narrowed to one document.
+/// operation), $expr comparing a stored time with $$NOW in a findAndModify filter, $expr refused in an upsert's query,
+/// an upsert whose update is a pipeline, the duplicate key a losing upsert gets, and a change stream narrowed to one
+/// document.
 /// </summary>
 public sealed class ConditionalLeaseUpdateTests(MongoTestTarget target, ITestOutputHelper output) : DriverTestBase(target, output)
 {
@@ -57,22 +58,39 @@ public sealed class ConditionalLeaseUpdateTests(MongoTestTarget target, ITestOut
     }
 
     [Fact]
-    public async Task A_conditional_upsert_creates_the_lease_and_a_second_holder_gets_a_duplicate_key_while_it_is_held()
+    public async Task An_upsert_whose_query_holds_expr_is_refused_whether_or_not_a_document_matches()
     {
         await using var db = NewDatabase();
         var leases = db.Collection<BsonDocument>("leases");
+        var upsert = new FindOneAndUpdateOptions<BsonDocument> { IsUpsert = true };
+
+        var missing = await Assert.ThrowsAsync<MongoCommandException>(() =>
+            leases.FindOneAndUpdateAsync<BsonDocument>(HeldByOrLapsed("a"), Builders<BsonDocument>.Update.Pipeline(Take("a", 60_000)), upsert));
+        await leases.InsertOneAsync(new BsonDocument { ["_id"] = "lease", ["holder"] = "a", ["expiresAt"] = DateTime.UtcNow.AddMinutes(-1) });
+        var present = await Assert.ThrowsAsync<MongoWriteException>(() =>
+            leases.UpdateOneAsync(HeldByOrLapsed("a"), Builders<BsonDocument>.Update.Pipeline(Take("a", 60_000)), new UpdateOptions { IsUpsert = true }));
+
+        Assert.Equal(224, missing.Code);
+        Assert.Equal(224, present.WriteError.Code);
+        Assert.False((await leases.Find(new BsonDocument("_id", "lease")).SingleAsync()).Contains("generation"), "the refused update changed nothing");
+    }
+
+    [Fact]
+    public async Task An_upsert_that_matches_no_existing_lease_creates_it_once_and_a_second_creator_gets_a_duplicate_key()
+    {
+        await using var db = NewDatabase();
+        var leases = db.Collection<BsonDocument>("leases");
+        var missing = new BsonDocument { ["_id"] = "lease", ["holder"] = new BsonDocument("$exists", false) };
         var options = new FindOneAndUpdateOptions<BsonDocument> { IsUpsert = true, ReturnDocument = ReturnDocument.After };
 
-        var created = await leases.FindOneAndUpdateAsync<BsonDocument>(HeldByOrLapsed("a"), Builders<BsonDocument>.Update.Pipeline(Take("a", 60_000)), options);
+        var created = await leases.FindOneAndUpdateAsync<BsonDocument>(missing, Builders<BsonDocument>.Update.Pipeline(Take("a", 60_000)), options);
+        var refused = await Assert.ThrowsAsync<MongoCommandException>(() =>
+            leases.FindOneAndUpdateAsync<BsonDocument>(missing, Builders<BsonDocument>.Update.Pipeline(Take("b", 60_000)), options));
+
         Assert.Equal("a", created["holder"].AsString);
         Assert.Equal(1, created["generation"].ToInt64());
-
-        var refused = await Assert.ThrowsAsync<MongoCommandException>(() =>
-            leases.FindOneAndUpdateAsync<BsonDocument>(HeldByOrLapsed("b"), Builders<BsonDocument>.Update.Pipeline(Take("b", 60_000)), options));
         Assert.Equal(11000, refused.Code);
-
-        var renewed = await leases.FindOneAndUpdateAsync<BsonDocument>(HeldByOrLapsed("a"), Builders<BsonDocument>.Update.Pipeline(Take("a", 60_000)), options);
-        Assert.Equal("a", renewed["holder"].AsString);
+        Assert.Equal("a", (await leases.Find(new BsonDocument("_id", "lease")).SingleAsync())["holder"].AsString);
     }
 
     [Fact]
@@ -85,7 +103,7 @@ public sealed class ConditionalLeaseUpdateTests(MongoTestTarget target, ITestOut
         var taken = await leases.FindOneAndUpdateAsync<BsonDocument>(
             HeldByOrLapsed("b"),
             Builders<BsonDocument>.Update.Pipeline(Take("b", 60_000)),
-            new FindOneAndUpdateOptions<BsonDocument> { IsUpsert = true, ReturnDocument = ReturnDocument.Before });
+            new FindOneAndUpdateOptions<BsonDocument> { ReturnDocument = ReturnDocument.Before });
 
         Assert.Equal("a", taken["holder"].AsString);
         var stored = await leases.Find(new BsonDocument("_id", "lease")).SingleAsync();
