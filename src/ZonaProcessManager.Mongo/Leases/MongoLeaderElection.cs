@@ -7,9 +7,9 @@ using ZonaProcessManager.Domain.Ports;
 namespace ZonaProcessManager.Mongo.Leases;
 
 /// <summary>
-/// <see cref="ILeaderElection"/> over one document of the `leases` collection. Taking and renewing the lease are each
-/// one atomic conditional update whose condition and times use the store's clock ($$NOW), so instances whose clocks
-/// disagree never both hold it; a taker bumps the generation, so a term's generation fences everything it wrote. The
+/// <see cref="ILeaderElection"/> over one document of the `leases` collection. Taking, creating and renewing the lease
+/// are each one atomic conditional update whose condition and times use the store's clock ($$NOW), so instances whose
+/// clocks disagree never both hold it; a taker bumps the generation, so a term's generation fences everything it wrote. The
 /// leader renews every retry period and gives its term up (fires Lost) when the renew deadline passes without a
 /// successful renewal or the store shows another holder, both before the lease can expire for anyone else. A standby
 /// watches the lease document (a change stream, so a released lease is taken at once) and looks again every retry
