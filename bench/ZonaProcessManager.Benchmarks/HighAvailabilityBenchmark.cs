@@ -66,6 +66,8 @@ public static class HighAvailabilityBenchmark
 
         var before = await SnapshotAsync(cluster, names);
         var actionsBefore = cluster.DockerActions.Count;
+        // Read just before the kill: the last renewal the killed leader made, so the lease's expiry by the store's clock.
+        var expiresAt = (await cluster.LeasesAsync()).Single().ExpiresAt;
         var killedAt = DateTimeOffset.UtcNow;
         var sinceKill = Stopwatch.StartNew();
         await first.Leader.KillAsync();
@@ -103,6 +105,7 @@ public static class HighAvailabilityBenchmark
         Row("measure", "value");
         Console.WriteLine($"|{new string('-', 88)}|{new string('-', 20)}|");
         Row("kill -9 → the standby leads (its Leading line)", Ms(leads));
+        Row("  the killed leader's lease expiry (read just before the kill) → the standby leads", expiresAt is { } expiry ? Ms(second.Term.At.UtcDateTime - expiry) : "n/a");
         Row("kill -9 → its start-up resync has run (its first Resync line)", Ms(resync.At - killedAt));
         Row("  that resync: keys enqueued / services already settled", $"{enqueued} / {settled}");
         Row("kill -9 → a service inserted at the kill is Running", Ms(probe));

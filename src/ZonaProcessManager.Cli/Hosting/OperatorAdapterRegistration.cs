@@ -18,8 +18,8 @@ public static class OperatorAdapterRegistration
     /// <summary>
     /// Registers the production ports: the MongoDB stores, event recorder and change-stream watcher (of the collections of the kinds the
     /// operator registered reconcilers for), the Docker runtime and the host-port probe, and the leader election over a
-    /// lease in MongoDB (one per scope: database and tenant filter), so several instances may share one database. The stores and the recorder fence
-    /// their writes by the operator core's <see cref="ILeadershipContext"/>.
+    /// lease in MongoDB (one per scope: database and tenant filter), so several instances may share one database. The
+    /// stores and the recorder fence their writes by the operator core's <see cref="ILeadershipContext"/>.
     /// </summary>
     public static IServiceCollection AddZpmOperatorAdapters(this IServiceCollection services, OperatorSettings settings) =>
         services.AddZpmOperatorAdapters(settings, WorkloadRuntimeChoice.SingleHost);

@@ -14,7 +14,11 @@ public static class LeadershipTimeline
     }
 
     /// <summary>Each process's terms with the span their actions cover.</summary>
-    public static IReadOnlyList<TermSpan> Spans(IEnumerable<OperatorProcess> processes, IEnumerable<(string Instance, DateTimeOffset At)> actions, List<string> violations)
+    public static IReadOnlyList<TermSpan> Spans(IEnumerable<OperatorProcess> processes, IEnumerable<(string Instance, DateTimeOffset At)> actions, List<string> violations) =>
+        Spans(processes.Select(p => (p.Name, p.Lines)), actions, violations);
+
+    /// <summary>Each process's terms (from its leadership lines) with the span their actions cover.</summary>
+    public static IReadOnlyList<TermSpan> Spans(IEnumerable<(string Name, IReadOnlyList<LeadershipLogLine> Lines)> processes, IEnumerable<(string Instance, DateTimeOffset At)> actions, List<string> violations)
     {
         var byInstance = actions.GroupBy(a => a.Instance).ToDictionary(g => g.Key, g => g.Select(a => a.At).Order().ToList(), StringComparer.Ordinal);
         var spans = new List<TermSpan>();
@@ -43,7 +47,11 @@ public static class LeadershipTimeline
     }
 
     /// <summary>Every pair of spans of different processes that overlap, described.</summary>
-    public static List<string> Overlaps(IEnumerable<OperatorProcess> processes, IEnumerable<(string Instance, DateTimeOffset At)> actions)
+    public static List<string> Overlaps(IEnumerable<OperatorProcess> processes, IEnumerable<(string Instance, DateTimeOffset At)> actions) =>
+        Overlaps(processes.Select(p => (p.Name, p.Lines)), actions);
+
+    /// <summary>Every pair of spans of different processes that overlap, described, from each process's leadership lines.</summary>
+    public static List<string> Overlaps(IEnumerable<(string Name, IReadOnlyList<LeadershipLogLine> Lines)> processes, IEnumerable<(string Instance, DateTimeOffset At)> actions)
     {
         var violations = new List<string>();
         var spans = Spans(processes, actions, violations);

@@ -128,7 +128,10 @@ public sealed class SocketRelay : IAsyncDisposable
         }
         catch (Exception exception) when (exception is OperationCanceledException or SocketException or ObjectDisposedException)
         {
-            // Either side closed or the relay stopped.
+            // A reset or a stopped relay ends both sides at once, as the reset would reach the client without a relay:
+            // a client left waiting on a connection its server dropped would wait forever.
+            from.Dispose();
+            to.Dispose();
         }
     }
 

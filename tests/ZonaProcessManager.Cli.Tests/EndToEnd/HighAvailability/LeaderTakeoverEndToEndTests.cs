@@ -113,6 +113,10 @@ public sealed class LeaderTakeoverEndToEndTests(ITestOutputHelper output)
         await WaitConvergedAsync(cluster, new Dictionary<string, int> { ["before"] = 1 }, Settle);
 
         await cluster.RestartStoreAsync();
+        var restartedAt = DateTime.UtcNow;
+        // A lease written through the restarted store, not the term from before the restart still looking current.
+        await WaitUntilAsync(cluster, async () => (await cluster.LeasesAsync()).SingleOrDefault()?.RenewedAt > restartedAt, Settle,
+            "the lease renewed or taken through the restarted store");
         var leader = await cluster.WaitForLeaderAsync(Settle);
         output.WriteLine($"after the store restart {leader.Leader.Name} leads (term {leader.Term.Generation})");
         await cluster.Services.InsertOneAsync(cluster.Service("after", 2));
