@@ -43,11 +43,14 @@ public sealed class MongoResourceWatcher : IResourceWatcher
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
 
-    public MongoResourceWatcher(IMongoDatabase database, WatcherOptions? options = null, ILogger<MongoResourceWatcher>? logger = null, TimeProvider? time = null)
+    /// <param name="leadership">When given, the resume position is saved only under a confirmed leadership term (<see cref="ResumeTokenStore"/>).</param>
+    public MongoResourceWatcher(
+        IMongoDatabase database, WatcherOptions? options = null, ILogger<MongoResourceWatcher>? logger = null, TimeProvider? time = null,
+        ILeadershipContext? leadership = null)
     {
         _database = database;
         _options = options ?? new WatcherOptions();
-        _tokens = new ResumeTokenStore(database, _options.Name, _options.Tenants, time);
+        _tokens = new ResumeTokenStore(database, _options.Name, _options.Tenants, time, leadership);
         _logger = logger ?? (ILogger)NullLogger.Instance;
         _time = time ?? TimeProvider.System;
     }

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using MongoDB.Bson;
 using MongoDB.Driver;
+using ZonaProcessManager.Domain.Ports;
 
 namespace ZonaProcessManager.Mongo;
 
@@ -16,6 +17,10 @@ public sealed record ResumePosition(BsonDocument Token, bool AfterInvalidate);
 /// { _id: "watch/&lt;name&gt;/&lt;scope&gt;", tenants, resumeToken, startAfter, updatedAt }. The collection lives in the
 /// operator's database, so the database is part of the key by where the document is; the scope (<see cref="ScopeOf"/>)
 /// is the rest, so operators managing different tenants of one database never overwrite each other's position.
+/// Every instance of one scope shares the position, so a new leader resumes where the old one saved. With a leadership
+/// context the saves are fenced like the operator's other writes (<see cref="LeaderFence"/>), except that a refused save
+/// is skipped rather than thrown: a deposed leader that wakes up after a newer term saved must not move the shared
+/// position back, and losing its own save costs nothing (the new leader replays from its own position).
 /// </summary>
 public sealed class ResumeTokenStore
 {
@@ -26,9 +31,12 @@ public sealed class ResumeTokenStore
     private readonly string _id;
     private readonly BsonValue _tenants;
     private readonly TimeProvider _time;
+    private readonly ILeadershipContext? _leadership;
 
-    public ResumeTokenStore(IMongoDatabase database, string watcherName, IReadOnlySet<string>? tenants = null, TimeProvider? time = null)
+    public ResumeTokenStore(
+        IMongoDatabase database, string watcherName, IReadOnlySet<string>? tenants = null, TimeProvider? time = null, ILeadershipContext? leadership = null)
     {
+        _leadership = leadership;
         _state = database.GetCollection<BsonDocument>(ZpmCollections.OperatorState);
         _id = DocumentId(watcherName, tenants);
         _tenants = tenants is null ? BsonNull.Value : new BsonArray(tenants.Order(StringComparer.Ordinal));
@@ -68,16 +76,58 @@ public sealed class ResumeTokenStore
         return new ResumePosition(token, afterInvalidate.IsBoolean && afterInvalidate.AsBoolean);
     }
 
-    public async Task SaveAsync(ResumePosition position, CancellationToken cancellationToken)
+    /// <summary>Saves <paramref name="position"/>; returns false when the fence skipped it (see the type's remarks).</summary>
+    public async Task<bool> SaveAsync(ResumePosition position, CancellationToken cancellationToken)
     {
+        if (!TryGeneration(out var generation))
+        {
+            return false;
+        }
+
         var update = Builders<BsonDocument>.Update
             .Set("tenants", _tenants)
             .Set("resumeToken", position.Token)
             .Set("startAfter", position.AfterInvalidate)
             .Set("updatedAt", new BsonDateTime(_time.GetUtcNow().UtcDateTime));
-        await _state.UpdateOneAsync(Builders<BsonDocument>.Filter.Eq("_id", _id), update, new UpdateOptions { IsUpsert = true }, cancellationToken);
+        try
+        {
+            await _state.UpdateOneAsync(
+                LeaderFence.Filter(ById, generation), LeaderFence.Stamp(update, generation), new UpdateOptions { IsUpsert = true }, cancellationToken);
+            return true;
+        }
+        catch (MongoWriteException exception) when (generation is not null && exception.WriteError.Category == ServerErrorCategory.DuplicateKey)
+        {
+            // The fenced filter missed a document that exists, so the upsert tried to insert its _id: a newer term saved.
+            return false;
+        }
     }
 
-    public async Task DeleteAsync(CancellationToken cancellationToken) =>
-        await _state.DeleteOneAsync(Builders<BsonDocument>.Filter.Eq("_id", _id), cancellationToken);
+    /// <summary>Drops the saved position (fenced like <see cref="SaveAsync"/>: a deposed leader drops nothing).</summary>
+    public async Task DeleteAsync(CancellationToken cancellationToken)
+    {
+        if (TryGeneration(out var generation))
+        {
+            await _state.DeleteOneAsync(LeaderFence.Filter(ById, generation), cancellationToken);
+        }
+    }
+
+    private FilterDefinition<BsonDocument> ById => Builders<BsonDocument>.Filter.Eq("_id", _id);
+
+    // Unfenced (no context): always, with no generation. Fenced: only under a confirmed term, with its generation.
+    private bool TryGeneration(out long? generation)
+    {
+        generation = null;
+        if (_leadership is null)
+        {
+            return true;
+        }
+
+        if (_leadership.Current is not { } term || !_leadership.IsConfirmed)
+        {
+            return false;
+        }
+
+        generation = term.Generation;
+        return true;
+    }
 }

@@ -54,7 +54,8 @@ public static class OperatorAdapterRegistration
                 MaxBackoff = settings.LoopRetryMax,
             },
             sp.GetRequiredService<ILogger<MongoResourceWatcher>>(),
-            sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILeadershipContext>()));
         services.AddSingleton(sp => new MongoLeaderElection(
             sp.GetRequiredService<IMongoDatabase>(),
             new LeaseOptions

@@ -221,6 +221,30 @@ public sealed class LeaderFenceTests(MongoTestTarget target, ITestOutputHelper o
         Assert.Null(await store.GetAsync(new ResourceKey(ServiceSpec.KindName, "acme", "gone"), None));
     }
 
+    [Fact]
+    public async Task A_deposed_leader_does_not_move_the_shared_resume_position_back_and_a_standby_saves_none()
+    {
+        await using var database = await InstalledAsync();
+        var newer = new ResumePosition(new BsonDocument("_data", "0002"), AfterInvalidate: false);
+        var older = new ResumePosition(new BsonDocument("_data", "0001"), AfterInvalidate: false);
+        var standby = new TestLeadership();
+        var unconfirmed = TestLeadership.Of(6);
+        unconfirmed.Confirmed = false;
+
+        Assert.False(await new ResumeTokenStore(database.Database, "operator", leadership: standby).SaveAsync(older, None));
+        Assert.Null(await new ResumeTokenStore(database.Database, "operator").LoadAsync(None));
+
+        Assert.True(await new ResumeTokenStore(database.Database, "operator", leadership: TestLeadership.Of(5)).SaveAsync(newer, None));
+        Assert.False(await new ResumeTokenStore(database.Database, "operator", leadership: TestLeadership.Of(4)).SaveAsync(older, None));
+        Assert.False(await new ResumeTokenStore(database.Database, "operator", leadership: unconfirmed).SaveAsync(older, None));
+        await new ResumeTokenStore(database.Database, "operator", leadership: TestLeadership.Of(4)).DeleteAsync(None);
+
+        var shared = new ResumeTokenStore(database.Database, "operator");
+        Assert.Equal(newer.Token, (await shared.LoadAsync(None))!.Token);
+        Assert.True(await new ResumeTokenStore(database.Database, "operator", leadership: TestLeadership.Of(5)).SaveAsync(older, None));
+        Assert.Equal(older.Token, (await shared.LoadAsync(None))!.Token);
+    }
+
     private static async Task<long> GenerationOfAsync(IMongoCollection<BsonDocument> collection, string id)
     {
         var document = await collection.Find(new BsonDocument("_id", id)).SingleAsync();
