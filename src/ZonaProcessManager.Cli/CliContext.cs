@@ -29,10 +29,10 @@ public sealed class CliContext
             ColorSystem = ReferenceEquals(output, System.Console.Out) ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
             Interactive = InteractionSupport.No,
         });
-        if (!ReferenceEquals(output, System.Console.Out))
+        if (!ReferenceEquals(output, System.Console.Out) || System.Console.IsOutputRedirected)
         {
-            // Captured or piped output has no terminal width; Spectre's 80 columns would wrap messages mid-word,
-            // which breaks grep in scripts.
+            // Captured or piped output has no terminal width; Spectre's 80 columns would wrap messages mid-word, which
+            // breaks grep in scripts, and shrink a wide table to a lone "…".
             Console.Profile.Width = 200;
         }
     }

@@ -112,6 +112,26 @@ public sealed class SwarmCommandTests(MongoTestTarget target, DockerTestEnvironm
     }
 
     [Fact]
+    public async Task Describe_service_piped_to_another_process_keeps_each_task_on_one_line()
+    {
+        await using var database = target.CreateDatabase(output);
+        await database.Collection<BsonDocument>("services").InsertOneAsync(Service("web", new BsonArray
+        {
+            new BsonDocument { ["id"] = "w2jkq0task000000000000001", ["name"] = "zpm-acme-web-with-a-long-name.1", ["state"] = "running", ["health"] = "healthy", ["node"] = "p5u1kqz3x0node0000000001", ["slot"] = 1 },
+        }));
+
+        // A real process with stdout redirected, as in `zpm describe service web | grep`: no terminal, so no width to wrap at.
+        var result = await Swarm.ZpmChildCommand.RunAsync(
+            new Dictionary<string, string> { [NodeGetCommand.DockerHostVariable] = NowhereSocket },
+            ["describe", "service", "web", "-t", "acme", "--mongo", target.ConnectionString, "--database", database.Name]);
+        output.WriteLine($"$ zpm describe service web | cat → {result.ExitCode}\n{result.Output}{result.Error}");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Matches(@"zpm-acme-web-with-a-long-name\.1\s+w2jkq0task00\s+p5u1kqz3x0node0000000001\s+1\s+running\s+healthy\s+\?", result.Output);
+        Assert.DoesNotContain("\u001b[", result.Output);
+    }
+
+    [Fact]
     public async Task Describe_service_shows_the_host_port_a_container_answers_on()
     {
         await using var database = target.CreateDatabase(output);

@@ -156,9 +156,10 @@ public static class DescribeCommand
         var headers = onNodes
             ? new[] { "NAME", "ID", "NODE", "SLOT", "STATE", "HEALTH", "ENDPOINTS" }
             : ["NAME", "ID", "STATE", "HEALTH", "ENDPOINTS"];
+        // Cells wrap in a narrow terminal rather than the table shrinking to "…"; piped output is 200 columns wide.
         foreach (var header in headers)
         {
-            table.AddColumn(new TableColumn(header).NoWrap());
+            table.AddColumn(header);
         }
 
         foreach (var replica in replicas)

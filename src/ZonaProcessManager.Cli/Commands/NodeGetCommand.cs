@@ -44,9 +44,11 @@ public static class NodeGetCommand
     public static Table Table(IEnumerable<SwarmNode> nodes)
     {
         var table = new Table().Border(TableBorder.Simple);
-        foreach (var header in new[] { "ID", "HOSTNAME", "ROLE", "AVAILABILITY", "STATE", "TASKS", "ADDRESS" })
+        // Only the id never wraps: in a narrow terminal the other cells wrap rather than the table shrinking to "…".
+        table.AddColumn(new TableColumn("ID").NoWrap());
+        foreach (var header in new[] { "HOSTNAME", "ROLE", "AVAILABILITY", "STATE", "TASKS", "ADDRESS" })
         {
-            table.AddColumn(new TableColumn(header).NoWrap());
+            table.AddColumn(header);
         }
 
         foreach (var node in nodes)

@@ -50,23 +50,37 @@ public static class OperatorAdapterRegistration
         if (runtime.Kind == WorkloadRuntimeKind.Swarm)
         {
             // No IContainerRuntime on Swarm: nothing may create a plain container beside the swarm's services.
-            services.AddSingleton<IWorkloadRuntime>(sp => SwarmWorkloadRuntime.Create(
-                (runtime.Swarm ?? new SwarmRuntimeOptions()) with
-                {
-                    StopGracePeriod = settings.DockerStopGrace,
-                    Planning = sp.GetRequiredService<PlannerSettings>(),
-                },
-                sp.GetRequiredService<ILogger<SwarmWorkloadRuntime>>(),
-                settings.DockerEndpoint,
-                sp.GetRequiredService<TimeProvider>()));
+            services.AddSingleton<IWorkloadRuntime>(sp =>
+            {
+                var logger = sp.GetRequiredService<ILogger<SwarmWorkloadRuntime>>();
+                LogChoice(logger, runtime);
+                return SwarmWorkloadRuntime.Create(
+                    (runtime.Swarm ?? new SwarmRuntimeOptions()) with
+                    {
+                        StopGracePeriod = settings.DockerStopGrace,
+                        Planning = sp.GetRequiredService<PlannerSettings>(),
+                    },
+                    logger,
+                    settings.DockerEndpoint,
+                    sp.GetRequiredService<TimeProvider>());
+            });
             return services;
         }
 
-        services.AddSingleton<IContainerRuntime>(sp => DockerContainerRuntime.Create(
-            new DockerRuntimeOptions { StopGracePeriod = settings.DockerStopGrace },
-            sp.GetRequiredService<ILogger<DockerContainerRuntime>>(),
-            settings.DockerEndpoint,
-            sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<IContainerRuntime>(sp =>
+        {
+            var logger = sp.GetRequiredService<ILogger<DockerContainerRuntime>>();
+            LogChoice(logger, runtime);
+            return DockerContainerRuntime.Create(
+                new DockerRuntimeOptions { StopGracePeriod = settings.DockerStopGrace },
+                logger,
+                settings.DockerEndpoint,
+                sp.GetRequiredService<TimeProvider>());
+        });
         return services;
     }
+
+    // Also in the operator's own log (JSON with --log-format json), not only on zpm run's terminal.
+    private static void LogChoice(ILogger logger, WorkloadRuntimeChoice runtime) =>
+        logger.LogInformation("Workload runtime: {Runtime}", runtime.Describe());
 }

@@ -90,11 +90,15 @@ public static class SwarmServiceTranslator
         return current;
     }
 
-    /// <summary>The zpm.* labels always win over the owner's extra ones: the operator finds its services by them.</summary>
+    /// <summary>
+    /// The zpm.* labels always win over the owner's extra ones: the operator finds its services by them. zpm.owner names
+    /// the document the service answers to: the IntegrationSpec of an integration's child, else the ServiceSpec itself,
+    /// so `docker service ls --filter label=zpm.owner=…` finds any service's document.
+    /// </summary>
     public static Dictionary<string, string> Labels(ResourceKey owner, string specHash, IReadOnlyDictionary<string, string> ownerLabels)
     {
         ArgumentNullException.ThrowIfNull(owner);
-        return new Dictionary<string, string>(ownerLabels ?? new Dictionary<string, string>(), StringComparer.Ordinal)
+        var labels = new Dictionary<string, string>(ownerLabels ?? new Dictionary<string, string>(), StringComparer.Ordinal)
         {
             [ZpmLabels.Managed] = "true",
             [ZpmLabels.Kind] = owner.Kind,
@@ -102,6 +106,8 @@ public static class SwarmServiceTranslator
             [ZpmLabels.Name] = owner.Name,
             [ZpmLabels.SpecHash] = specHash,
         };
+        labels.TryAdd(ZpmLabels.Owner, owner.ToString());
+        return labels;
     }
 
     /// <summary>

@@ -120,6 +120,14 @@ public sealed class SwarmServiceTranslatorTests
     }
 
     [Fact]
+    public void A_service_of_no_integration_names_itself_as_its_owner()
+    {
+        var service = SwarmServiceTranslator.Translate(Owner, "zpm-acme-web", Full, "hash-1", 1, new Dictionary<string, string>(), new SwarmRuntimeOptions());
+
+        Assert.Equal("ServiceSpec/acme/web", service.Labels![ZpmLabels.Owner]);
+    }
+
+    [Fact]
     public void A_scale_changes_only_the_replica_count()
     {
         var current = Translate(Full);
