@@ -195,12 +195,15 @@ public static class SwarmBenchmark
             await CreateNetworkAsync(docker, tenant, token);
         }
 
+        var ids = new System.Collections.Concurrent.ConcurrentDictionary<string, bool>();
         await Parallel.ForEachAsync(
             Enumerable.Range(0, count),
             new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = token },
-            async (index, cancel) => await docker.Swarm.CreateServiceAsync(
-                new ServiceCreateParameters { Service = Translate(tenants[index / ServicesPerTenant], $"svc-{index:D4}", 1) }, cancel));
-        await UntilAsync(async () => await RunningTasksAsync(docker, tenants, token) == count, $"{count} direct services running", token);
+            async (index, cancel) => ids[(await docker.Swarm.CreateServiceAsync(
+                new ServiceCreateParameters { Service = Translate(tenants[index / ServicesPerTenant], $"svc-{index:D4}", 1) }, cancel)).ID ?? ""] = true);
+        await UntilAsync(
+            async () => await CountRunningAsync(docker, task => task.ServiceID is { } id && ids.ContainsKey(id), null, token) == count,
+            $"{count} direct services running", token);
         return clock.Elapsed;
     }
 
@@ -258,20 +261,19 @@ public static class SwarmBenchmark
     private static Task<int> RunningTasksAsync(DockerClient docker, string service, CancellationToken token) =>
         CountRunningAsync(docker, task => true, new Dictionary<string, bool> { [service] = true }, token);
 
-    /// <summary>Running tasks of every service in these tenants' names, from one task list.</summary>
-    private static Task<int> RunningTasksAsync(DockerClient docker, IReadOnlyList<string> tenants, CancellationToken token) =>
-        CountRunningAsync(docker, task => true, tenants.ToDictionary(tenant => $"zpm-{tenant}-", _ => true), token);
-
-    private static async Task<int> CountRunningAsync(DockerClient docker, Func<TaskResponse, bool> keep, IDictionary<string, bool> services, CancellationToken token)
+    /// <summary>Running tasks that <paramref name="keep"/> takes, from one task list (of <paramref name="services"/> only, when given).</summary>
+    private static async Task<int> CountRunningAsync(DockerClient docker, Func<TaskResponse, bool> keep, IDictionary<string, bool>? services, CancellationToken token)
     {
-        var tasks = await docker.Tasks.ListAsync(new TasksListParameters
+        var filters = new Dictionary<string, IDictionary<string, bool>>
         {
-            Filters = new Dictionary<string, IDictionary<string, bool>>
-            {
-                ["service"] = services,
-                ["desired-state"] = new Dictionary<string, bool> { ["running"] = true },
-            },
-        }, token);
+            ["desired-state"] = new Dictionary<string, bool> { ["running"] = true },
+        };
+        if (services is not null)
+        {
+            filters["service"] = services;
+        }
+
+        var tasks = await docker.Tasks.ListAsync(new TasksListParameters { Filters = filters }, token);
         return tasks.Count(task => task.Status?.State == TaskState.Running && keep(task));
     }
 

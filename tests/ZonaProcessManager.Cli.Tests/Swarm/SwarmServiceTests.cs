@@ -51,6 +51,7 @@ public sealed class SwarmServiceTests(SwarmLabFixture lab, ITestOutputHelper out
         Assert.Equal("true", labels[ZpmLabels.Managed]);
         Assert.Equal("ServiceSpec", labels[ZpmLabels.Kind]);
         Assert.False(string.IsNullOrEmpty(labels[ZpmLabels.SpecHash]));
+        Assert.Equal($"ServiceSpec/{tenant}/web", labels[ZpmLabels.Owner]);
 
         await session.SetAsync(tenant, "web", new BsonDocument("spec.replicas", 6));
         await session.WaitForPhaseAsync(tenant, "web", "Running", ready: 6);
