@@ -132,8 +132,17 @@ public static class ContainerSpecTranslator
         },
     };
 
-    public static Mount TranslateVolume(VolumeSpec volume, DesiredContainer desired)
+    public static Mount TranslateVolume(VolumeSpec volume, DesiredContainer desired) =>
+        TranslateVolume(volume, desired.Owner.Tenant, desired.ExtraLabels);
+
+    /// <summary>
+    /// One volume as a mount of a container or of a Swarm task, whose engine creates a named volume on the fly with
+    /// these options where it is missing (e.g. NFS through the local driver's options, so every node mounts one share).
+    /// A host path is a path on whichever host the replica runs on: the isolation policy allowed it for all alike.
+    /// </summary>
+    public static Mount TranslateVolume(VolumeSpec volume, string tenant, IReadOnlyDictionary<string, string> extraLabels)
     {
+        ArgumentNullException.ThrowIfNull(volume);
         if (!string.IsNullOrWhiteSpace(volume.HostPath))
         {
             return new Mount { Type = "bind", Source = volume.HostPath, Target = volume.Target, ReadOnly = volume.ReadOnly };
@@ -151,10 +160,9 @@ public static class ContainerSpecTranslator
             Source = volume.Name,
             Target = volume.Target,
             ReadOnly = volume.ReadOnly,
-            // Used by Docker only when it creates the volume on the fly (e.g. NFS via local driver options).
             VolumeOptions = new VolumeOptions
             {
-                Labels = VolumeLabels(desired.Owner.Tenant, desired.ExtraLabels),
+                Labels = VolumeLabels(tenant, extraLabels),
                 DriverConfig = string.IsNullOrWhiteSpace(volume.Driver) && volume.DriverOpts.Count == 0
                     ? null
                     : new Driver

@@ -47,7 +47,7 @@ public static class SwarmServiceTranslator
                     // Args replace the image's CMD and keep its ENTRYPOINT, as spec.command does on a single host.
                     Args = spec.Command.Count > 0 ? spec.Command.ToList() : null!,
                     Env = spec.Env.Select(pair => $"{pair.Key}={pair.Value}").ToList(),
-                    Mounts = spec.Volumes.Select(v => TranslateVolume(v, owner.Tenant, ownerLabels)).ToList(),
+                    Mounts = spec.Volumes.Select(v => ContainerSpecTranslator.TranslateVolume(v, owner.Tenant, ownerLabels)).ToList(),
                     Healthcheck = spec.HealthCheck is null ? null : ContainerSpecTranslator.TranslateHealthCheck(spec.HealthCheck),
                     StopGracePeriod = options.StopGracePeriod,
                 },
@@ -142,42 +142,6 @@ public static class SwarmServiceTranslator
             // None: Swarm picks one (from its range in ingress mode, a free one on the node in host mode).
             PublishedPort = port.Host is { } host ? (uint)host : null,
             PublishMode = mode == SwarmPublishMode.Ingress ? "ingress" : "host",
-        };
-    }
-
-    public static Mount TranslateVolume(VolumeSpec volume, string tenant, IReadOnlyDictionary<string, string> ownerLabels)
-    {
-        ArgumentNullException.ThrowIfNull(volume);
-        if (!string.IsNullOrWhiteSpace(volume.HostPath))
-        {
-            // A path on whichever node the task lands on: the isolation policy allowed it for every node alike.
-            return new Mount { Type = "bind", Source = volume.HostPath, Target = volume.Target, ReadOnly = volume.ReadOnly };
-        }
-
-        if (string.IsNullOrWhiteSpace(volume.Name))
-        {
-            return new Mount { Type = "volume", Target = volume.Target, ReadOnly = volume.ReadOnly };
-        }
-
-        return new Mount
-        {
-            Type = "volume",
-            Source = volume.Name,
-            Target = volume.Target,
-            ReadOnly = volume.ReadOnly,
-            // Each node creates the volume when a task first needs it there, with these options (e.g. NFS through the
-            // local driver's options, so every node mounts the same share).
-            VolumeOptions = new VolumeOptions
-            {
-                Labels = ContainerSpecTranslator.VolumeLabels(tenant, ownerLabels ?? new Dictionary<string, string>()),
-                DriverConfig = string.IsNullOrWhiteSpace(volume.Driver) && volume.DriverOpts.Count == 0
-                    ? null
-                    : new Driver
-                    {
-                        Name = string.IsNullOrWhiteSpace(volume.Driver) ? "local" : volume.Driver,
-                        Options = volume.DriverOpts.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal),
-                    },
-            },
         };
     }
 
