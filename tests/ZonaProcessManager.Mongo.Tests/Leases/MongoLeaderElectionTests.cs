@@ -1,3 +1,4 @@
+using ZonaProcessManager.Testing.Time;
 using Microsoft.Extensions.Logging.Abstractions;
 using MongoDB.Bson;
 using MongoDB.Driver;
@@ -136,7 +137,7 @@ public sealed class MongoLeaderElectionTests(MongoTestTarget target, ITestOutput
     public async Task IsConfirmed_turns_false_when_the_renew_deadline_passes_without_a_renewal()
     {
         var database = await DatabaseAsync();
-        var clock = new ManualClock(DateTimeOffset.UtcNow);
+        var clock = new ManualTimeProvider(DateTimeOffset.UtcNow);
         var isolatedClient = target.CreateClient();
         // Active: it creates the missing lease at once, without waiting on the clock that only the test moves.
         var leader = Election(isolatedClient.GetDatabase(database.DatabaseNamespace.DatabaseName), SlowPolling with { Role = LeaderRole.Active }, clock);
@@ -253,7 +254,7 @@ public sealed class MongoLeaderElectionTests(MongoTestTarget target, ITestOutput
         var database = await DatabaseAsync();
         var leader = Election(database, Fast);
         var term = await Acquire(leader).WaitAsync(Deadline);
-        var aheadClock = new ManualClock(DateTimeOffset.UtcNow.AddDays(1));
+        var aheadClock = new ManualTimeProvider(DateTimeOffset.UtcNow.AddDays(1));
         var ahead = Election(database, Fast with { Role = LeaderRole.Active }, aheadClock);
         var aheadTerm = Acquire(ahead);
 

@@ -1,3 +1,4 @@
+using ZonaProcessManager.Testing.Time;
 using Microsoft.Extensions.Logging.Abstractions;
 using ZonaProcessManager.Domain.Model;
 using ZonaProcessManager.Domain.Ports;

@@ -1,3 +1,4 @@
+using ZonaProcessManager.Testing.Time;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;

@@ -1,3 +1,4 @@
+using ZonaProcessManager.Testing.Time;
 using System.Collections.Concurrent;
 using ZonaProcessManager.Domain.Reconciliation;
 using ZonaProcessManager.Operator.Queue;

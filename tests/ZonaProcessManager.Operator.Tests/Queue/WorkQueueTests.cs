@@ -1,3 +1,4 @@
+using ZonaProcessManager.Testing.Time;
 using ZonaProcessManager.Domain.Reconciliation;
 using ZonaProcessManager.Operator.Queue;
 using ZonaProcessManager.Operator.Tests.Fakes;
@@ -281,7 +282,7 @@ public sealed class WorkQueueTests
     public async Task A_handler_that_throws_counts_as_a_failure_and_the_queue_carries_on()
     {
         var handled = new List<string>();
-        var time = new Fakes.ManualTimeProvider();
+        var time = new ManualTimeProvider();
         await using var queue = new WorkQueue<string>(1, new BackoffPolicy(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1), 0), () => 0, time);
         using var stop = new CancellationTokenSource();
         queue.Add("throws");
@@ -307,7 +308,7 @@ public sealed class WorkQueueTests
     [Fact]
     public async Task Shutdown_cancels_in_flight_work_returns_and_ignores_later_adds()
     {
-        var time = new Fakes.ManualTimeProvider();
+        var time = new ManualTimeProvider();
         await using var queue = new WorkQueue<string>(2, new BackoffPolicy(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1), 0), () => 0, time);
         using var stop = new CancellationTokenSource();
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -347,7 +348,7 @@ public sealed class WorkQueueTests
     [Fact]
     public async Task A_stopped_queue_runs_again_from_empty_and_ignores_adds_in_between()
     {
-        var time = new Fakes.ManualTimeProvider();
+        var time = new ManualTimeProvider();
         await using var queue = new WorkQueue<string>(1, new BackoffPolicy(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1), 0), () => 0, time);
         var handled = new System.Collections.Concurrent.ConcurrentQueue<string>();
         Func<string, CancellationToken, ValueTask<WorkOutcome>> handler = (key, _) =>
