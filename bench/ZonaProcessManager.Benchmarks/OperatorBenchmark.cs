@@ -112,7 +112,9 @@ public static class OperatorBenchmark
             foreach (var tenant in tenants)
             {
                 await RemoveTenantContainersAsync(docker, tenant);
+                await RemoveTenantNetworksAsync(docker, tenant);
             }
+
             try
             {
                 Directory.Delete(root, recursive: true);
@@ -159,6 +161,25 @@ public static class OperatorBenchmark
                 container.ID, new ContainerRemoveParameters { Force = true }, CancellationToken.None).ConfigureAwait(false))
             .ConfigureAwait(false);
         Progress($"removed {leftovers.Count} operator containers of tenant {tenant}");
+    }
+
+    // The operator made each tenant's network when it reconciled the tenant's first service; with the containers gone
+    // nothing holds it, and a benchmark leaves nothing of its run behind.
+    private static async Task RemoveTenantNetworksAsync(DockerClient docker, string tenant)
+    {
+        var networks = await docker.Networks.ListNetworksAsync(new NetworksListParameters
+        {
+            Filters = new Dictionary<string, IDictionary<string, bool>>
+            {
+                ["label"] = new Dictionary<string, bool> { [$"{ZpmLabels.Tenant}={tenant}"] = true },
+            },
+        }).ConfigureAwait(false);
+        foreach (var network in networks)
+        {
+            await docker.Networks.DeleteNetworkAsync(network.ID).ConfigureAwait(false);
+        }
+
+        Progress($"removed {networks.Count} networks of tenant {tenant}");
     }
 
     /// <summary>The operator-side measurements; owns the in-process operator host between its start and the end of the run.</summary>
