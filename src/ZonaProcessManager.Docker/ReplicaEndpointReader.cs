@@ -14,7 +14,7 @@ public static class ReplicaEndpointReader
 {
     /// <summary>
     /// The location of each of <paramref name="replicas"/> the engine still knows, by replica id. An engine that does
-    /// not answer is a <see cref="Domain.Ports.ContainerRuntimeException"/>; a replica it no longer knows is left out.
+    /// not answer is a <see cref="Domain.Ports.ContainerRuntimeException"/>; a replica the engine does not list is left out.
     /// </summary>
     public static async Task<IReadOnlyDictionary<string, ReplicaLocation>> ReadAsync(
         Uri? endpoint, IReadOnlyList<ContainerStatus> replicas, CancellationToken cancellationToken, TimeSpan? timeout = null)
