@@ -337,7 +337,7 @@ public sealed class IntegrationCommandTests(MongoTestTarget target, ITestOutputH
         await ZpmAsync(database, "apply", "-f", files.Write("orphan.yaml",
             "kind: IntegrationSpec\nmetadata: { name: gone, tenant: globex }\nspec: { integration_id: 555, parameters: { password: ORPHANSECRET } }\n"));
 
-        var table = await ZpmAsync(database, "get", "integrations");
+        var table = await ZpmAsync(database, "get", "integrations", "-o", "wide");
         var json = await ZpmAsync(database, "get", "integrations", "-t", "acme", "-o", "json");
         var yaml = await ZpmAsync(database, "get", "integrations", "-o", "yaml");
 
@@ -375,13 +375,13 @@ public sealed class IntegrationCommandTests(MongoTestTarget target, ITestOutputH
                 ["network"] = "zpm-tenant-acme",
             })));
 
-        var catalog = await ZpmAsync(database, "get", "catalog");
+        var catalog = await ZpmAsync(database, "get", "catalog", "-o", "wide");
         var catalogJson = await ZpmAsync(database, "get", "catalog", "-o", "json");
-        var tenants = await ZpmAsync(database, "get", "tenants");
+        var tenants = await ZpmAsync(database, "get", "tenants", "-o", "wide");
         var empty = await ZpmAsync(database, "get", "integrations", "-t", "nobody");
 
         Assert.Equal(0, catalog.ExitCode);
-        Assert.Matches(@"101\s+.*siem\s+.*SIEM forwarder\s+.*zpm/busybox:latest\s+.*http:8080, admin:9090\s+.*url\*, key\*\(secret\), poll=60", catalog.Output);
+        Assert.Matches(@"101\s+.*siem\s+.*SIEM forwarder\s+.*zpm/busybox:latest\s+.*http:8080,admin:9090\s+.*url\*,key\*\(secret\),poll=60", catalog.Output);
         Assert.Contains("token(secret)=***", catalog.Output);
         Assert.DoesNotContain("builtin-token", catalog.Output + catalogJson.Output);
         Assert.Matches(@"acme\s+.*ACME Corp\s+.*Running\s+.*1/1\s+.*no\s+.*zpm-tenant-acme", tenants.Output);

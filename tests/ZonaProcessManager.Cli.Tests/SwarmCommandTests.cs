@@ -64,7 +64,7 @@ public sealed class SwarmCommandTests(MongoTestTarget target, DockerTestEnvironm
     }
 
     [Fact]
-    public void The_node_table_stays_one_line_per_node_without_colours_when_stdout_is_not_a_terminal()
+    public async Task The_node_table_stays_one_line_per_node_without_colours_when_stdout_is_not_a_terminal()
     {
         using var written = new StringWriter();
         var context = new CliContext(written, TextWriter.Null, _ => null);
@@ -75,7 +75,7 @@ public sealed class SwarmCommandTests(MongoTestTarget target, DockerTestEnvironm
             new("z9y8x7w6worker0000000003", "lab", "worker", "active", "down", Leader: false, "10.77.0.13", 2),
         ];
 
-        context.Console.Write(NodeGetCommand.Table(nodes));
+        await NodeGetCommand.Table(nodes).WriteAsync(context.Output, wide: false);
 
         var lines = written.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => line.TrimEnd()).Where(line => line.Trim().Length > 0).ToList();
         output.WriteLine(written.ToString());
@@ -159,7 +159,7 @@ public sealed class SwarmCommandTests(MongoTestTarget target, DockerTestEnvironm
 
         Assert.Equal(0, result.ExitCode);
         Assert.Matches(@"NAME\s+ID\s+STATE\s+HEALTH\s+ENDPOINTS", result.Output);
-        Assert.Matches($@"{name}\s+{created.ID[..12]}\s+running\s+none\s+127\.0\.0\.1:{hostPort}->8080/tcp", result.Output);
+        Assert.Matches($@"{name}\s+{created.ID[..12]}\s+running\s+none\s+127\.0\.0\.1:{hostPort} → 8080$", result.Output.Split('\n').Single(line => line.Contains(name, StringComparison.Ordinal) && line.Contains("running", StringComparison.Ordinal)));
         Assert.DoesNotContain("Endpoints unknown", result.Output);
     }
 

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using MongoDB.Bson;
-using Spectre.Console;
+using System.Globalization;
 using ZonaProcessManager.Cli.Output;
 using ZonaProcessManager.Docker;
 using ZonaProcessManager.Domain.Model;
@@ -11,8 +11,8 @@ using ZonaProcessManager.Mongo.Mapping;
 namespace ZonaProcessManager.Cli.Commands;
 
 /// <summary>
-/// `zpm describe service &lt;name&gt; [-t tenant]`: spec, status, conditions, replicas (with the node, slot and error of a
-/// Swarm task, and the host ports each answers on, asked of the engine) and recent events.
+/// `zpm describe service &lt;name&gt; [-t tenant]`: spec, status, conditions, replicas (with the host addresses each
+/// answers on, asked of the engine, and the node, slot and error of a Swarm task) and recent events.
 /// </summary>
 public static class DescribeCommand
 {
@@ -50,11 +50,26 @@ public static class DescribeCommand
         return describe;
     }
 
-    public static void WriteIndentedYaml(IAnsiConsole console, BsonValue value)
+    public static void WriteIndentedYaml(TextWriter output, BsonValue value)
     {
         foreach (var line in DocumentFormatter.ToYaml(value).TrimEnd().Split('\n'))
         {
-            console.WriteLine("  " + line);
+            output.WriteLine("  " + line);
+        }
+    }
+
+    /// <summary>"Name:  value" lines, the values aligned and each on one line whatever the terminal's width.</summary>
+    public static void WriteFields(TextWriter output, IEnumerable<(string Field, string Value)> fields)
+    {
+        var table = new TextTable(new("FIELD"), new("VALUE"));
+        foreach (var (field, value) in fields)
+        {
+            table.AddRow(field + ":", value);
+        }
+
+        foreach (var line in table.Lines(wide: true, headers: false))
+        {
+            output.WriteLine(line);
         }
     }
 
@@ -81,92 +96,72 @@ public static class DescribeCommand
     private static void Render(
         CliContext context, BsonDocument document, string? invalidReason, ServiceStatus? status, IReadOnlyList<ResourceEvent> events, ReplicaLocations locations)
     {
-        var console = context.Console;
+        var output = context.Output;
         var metadata = document.GetValue(DocumentFields.Metadata, BsonNull.Value) as BsonDocument ?? [];
-        var summary = new Grid().AddColumn().AddColumn();
-        summary.AddRow("Name:", Markup.Escape(metadata.GetValue("name", "").ToString() ?? ""));
-        summary.AddRow("Tenant:", Markup.Escape(metadata.GetValue("tenant", ResourceKey.DefaultTenant).ToString() ?? ""));
-        summary.AddRow("Id:", Markup.Escape(DocumentIds.ToUid(document.GetValue(DocumentFields.Id, BsonNull.Value))));
-        summary.AddRow("Phase:", Markup.Escape(status?.Phase.ToString() ?? "- (not reconciled yet)"));
+        var summary = new List<(string, string)>
+        {
+            ("Name", metadata.GetValue("name", "").ToString() ?? ""),
+            ("Tenant", metadata.GetValue("tenant", ResourceKey.DefaultTenant).ToString() ?? ""),
+            ("Id", DocumentIds.ToUid(document.GetValue(DocumentFields.Id, BsonNull.Value))),
+            ("Phase", status?.Phase.ToString() ?? "- (not reconciled yet)"),
+        };
         if (status is not null)
         {
-            summary.AddRow("Replicas:", $"{status.Replicas.Ready} ready / {status.Replicas.Desired} desired");
-            summary.AddRow("Spec hash:", Markup.Escape(status.ObservedSpecHash ?? "-"));
-            summary.AddRow("Message:", Markup.Escape(status.Message ?? "-"));
-            summary.AddRow("Last error:", Markup.Escape(status.LastError ?? "-"));
-            summary.AddRow("Updated:", status.UpdatedAt.ToString("u"));
+            summary.Add(("Replicas", $"{status.Replicas.Ready} ready / {status.Replicas.Desired} desired"));
+            summary.Add(("Spec hash", status.ObservedSpecHash ?? "-"));
+            summary.Add(("Message", status.Message ?? "-"));
+            summary.Add(("Last error", status.LastError ?? "-"));
+            summary.Add(("Updated", status.UpdatedAt.ToString("u", CultureInfo.InvariantCulture)));
         }
 
         if (metadata.GetValue("deletionRequested", false) is { IsBoolean: true, AsBoolean: true })
         {
-            summary.AddRow("Deletion:", "requested");
+            summary.Add(("Deletion", "requested"));
         }
 
         if (invalidReason is not null)
         {
-            summary.AddRow("Invalid:", Markup.Escape(invalidReason));
+            summary.Add(("Invalid", invalidReason));
         }
 
-        console.Write(summary);
-        console.WriteLine();
-        console.WriteLine("Spec:");
-        var spec = document.GetValue(DocumentFields.Spec, BsonNull.Value);
-        foreach (var line in DocumentFormatter.ToYaml(spec).TrimEnd().Split('\n'))
-        {
-            console.WriteLine("  " + line);
-        }
-
-        console.WriteLine();
-        var conditions = new Table().Border(TableBorder.Simple).Title("Conditions");
-        foreach (var header in new[] { "TYPE", "STATUS", "REASON", "MESSAGE", "LAST TRANSITION" })
-        {
-            conditions.AddColumn(header);
-        }
-
+        WriteFields(output, summary);
+        output.WriteLine();
+        output.WriteLine("Spec:");
+        WriteIndentedYaml(output, document.GetValue(DocumentFields.Spec, BsonNull.Value));
+        output.WriteLine();
+        var conditions = new TextTable(new("TYPE"), new("STATUS"), new("REASON"), new("MESSAGE"), new("LAST TRANSITION"));
         foreach (var condition in status?.Conditions ?? [])
         {
-            conditions.AddRow(Markup.Escape(condition.Type), condition.Status ? "True" : "False", Markup.Escape(condition.Reason), Markup.Escape(condition.Message), condition.LastTransitionTime.ToString("u"));
+            conditions.AddRow(condition.Type, condition.Status ? "True" : "False", condition.Reason, condition.Message, condition.LastTransitionTime.ToString("u", CultureInfo.InvariantCulture));
         }
 
-        console.Write(conditions);
-        RenderReplicas(console, context.Output, status?.Containers ?? [], locations);
-        var eventTable = new Table().Border(TableBorder.Simple).Title($"Events (last {EventLimit})");
-        foreach (var header in new[] { "TIME", "TYPE", "REASON", "MESSAGE" })
-        {
-            eventTable.AddColumn(header);
-        }
-
+        DescribeSection.Write(output, "Conditions", conditions);
+        output.WriteLine();
+        RenderReplicas(output, status?.Containers ?? [], locations);
+        var eventTable = new TextTable(new("TIME"), new("TYPE"), new("REASON"), new("MESSAGE"));
         foreach (var resourceEvent in events)
         {
-            eventTable.AddRow(resourceEvent.Time.ToString("u"), Markup.Escape(resourceEvent.Type.ToString()), Markup.Escape(resourceEvent.Reason), Markup.Escape(resourceEvent.Message));
+            eventTable.AddRow(resourceEvent.Time.ToString("u", CultureInfo.InvariantCulture), resourceEvent.Type.ToString(), resourceEvent.Reason, resourceEvent.Message);
         }
 
-        console.Write(eventTable);
+        DescribeSection.Write(output, $"Events (last {EventLimit})", eventTable);
     }
 
     /// <summary>
-    /// One row per replica; Swarm tasks add their node and slot. Errors follow the table one per line, unwrapped (not
-    /// through the console, which wraps at its width), so a long Docker message stays greppable when stdout is not a
-    /// terminal.
+    /// One row per replica, with the host addresses it answers on ("127.0.0.1:32801 → 8080"); Swarm tasks add their
+    /// node and slot. Errors follow the table one per line, whole, so a long Docker message stays greppable.
     /// </summary>
-    private static void RenderReplicas(IAnsiConsole console, TextWriter output, IReadOnlyList<ContainerStatus> replicas, ReplicaLocations locations)
+    private static void RenderReplicas(TextWriter output, IReadOnlyList<ContainerStatus> replicas, ReplicaLocations locations)
     {
         var onNodes = replicas.Any(replica => replica.Node is not null);
-        var table = new Table().Border(TableBorder.Simple).Title(onNodes ? "Tasks" : "Containers");
-        var headers = onNodes
-            ? new[] { "NAME", "ID", "NODE", "SLOT", "STATE", "HEALTH", "ENDPOINTS" }
-            : ["NAME", "ID", "STATE", "HEALTH", "ENDPOINTS"];
-        // Cells wrap in a narrow terminal rather than the table shrinking to "…"; piped output is 200 columns wide.
-        foreach (var header in headers)
-        {
-            table.AddColumn(header);
-        }
-
+        var table = onNodes
+            ? new TextTable(new("NAME"), new("ID"), new("NODE"), new("SLOT"), new("STATE"), new("HEALTH"), new("ENDPOINTS"))
+            : new TextTable(new("NAME"), new("ID"), new("STATE"), new("HEALTH"), new("ENDPOINTS"));
         foreach (var replica in replicas)
         {
             var location = locations.ById.GetValueOrDefault(replica.Id);
-            var endpoints = locations.Unknown is not null ? "?" : location is { Endpoints.Count: > 0 } ? string.Join(", ", location.Endpoints) : "-";
-            var id = Markup.Escape(Short(replica.Id));
+            var endpoints = locations.Unknown is not null ? "?" : location is { Endpoints.Count: > 0 } ? string.Join(", ", location.Endpoints.Select(Endpoint)) : "-";
+            var id = Short(replica.Id);
             if (onNodes)
             {
                 // The whole node id, as `docker node ls` and `zpm get nodes` show it: on one machine every node may share a hostname.
@@ -177,17 +172,17 @@ public static class DescribeCommand
                 }
 
                 table.AddRow(
-                    Markup.Escape(replica.Name), id, Markup.Escape(node.Length == 0 ? "-" : node),
-                    replica.Slot?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-",
-                    Markup.Escape(replica.State), Markup.Escape(replica.Health), Markup.Escape(endpoints));
+                    replica.Name, id, node,
+                    replica.Slot?.ToString(CultureInfo.InvariantCulture) ?? "-",
+                    replica.State, replica.Health, endpoints);
             }
             else
             {
-                table.AddRow(Markup.Escape(replica.Name), id, Markup.Escape(replica.State), Markup.Escape(replica.Health), Markup.Escape(endpoints));
+                table.AddRow(replica.Name, id, replica.State, replica.Health, endpoints);
             }
         }
 
-        console.Write(table);
+        DescribeSection.Write(output, onNodes ? "Tasks" : "Containers", table);
         if (locations.Unknown is not null)
         {
             output.WriteLine($"Endpoints unknown: {locations.Unknown}");
@@ -203,7 +198,25 @@ public static class DescribeCommand
             }
         }
 
-        console.WriteLine();
+        output.WriteLine();
+    }
+
+    /// <summary>"127.0.0.1:32801->8080/tcp" as "127.0.0.1:32801 → 8080": tcp goes without saying, udp is shown.</summary>
+    public static string Endpoint(string published)
+    {
+        var arrow = published.IndexOf("->", StringComparison.Ordinal);
+        if (arrow < 0)
+        {
+            return published;
+        }
+
+        var target = published[(arrow + 2)..];
+        if (target.EndsWith("/tcp", StringComparison.Ordinal))
+        {
+            target = target[..^"/tcp".Length];
+        }
+
+        return $"{published[..arrow]} → {target}";
     }
 
     private static string Short(string id) => id.Length > 12 ? id[..12] : id;

@@ -1,8 +1,9 @@
 using System.CommandLine;
 using MongoDB.Bson;
 using MongoDB.Driver;
-using Spectre.Console;
+using System.Globalization;
 using ZonaProcessManager.Cli.Integrations;
+using ZonaProcessManager.Cli.Output;
 using ZonaProcessManager.Domain.Model;
 using ZonaProcessManager.Domain.Ports;
 using ZonaProcessManager.Mongo;
@@ -48,67 +49,67 @@ public static class DescribeIntegrationCommand
                 .OrderByDescending(resourceEvent => resourceEvent.Time)
                 .Take(EventLimit)
                 .ToList();
-            Render(context.Console, DocumentView.MaskIntegration(integration, definition), definition, child, events);
+            Render(context.Output, DocumentView.MaskIntegration(integration, definition), definition, child, events);
             return CliApplication.Ok;
         }));
         return command;
     }
 
-    private static void Render(IAnsiConsole console, BsonDocument integration, BsonDocument? definition, BsonDocument? child, IReadOnlyList<ResourceEvent> events)
+    private static void Render(TextWriter output, BsonDocument integration, BsonDocument? definition, BsonDocument? child, IReadOnlyList<ResourceEvent> events)
     {
         var status = DocumentView.Status(integration);
         var definitionSpec = DocumentView.Spec(definition ?? []);
-        var summary = new Grid().AddColumn().AddColumn();
-        summary.AddRow("Name:", Cell(DocumentView.NameOf(integration)));
-        summary.AddRow("Tenant:", Cell(DocumentView.TenantOf(integration)));
-        summary.AddRow("Id:", Cell(DocumentIds.ToUid(integration.GetValue(DocumentFields.Id, BsonNull.Value))));
-        summary.AddRow("Integration:", Cell(definition is null
-            ? $"{DocumentView.IntegrationIdOf(integration)?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"} (not in the catalog)"
-            : $"{DocumentView.IntegrationIdOf(definition)} {DocumentView.NameOf(definition)} — {DocumentView.Text(definitionSpec, "title")} ({DocumentView.Text(definitionSpec, "image")})"));
-        summary.AddRow("Phase:", Cell(status is null ? "- (not reconciled yet)" : Phase(integration)));
-        summary.AddRow("Message:", Cell(DocumentView.Text(status, "message", "-")));
-        summary.AddRow("Service:", Cell(child is null
-            ? "- (no child ServiceSpec)"
-            : $"{DocumentView.TenantOf(child)}/{DocumentView.NameOf(child)} phase {Phase(child)}"));
-        console.Write(summary);
-        console.WriteLine();
-        console.WriteLine("Spec:");
-        DescribeCommand.WriteIndentedYaml(console, integration.GetValue(DocumentFields.Spec, BsonNull.Value));
-        console.WriteLine();
+        DescribeCommand.WriteFields(output,
+        [
+            ("Name", DocumentView.NameOf(integration)),
+            ("Tenant", DocumentView.TenantOf(integration)),
+            ("Id", DocumentIds.ToUid(integration.GetValue(DocumentFields.Id, BsonNull.Value))),
+            ("Integration", definition is null
+                ? $"{DocumentView.IntegrationIdOf(integration)?.ToString(CultureInfo.InvariantCulture) ?? "-"} (not in the catalog)"
+                : $"{DocumentView.IntegrationIdOf(definition)} {DocumentView.NameOf(definition)} — {DocumentView.Text(definitionSpec, "title")} ({DocumentView.Text(definitionSpec, "image")})"),
+            ("Phase", status is null ? "- (not reconciled yet)" : Phase(integration)),
+            ("Message", DocumentView.Text(status, "message", "-")),
+            ("Service", child is null
+                ? "- (no child ServiceSpec)"
+                : $"{DocumentView.TenantOf(child)}/{DocumentView.NameOf(child)} phase {Phase(child)}"),
+        ]);
+        output.WriteLine();
+        output.WriteLine("Spec:");
+        DescribeCommand.WriteIndentedYaml(output, integration.GetValue(DocumentFields.Spec, BsonNull.Value));
+        output.WriteLine();
 
-        var ports = NewTable("NAME", "CONTAINER", "HOST");
-        ports.Title("Ports");
+        var ports = new TextTable(new("NAME"), new("CONTAINER"), new("HOST"));
         foreach (var port in (status?.GetValue("ports", BsonNull.Value) as BsonArray ?? []).OfType<BsonDocument>())
         {
-            ports.AddRow(Cell(DocumentView.Text(port, "name")), Cell(DocumentView.Text(port, "container")), Cell(DocumentView.Text(port, "host")));
+            ports.AddRow(DocumentView.Text(port, "name"), DocumentView.Text(port, "container"), DocumentView.Text(port, "host"));
         }
 
-        console.Write(ports);
-        var conditions = NewTable("TYPE", "STATUS", "REASON", "MESSAGE", "LAST TRANSITION");
-        conditions.Title("Conditions");
+        DescribeSection.Write(output, "Ports", ports);
+        output.WriteLine();
+        var conditions = new TextTable(new("TYPE"), new("STATUS"), new("REASON"), new("MESSAGE"), new("LAST TRANSITION"));
         foreach (var condition in (status?.GetValue("conditions", BsonNull.Value) as BsonArray ?? []).OfType<BsonDocument>())
         {
             conditions.AddRow(
-                Cell(DocumentView.Text(condition, "type")),
-                Cell(DocumentView.Text(condition, "status")),
-                Cell(DocumentView.Text(condition, "reason")),
-                Cell(DocumentView.Text(condition, "message")),
-                Cell(DocumentView.Text(condition, "lastTransitionTime")));
+                DocumentView.Text(condition, "type"),
+                DocumentView.Text(condition, "status"),
+                DocumentView.Text(condition, "reason"),
+                DocumentView.Text(condition, "message"),
+                DocumentView.Text(condition, "lastTransitionTime"));
         }
 
-        console.Write(conditions);
-        var eventTable = NewTable("TIME", "OBJECT", "TYPE", "REASON", "MESSAGE");
-        eventTable.Title($"Events (last {EventLimit})");
+        DescribeSection.Write(output, "Conditions", conditions);
+        output.WriteLine();
+        var eventTable = new TextTable(new("TIME"), new("OBJECT"), new("TYPE"), new("REASON"), new("MESSAGE"));
         foreach (var resourceEvent in events)
         {
             eventTable.AddRow(
-                resourceEvent.Time.ToString("u"),
-                Cell(resourceEvent.Resource.Kind),
-                Cell(resourceEvent.Type.ToString()),
-                Cell(resourceEvent.Reason),
-                Cell(resourceEvent.Message));
+                resourceEvent.Time.ToString("u", CultureInfo.InvariantCulture),
+                resourceEvent.Resource.Kind,
+                resourceEvent.Type.ToString(),
+                resourceEvent.Reason,
+                resourceEvent.Message);
         }
 
-        console.Write(eventTable);
+        DescribeSection.Write(output, $"Events (last {EventLimit})", eventTable);
     }
 }

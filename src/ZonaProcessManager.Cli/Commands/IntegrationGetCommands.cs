@@ -1,38 +1,69 @@
 using System.CommandLine;
+using System.Globalization;
 using MongoDB.Bson;
-using Spectre.Console;
 using ZonaProcessManager.Cli.Integrations;
 using ZonaProcessManager.Cli.Output;
+using ZonaProcessManager.Mongo;
 using ZonaProcessManager.Mongo.Mapping;
 
 namespace ZonaProcessManager.Cli.Commands;
 
 /// <summary>
-/// `zpm get tenants|integrations|catalog [-t tenant] [-o table|json|yaml]`. Secret parameter values (the catalog says
-/// which) are shown as *** in every format; a document the operator would refuse still shows, with what can be read.
+/// `zpm get tenants|integrations|catalog [-t tenant] [-o table|wide|json|yaml] [--no-headers] [--watch]`. Secret
+/// parameter values (the catalog says which) are shown as *** in every format; a document the operator would refuse
+/// still shows, with what can be read.
 /// </summary>
 public static class IntegrationGetCommands
 {
+    private static readonly TextColumn[] TenantColumns =
+    [
+        new("CODE"), new("DISPLAY NAME", MaxWidth: 24), new("PHASE"), new("INTEGRATIONS"), new("SUSPENDED"), new("MESSAGE", MaxWidth: 40),
+        new("NETWORK", WideOnly: true),
+    ];
+
+    private static readonly TextColumn[] IntegrationColumns =
+    [
+        new("TENANT"), new("NAME"), new("ID"), new("ENABLED"), new("PHASE"), new("PORTS", MaxWidth: 30), new("MESSAGE", MaxWidth: 40),
+        new("PARAMETERS", WideOnly: true),
+    ];
+
+    private static readonly TextColumn[] CatalogColumns =
+    [
+        new("ID"), new("NAME"), new("TITLE", MaxWidth: 30), new("IMAGE", MaxWidth: 40), new("PORTS", MaxWidth: 30),
+        new("PARAMETERS", WideOnly: true),
+    ];
+
     public static IEnumerable<Command> Create(CliApplication app, CliContext context)
     {
-        yield return List(app, context, "tenants", ["tenant"], "List tenants with their phase and integration counts", withTenant: false, async (documents, tenant, cancellationToken) =>
-        {
-            var tenants = await documents.ListTenantsAsync(cancellationToken);
-            return (tenants, TenantTable(tenants));
-        });
-        yield return List(app, context, "integrations", ["integration"], "List IntegrationSpecs with phase and host ports (secrets masked)", withTenant: true, async (documents, tenant, cancellationToken) =>
-        {
-            var catalog = await documents.ListCatalogAsync(cancellationToken);
-            var masked = (await documents.ListIntegrationsAsync(tenant, cancellationToken))
-                .Select(integration => DocumentView.MaskIntegration(integration, DocumentView.DefinitionFor(catalog, integration)))
-                .ToList();
-            return (masked, IntegrationTable(masked));
-        });
-        yield return List(app, context, "catalog", [], "List the integrations tenants can activate", withTenant: false, async (documents, tenant, cancellationToken) =>
-        {
-            var catalog = (await documents.ListCatalogAsync(cancellationToken)).Select(DocumentView.MaskDefinition).ToList();
-            return (catalog, CatalogTable(catalog));
-        });
+        yield return List(app, context, "tenants", ["tenant"], "List tenants with their phase and integration counts", withTenant: false, (documents, database, tenant) => new ResourceTable(
+            "tenants",
+            TenantColumns,
+            database.GetCollection<BsonDocument>(ZpmCollections.Tenants),
+            documents.ListTenantsAsync,
+            (document, _) => Task.FromResult<BsonDocument?>(document),
+            TenantRow));
+        yield return List(app, context, "integrations", ["integration"], "List IntegrationSpecs with phase and host ports (secrets masked)", withTenant: true, (documents, database, tenant) => new ResourceTable(
+            "integrations",
+            IntegrationColumns,
+            database.GetCollection<BsonDocument>(ZpmCollections.Integrations),
+            async token =>
+            {
+                var catalog = await documents.ListCatalogAsync(token);
+                return [.. (await documents.ListIntegrationsAsync(tenant, token))
+                    .Select(integration => DocumentView.MaskIntegration(integration, DocumentView.DefinitionFor(catalog, integration)))];
+            },
+            async (integration, token) => tenant is not null && DocumentView.TenantOf(integration) != tenant
+                ? null
+                // The catalog may change while watching; read it again so a parameter declared secret since is masked.
+                : DocumentView.MaskIntegration(integration, DocumentView.DefinitionFor(await documents.ListCatalogAsync(token), integration)),
+            IntegrationRow));
+        yield return List(app, context, "catalog", [], "List the integrations tenants can activate", withTenant: false, (documents, database, tenant) => new ResourceTable(
+            "catalog entries",
+            CatalogColumns,
+            database.GetCollection<BsonDocument>(ZpmCollections.Catalog),
+            async token => [.. (await documents.ListCatalogAsync(token)).Select(DocumentView.MaskDefinition)],
+            (definition, _) => Task.FromResult<BsonDocument?>(DocumentView.MaskDefinition(definition)),
+            CatalogRow));
     }
 
     private static Command List(
@@ -42,11 +73,11 @@ public static class IntegrationGetCommands
         string[] aliases,
         string description,
         bool withTenant,
-        Func<IntegrationDocuments, string?, CancellationToken, Task<(List<BsonDocument> Documents, Table Table)>> load)
+        Func<IntegrationDocuments, MongoDB.Driver.IMongoDatabase, string?, ResourceTable> source)
     {
-        var output = new Option<string>("--output", "-o") { Description = "table, json or yaml", DefaultValueFactory = _ => "table" };
-        output.AcceptOnlyFromAmong("table", "json", "yaml");
-        var command = new Command(name, description) { output };
+        var list = new ListOptions();
+        var command = new Command(name, description);
+        list.AddTo(command);
         foreach (var alias in aliases)
         {
             command.Aliases.Add(alias);
@@ -60,96 +91,68 @@ public static class IntegrationGetCommands
 
         command.SetAction(app.Guard(async (parseResult, cancellationToken) =>
         {
+            var request = list.Read(parseResult);
             using var connection = app.Globals.Connect(parseResult);
-            var (documents, table) = await load(new IntegrationDocuments(connection.Database), withTenant ? parseResult.GetValue(tenant) : null, cancellationToken);
-            switch (parseResult.GetValue(output))
-            {
-                case "json":
-                    await context.Output.WriteLineAsync(DocumentFormatter.ToJson(documents));
-                    return CliApplication.Ok;
-                case "yaml":
-                    await context.Output.WriteAsync(DocumentFormatter.ToYaml(new BsonArray(documents)));
-                    return CliApplication.Ok;
-            }
-
-            if (documents.Count == 0)
-            {
-                await context.Output.WriteLineAsync($"No {name} found.");
-                return CliApplication.Ok;
-            }
-
-            context.Console.Write(table);
-            return CliApplication.Ok;
+            var table = source(new IntegrationDocuments(connection.Database), connection.Database, withTenant ? parseResult.GetValue(tenant) : null);
+            return await ResourceListing.RunAsync(context, request, table, cancellationToken);
         }));
         return command;
     }
 
-    private static Table TenantTable(IEnumerable<BsonDocument> tenants)
+    private static string[] TenantRow(BsonDocument tenant)
     {
-        var table = NewTable("CODE", "DISPLAY NAME", "PHASE", "INTEGRATIONS", "SUSPENDED", "NETWORK", "MESSAGE");
-        foreach (var tenant in tenants)
-        {
-            var spec = DocumentView.Spec(tenant);
-            var status = DocumentView.Status(tenant);
-            var counts = status?.GetValue("integrations", BsonNull.Value) as BsonDocument;
-            table.AddRow(
-                Cell(DocumentView.NameOf(tenant)),
-                Cell(DocumentView.Text(spec, "displayName", "-")),
-                Cell(Phase(tenant)),
-                Cell(counts is null ? "-" : $"{DocumentView.Text(counts, "running", "0")}/{DocumentView.Text(counts, "desired", "0")}"),
-                Cell(DocumentView.Text(spec, "suspended", "False") is "True" or "true" ? "yes" : "no"),
-                Cell(DocumentView.Text(status, "network", "-")),
-                Cell(DocumentView.Text(status, "message", "")));
-        }
-
-        return table;
+        var spec = DocumentView.Spec(tenant);
+        var status = DocumentView.Status(tenant);
+        var counts = status?.GetValue("integrations", BsonNull.Value) as BsonDocument;
+        return
+        [
+            DocumentView.NameOf(tenant),
+            DocumentView.Text(spec, "displayName", "-"),
+            Phase(tenant),
+            counts is null ? "-" : $"{DocumentView.Text(counts, "running", "0")}/{DocumentView.Text(counts, "desired", "0")}",
+            DocumentView.Text(spec, "suspended", "False") is "True" or "true" ? "yes" : "no",
+            DocumentView.Text(status, "message", ""),
+            DocumentView.Text(status, "network", "-"),
+        ];
     }
 
-    private static Table IntegrationTable(IEnumerable<BsonDocument> integrations)
+    private static string[] IntegrationRow(BsonDocument integration)
     {
-        var table = NewTable("TENANT", "NAME", "INTEGRATION ID", "ENABLED", "PHASE", "PORTS", "PARAMETERS", "MESSAGE");
-        foreach (var integration in integrations)
-        {
-            var spec = DocumentView.Spec(integration);
-            var status = DocumentView.Status(integration);
-            var ports = (status?.GetValue("ports", BsonNull.Value) as BsonArray ?? []).OfType<BsonDocument>()
-                .Select(port => $"{DocumentView.Text(port, "name")}:{DocumentView.Text(port, "host", "-")}");
-            var parameters = (spec?.GetValue("parameters", BsonNull.Value) as BsonDocument ?? [])
-                .Select(parameter => $"{parameter.Name}={DocumentView.Text(new BsonDocument(parameter), parameter.Name)}");
-            table.AddRow(
-                Cell(DocumentView.TenantOf(integration)),
-                Cell(DocumentView.NameOf(integration)),
-                Cell(DocumentView.IntegrationIdOf(integration)?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"),
-                Cell(DocumentView.Text(spec, "enabled", "True") is "True" or "true" ? "yes" : "no"),
-                Cell(Phase(integration)),
-                Cell(string.Join(", ", ports)),
-                Cell(string.Join(", ", parameters)),
-                Cell(DocumentView.Text(status, "message", "")));
-        }
-
-        return table;
+        var spec = DocumentView.Spec(integration);
+        var status = DocumentView.Status(integration);
+        var ports = (status?.GetValue("ports", BsonNull.Value) as BsonArray ?? []).OfType<BsonDocument>()
+            .Select(port => $"{DocumentView.Text(port, "name")}:{DocumentView.Text(port, "host", "-")}");
+        var parameters = (spec?.GetValue("parameters", BsonNull.Value) as BsonDocument ?? [])
+            .Select(parameter => $"{parameter.Name}={DocumentView.Text(new BsonDocument(parameter), parameter.Name)}");
+        return
+        [
+            DocumentView.TenantOf(integration),
+            DocumentView.NameOf(integration),
+            DocumentView.IntegrationIdOf(integration)?.ToString(CultureInfo.InvariantCulture) ?? "-",
+            DocumentView.Text(spec, "enabled", "True") is "True" or "true" ? "yes" : "no",
+            Phase(integration),
+            string.Join(",", ports),
+            DocumentView.Text(status, "message", ""),
+            string.Join(",", parameters),
+        ];
     }
 
-    private static Table CatalogTable(IEnumerable<BsonDocument> catalog)
+    private static string[] CatalogRow(BsonDocument definition)
     {
-        var table = NewTable("INTEGRATION ID", "NAME", "TITLE", "IMAGE", "PORTS", "PARAMETERS");
-        foreach (var definition in catalog)
-        {
-            var spec = DocumentView.Spec(definition);
-            var ports = (spec?.GetValue("ports", BsonNull.Value) as BsonArray ?? []).OfType<BsonDocument>()
-                .Select(port => $"{DocumentView.Text(port, "name")}:{DocumentView.Text(port, "container")}");
-            var parameters = (spec?.GetValue("parameters", BsonNull.Value) as BsonArray ?? []).OfType<BsonDocument>()
-                .Select(DescribeParameter);
-            table.AddRow(
-                Cell(DocumentView.IntegrationIdOf(definition)?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"),
-                Cell(DocumentView.NameOf(definition)),
-                Cell(DocumentView.Text(spec, "title")),
-                Cell(DocumentView.Text(spec, "image")),
-                Cell(string.Join(", ", ports)),
-                Cell(string.Join(", ", parameters)));
-        }
-
-        return table;
+        var spec = DocumentView.Spec(definition);
+        var ports = (spec?.GetValue("ports", BsonNull.Value) as BsonArray ?? []).OfType<BsonDocument>()
+            .Select(port => $"{DocumentView.Text(port, "name")}:{DocumentView.Text(port, "container")}");
+        var parameters = (spec?.GetValue("parameters", BsonNull.Value) as BsonArray ?? []).OfType<BsonDocument>()
+            .Select(DescribeParameter);
+        return
+        [
+            DocumentView.IntegrationIdOf(definition)?.ToString(CultureInfo.InvariantCulture) ?? "-",
+            DocumentView.NameOf(definition),
+            DocumentView.Text(spec, "title"),
+            DocumentView.Text(spec, "image"),
+            string.Join(",", ports),
+            string.Join(",", parameters),
+        ];
     }
 
     /// <summary>"name*" when required, "(secret)" when secret, "=default" when it has one (already masked if secret).</summary>
@@ -174,17 +177,4 @@ public static class IntegrationGetCommands
         var phase = DocumentView.Text(DocumentView.Status(document), "phase", "-");
         return DocumentView.DeletionRequested(document) && phase != "Removed" ? phase + " (deleting)" : phase;
     }
-
-    public static Table NewTable(params string[] headers)
-    {
-        var table = new Table().Border(TableBorder.Simple);
-        foreach (var header in headers)
-        {
-            table.AddColumn(new TableColumn(header).NoWrap());
-        }
-
-        return table;
-    }
-
-    public static string Cell(string text) => Markup.Escape(text);
 }

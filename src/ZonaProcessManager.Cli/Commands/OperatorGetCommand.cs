@@ -1,7 +1,6 @@
 using System.CommandLine;
 using MongoDB.Bson;
 using MongoDB.Driver;
-using Spectre.Console;
 using ZonaProcessManager.Cli.Output;
 using ZonaProcessManager.Mongo;
 using ZonaProcessManager.Mongo.Leases;
@@ -9,76 +8,80 @@ using ZonaProcessManager.Mongo.Leases;
 namespace ZonaProcessManager.Cli.Commands;
 
 /// <summary>
-/// `zpm get operators [-o table|json|yaml]`: every running operator instance (its `operators` record) with whether it
+/// `zpm get operators [-o table|wide|json|yaml] [--no-headers] [--watch]`: every running operator instance (its `operators` record) with whether it
 /// leads its scope now (the scope's lease names it and has not expired), the lease's expiry and last renewal, its
 /// version and when it last wrote its record. An instance that stopped without removing its record shows an old LAST SEEN.
 /// </summary>
 public static class OperatorGetCommand
 {
+    private static readonly TextColumn[] Columns =
+    [
+        new("INSTANCE"), new("SCOPE"), new("ROLE"), new("STATE"), new("GENERATION"), new("LEASE EXPIRES"), new("LAST SEEN"),
+        new("LAST RENEW", WideOnly: true), new("VERSION", WideOnly: true),
+    ];
+
     public static Command Create(CliApplication app, CliContext context)
     {
-        var output = new Option<string>("--output", "-o") { Description = "table, json or yaml", DefaultValueFactory = _ => "table" };
-        output.AcceptOnlyFromAmong("table", "json", "yaml");
-        var command = new Command("operators", "List running operator instances: leader or standby per scope, lease expiry, last renewal, version") { output };
+        var list = new ListOptions();
+        var command = new Command("operators", "List running operator instances: leader or standby per scope, lease expiry, last renewal, version");
+        list.AddTo(command);
         command.Aliases.Add("operator");
         command.SetAction(app.Guard(async (parseResult, cancellationToken) =>
         {
+            var request = list.Read(parseResult);
             using var connection = app.Globals.Connect(parseResult);
-            var leases = (await connection.Database.GetCollection<BsonDocument>(ZpmCollections.Leases).Find(FilterDefinition<BsonDocument>.Empty).ToListAsync(cancellationToken))
-                .ToDictionary(lease => lease["_id"].ToString()!, StringComparer.Ordinal);
-            var instances = await connection.Database.GetCollection<BsonDocument>(ZpmCollections.Operators)
-                .Find(FilterDefinition<BsonDocument>.Empty)
-                .Sort(Builders<BsonDocument>.Sort.Ascending(LeaseFields.Lease).Ascending("_id"))
-                .ToListAsync(cancellationToken);
-            var now = DateTime.UtcNow;
-            foreach (var instance in instances)
+            var leasesCollection = connection.Database.GetCollection<BsonDocument>(ZpmCollections.Leases);
+            var operators = connection.Database.GetCollection<BsonDocument>(ZpmCollections.Operators);
+            async Task<Dictionary<string, BsonDocument>> LeasesAsync(CancellationToken token) =>
+                (await leasesCollection.Find(FilterDefinition<BsonDocument>.Empty).ToListAsync(token))
+                    .ToDictionary(lease => lease["_id"].ToString()!, StringComparer.Ordinal);
+
+            // The lease decides leader or standby; a watched change to an operator record reads the leases again.
+            var leases = new Dictionary<string, BsonDocument>(StringComparer.Ordinal);
+            BsonDocument WithState(BsonDocument instance)
             {
                 var lease = leases.GetValueOrDefault(Text(instance, LeaseFields.Lease));
-                instance[LeaseFields.State] = Leads(instance, lease, now) ? LeaseFields.LeaderState : LeaseFields.StandbyState;
+                instance[LeaseFields.State] = Leads(instance, lease, context.Time.GetUtcNow().UtcDateTime) ? LeaseFields.LeaderState : LeaseFields.StandbyState;
+                return instance;
             }
 
-            switch (parseResult.GetValue(output))
-            {
-                case "json":
-                    await context.Output.WriteLineAsync(DocumentFormatter.ToJson(instances));
-                    return CliApplication.Ok;
-                case "yaml":
-                    await context.Output.WriteAsync(DocumentFormatter.ToYaml(new BsonArray(instances)));
-                    return CliApplication.Ok;
-            }
-
-            if (instances.Count == 0)
-            {
-                await context.Output.WriteLineAsync("No operators found.");
-                return CliApplication.Ok;
-            }
-
-            var table = new Table().Border(TableBorder.Simple);
-            foreach (var header in new[] { "INSTANCE", "SCOPE", "ROLE", "STATE", "GENERATION", "LEASE EXPIRES", "LAST RENEW", "VERSION", "LAST SEEN" })
-            {
-                table.AddColumn(new TableColumn(header).NoWrap());
-            }
-
-            foreach (var instance in instances)
-            {
-                var lease = leases.GetValueOrDefault(Text(instance, LeaseFields.Lease));
-                var leads = instance[LeaseFields.State] == LeaseFields.LeaderState;
-                table.AddRow(
-                    Markup.Escape(instance["_id"].ToString()!),
-                    Markup.Escape(Text(instance, LeaseFields.Lease)),
-                    Markup.Escape(Text(instance, LeaseFields.Role)),
-                    Markup.Escape(instance[LeaseFields.State].AsString),
-                    leads ? lease![LeaseFields.Generation].ToString()! : "-",
-                    leads && Time(lease!, LeaseFields.ExpiresAt) is { } expires ? "in " + ServiceRow.Age(expires - now) : "-",
-                    leads && Time(lease!, LeaseFields.RenewedAt) is { } renewed ? ServiceRow.Age(now - renewed) + " ago" : "-",
-                    Markup.Escape(Text(instance, LeaseFields.Version)),
-                    Time(instance, LeaseFields.LastSeenAt) is { } seen ? ServiceRow.Age(now - seen) + " ago" : "-");
-            }
-
-            context.Console.Write(table);
-            return CliApplication.Ok;
+            var source = new ResourceTable(
+                "operators",
+                Columns,
+                operators,
+                async token =>
+                {
+                    leases = await LeasesAsync(token);
+                    return [.. (await operators.Find(FilterDefinition<BsonDocument>.Empty)
+                        .Sort(Builders<BsonDocument>.Sort.Ascending(LeaseFields.Lease).Ascending("_id"))
+                        .ToListAsync(token)).Select(WithState)];
+                },
+                async (instance, token) =>
+                {
+                    leases = await LeasesAsync(token);
+                    return WithState(instance);
+                },
+                instance => Row(instance, leases.GetValueOrDefault(Text(instance, LeaseFields.Lease)), context.Time.GetUtcNow().UtcDateTime));
+            return await ResourceListing.RunAsync(context, request, source, cancellationToken);
         }));
         return command;
+    }
+
+    private static string[] Row(BsonDocument instance, BsonDocument? lease, DateTime now)
+    {
+        var leads = instance[LeaseFields.State] == LeaseFields.LeaderState;
+        return
+        [
+            instance["_id"].ToString()!,
+            Text(instance, LeaseFields.Lease),
+            Text(instance, LeaseFields.Role),
+            instance[LeaseFields.State].AsString,
+            leads ? lease![LeaseFields.Generation].ToString()! : "-",
+            leads && Time(lease!, LeaseFields.ExpiresAt) is { } expires ? "in " + ServiceRow.Age(expires - now) : "-",
+            Time(instance, LeaseFields.LastSeenAt) is { } seen ? ServiceRow.Age(now - seen) + " ago" : "-",
+            leads && Time(lease!, LeaseFields.RenewedAt) is { } renewed ? ServiceRow.Age(now - renewed) + " ago" : "-",
+            Text(instance, LeaseFields.Version),
+        ];
     }
 
     // This reader's clock judges the expiry only for display; the election itself never uses a client's clock.

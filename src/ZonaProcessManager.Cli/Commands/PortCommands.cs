@@ -1,16 +1,16 @@
 using System.CommandLine;
 using System.Globalization;
 using MongoDB.Bson;
-using Spectre.Console;
+using ZonaProcessManager.Cli.Output;
+using ZonaProcessManager.Mongo;
 using ZonaProcessManager.Cli.Integrations;
-using static ZonaProcessManager.Cli.Commands.IntegrationGetCommands;
 using ZonaProcessManager.Mongo.Mapping;
 
 namespace ZonaProcessManager.Cli.Commands;
 
 /// <summary>
 /// `zpm port &lt;tenant&gt; &lt;integration_id&gt; [portName]` prints just the host port (what the old platform's
-/// GetPort returned, for scripts); `zpm ports [-t tenant]` lists every allocation.
+/// GetPort returned, for scripts); `zpm ports [-t tenant]` (and `zpm get ports`) lists every allocation.
 /// </summary>
 public static class PortCommands
 {
@@ -62,34 +62,49 @@ public static class PortCommands
         return command;
     }
 
-    public static Command Ports(CliApplication app, CliContext context)
+    private static readonly TextColumn[] PortColumns = [new("TENANT"), new("INTEGRATION"), new("PORT NAME"), new("HOST PORT")];
+
+    /// <summary>`zpm ports`: the allocations as a table, the way they always printed.</summary>
+    public static Command Ports(CliApplication app, CliContext context) => AllocationList(app, context, "ports", "List host ports allocated to tenants' integrations");
+
+    /// <summary>`zpm get ports`: the same list with every `get`'s options.</summary>
+    public static Command GetPorts(CliApplication app, CliContext context)
+    {
+        var command = AllocationList(app, context, "ports", "List host ports allocated to tenants' integrations");
+        command.Aliases.Add("port");
+        return command;
+    }
+
+    private static Command AllocationList(CliApplication app, CliContext context, string name, string description)
     {
         var tenant = new Option<string?>("--tenant", "-t") { Description = "Only this tenant" };
-        var command = new Command("ports", "List host ports allocated to tenants' integrations") { tenant };
+        var list = new ListOptions();
+        var command = new Command(name, description) { tenant };
+        list.AddTo(command);
         command.SetAction(app.Guard(async (parseResult, cancellationToken) =>
         {
+            var request = list.Read(parseResult);
+            var wantedTenant = parseResult.GetValue(tenant);
             using var connection = app.Globals.Connect(parseResult);
-            var allocations = await new IntegrationDocuments(connection.Database).ListPortAllocationsAsync(parseResult.GetValue(tenant), cancellationToken);
-            if (allocations.Count == 0)
-            {
-                await context.Output.WriteLineAsync("No ports allocated.");
-                return CliApplication.Ok;
-            }
-
-            var table = NewTable("TENANT", "INTEGRATION", "PORT NAME", "HOST PORT");
-            foreach (var allocation in allocations.OrderBy(item => DocumentView.Text(item, PortAllocationFields.Tenant), StringComparer.Ordinal)
-                         .ThenBy(item => DocumentView.Text(item, PortAllocationFields.Integration), StringComparer.Ordinal)
-                         .ThenBy(item => DocumentView.Text(item, PortAllocationFields.PortName), StringComparer.Ordinal))
-            {
-                table.AddRow(
-                    Cell(DocumentView.Text(allocation, PortAllocationFields.Tenant)),
-                    Cell(DocumentView.Text(allocation, PortAllocationFields.Integration)),
-                    Cell(DocumentView.Text(allocation, PortAllocationFields.PortName)),
-                    Cell(DocumentView.Text(allocation, PortAllocationFields.Port)));
-            }
-
-            context.Console.Write(table);
-            return CliApplication.Ok;
+            var documents = new IntegrationDocuments(connection.Database);
+            var source = new ResourceTable(
+                "ports",
+                PortColumns,
+                connection.Database.GetCollection<BsonDocument>(ZpmCollections.PortAllocations),
+                async token => [.. (await documents.ListPortAllocationsAsync(wantedTenant, token))
+                    .OrderBy(item => DocumentView.Text(item, PortAllocationFields.Tenant), StringComparer.Ordinal)
+                    .ThenBy(item => DocumentView.Text(item, PortAllocationFields.Integration), StringComparer.Ordinal)
+                    .ThenBy(item => DocumentView.Text(item, PortAllocationFields.PortName), StringComparer.Ordinal)],
+                (allocation, _) => Task.FromResult(
+                    wantedTenant is null || DocumentView.Text(allocation, PortAllocationFields.Tenant) == wantedTenant ? allocation : null),
+                allocation =>
+                [
+                    DocumentView.Text(allocation, PortAllocationFields.Tenant),
+                    DocumentView.Text(allocation, PortAllocationFields.Integration),
+                    DocumentView.Text(allocation, PortAllocationFields.PortName),
+                    DocumentView.Text(allocation, PortAllocationFields.Port),
+                ]);
+            return await ResourceListing.RunAsync(context, request, source, cancellationToken);
         }));
         return command;
     }

@@ -1,14 +1,21 @@
 using MongoDB.Bson;
-using Spectre.Console;
+using ZonaProcessManager.Cli.Output;
 using ZonaProcessManager.Domain.Model;
 using ZonaProcessManager.Mongo.Mapping;
 
 namespace ZonaProcessManager.Cli.Commands;
 
 /// <summary>One line of `zpm get services`, read tolerantly from a stored document (a broken one still shows).</summary>
-public sealed record ServiceRow(string Tenant, string Name, string Category, string Phase, string Ready, string Image, string Updated)
+public sealed record ServiceRow(string Tenant, string Name, string Category, string Phase, string Ready, string Image, string Updated, string Message)
 {
     private static readonly ServiceDocumentMapper Mapper = new();
+
+    /// <summary>The columns of <see cref="Cells"/>; MESSAGE only with `-o wide`.</summary>
+    public static readonly TextColumn[] Columns =
+    [
+        new("TENANT"), new("NAME"), new("CATEGORY"), new("PHASE"), new("READY"), new("IMAGE", MaxWidth: 40), new("UPDATED"),
+        new("MESSAGE", WideOnly: true),
+    ];
 
     public static ServiceRow From(BsonDocument document, DateTimeOffset now)
     {
@@ -27,24 +34,11 @@ public sealed record ServiceRow(string Tenant, string Name, string Category, str
 
         var ready = status is null ? "-" : $"{status.Replicas.Ready}/{status.Replicas.Desired}";
         var updated = status is null || status.UpdatedAt == DateTimeOffset.MinValue ? "-" : Age(now - status.UpdatedAt);
-        return new ServiceRow(stored.Key.Tenant, stored.Key.Name, category, phase, ready, image, updated);
+        var message = stored.InvalidReason ?? status?.Message ?? "";
+        return new ServiceRow(stored.Key.Tenant, stored.Key.Name, category, phase, ready, image, updated, message);
     }
 
-    public static Table Table(IEnumerable<ServiceRow> rows)
-    {
-        var table = new Table().Border(TableBorder.Simple);
-        foreach (var header in new[] { "TENANT", "NAME", "CATEGORY", "PHASE", "READY", "IMAGE", "UPDATED" })
-        {
-            table.AddColumn(new TableColumn(header).NoWrap());
-        }
-
-        foreach (var row in rows)
-        {
-            table.AddRow(Escape(row.Tenant), Escape(row.Name), Escape(row.Category), Escape(row.Phase), row.Ready, Escape(row.Image), row.Updated);
-        }
-
-        return table;
-    }
+    public string[] Cells() => [Tenant, Name, Category, Phase, Ready, Image, Updated, Message];
 
     public static string Age(TimeSpan age) => age switch
     {
@@ -54,6 +48,4 @@ public sealed record ServiceRow(string Tenant, string Name, string Category, str
         { TotalDays: < 1 } => $"{(int)age.TotalHours}h",
         _ => $"{(int)age.TotalDays}d",
     };
-
-    private static string Escape(string text) => Markup.Escape(text);
 }
