@@ -100,6 +100,7 @@ public sealed class CliApplication
         root.Subcommands.Add(ApplyCommand.Create(this, _context));
         root.Subcommands.Add(GetCommand.Create(this, _context));
         root.Subcommands.Add(DescribeCommand.Create(this, _context));
+        root.Subcommands.Add(LogsCommand.Create(this, _context));
         root.Subcommands.Add(DeleteCommand.Create(this, _context));
         root.Subcommands.Add(TenantCommand.Create(this, _context));
         root.Subcommands.Add(PortCommands.Port(this, _context));
