@@ -13,23 +13,36 @@ namespace ZonaProcessManager.Cli.Commands;
 /// `zpm apply -f file|dir`: validates every document first (shape, then the domain rules), reports each bad one by
 /// file and index, and upserts the good ones — metadata and spec only, never status. Exit code 1 if any was bad.
 /// Kinds: ServiceSpec (services), IntegrationDefinition (catalog), Tenant (tenants), IntegrationSpec (integrations).
+/// `--wait` then follows the applied resources' status (<see cref="ResourceWait"/>); it waits only when all were good.
 /// </summary>
 public static class ApplyCommand
 {
     public static Command Create(CliApplication app, CliContext context)
     {
         var file = new Option<string>("--filename", "-f") { Description = "A YAML/JSON file or a directory of them", Required = true };
-        var command = new Command("apply", "Create or update ServiceSpecs, IntegrationDefinitions, Tenants and IntegrationSpecs from YAML/JSON manifests (idempotent)") { file };
+        var wait = new Option<bool>("--wait") { Description = "Then wait until every applied resource is Running; exit 1 with its message when one is Degraded" };
+        var timeout = new Option<string?>("--timeout") { Description = "How long --wait waits at most: a duration (90s, 5m) or seconds; default 5m" };
+        var command = new Command("apply", "Create or update ServiceSpecs, IntegrationDefinitions, Tenants and IntegrationSpecs from YAML/JSON manifests (idempotent)") { file, wait, timeout };
         command.SetAction(app.Guard(async (parseResult, cancellationToken) =>
         {
+            var waitTimeout = ResourceWait.ParseTimeout(parseResult.GetValue(timeout));
             using var connection = app.Globals.Connect(parseResult);
-            return await ApplyPathAsync(context, connection.Database, parseResult.GetValue(file)!, cancellationToken);
+            var applied = new List<AppliedResource>();
+            var appliedAt = context.Time.GetUtcNow();
+            var exitCode = await ApplyPathAsync(context, connection.Database, parseResult.GetValue(file)!, cancellationToken, applied);
+            return exitCode != CliApplication.Ok || !parseResult.GetValue(wait)
+                ? exitCode
+                : await ResourceWait.WaitAsync(context, connection.Database, applied, appliedAt, waitTimeout, cancellationToken);
         }));
         return command;
     }
 
-    /// <summary>Applies every manifest under <paramref name="path"/>; returns the exit code (1 if any document was bad).</summary>
-    public static async Task<int> ApplyPathAsync(CliContext context, IMongoDatabase database, string path, CancellationToken cancellationToken)
+    /// <summary>
+    /// Applies every manifest under <paramref name="path"/>; returns the exit code (1 if any document was bad). Each
+    /// resource written is added to <paramref name="applied"/> when given.
+    /// </summary>
+    public static async Task<int> ApplyPathAsync(
+        CliContext context, IMongoDatabase database, string path, CancellationToken cancellationToken, List<AppliedResource>? applied = null)
     {
         var documents = ManifestReader.Read(path);
         if (documents.Count == 0)
@@ -47,7 +60,7 @@ public static class ApplyCommand
             if (manifest.Document?.GetValue(DocumentFields.Kind, BsonNull.Value) is { IsString: true } kindValue
                 && IntegrationManifests.Kinds.Contains(kindValue.AsString))
             {
-                failures += await ApplyIntegrationKindAsync(context, integrations, manifest, cancellationToken) ? 0 : 1;
+                failures += await ApplyIntegrationKindAsync(context, integrations, manifest, applied, cancellationToken) ? 0 : 1;
                 continue;
             }
 
@@ -63,6 +76,7 @@ public static class ApplyCommand
             {
                 var outcome = await store.ApplyAsync(spec!, manifest.Document![DocumentFields.Spec].AsBsonDocument, cancellationToken);
                 await context.Output.WriteLineAsync($"servicespec/{spec!.Metadata.Tenant}/{spec.Metadata.Name} {outcome.ToString().ToLowerInvariant()}");
+                applied?.Add(new AppliedResource(ServiceSpec.KindName, spec.Metadata.Tenant, spec.Metadata.Name, outcome));
             }
             catch (MongoWriteException exception)
             {
@@ -75,7 +89,8 @@ public static class ApplyCommand
         return failures == 0 ? CliApplication.Ok : CliApplication.Failed;
     }
 
-    private static async Task<bool> ApplyIntegrationKindAsync(CliContext context, IntegrationDocuments integrations, ManifestDocument manifest, CancellationToken cancellationToken)
+    private static async Task<bool> ApplyIntegrationKindAsync(
+        CliContext context, IntegrationDocuments integrations, ManifestDocument manifest, List<AppliedResource>? applied, CancellationToken cancellationToken)
     {
         var checkedManifest = IntegrationManifests.Check(manifest.Document!, out var problem);
         if (checkedManifest is null)
@@ -88,6 +103,7 @@ public static class ApplyCommand
         {
             var outcome = await integrations.ApplyAsync(checkedManifest, cancellationToken);
             await context.Output.WriteLineAsync($"{checkedManifest.Display} {outcome.ToString().ToLowerInvariant()}");
+            applied?.Add(new AppliedResource(checkedManifest.Kind, checkedManifest.Tenant, checkedManifest.Name, outcome));
             return true;
         }
         catch (MongoWriteException exception)

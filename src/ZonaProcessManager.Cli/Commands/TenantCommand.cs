@@ -47,10 +47,15 @@ public static class TenantCommand
             Description = "File of k=v (or <integration>.k=v) lines, '#' comments; values taken literally; --param overrides (repeatable)",
             AllowMultipleArgumentsPerToken = false,
         };
-        var onboard = new Command("onboard", "Create or update a tenant and one IntegrationSpec per --integration") { code, displayName, integrations, parameters, parameterFiles };
+        var wait = new Option<bool>("--wait") { Description = "Then wait until the tenant and its integrations are Running; exit 1 with the message when one is Degraded" };
+        var timeout = new Option<string?>("--timeout") { Description = "How long --wait waits at most: a duration (90s, 5m) or seconds; default 5m" };
+        var onboard = new Command("onboard", "Create or update a tenant and one IntegrationSpec per --integration") { code, displayName, integrations, parameters, parameterFiles, wait, timeout };
         onboard.SetAction(app.Guard(async (parseResult, cancellationToken) =>
         {
             var tenantCode = parseResult.GetValue(code)!;
+            var waitTimeout = ResourceWait.ParseTimeout(parseResult.GetValue(timeout));
+            var appliedAt = context.Time.GetUtcNow();
+            var applied = new List<AppliedResource>();
             if (!DnsLabel.IsValid(tenantCode))
             {
                 throw new CliUsageException(DnsLabel.Problem("tenant code", tenantCode));
@@ -97,6 +102,7 @@ public static class TenantCommand
                 : tenantUpdate.SetOnInsert("spec.displayName", tenantCode);
             var tenantOutcome = await documents.Store.UpsertDocumentAsync(Tenant.KindName, tenantCode, null, tenantUpdate, cancellationToken);
             await context.Output.WriteLineAsync($"tenant/{tenantCode} {tenantOutcome.ToString().ToLowerInvariant()}");
+            applied.Add(new AppliedResource(Tenant.KindName, null, tenantCode, tenantOutcome));
 
             foreach (var activation in plan.Activations)
             {
@@ -115,9 +121,12 @@ public static class TenantCommand
                     : activation.Parameters.Aggregate(update, (current, parameter) => current.Set("spec.parameters." + parameter.Key, parameter.Value));
                 var outcome = await documents.Store.UpsertDocumentAsync(IntegrationSpec.KindName, activation.Name, tenantCode, update, cancellationToken);
                 await context.Output.WriteLineAsync($"integrationspec/{tenantCode}/{activation.Name} {outcome.ToString().ToLowerInvariant()}");
+                applied.Add(new AppliedResource(IntegrationSpec.KindName, tenantCode, activation.Name, outcome));
             }
 
-            return CliApplication.Ok;
+            return parseResult.GetValue(wait)
+                ? await ResourceWait.WaitAsync(context, connection.Database, applied, appliedAt, waitTimeout, cancellationToken)
+                : CliApplication.Ok;
         }));
         return onboard;
     }

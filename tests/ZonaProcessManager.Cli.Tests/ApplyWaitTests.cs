@@ -1,0 +1,77 @@
+using Microsoft.Extensions.Hosting;
+using Xunit.Abstractions;
+using ZonaProcessManager.Cli.Hosting;
+using ZonaProcessManager.Domain.Integrations;
+using ZonaProcessManager.Operator.Settings;
+using ZonaProcessManager.Testing.Docker;
+using ZonaProcessManager.Testing.Mongo;
+
+namespace ZonaProcessManager.Cli.Tests;
+
+/// <summary>
+/// `zpm apply --wait` with the real operator in-process on real Docker, scoped to this test's tenant (whose name holds
+/// the Docker run id, so the fixture removes its containers and network whatever happens).
+/// </summary>
+public sealed class ApplyWaitTests(DockerTestEnvironment docker, MongoTestTarget target, ITestOutputHelper output)
+    : IClassFixture<DockerTestEnvironment>, IClassFixture<MongoTestTarget>
+{
+    private async Task<CliResult> ApplyWaitingAsync(TestDatabase database, string tenant, string manifest)
+    {
+        var first = 30000 + (Random.Shared.Next(0, 250) * 100);
+        var settings = new OperatorSettings
+        {
+            MongoConnectionString = target.ConnectionString,
+            Database = database.Name,
+            Tenants = new HashSet<string> { tenant },
+            IntegrationPorts = new PortRange(first, first + 99),
+            DockerStopGrace = TimeSpan.FromSeconds(1),
+            ProgressRequeueInterval = TimeSpan.FromMilliseconds(300),
+            RolloutHealthDeadline = TimeSpan.FromSeconds(30),
+        };
+        using var host = ZpmOperatorHost.CreateBuilder(settings).Build();
+        await host.StartAsync();
+        try
+        {
+            using var files = new ManifestFiles();
+            var result = await CliRunner.RunAsync(
+                "apply", "-f", files.Write("service.yaml", manifest), "--wait", "--timeout", "150s", "--mongo", target.ConnectionString, "--database", database.Name);
+            output.WriteLine($"$ zpm apply --wait → {result.ExitCode}\n{result.Output}{result.Error}");
+            return result;
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Apply_wait_prints_progress_and_exits_0_once_the_service_is_Running()
+    {
+        await using var database = target.CreateDatabase(output);
+        var tenant = docker.NewTenant();
+
+        var result = await ApplyWaitingAsync(database, tenant, ManifestFiles.Service("web", tenant));
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal("", result.Error);
+        var lines = result.Output.TrimEnd('\n').Split('\n');
+        Assert.Equal($"servicespec/{tenant}/web created", lines[0]);
+        Assert.Contains($"servicespec/{tenant}/web: Running (1/1 ready)", result.Output);
+        Assert.Equal($"servicespec/{tenant}/web is Running", lines[^1]);
+    }
+
+    [Fact]
+    public async Task Apply_wait_exits_1_with_the_status_message_when_the_image_is_missing()
+    {
+        await using var database = target.CreateDatabase(output);
+        var tenant = docker.NewTenant();
+        var missingImage = $"zpm/busybox:missing-{docker.RunId}";
+
+        var result = await ApplyWaitingAsync(database, tenant, ManifestFiles.Service("web", tenant).Replace("zpm/busybox:latest", missingImage, StringComparison.Ordinal));
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.StartsWith($"error: servicespec/{tenant}/web is Degraded: ", result.Error);
+        Assert.Contains(missingImage, result.Error);
+        Assert.Contains($"servicespec/{tenant}/web: Degraded", result.Output);
+    }
+}
