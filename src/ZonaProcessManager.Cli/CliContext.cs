@@ -49,7 +49,10 @@ public sealed class CliContext
     /// <summary>The clock of waits and deadlines (`--wait`, `--watch`).</summary>
     public TimeProvider Time { get; }
 
-    /// <summary>Spectre console over <see cref="Output"/> (tables); plain text when not a terminal.</summary>
+    /// <summary>
+    /// Spectre console over <see cref="Output"/>, plain text when not a terminal. Tables do not go through it: they are
+    /// <see cref="ZonaProcessManager.Cli.Output.TextTable"/> lines, the same in a terminal and in a pipe.
+    /// </summary>
     public IAnsiConsole Console { get; }
 
     /// <summary>

@@ -16,8 +16,8 @@ public static class OperatorGetCommand
 {
     private static readonly TextColumn[] Columns =
     [
-        new("INSTANCE"), new("SCOPE"), new("ROLE"), new("STATE"), new("GENERATION"), new("LEASE EXPIRES"), new("LAST SEEN"),
-        new("LAST RENEW", WideOnly: true), new("VERSION", WideOnly: true),
+        new("INSTANCE"), new("SCOPE"), new("ROLE"), new("STATE"), new("GENERATION"), new("LEASE EXPIRES"), new("LAST RENEW"), new("LAST SEEN"),
+        new("VERSION", WideOnly: true),
     ];
 
     public static Command Create(CliApplication app, CliContext context)
@@ -78,8 +78,8 @@ public static class OperatorGetCommand
             instance[LeaseFields.State].AsString,
             leads ? lease![LeaseFields.Generation].ToString()! : "-",
             leads && Time(lease!, LeaseFields.ExpiresAt) is { } expires ? "in " + ServiceRow.Age(expires - now) : "-",
-            Time(instance, LeaseFields.LastSeenAt) is { } seen ? ServiceRow.Age(now - seen) + " ago" : "-",
             leads && Time(lease!, LeaseFields.RenewedAt) is { } renewed ? ServiceRow.Age(now - renewed) + " ago" : "-",
+            Time(instance, LeaseFields.LastSeenAt) is { } seen ? ServiceRow.Age(now - seen) + " ago" : "-",
             Text(instance, LeaseFields.Version),
         ];
     }

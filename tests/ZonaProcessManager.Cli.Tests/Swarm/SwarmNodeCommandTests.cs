@@ -143,7 +143,7 @@ public sealed class SwarmNodeCommandTests(SwarmLabFixture fixture, MongoTestTarg
         var result = await ZpmAsync(lab.ManagerEndpoint, "describe", "service", "web", "-t", "acme", "--mongo", target.ConnectionString, "--database", database.Name);
 
         Assert.Equal(0, result.ExitCode);
-        var endpoint = $"{node.Address}:{published}->8080/tcp";
+        var endpoint = $"{node.Address}:{published} → 8080";
         Assert.Contains(
             result.Output.Split('\n'),
             line => line.Contains(task.ID[..12]) && line.Contains($"{node.NodeId} ({node.Hostname} {node.Address})") && line.Contains(endpoint));
