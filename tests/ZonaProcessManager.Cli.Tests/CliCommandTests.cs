@@ -161,7 +161,7 @@ public sealed class CliCommandTests(MongoTestTarget target, ITestOutputHelper ou
         var store = new MongoServiceStore(database.Database);
         await store.WriteStatusAsync(new ResourceKey("ServiceSpec", "acme", "web"), new ServiceStatus { Phase = ResourcePhase.Running, Replicas = new ReplicaCounts(2, 1), UpdatedAt = DateTimeOffset.UtcNow }, CancellationToken.None);
 
-        var table = await ZpmAsync(database, "get", "services");
+        var table = await ZpmAsync(database, "get", "services", "-o", "wide");
         var yaml = await ZpmAsync(database, "get", "services", "-o", "yaml");
 
         Assert.Equal(0, table.ExitCode);

@@ -17,7 +17,7 @@ public static class EventGetCommand
 {
     private static readonly TextColumn[] Columns =
     [
-        new("TENANT"), new("LAST SEEN"), new("TYPE"), new("REASON"), new("OBJECT"), new("MESSAGE", MaxWidth: 60),
+        new("TENANT"), new("LAST SEEN"), new("TYPE"), new("REASON"), new("OBJECT"), new("MESSAGE", MaxWidth: 40),
         new("TIME", WideOnly: true),
     ];
 
@@ -116,6 +116,15 @@ public static class EventGetCommand
             && (ParseFor(about) is not { } wanted || (resource.Kind == wanted.Kind && resource.Name == wanted.Name));
     }
 
+    /// <summary>The short kind --for takes (service/web), so an OBJECT can be pasted back into --for.</summary>
+    private static string ObjectKind(string kind) => kind switch
+    {
+        ServiceSpec.KindName => "service",
+        IntegrationSpec.KindName => "integration",
+        IntegrationDefinition.KindName => "catalog",
+        _ => kind.ToLowerInvariant(),
+    };
+
     private static string[] Row(BsonDocument recorded, DateTimeOffset now)
     {
         var resourceEvent = EventDocuments.FromDocument(recorded);
@@ -126,7 +135,7 @@ public static class EventGetCommand
             known ? ServiceRow.Age(now - resourceEvent.Time) : "-",
             resourceEvent.Type.ToString(),
             resourceEvent.Reason,
-            $"{resourceEvent.Resource.Kind.ToLowerInvariant()}/{resourceEvent.Resource.Name}",
+            $"{ObjectKind(resourceEvent.Resource.Kind)}/{resourceEvent.Resource.Name}",
             resourceEvent.Message,
             known ? resourceEvent.Time.ToString("u", System.Globalization.CultureInfo.InvariantCulture) : "-",
         ];

@@ -9,7 +9,8 @@ using ZonaProcessManager.Mongo.Mapping;
 namespace ZonaProcessManager.Cli.Commands;
 
 /// <summary>
-/// `zpm get tenants|integrations|catalog [-t tenant] [-o table|wide|json|yaml] [--no-headers] [--watch]`. Secret
+/// `zpm get tenants|integrations|catalog [-t tenant] [-o table|wide|json|yaml] [--no-headers] [--watch]`. The default
+/// views fit 80 columns for names of usual length; messages, images and parameters are in `-o wide`. Secret
 /// parameter values (the catalog says which) are shown as *** in every format; a document the operator would refuse
 /// still shows, with what can be read.
 /// </summary>
@@ -17,19 +18,19 @@ public static class IntegrationGetCommands
 {
     private static readonly TextColumn[] TenantColumns =
     [
-        new("CODE"), new("DISPLAY NAME", MaxWidth: 24), new("PHASE"), new("INTEGRATIONS"), new("SUSPENDED"), new("MESSAGE", MaxWidth: 40),
-        new("NETWORK", WideOnly: true),
+        new("CODE"), new("DISPLAY NAME", MaxWidth: 20), new("PHASE"), new("INTEGRATIONS"), new("SUSPENDED"),
+        new("MESSAGE", WideOnly: true), new("NETWORK", WideOnly: true),
     ];
 
     private static readonly TextColumn[] IntegrationColumns =
     [
-        new("TENANT"), new("NAME"), new("ID"), new("ENABLED"), new("PHASE"), new("PORTS", MaxWidth: 30), new("MESSAGE", MaxWidth: 40),
-        new("PARAMETERS", WideOnly: true),
+        new("TENANT"), new("NAME"), new("ID"), new("ENABLED"), new("PHASE"), new("PORTS", MaxWidth: 24),
+        new("MESSAGE", WideOnly: true), new("PARAMETERS", WideOnly: true),
     ];
 
     private static readonly TextColumn[] CatalogColumns =
     [
-        new("ID"), new("NAME"), new("TITLE", MaxWidth: 30), new("IMAGE", MaxWidth: 40), new("PORTS", MaxWidth: 30),
+        new("ID"), new("NAME"), new("TITLE", MaxWidth: 24), new("IMAGE", WideOnly: true), new("PORTS", MaxWidth: 24),
         new("PARAMETERS", WideOnly: true),
     ];
 

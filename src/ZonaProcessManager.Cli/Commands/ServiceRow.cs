@@ -10,10 +10,13 @@ public sealed record ServiceRow(string Tenant, string Name, string Category, str
 {
     private static readonly ServiceDocumentMapper Mapper = new();
 
-    /// <summary>The columns of <see cref="Cells"/>; MESSAGE only with `-o wide`.</summary>
+    /// <summary>
+    /// The columns of <see cref="Cells"/>. The default view fits 80 columns for names of usual length; CATEGORY and
+    /// MESSAGE only with `-o wide`.
+    /// </summary>
     public static readonly TextColumn[] Columns =
     [
-        new("TENANT"), new("NAME"), new("CATEGORY"), new("PHASE"), new("READY"), new("IMAGE", MaxWidth: 40), new("UPDATED"),
+        new("TENANT"), new("NAME"), new("CATEGORY", WideOnly: true), new("PHASE"), new("READY"), new("IMAGE", MaxWidth: 24), new("UPDATED"),
         new("MESSAGE", WideOnly: true),
     ];
 

@@ -107,7 +107,7 @@ public sealed class MongoshOnboardsTenantEndToEndTests(ITestOutputHelper output)
             "both integrations of the tenant Running");
         var shown = new[]
         {
-            await ZpmAsync("get", "integrations", "-t", _tenant),
+            await ZpmAsync("get", "integrations", "-t", _tenant, "-o", "wide"),
             await ZpmAsync("get", "integrations", "-t", _tenant, "-o", "json"),
             await ZpmAsync("get", "integrations", "-t", _tenant, "-o", "yaml"),
             await ZpmAsync("describe", "integration", "siem-forwarder", "-t", _tenant),
