@@ -15,7 +15,21 @@ namespace ZonaProcessManager.Cli.Tests;
 public sealed class ApplyWaitTests(DockerTestEnvironment docker, MongoTestTarget target, ITestOutputHelper output)
     : IClassFixture<DockerTestEnvironment>, IClassFixture<MongoTestTarget>
 {
-    private async Task<CliResult> ApplyWaitingAsync(TestDatabase database, string tenant, string manifest)
+    private Task<CliResult> ApplyWaitingAsync(TestDatabase database, string tenant, string manifest) =>
+        WithOperatorAsync(database, tenant, async () =>
+        {
+            using var files = new ManifestFiles();
+            return await ZpmAsync(database, "apply", "-f", files.Write("service.yaml", manifest), "--wait", "--timeout", "150s");
+        });
+
+    private async Task<CliResult> ZpmAsync(TestDatabase database, params string[] args)
+    {
+        var result = await CliRunner.RunAsync([.. args, "--mongo", target.ConnectionString, "--database", database.Name]);
+        output.WriteLine($"$ zpm {string.Join(' ', args)} → {result.ExitCode}\n{result.Output}{result.Error}");
+        return result;
+    }
+
+    private async Task<CliResult> WithOperatorAsync(TestDatabase database, string tenant, Func<Task<CliResult>> command)
     {
         var first = 30000 + (Random.Shared.Next(0, 250) * 100);
         var settings = new OperatorSettings
@@ -32,11 +46,7 @@ public sealed class ApplyWaitTests(DockerTestEnvironment docker, MongoTestTarget
         await host.StartAsync();
         try
         {
-            using var files = new ManifestFiles();
-            var result = await CliRunner.RunAsync(
-                "apply", "-f", files.Write("service.yaml", manifest), "--wait", "--timeout", "150s", "--mongo", target.ConnectionString, "--database", database.Name);
-            output.WriteLine($"$ zpm apply --wait → {result.ExitCode}\n{result.Output}{result.Error}");
-            return result;
+            return await command();
         }
         finally
         {
@@ -73,5 +83,31 @@ public sealed class ApplyWaitTests(DockerTestEnvironment docker, MongoTestTarget
         Assert.StartsWith($"error: servicespec/{tenant}/web is Degraded: ", result.Error);
         Assert.Contains(missingImage, result.Error);
         Assert.Contains($"servicespec/{tenant}/web: Degraded", result.Output);
+    }
+
+    [Fact]
+    public async Task Tenant_onboard_wait_exits_0_once_the_tenant_and_its_integration_are_Running()
+    {
+        await using var database = target.CreateDatabase(output);
+        var tenant = docker.NewTenant();
+        using var files = new ManifestFiles();
+        var catalog = await ZpmAsync(database, "apply", "-f", files.Write("catalog.yaml", """
+            apiVersion: zpm/v1
+            kind: IntegrationDefinition
+            metadata: { name: echo }
+            spec:
+              integration_id: 301
+              image: zpm/busybox:latest
+              ports: [{ name: http, container: 8080 }]
+            """));
+        Assert.Equal(0, catalog.ExitCode);
+
+        var result = await WithOperatorAsync(database, tenant, () => ZpmAsync(database, "tenant", "onboard", tenant, "-i", "echo", "--wait", "--timeout", "150"));
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal("", result.Error);
+        Assert.Contains($"integrationspec/{tenant}/echo: Running", result.Output);
+        Assert.Contains($"tenant/{tenant}: Running", result.Output);
+        Assert.EndsWith("all 2 resources are Running", result.Output.TrimEnd());
     }
 }
