@@ -385,7 +385,8 @@ public sealed class IntegrationCommandTests(MongoTestTarget target, ITestOutputH
         Assert.Contains("token(secret)=***", catalog.Output);
         Assert.DoesNotContain("builtin-token", catalog.Output + catalogJson.Output);
         Assert.Matches(@"acme\s+.*ACME Corp\s+.*Running\s+.*1/1\s+.*no\s+.*zpm-tenant-acme", tenants.Output);
-        Assert.Contains("No integrations found.", empty.Output);
+        Assert.Equal("", empty.Output);
+        Assert.Contains("No integrations found.", empty.Error);
     }
 
     [Fact]

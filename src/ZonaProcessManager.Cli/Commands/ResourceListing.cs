@@ -41,7 +41,8 @@ public static class ResourceListing
 
         if (documents.Count == 0 && !request.Watch)
         {
-            await context.Output.WriteLineAsync($"No {source.Plural} found.");
+            // On stderr, as kubectl does: a script reading rows (--no-headers) gets none rather than this sentence.
+            await context.Error.WriteLineAsync($"No {source.Plural} found.");
             return CliApplication.Ok;
         }
 
