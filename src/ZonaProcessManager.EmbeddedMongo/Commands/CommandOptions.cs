@@ -34,7 +34,8 @@ public static class CommandOptions
             Set("aggregate", "pipeline", "cursor", "explain", "allowDiskUse", "hint", "bypassDocumentValidation", "collation", "let"),
             Set("$_requestResumeToken", "isMapReduceCommand", "fromMongos", "needsMerge", "exchange")),
         ["count"] = new(Set("count", "query", "skip", "limit", "hint", "collation", "fields"), Set()),
-        ["distinct"] = new(Set("distinct", "key", "query", "hint", "collation"), Set()),
+        // distinct takes a hint only from MongoDB 7.1 on.
+        ["distinct"] = new(Set("distinct", "key", "query", "collation"), Set()),
         ["findandmodify"] = new(
             Set("findAndModify", "findandmodify", "query", "sort", "remove", "update", "new", "fields", "upsert", "bypassDocumentValidation",
                 "arrayFilters", "hint", "collation", "let"),

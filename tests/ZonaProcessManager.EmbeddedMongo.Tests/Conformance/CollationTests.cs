@@ -181,6 +181,33 @@ public sealed class CollationTests(MongoTestTarget target, ITestOutputHelper out
         Assert.Equal([1], binary.Select(d => d["_id"].AsInt32));
     }
 
+    [Fact]
+    public async Task A_binary_index_serves_a_query_without_collation_but_not_one_with_a_different_collation()
+    {
+        await using var db = NewDatabase();
+        var words = await SpellingsAsync(db);
+        await words.Indexes.CreateOneAsync(new CreateIndexModel<BsonDocument>(new BsonDocument("name", 1)));
+
+        var binary = await ExplainAsync(db, null);
+        var collated = await ExplainAsync(db, CaseInsensitive.ToBsonDocument());
+
+        Assert.Contains("IXSCAN", binary.ToJson());
+        Assert.DoesNotContain("IXSCAN", collated.ToJson());
+        Assert.Contains("COLLSCAN", collated.ToJson());
+    }
+
+    private static async Task<BsonDocument> ExplainAsync(TestDatabase db, BsonDocument? collation)
+    {
+        var find = new BsonDocument { { "find", "words" }, { "filter", new BsonDocument("name", "cafe") } };
+        if (collation is not null)
+        {
+            find["collation"] = collation;
+        }
+
+        var explained = await db.Database.RunCommandAsync<BsonDocument>(new BsonDocument { { "explain", find }, { "verbosity", "queryPlanner" } });
+        return explained["queryPlanner"]["winningPlan"].AsBsonDocument;
+    }
+
     [Theory]
     [InlineData("{ strength: 2 }", 40414)]
     [InlineData("{ locale: 'en', colour: 'blue' }", 40415)]
