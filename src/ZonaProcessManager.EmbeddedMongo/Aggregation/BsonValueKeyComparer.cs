@@ -15,10 +15,23 @@ internal sealed class BsonValueKeyComparer : IEqualityComparer<BsonValue>
         BsonInt32 or BsonInt64 or BsonDouble => value.ToDouble().GetHashCode(),
         BsonDecimal128 d => Decimal128.ToDouble(d.Value).GetHashCode(),
         BsonNull or BsonUndefined => 0,
-        BsonString s => s.Value.GetHashCode(StringComparison.Ordinal),
-        BsonSymbol s => s.Name.GetHashCode(StringComparison.Ordinal),
+        BsonString s => HashOf(s.Value),
+        BsonSymbol s => HashOf(s.Name),
         BsonDocument document => document.Aggregate(17, (hash, e) => HashCode.Combine(hash, e.Name, GetHashCode(e.Value))),
         BsonArray array => array.Aggregate(19, (hash, e) => HashCode.Combine(hash, GetHashCode(e))),
         _ => value.GetHashCode(),
     };
+
+    // Under a collation strings that compare equal must hash alike: their sort keys are equal exactly then.
+    private static int HashOf(string text)
+    {
+        if (Collation.Current is not { } collation)
+        {
+            return text.GetHashCode(StringComparison.Ordinal);
+        }
+
+        var hash = new HashCode();
+        hash.AddBytes(collation.SortKey(text));
+        return hash.ToHashCode();
+    }
 }

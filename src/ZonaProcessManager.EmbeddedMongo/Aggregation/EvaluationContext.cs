@@ -14,6 +14,7 @@ internal sealed class EvaluationContext(BsonDocument root, IReadOnlyDictionary<s
             "REMOVE" => null,
             "NOW" => StatementClock.Now,
             _ when variables is not null && variables.TryGetValue(name, out var value) => value,
+            _ when CommandVariables.Current is { } commandVariables && commandVariables.TryGetValue(name, out var value) => value,
             _ => throw new MongoError(17276, "Location17276", $"Use of undefined variable: {name}"),
         };
 

@@ -98,6 +98,12 @@ internal static class ExpressionParser
                 return ParseSwitch(element.Value, depth);
             case "$let":
                 return ParseLet(element.Value, depth);
+            case "$getField":
+                return FieldOperators.ParseGetField(element.Value, v => Parse(v, depth + 1));
+            case "$setField":
+                return FieldOperators.ParseSetField(element.Value, v => Parse(v, depth + 1), removeOnly: false);
+            case "$unsetField":
+                return FieldOperators.ParseSetField(element.Value, v => Parse(v, depth + 1), removeOnly: true);
             case "$map":
             case "$filter":
                 return ParseIteration(name, element.Value, depth);

@@ -57,9 +57,16 @@ public static class AggregateCommand
         var parsed = Pipeline.Parse(pipeline);
         var name = context.CollectionName;
         var collection = context.Catalog.Find(context.Database, name);
+        var collation = context.CommandCollation(collection);
+        var variables = context.Variables();
+        // The leading $match picks documents in storage, away from this thread's collation and variables: it carries its own.
+        var leadingMatch = parsed.LeadingMatch is null ? Filter.MatchAll : Filter.Parse(pipeline[0].AsBsonDocument[0].AsBsonDocument, collation, variables);
         var input = collection is null
             ? []
-            : context.Read(read => read.Find(collection, parsed.LeadingMatch ?? Filter.MatchAll)).Select(d => d.Document);
+            : context.Read(read => read.Find(collection, leadingMatch)).Select(d => d.Document);
+        // Every stage compares strings by the command's collation and sees its let variables while the results are listed.
+        using var collationScope = Collation.Use(collation);
+        using var variableScope = CommandVariables.Use(variables);
         var results = parsed.Execute(input, new StoreAggregationSource(context.Store, context.Database)).ToList();
         return CursorReplies.FirstBatchAsync(context, new ListCursor($"{context.Database}.{name}", results), CursorReplies.BatchSize(context, cursorOptions));
     }

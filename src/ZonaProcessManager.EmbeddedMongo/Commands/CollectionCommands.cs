@@ -52,6 +52,18 @@ public static class CollectionCommands
 
         var options = new BsonDocument(context.Body.Where(e => StoredOptions.Contains(e.Name)));
         CheckValidationOptions(options);
+        // The default collation is kept in full, as listCollections shows it; the simple collation is no default at all.
+        if (options.Contains("collation"))
+        {
+            if (Collation.Parse(options["collation"]) is { } collation)
+            {
+                options["collation"] = collation.Spec;
+            }
+            else
+            {
+                options.Remove("collation");
+            }
+        }
         context.Write(write =>
         {
             var existing = write.Catalog.Find(context.Database, name);

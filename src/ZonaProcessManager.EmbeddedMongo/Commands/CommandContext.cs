@@ -77,6 +77,18 @@ public sealed record CommandContext(ServerContext Server, ConnectionInfo Connect
             ? value as BsonDocument ?? throw MongoError.TypeMismatch($"BSON field '{CommandName}.{field}' is the wrong type '{value.BsonType.ToString().ToLowerInvariant()}', expected type 'object'")
             : null;
 
+    /// <summary>
+    /// The collation a statement runs with: its own <c>collation</c> (<paramref name="requested"/>), else the
+    /// collection's default, else null (simple).
+    /// </summary>
+    public static Query.Collation? CollationFor(BsonValue? requested, CollectionMeta? collection) => Query.Collation.Of(requested, collection?.Options);
+
+    /// <summary>The command's own collation field, or its collection's default.</summary>
+    public Query.Collation? CommandCollation(CollectionMeta? collection) => CollationFor(Body.GetValue("collation", BsonNull.Value), collection);
+
+    /// <summary>The command's <c>let</c> variables, evaluated once; null without <c>let</c>.</summary>
+    public IReadOnlyDictionary<string, BsonValue>? Variables() => Aggregation.CommandVariables.Parse(Body.GetValue("let", BsonNull.Value));
+
     public bool Flag(string field, bool fallback = false) =>
         Body.TryGetValue(field, out var value) && !value.IsBsonNull ? value.ToBoolean() : fallback;
 

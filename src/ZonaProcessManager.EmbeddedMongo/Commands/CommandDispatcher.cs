@@ -91,6 +91,7 @@ public static class CommandDispatcher
             }
 
             Authorization.Check(server, connection.State, commandName.ToLowerInvariant(), database, body);
+            CommandOptions.Check(commandName.ToLowerInvariant(), body);
             if (!server.Options.RequireAuthentication)
             {
                 // Without authentication a connection that speaks is as established as it gets.

@@ -30,13 +30,15 @@ public static class ExplainCommand
             throw new MongoError(20, "IllegalOperation", $"explain of {commandName} is not supported by the embedded server; only find can be explained");
         }
 
+        // The explained find is held to the same options as a find, and its plan is the one its collation gets.
+        CommandOptions.Check(commandName, explained);
         var inner = context with { Body = explained };
         var name = inner.CollectionName;
         var filterDocument = inner.OptionalDocument("filter") ?? [];
-        var filter = Filter.Parse(filterDocument);
         var skip = Math.Max(0, inner.OptionalNumber("skip") ?? 0);
         var limit = Math.Abs(inner.OptionalNumber("limit") ?? 0);
         var collection = context.Catalog.Find(context.Database, name);
+        var filter = Filter.Parse(filterDocument, inner.CommandCollation(collection), inner.Variables());
 
         var (plan, examined, matched) = collection is null
             ? (new QueryPlan(QueryPlan.CollectionScan, [], []), 0, 0)

@@ -10,8 +10,10 @@ public static class FindAndModifyCommand
     {
         var name = context.CollectionName;
         var query = context.OptionalDocument("query") ?? [];
-        var filter = Filter.Parse(query);
-        var sort = context.OptionalDocument("sort") is { ElementCount: > 0 } sortDocument ? SortSpec.Parse(sortDocument) : null;
+        var collation = context.CommandCollation(context.Catalog.Find(context.Database, name));
+        var variables = context.Variables();
+        var filter = Filter.Parse(query, collation, variables);
+        var sort = context.OptionalDocument("sort") is { ElementCount: > 0 } sortDocument ? SortSpec.Parse(sortDocument, collation) : null;
         var projection = context.OptionalDocument("fields") is { ElementCount: > 0 } fields ? Projection.Parse(fields) : null;
         var remove = context.Flag("remove");
         var returnNew = context.Flag("new");
@@ -43,6 +45,8 @@ public static class FindAndModifyCommand
         // The whole reply is built inside the write so that a retryable findAndModify records it with the write.
         var reply = context.WriteReply(write =>
         {
+            using var collationScope = Collation.Use(collation);
+            using var variableScope = Aggregation.CommandVariables.Use(variables);
             var collection = write.Catalog.Find(context.Database, name);
             var candidates = collection is null ? [] : write.Find(collection, filter, sort is null ? 1 : int.MaxValue);
             var target = sort is null ? candidates.FirstOrDefault() : candidates.OrderBy(c => c.Document, sort).FirstOrDefault();

@@ -18,7 +18,8 @@ public static class IndexCommands
             throw MongoError.BadValue("Must specify at least one index to create");
         }
 
-        var specs = requested.Select(value => NormalizeSpec(value as BsonDocument ?? throw MongoError.TypeMismatch("each index specification must be an object"))).ToList();
+        var collectionOptions = context.Catalog.Find(context.Database, name)?.Options;
+        var specs = requested.Select(value => NormalizeSpec(value as BsonDocument ?? throw MongoError.TypeMismatch("each index specification must be an object"), collectionOptions)).ToList();
         var reply = context.Write(write =>
         {
             var createdCollection = write.Catalog.Find(context.Database, name) is null;
@@ -88,7 +89,7 @@ public static class IndexCommands
         collection.Indexes.FirstOrDefault(predicate)
         ?? throw new MongoError(27, "IndexNotFound", $"index not found with name [{description}]");
 
-    private static BsonDocument NormalizeSpec(BsonDocument requested)
+    private static BsonDocument NormalizeSpec(BsonDocument requested, BsonDocument? collectionOptions)
     {
         if (!requested.TryGetValue("key", out var keyValue) || keyValue is not BsonDocument { ElementCount: > 0 } key)
         {
@@ -122,6 +123,20 @@ public static class IndexCommands
             {
                 spec[element.Name] = element.Value;
             }
+        }
+
+        // An index without its own collation takes the collection's default, as in MongoDB; listIndexes shows it in full.
+        spec.Remove("collation");
+        if (Query.Collation.Of(requested.GetValue("collation", BsonNull.Value), collectionOptions) is { } collation)
+        {
+            // Index keys are stored in binary order, which serves lookups and sorts of the simple collation only: queries
+            // with this collation scan instead. A unique or partial index would have to compare by the collation itself.
+            if (spec.GetValue("unique", false).ToBoolean() || spec.Contains("partialFilterExpression"))
+            {
+                throw CommandOptions.NotImplemented("createIndexes.indexes.collation with unique or partialFilterExpression");
+            }
+
+            spec["collation"] = collation.Spec;
         }
 
         if (name == "_id_" && !key.Equals(new BsonDocument("_id", 1)))

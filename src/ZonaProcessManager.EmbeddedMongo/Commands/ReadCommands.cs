@@ -12,9 +12,12 @@ public static class ReadCommands
     {
         var name = context.CollectionName;
         var ns = $"{context.Database}.{name}";
-        var filter = Filter.Parse(context.OptionalDocument("filter") ?? []);
+        var collection = context.Catalog.Find(context.Database, name);
+        var collation = context.CommandCollation(collection);
+        var variables = context.Variables();
+        var filter = Filter.Parse(context.OptionalDocument("filter") ?? [], collation, variables);
         var projection = context.OptionalDocument("projection") is { ElementCount: > 0 } projectionDocument ? Projection.Parse(projectionDocument) : null;
-        var sort = context.OptionalDocument("sort") is { ElementCount: > 0 } sortDocument ? SortSpec.Parse(sortDocument) : null;
+        var sort = context.OptionalDocument("sort") is { ElementCount: > 0 } sortDocument ? SortSpec.Parse(sortDocument, collation) : null;
         var skip = context.OptionalNumber("skip") ?? 0;
         var limit = context.OptionalNumber("limit") ?? 0;
         var singleBatch = context.Flag("singleBatch");
@@ -34,7 +37,11 @@ public static class ReadCommands
             throw MongoError.BadValue($"error processing query: ns={ns} tailable cursor requested on non capped collection");
         }
 
-        var collection = context.Catalog.Find(context.Database, name);
+        if (context.Flag("awaitData"))
+        {
+            throw MongoError.FailedToParse("Cannot set 'awaitData' without also setting 'tailable'");
+        }
+
         IEnumerable<BsonDocument> results = [];
         if (collection is not null)
         {
@@ -60,6 +67,9 @@ public static class ReadCommands
                 });
             }
 
+            // Projection expressions ($$ variables, comparisons) evaluate as the documents are listed.
+            using var collationScope = Collation.Use(collation);
+            using var variableScope = Aggregation.CommandVariables.Use(variables);
             results = documents.ToList();
         }
 
@@ -140,12 +150,13 @@ public static class ReadCommands
         var query = context.OptionalDocument("query");
         var skip = context.OptionalNumber("skip") ?? 0;
         var limit = Math.Abs(context.OptionalNumber("limit") ?? 0);
+        var collation = context.CommandCollation(collection);
         long count = 0;
         if (collection is not null)
         {
             count = query is null || query.ElementCount == 0
                 ? context.Read(read => read.Count(collection))
-                : context.Read(read => read.Find(collection, Filter.Parse(query)).Count);
+                : context.Read(read => read.Find(collection, Filter.Parse(query, collation)).Count);
         }
 
         count = Math.Max(0, count - skip);
@@ -162,9 +173,12 @@ public static class ReadCommands
         var key = context.Body.GetValue("key", BsonNull.Value) is BsonString keyName
             ? keyName.Value
             : throw MongoError.FailedToParse("BSON field 'distinct.key' is missing but a required field");
-        var filter = Filter.Parse(context.OptionalDocument("query") ?? []);
         var collection = context.Catalog.Find(context.Database, context.CollectionName);
+        var collation = context.CommandCollation(collection);
+        var filter = Filter.Parse(context.OptionalDocument("query") ?? [], collation);
         var values = new List<BsonValue>();
+        // Values equal under the collation are one distinct value (the first met), and they sort by it.
+        using var collationScope = Collation.Use(collation);
         if (collection is not null)
         {
             foreach (var stored in context.Read(read => read.Find(collection, filter)))

@@ -55,6 +55,7 @@ public static class WriteCommands
         var statements = Statements(context, "updates");
         var ordered = context.Flag("ordered", true);
         var bypass = context.Flag("bypassDocumentValidation");
+        var variables = context.Variables();
         var reply = context.WriteReply(write =>
         {
             var errors = new BsonArray();
@@ -67,7 +68,7 @@ public static class WriteCommands
                 {
                     var statement = statements[i] as BsonDocument ?? throw MongoError.TypeMismatch("each update statement must be an object");
                     var index = i;
-                    var outcome = write.Atomically(() => ApplyUpdate(write, context.Database, name, statement, bypass));
+                    var outcome = write.Atomically(() => ApplyUpdate(write, context.Database, name, statement, bypass, variables));
                     matched += outcome.Matched;
                     modified += outcome.Modified;
                     if (outcome.UpsertedId is not null)
@@ -101,6 +102,7 @@ public static class WriteCommands
         var name = context.CollectionName;
         var statements = Statements(context, "deletes");
         var ordered = context.Flag("ordered", true);
+        var variables = context.Variables();
         var reply = context.WriteReply(write =>
         {
             var errors = new BsonArray();
@@ -112,14 +114,15 @@ public static class WriteCommands
                     var statement = statements[i] as BsonDocument ?? throw MongoError.TypeMismatch("each delete statement must be an object");
                     deleted += write.Atomically(() =>
                     {
-                        var filter = Filter.Parse(statement.GetValue("q", new BsonDocument()) as BsonDocument ?? throw MongoError.TypeMismatch("q must be an object"));
+                        var collection = write.Catalog.Find(context.Database, name);
+                        var collation = CommandContext.CollationFor(statement.GetValue("collation", BsonNull.Value), collection);
+                        var filter = Filter.Parse(statement.GetValue("q", new BsonDocument()) as BsonDocument ?? throw MongoError.TypeMismatch("q must be an object"), collation, variables);
                         var limit = statement.GetValue("limit", 0).ToInt32();
                         if (limit is not (0 or 1))
                         {
                             throw MongoError.BadValue($"The limit field in delete objects must be 0 or 1. Got {limit}");
                         }
 
-                        var collection = write.Catalog.Find(context.Database, name);
                         if (collection is null)
                         {
                             return 0;
@@ -151,10 +154,21 @@ public static class WriteCommands
 
     private sealed record UpdateResult(long Matched, long Modified, BsonValue? UpsertedId);
 
-    private static UpdateResult ApplyUpdate(WriteScope write, string database, string name, BsonDocument statement, bool bypass)
+    private static UpdateResult ApplyUpdate(WriteScope write, string database, string name, BsonDocument statement, bool bypass,
+        IReadOnlyDictionary<string, BsonValue>? variables)
     {
         var query = statement.GetValue("q", new BsonDocument()) as BsonDocument ?? throw MongoError.TypeMismatch("q must be an object");
-        var filter = Filter.Parse(query);
+        var collection = write.Catalog.Find(database, name);
+        var collation = CommandContext.CollationFor(statement.GetValue("collation", BsonNull.Value), collection);
+        // A pipeline update's constants (c) are more variables for its expressions, beside the command's let.
+        if (statement.TryGetValue("c", out var constants))
+        {
+            variables = Merge(variables, Aggregation.CommandVariables.Parse(constants));
+        }
+
+        var filter = Filter.Parse(query, collation, variables);
+        using var collationScope = Collation.Use(collation);
+        using var variableScope = Aggregation.CommandVariables.Use(variables);
         if (statement.GetValue("upsert", false).ToBoolean())
         {
             UpsertPredicate.RejectExpr(query);
@@ -173,7 +187,6 @@ public static class WriteCommands
             throw MongoError.FailedToParse("multi update is not supported for replacement-style update");
         }
 
-        var collection = write.Catalog.Find(database, name);
         var matches = collection is null ? [] : write.Find(collection, filter, multi ? int.MaxValue : 1);
         if (matches.Count == 0)
         {
@@ -200,6 +213,22 @@ public static class WriteCommands
         }
 
         return new UpdateResult(matches.Count, modified, null);
+    }
+
+    private static IReadOnlyDictionary<string, BsonValue>? Merge(IReadOnlyDictionary<string, BsonValue>? first, IReadOnlyDictionary<string, BsonValue>? second)
+    {
+        if (first is null || second is null)
+        {
+            return first ?? second;
+        }
+
+        var merged = new Dictionary<string, BsonValue>(first, StringComparer.Ordinal);
+        foreach (var (name, value) in second)
+        {
+            merged[name] = value;
+        }
+
+        return merged;
     }
 
     /// <summary>The document an upsert inserts: the replacement (with the filter's _id) or the update applied to the filter's equalities.</summary>

@@ -65,7 +65,7 @@ public sealed class BsonOrder : IComparer<BsonValue>
                 return CompareNumbers(x, y);
             case BsonType.String:
             case BsonType.Symbol:
-                return CompareStrings(StringOf(x), StringOf(y));
+                return Collation.Current is { } collation ? collation.Compare(StringOf(x), StringOf(y)) : CompareStrings(StringOf(x), StringOf(y));
             case BsonType.Document:
                 return CompareDocuments(x.AsBsonDocument, y.AsBsonDocument);
             case BsonType.Array:

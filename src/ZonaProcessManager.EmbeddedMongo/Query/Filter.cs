@@ -1,4 +1,5 @@
 using MongoDB.Bson;
+using ZonaProcessManager.EmbeddedMongo.Aggregation;
 
 namespace ZonaProcessManager.EmbeddedMongo.Query;
 
@@ -9,15 +10,26 @@ public sealed class Filter
 
     private readonly MatchNode root;
 
-    private Filter(MatchNode root, IReadOnlyDictionary<string, BsonValue> equalityPaths, IReadOnlyList<IReadOnlyDictionary<string, BsonValue>>? orBranches = null)
+    private Filter(MatchNode root, IReadOnlyDictionary<string, BsonValue> equalityPaths, IReadOnlyList<IReadOnlyDictionary<string, BsonValue>>? orBranches = null,
+        Collation? collation = null, IReadOnlyDictionary<string, BsonValue>? variables = null)
     {
         this.root = root;
-        EqualityPaths = equalityPaths;
-        OrBranches = orBranches ?? [];
+        Collation = collation;
+        this.variables = variables;
+        SeedPaths = equalityPaths;
+        // Index keys hold strings in binary order: under a collation a string equality must not be looked up in them.
+        EqualityPaths = collation is null ? equalityPaths : WithoutStrings(equalityPaths);
+        OrBranches = collation is null ? orBranches ?? [] : (orBranches ?? []).Select(WithoutStrings).ToList();
     }
 
     /// <summary>Parses a filter; an invalid one throws <see cref="MongoError"/> with MongoDB's code (usually 2 BadValue).</summary>
-    public static Filter Parse(BsonDocument filter)
+    public static Filter Parse(BsonDocument filter) => Parse(filter, null);
+
+    /// <summary>
+    /// Parses a filter whose string comparisons follow <paramref name="collation"/> (null: MongoDB's simple, binary
+    /// collation) and whose $expr sees the command's <c>let</c> <paramref name="variables"/>.
+    /// </summary>
+    public static Filter Parse(BsonDocument filter, Collation? collation, IReadOnlyDictionary<string, BsonValue>? variables = null)
     {
         ArgumentNullException.ThrowIfNull(filter);
         if (filter.ElementCount == 0)
@@ -28,8 +40,13 @@ public sealed class Filter
         var equalityPaths = new Dictionary<string, BsonValue>(StringComparer.Ordinal);
         var orBranches = new List<IReadOnlyDictionary<string, BsonValue>>();
         var root = FilterParser.ParseDocument(filter, equalityPaths, depth: 0, orBranches);
-        return new Filter(root, equalityPaths, orBranches);
+        return new Filter(root, equalityPaths, orBranches, collation, variables);
     }
+
+    private readonly IReadOnlyDictionary<string, BsonValue>? variables;
+
+    /// <summary>The collation strings compare by while this filter matches; null is binary.</summary>
+    public Collation? Collation { get; }
 
     /// <summary>The filter {} that matches everything.</summary>
     public static Filter MatchAll => MatchAllFilter;
@@ -38,6 +55,8 @@ public sealed class Filter
     {
         ArgumentNullException.ThrowIfNull(document);
         int positional = -1;
+        using var scope = Collation.Use(Collation);
+        using var variableScope = CommandVariables.Use(variables);
         return root.Matches(document, ref positional);
     }
 
@@ -49,6 +68,8 @@ public sealed class Filter
     {
         ArgumentNullException.ThrowIfNull(document);
         int positional = -1;
+        using var scope = Collation.Use(Collation);
+        using var variableScope = CommandVariables.Use(variables);
         bool matched = root.Matches(document, ref positional);
         positionalIndex = matched && positional >= 0 ? positional : null;
         return matched;
@@ -67,8 +88,22 @@ public sealed class Filter
     /// </summary>
     public IReadOnlyDictionary<string, BsonValue> EqualityPaths { get; }
 
+    /// <summary>Every path the filter pins by equality, strings included also under a collation: what an upsert inserts.</summary>
+    public IReadOnlyDictionary<string, BsonValue> SeedPaths { get; }
+
     /// <summary>Per branch of a top-level $or, the paths that branch pins by equality (as <see cref="EqualityPaths"/>); empty without one.</summary>
     public IReadOnlyList<IReadOnlyDictionary<string, BsonValue>> OrBranches { get; }
+
+    private static IReadOnlyDictionary<string, BsonValue> WithoutStrings(IReadOnlyDictionary<string, BsonValue> paths) =>
+        paths.Where(p => !HoldsString(p.Value)).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
+
+    private static bool HoldsString(BsonValue value) => value switch
+    {
+        BsonString or BsonSymbol => true,
+        BsonDocument document => document.Values.Any(HoldsString),
+        BsonArray array => array.Any(HoldsString),
+        _ => false,
+    };
 
     /// <summary>A filter over a single value given as operators, e.g. {$gte: 6}; $pull and value-form $elemMatch use it.</summary>
     internal static Filter ParseValueCondition(BsonDocument operators)

@@ -45,7 +45,8 @@ internal sealed class InPredicate : ValuePredicate
             return containsNull;
         }
 
-        if (lookup is not null)
+        // The hashed lookup compares strings binary; under a collation the list is walked with the collation's comparison.
+        if (lookup is not null && Collation.Current is null)
         {
             if (lookup.Contains(value))
             {

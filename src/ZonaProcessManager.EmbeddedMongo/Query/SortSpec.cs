@@ -7,11 +7,14 @@ public sealed class SortSpec : IComparer<BsonDocument>
 {
     private readonly (string[] Path, bool Descending)[] keys;
 
-    private SortSpec((string[] Path, bool Descending)[] keys, int naturalDirection)
+    private SortSpec((string[] Path, bool Descending)[] keys, int naturalDirection, Collation? collation)
     {
         this.keys = keys;
         NaturalDirection = naturalDirection;
+        this.collation = collation;
     }
+
+    private readonly Collation? collation;
 
     /// <summary>
     /// {$natural: 1 | -1} asks for storage order rather than a field: it is not a key here, and the caller, which knows
@@ -19,7 +22,8 @@ public sealed class SortSpec : IComparer<BsonDocument>
     /// </summary>
     public int NaturalDirection { get; }
 
-    public static SortSpec Parse(BsonDocument sort)
+    /// <param name="collation">How strings order; null is MongoDB's simple (binary) collation.</param>
+    public static SortSpec Parse(BsonDocument sort, Collation? collation = null)
     {
         ArgumentNullException.ThrowIfNull(sort);
         var keys = new List<(string[], bool)>(sort.ElementCount);
@@ -51,7 +55,7 @@ public sealed class SortSpec : IComparer<BsonDocument>
             keys.Add((FilterParser.SplitPath(element.Name), direction.ToDouble() < 0));
         }
 
-        return new SortSpec([.. keys], naturalDirection);
+        return new SortSpec([.. keys], naturalDirection, collation);
     }
 
     /// <summary>True when no field ordering is requested ({} or only $natural).</summary>
@@ -69,6 +73,7 @@ public sealed class SortSpec : IComparer<BsonDocument>
             return x is null ? -1 : 1;
         }
 
+        using var scope = Collation.Use(collation);
         foreach (var (path, descending) in keys)
         {
             int c = BsonOrder.Instance.Compare(KeyOf(x, path, descending), KeyOf(y, path, descending));

@@ -69,6 +69,11 @@ public sealed class UpdateEngine
         else if (pipeline is not null)
         {
             result = pipeline.ExecuteForUpdate(original);
+            // A pipeline that drops _id (e.g. $replaceWith a new document) keeps the original one, first, as MongoDB does.
+            if (!result.Contains("_id") && original.TryGetValue("_id", out var keptId))
+            {
+                result = new BsonDocument("_id", keptId).AddRange(result);
+            }
         }
         else
         {
@@ -133,12 +138,12 @@ public sealed class UpdateEngine
     {
         ArgumentNullException.ThrowIfNull(filter);
         var seed = new BsonDocument();
-        if (filter.EqualityPaths.TryGetValue("_id", out var id))
+        if (filter.SeedPaths.TryGetValue("_id", out var id))
         {
             seed.Add("_id", id.DeepClone());
         }
 
-        foreach (var (path, value) in filter.EqualityPaths)
+        foreach (var (path, value) in filter.SeedPaths)
         {
             if (path == "_id")
             {

@@ -372,6 +372,8 @@ public sealed class WriteScope : ReadScope
         {
             throw new MongoError(53, "InvalidIdField", $"The '_id' value cannot be of type {id.BsonType.ToString().ToLowerInvariant()}");
         }
+
+        Query.IdRules.RejectDollarPrefixedFields(id);
     }
 
     /// <summary>The document's BSON, serialized once for both the size check and the row.</summary>
