@@ -49,19 +49,23 @@ public static class SimBenchmark
         Progress($"sizes {string.Join(", ", sizes)}; {kills} deaths (at most {KillBudget.TotalMinutes:0} min each size); burst {burst}; {parallel} reconciles at once; load {LoadAverage()}");
         foreach (var size in sizes)
         {
+            var result = new SizeResult(size);
+            results.Add(result);
             try
             {
-                results.Add(await RunSizeAsync(size, kills, burst, parallel, stop.Token));
+                await RunSizeAsync(result, kills, burst, parallel, stop.Token);
             }
             catch (OperationCanceledException) when (stop.IsStopRequested)
             {
+                Print(results, kills, burst, parallel);
                 return 130;
             }
             catch (TimeoutException exception)
             {
-                // A size the operator or the store cannot reach in time is a finding, not a reason to lose the others.
+                // A size the operator or the store cannot reach in time is a finding, not a reason to lose the others,
+                // nor the figures this size reached before.
                 Progress($"size {size}: {exception.Message}");
-                results.Add(new SizeResult(size) { Failure = exception.Message });
+                result.Failure = exception.Message;
             }
         }
 
@@ -69,9 +73,9 @@ public static class SimBenchmark
         return results.Any(r => r.Failure is not null) ? 1 : 0;
     }
 
-    private static async Task<SizeResult> RunSizeAsync(int size, int kills, int burst, int parallel, CancellationToken cancellation)
+    private static async Task RunSizeAsync(SizeResult result, int kills, int burst, int parallel, CancellationToken cancellation)
     {
-        var result = new SizeResult(size);
+        var size = result.Size;
         var runId = Guid.NewGuid().ToString("N")[..8];
         var root = Path.Combine(Path.GetTempPath(), "zpm-bench-sim-" + runId);
         Directory.CreateDirectory(root);
@@ -158,6 +162,16 @@ public static class SimBenchmark
                 result.WorkingSetBytes = process.WorkingSet64;
             }
 
+            Progress($"size {size}: managed heap {Mb(result.HeapBytes)} MB (simulated engine {Mb(result.SimulationHeapBytes)} MB), working set {Mb(result.WorkingSetBytes)} MB");
+
+            // Where a resync's listing goes: the store's one list of every service, and the engine's one list.
+            var storeList = Stopwatch.StartNew();
+            _ = await host.Services.GetRequiredService<IServiceStore>().ListAsync(cancellation);
+            result.StoreList = storeList.Elapsed;
+            var engineList = Stopwatch.StartNew();
+            _ = await host.Services.GetRequiredService<IWorkloadRuntime>().ObserveAllAsync(cancellation);
+            result.EngineList = engineList.Elapsed;
+
             // (1) one full resync as the periodic loop runs it.
             var resyncClock = Stopwatch.StartNew();
             var completedBefore = queue.CompletedCount;
@@ -200,7 +214,7 @@ public static class SimBenchmark
 
             result.BurstWrite = burstClock.Elapsed;
             var completedAtBurst = queue.CompletedCount;
-            await UntilAsync(() => watcher.ArrivalCount >= burst, TimeSpan.FromMinutes(10), $"{burst} changes seen by the operator", TimeSpan.FromMilliseconds(5), cancellation);
+            await UntilAsync(() => watcher.ArrivalCount >= burst, TimeSpan.FromMinutes(5), $"{burst} changes seen by the operator", TimeSpan.FromMilliseconds(5), cancellation);
             result.BurstSeen = burstClock.Elapsed;
             var arrivals = watcher.Arrivals;
             result.ChangeLag.AddRange(Enumerable.Range(0, burst).Select(i => Stopwatch.GetElapsedTime(written[i], arrivals[i]).TotalMilliseconds));
@@ -214,7 +228,6 @@ public static class SimBenchmark
             result.BurstDrain = queue.IsIdle ? burstClock.Elapsed : null;
             result.BurstReconcileWindow = burstClock.Elapsed;
             Progress($"size {size}: burst written in {result.BurstWrite.TotalSeconds:0.0} s, all seen after {result.BurstSeen.TotalSeconds:0.0} s, lag p99 {Percentile(result.ChangeLag, 0.99):0} ms; {result.BurstReconciles} reconciles in {result.BurstReconcileWindow.TotalSeconds:0} s");
-            return result;
         }
         finally
         {
@@ -367,6 +380,7 @@ public static class SimBenchmark
         Row("(1) full resync: list everything (s)", r => Seconds(r.ResyncListed));
         Row("(1) full resync: list -> queue idle (s, goal <= 10 at 100 000)", r => Seconds(r.Resync));
         Row("(1)   keys enqueued / settled", r => $"{r.ResyncPass.Enqueued}/{r.ResyncPass.Settled}");
+        Row("(1)   of which alone: the store's list of every service / the engine's list (s)", r => $"{Seconds(r.StoreList)} / {Seconds(r.EngineList)}");
         Row("(2) managed heap after full GC, less the simulated engine (MB)", r => Mb(r.HeapBytes - r.SimulationHeapBytes));
         Row("(2)   of which the simulated engine's table (MB, taken off)", r => Mb(r.SimulationHeapBytes));
         Row("(2) managed heap per resource (KB, goal <= 4)", r => (r.HeapBytes - r.SimulationHeapBytes) / 1024d / r.Size);
@@ -382,11 +396,11 @@ public static class SimBenchmark
             r => $"{r.BurstReconciles}/{r.BurstReconcileWindow.TotalSeconds:0}; {(r.BurstDrain is { } d ? Seconds(d) : "no")}");
         foreach (var failed in results.Where(r => r.Failure is not null))
         {
-            Console.WriteLine($"size {failed.Size}: {failed.Failure}");
+            Console.WriteLine($"size {failed.Size} stopped early (figures after the stop are missing): {failed.Failure}");
         }
 
         void Row(string measure, Func<SizeResult, object> value) =>
-            Console.WriteLine($"| {measure,-72} | " + string.Join(" | ", results.Select(r => $"{Format(r.Failure is null ? value(r) : "failed"),12}")) + " |");
+            Console.WriteLine($"| {measure,-72} | " + string.Join(" | ", results.Select(r => $"{Format(value(r)),12}")) + " |");
     }
 
     private static string Format(object value) => value switch
@@ -403,7 +417,7 @@ public static class SimBenchmark
     private sealed class SizeResult(int size)
     {
         public int Size { get; } = size;
-        public string? Failure { get; init; }
+        public string? Failure { get; set; }
         public TimeSpan Insert { get; set; }
         public TimeSpan Seed { get; set; }
         public int Running { get; set; }
@@ -412,6 +426,8 @@ public static class SimBenchmark
         public long HeapBytes { get; set; }
         public long WorkingSetBytes { get; set; }
         public TimeSpan ResyncListed { get; set; }
+        public TimeSpan StoreList { get; set; }
+        public TimeSpan EngineList { get; set; }
         public TimeSpan Resync { get; set; }
         public ResyncPass ResyncPass { get; set; } = new(0, 0);
         public List<double> EventToAction { get; } = [];
