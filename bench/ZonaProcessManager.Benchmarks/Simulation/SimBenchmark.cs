@@ -80,9 +80,10 @@ public static class SimBenchmark
         var root = Path.Combine(Path.GetTempPath(), "zpm-bench-sim-" + runId);
         Directory.CreateDirectory(root);
         IHost? host = null;
+        MongoServerBenchmark.ServerProcess? server = null;
         try
         {
-            await using var server = await MongoServerBenchmark.ServerProcess.StartAsync(Path.Combine(root, "mongo"));
+            server = await MongoServerBenchmark.ServerProcess.StartAsync(Path.Combine(root, "mongo"));
             using var client = new MongoClient(server.ConnectionString);
             var settings = new OperatorSettings
             {
@@ -231,9 +232,15 @@ public static class SimBenchmark
         }
         finally
         {
+            // The operator first: stopping its store under it would fail its last reconciles with connection errors.
             if (host is not null)
             {
                 await StopAsync(host);
+            }
+
+            if (server is not null)
+            {
+                await server.DisposeAsync();
             }
 
             try
