@@ -6,7 +6,7 @@ namespace ZonaProcessManager.Operator.Workloads;
 /// <summary>
 /// Which container ids each owner has, as the engine's event stream and the last full list tell, so that observing one
 /// service inspects its own containers by id instead of listing: a list makes dockerd walk every container it holds
-/// (0.15 ms each on this machine), and every reconcile paid one. Kept in the manner of an informer's cache: a full list
+/// (0.15 ms each on this machine), whatever the reconcile is about. Kept in the manner of an informer's cache: a full list
 /// taken while an event stream is followed primes it; start events add ids, destroy events and inspections that no
 /// longer find an id take them out. It answers only while it is primed for the stream being followed: before the
 /// first such list, and from the moment a stream ends or a new one starts until the next full list, the caller lists.

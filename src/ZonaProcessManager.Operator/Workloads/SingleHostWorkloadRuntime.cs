@@ -27,7 +27,7 @@ public sealed class SingleHostWorkloadRuntime(
 
     /// <summary>
     /// One owner's containers: inspected by id when the index knows some (a list costs the engine a walk over every
-    /// container it holds: at 10 000 that made each reconcile wait seconds), listed otherwise. An owner the index knows
+    /// container it holds, 1.5 s at 10 000 containers), listed otherwise. An owner the index knows
     /// no container of is still listed: that is a service about to get its first container, whose create costs more
     /// than the list, and a list is the only call that sees a container the index could have missed.
     /// </summary>
