@@ -14,7 +14,7 @@ export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
 export DOCKER_API_VERSION := 1.41
 export TESTCONTAINERS_RYUK_DISABLED := true
 
-.PHONY: build restore docker images mongosh setup test run swarm-lab swarm-lab-down bench bench-mongo bench-integrations bench-ports chaos format format-check clean bench-ha bench-swarm
+.PHONY: build restore docker images mongosh setup test run swarm-lab swarm-lab-down bench bench-mongo bench-integrations bench-ports chaos format format-check clean bench-ha bench-swarm bench-sim
 
 restore:
 	$(DOTNET) restore ZonaProcessManager.sln
@@ -96,6 +96,13 @@ bench-ports: build
 # overrides zpm's lease defaults.
 bench-ha: images build
 	$(DOTNET) run -c Release --project bench/ZonaProcessManager.Benchmarks -- ha --services $(or $(SERVICES),200) $(LEASE)
+
+# The control plane past one host: the real operator (queue, controllers, watcher, store in a process of its own) on a
+# simulated container engine with Docker's measured latencies, at SIZES= (default "1000 10000 100000") ServiceSpecs:
+# full resync, memory per resource, container death -> replacement created, change lag under a burst of 10 000 updates.
+# No Docker needed. The list-cost curve it uses comes from scripts/measure-docker-list.sh (bench README).
+bench-sim: build
+	$(DOTNET) run -c Release --project bench/ZonaProcessManager.Benchmarks -- sim --sizes "$(or $(SIZES),1000 10000 100000)"
 
 # Failure scenarios against real zpm processes, each ending with its counts (README "Chaos"); ONLY=a,b picks scenarios.
 # CHAOS_DOCKERD=1 adds the Docker engine restart, which disturbs everything else on the host: dedicated machines only.

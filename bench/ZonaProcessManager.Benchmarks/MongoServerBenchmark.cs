@@ -162,7 +162,7 @@ public static class MongoServerBenchmark
     /// The embedded server in a process of its own, as `zpm mongo serve` runs it: the figure users get from a separate
     /// client, without the client's threads and garbage collector sharing the server's runtime.
     /// </summary>
-    private sealed class ServerProcess : IAsyncDisposable
+    internal sealed class ServerProcess : IAsyncDisposable
     {
         private readonly Process process;
 

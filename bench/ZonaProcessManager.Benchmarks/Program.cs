@@ -49,5 +49,11 @@ if (args.Length > 0 && args[0] == "ha")
     return await HighAvailabilityBenchmark.RunAsync(args[1..]);
 }
 
+// `sim` runs the real operator on a simulated container engine at 1 000 / 10 000 / 100 000 services (resync, memory, reaction, change lag).
+if (args.Length > 0 && args[0] == "sim")
+{
+    return await ZonaProcessManager.Benchmarks.Simulation.SimBenchmark.RunAsync(args[1..]);
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(MongoServerBenchmark).Assembly).Run(args);
 return 0;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using ZonaProcessManager.Domain.Model;
 using ZonaProcessManager.Domain.Planning;
@@ -20,15 +21,38 @@ public sealed class SingleHostWorkloadRuntime(
     : IWorkloadRuntime
 {
     private readonly ContainerPlanExecutor _executor = new(runtime, expectedStarts, logger);
+    private readonly OwnedContainerIndex _index = new();
 
     public ReconcilePlan Plan(DesiredWorkload desired, ObservedWorkload observed, DateTimeOffset now) => planner.Plan(desired, observed, now);
 
+    /// <summary>
+    /// One owner's containers: inspected by id when the index knows some (a list costs the engine a walk over every
+    /// container it holds, 1.5 s at 10 000 containers), listed otherwise. An owner the index knows
+    /// no container of is still listed: that is a service about to get its first container, whose create costs more
+    /// than the list, and a list is the only call that sees a container the index could have missed.
+    /// </summary>
     public async Task<ObservedWorkload> ObserveAsync(ResourceKey owner, CancellationToken cancellationToken) =>
-        ObservedWorkload.OfContainers(owner, await runtime.ListAsync(owner, cancellationToken).ConfigureAwait(false));
+        ObservedWorkload.OfContainers(owner, await ContainersOfAsync(owner, cancellationToken).ConfigureAwait(false));
+
+    private async Task<IReadOnlyList<ObservedContainer>> ContainersOfAsync(ResourceKey owner, CancellationToken cancellationToken)
+    {
+        if (_index.KnownIds(owner) is { Count: > 0 } known)
+        {
+            var inspected = await runtime.InspectAsync(known, cancellationToken).ConfigureAwait(false);
+            _index.Observed(owner, known, inspected, listed: false);
+            return inspected;
+        }
+
+        var listed = await runtime.ListAsync(owner, cancellationToken).ConfigureAwait(false);
+        _index.Observed(owner, [], listed, listed: true);
+        return listed;
+    }
 
     public async Task<IReadOnlyList<ObservedWorkload>> ObserveAllAsync(CancellationToken cancellationToken)
     {
+        var epoch = _index.BeginFullList();
         var containers = await runtime.ListAsync(owner: null, cancellationToken).ConfigureAwait(false);
+        _index.CompleteFullList(epoch, containers);
         return [.. containers.GroupBy(c => c.Owner).Select(group => ObservedWorkload.OfContainers(group.Key, group))];
     }
 
@@ -41,6 +65,13 @@ public sealed class SingleHostWorkloadRuntime(
         }
 
         var execution = await _executor.ExecuteAsync(desired.Owner, plan.Actions, desired.SecretValues, cancellationToken).ConfigureAwait(false);
+        _index.Added(desired.Owner, execution.Started);
+        if (execution.Error is not null)
+        {
+            // A name conflict here would mean a container the index never saw: the retry lists.
+            _index.Doubt(desired.Owner);
+        }
+
         var after = await ObserveAfterAsync(desired.Owner, plan, execution, observed, cancellationToken).ConfigureAwait(false);
         // Replicas this run started send start events that wake no one (ExpectedContainerStarts), so what they lead to
         // (the next rollout step, or Running) is planned now.
@@ -68,7 +99,7 @@ public sealed class SingleHostWorkloadRuntime(
 
     public async Task<WorkloadRemoval> RemoveAsync(ResourceKey owner, CancellationToken cancellationToken)
     {
-        var observed = await runtime.ListAsync(owner, cancellationToken).ConfigureAwait(false);
+        var observed = await ContainersOfAsync(owner, cancellationToken).ConfigureAwait(false);
         var plan = planner.PlanTeardown(observed);
         if (!plan.HasActions)
         {
@@ -91,7 +122,23 @@ public sealed class SingleHostWorkloadRuntime(
     public Task RemoveTenantNetworkAsync(string tenant, CancellationToken cancellationToken) =>
         runtime.RemoveNetworkAsync(Tenant.NetworkNameFor(tenant), cancellationToken);
 
-    public IAsyncEnumerable<ContainerEvent> WatchEventsAsync(CancellationToken cancellationToken) => runtime.WatchEventsAsync(cancellationToken);
+    /// <summary>The engine's events, each noted in the index before the operator acts on it.</summary>
+    public async IAsyncEnumerable<ContainerEvent> WatchEventsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        _index.StreamStarted();
+        try
+        {
+            await foreach (var containerEvent in runtime.WatchEventsAsync(cancellationToken).ConfigureAwait(false))
+            {
+                _index.Seen(containerEvent);
+                yield return containerEvent;
+            }
+        }
+        finally
+        {
+            _index.StreamStopped();
+        }
+    }
 
     private static Dictionary<string, string> TenantNetworkLabels(string tenant) => new()
     {
