@@ -14,7 +14,7 @@ export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
 export DOCKER_API_VERSION := 1.41
 export TESTCONTAINERS_RYUK_DISABLED := true
 
-.PHONY: build restore docker images mongosh setup test run swarm-lab swarm-lab-down bench bench-mongo bench-integrations bench-ports chaos format format-check clean bench-ha bench-swarm bench-sim
+.PHONY: build restore docker images mongosh setup test run swarm-lab swarm-lab-down bench bench-mongo bench-integrations bench-ports chaos format format-check clean bench-ha bench-swarm bench-sim prometheus-parser
 
 restore:
 	$(DOTNET) restore ZonaProcessManager.sln
@@ -37,7 +37,11 @@ images: docker
 mongosh:
 	bash scripts/ensure-mongosh.sh
 
-setup: images mongosh
+# The metrics tests parse /metrics with the Prometheus client library's own exposition-format parser (python3).
+prometheus-parser:
+	bash scripts/ensure-prometheus-parser.sh
+
+setup: images mongosh prometheus-parser
 
 # The Swarm tests bring up the swarm lab themselves (scripts/swarm-lab.sh up) and leave it for the next test class;
 # this target takes it down afterwards unless a lab was there before it started (e.g. from `make swarm-lab`).

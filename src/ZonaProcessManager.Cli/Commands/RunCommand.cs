@@ -48,6 +48,8 @@ public static class RunCommand
         runtimeOptions.AddTo(command);
         var leaderElectionOptions = new LeaderElectionOptions();
         leaderElectionOptions.AddTo(command);
+        var httpOptions = new HttpOptions();
+        httpOptions.AddTo(command);
         command.SetAction(app.Guard(async (parseResult, cancellationToken) =>
         {
             // Checked before anything starts, so a typo never leaves a half-started operator behind.
@@ -56,6 +58,7 @@ public static class RunCommand
             var runtime = await runtimeOptions.ChooseAsync(parseResult, token => SwarmEngineProbe.ProbeAsync((Uri?)null, token), cancellationToken);
             await context.Output.WriteLineAsync($"runtime: {runtime.Describe()}");
             var leaderElection = leaderElectionOptions.Parse(parseResult);
+            var http = httpOptions.Parse(parseResult);
             EmbeddedMongoServer? embedded = null;
             try
             {
@@ -116,6 +119,7 @@ public static class RunCommand
                     IntegrationPorts = integrationPorts,
                     Isolation = isolation,
                     LeaderElection = leaderElection,
+                    Http = http,
                 };
                 await ZpmOperatorHost.RunAsync(settings, runtime, cancellationToken);
                 return CliApplication.Ok;
