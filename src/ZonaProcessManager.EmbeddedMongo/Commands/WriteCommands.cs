@@ -46,7 +46,7 @@ public static class WriteCommands
 
             return WithErrors(new BsonDocument("n", inserted), errors);
         });
-        return ValueTask.FromResult(reply);
+        return reply;
     }
 
     public static ValueTask<BsonDocument> Update(CommandContext context)
@@ -93,7 +93,7 @@ public static class WriteCommands
 
             return WithErrors(result, errors);
         });
-        return ValueTask.FromResult(reply);
+        return reply;
     }
 
     public static ValueTask<BsonDocument> Delete(CommandContext context)
@@ -146,7 +146,7 @@ public static class WriteCommands
 
             return WithErrors(new BsonDocument("n", ReplyCount(deleted)), errors);
         });
-        return ValueTask.FromResult(reply);
+        return reply;
     }
 
     private sealed record UpdateResult(long Matched, long Modified, BsonValue? UpsertedId);
