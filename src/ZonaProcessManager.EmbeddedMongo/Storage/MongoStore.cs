@@ -12,7 +12,8 @@ namespace ZonaProcessManager.EmbeddedMongo.Storage;
 /// <summary>
 /// The durable store: one SQLite file (WAL, synchronous=FULL) holding the catalog, one table per collection, one per
 /// secondary index, and the change journal. All writes go through one writer connection under one lock (SQLite is
-/// single-writer anyway); reads use pooled connections and see the last committed state.
+/// single-writer anyway), and concurrent writes through <see cref="WriteAsync"/> share commits; reads use pooled
+/// connections and see the last committed state.
 /// </summary>
 public sealed class MongoStore : IDisposable
 {
