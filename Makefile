@@ -73,7 +73,8 @@ bench: images build
 	$(DOTNET) run -c Release --project bench/ZonaProcessManager.Benchmarks -- operator --services $(or $(SERVICES),200) \
 	  --converged $(or $(CONVERGED),1000) $(if $(HEALTH),--health-interval $(HEALTH),--no-health-check)
 
-# The embedded server: acknowledged inserts against raw SQLite, find-by-_id and change-event latency.
+# The embedded server: acknowledged inserts against raw SQLite, find-by-_id and change-event latency, 16 concurrent
+# writers against one (group commit).
 bench-mongo: build
 	$(DOTNET) run -c Release --project bench/ZonaProcessManager.Benchmarks -- mongo
 

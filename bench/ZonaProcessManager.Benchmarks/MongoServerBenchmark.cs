@@ -11,12 +11,15 @@ namespace ZonaProcessManager.Benchmarks;
 /// from one driver client vs raw Microsoft.Data.Sqlite inserts at the same durability (WAL, synchronous=FULL, one
 /// transaction per insert), for a server in its own process (as `zpm mongo serve`) and one in the client's process (as
 /// `zpm run` embeds it), the three taking turns in rounds; then find-by-_id latency and change-event delivery latency
-/// (insert acknowledged → event received by a driver Watch cursor) on the own-process server.
+/// (insert acknowledged → event received by a driver Watch cursor) on the own-process server; then one writer against
+/// 16 concurrent writers on the own-process server, in alternating rounds.
 /// Run: dotnet run -c Release --project bench/ZonaProcessManager.Benchmarks -- mongo
 /// </summary>
 public static class MongoServerBenchmark
 {
     private const int InsertRounds = 5;
+    private const int ConcurrentWriters = 16;
+    private const int ConcurrencyRounds = 4;
 
     // Inserts (and change events) run first and left out of the figures, on both sides. Without them the server's figure
     // is mostly the JIT: the driver and server paths start as unoptimised tier-0 code, and the first ~1000 inserts ran
@@ -77,6 +80,7 @@ public static class MongoServerBenchmark
             }
 
             var (eventLatencies, ackedInsertLatencies) = await ChangeEventLatencyAsync(standaloneClient.GetDatabase("bench").GetCollection<BsonDocument>("events"), document, 300, warmUp: 200);
+            var (oneWriter, manyWriters) = await ConcurrentWritersAsync(standalone, document, inserts);
 
             Console.WriteLine($"Embedded MongoDB server benchmark ({inserts} inserts in {InsertRounds} alternating rounds after {WarmUpOperations} warm-up inserts each, {Environment.ProcessorCount} cores, load average {LoadAverage()}, {DateTime.UtcNow:u})");
             Console.WriteLine();
@@ -94,6 +98,14 @@ public static class MongoServerBenchmark
             Row("own-process find-by-_id latency p50 / p99 (ms)", $"{Percentile(findLatencies, 50):F2} / {Percentile(findLatencies, 99):F2}");
             Row("own-process insert (watched) latency p50 / p99 (ms)", $"{Percentile(ackedInsertLatencies, 50):F2} / {Percentile(ackedInsertLatencies, 99):F2}");
             Row("change event after ack p50 / p99 (ms, goal p99 <= 1)", $"{Percentile(eventLatencies, 50):F2} / {Percentile(eventLatencies, 99):F2}");
+            Row("own-process, 1 writer: acknowledged inserts/s", oneWriter.PerSecond.ToString("F0"));
+            Row($"own-process, {ConcurrentWriters} writers (one client each): acknowledged inserts/s", manyWriters.PerSecond.ToString("F0"));
+            Row($"ratio {ConcurrentWriters} writers / 1 writer, inserts/s (goal >= 3)", (manyWriters.PerSecond / oneWriter.PerSecond).ToString("F2"));
+            Row("  the same ratio in each round, lowest - highest", RoundThroughputRange(oneWriter, manyWriters));
+            Row("1 writer insert latency p50 / p99 (ms)", $"{Percentile(oneWriter.Latencies, 50):F2} / {Percentile(oneWriter.Latencies, 99):F2}");
+            Row($"{ConcurrentWriters} writers insert latency p50 / p99 (ms)", $"{Percentile(manyWriters.Latencies, 50):F2} / {Percentile(manyWriters.Latencies, 99):F2}");
+            Row($"ratio of p99 latencies, {ConcurrentWriters} writers / 1 writer (goal <= 2)", (Percentile(manyWriters.Latencies, 99) / Percentile(oneWriter.Latencies, 99)).ToString("F2"));
+            Row($"server CPU per acknowledged insert, 1 / {ConcurrentWriters} writers (ms)", $"{oneWriter.ServerCpuMillisecondsPerInsert:F3} / {manyWriters.ServerCpuMillisecondsPerInsert:F3}");
             return 0;
         }
         finally
@@ -108,6 +120,88 @@ public static class MongoServerBenchmark
                 // Best effort: a temp directory left behind is harmless.
             }
         }
+    }
+
+    /// <summary>
+    /// One writer against <see cref="ConcurrentWriters"/> writers, each with a client (and so a connection) of its own, on
+    /// the own-process server, taking turns in rounds of <paramref name="insertsPerRound"/> inserts per side. Same
+    /// durability on both sides: every insert is acknowledged only once its commit is synced; the many writers can
+    /// share commits, which is what this measures.
+    /// </summary>
+    private static async Task<(WriterPhase One, WriterPhase Many)> ConcurrentWritersAsync(ServerProcess server, BsonDocument document, int insertsPerRound)
+    {
+        var clients = Enumerable.Range(0, ConcurrentWriters).Select(_ => new MongoClient(server.ConnectionString)).ToList();
+        try
+        {
+            var collections = clients.Select(client => client.GetDatabase("bench").GetCollection<BsonDocument>("concurrent")).ToList();
+            var one = new WriterPhase(collections.Take(1).ToList(), "one", () => server.CpuTime);
+            var many = new WriterPhase(collections, "many", () => server.CpuTime);
+            await one.RunAsync(document, WarmUpOperations, record: false);
+            await many.RunAsync(document, WarmUpOperations, record: false);
+            for (var round = 0; round < ConcurrencyRounds; round++)
+            {
+                await one.RunAsync(document, insertsPerRound, record: true);
+                await many.RunAsync(document, insertsPerRound, record: true);
+            }
+
+            return (one, many);
+        }
+        finally
+        {
+            clients.ForEach(client => client.Dispose());
+        }
+    }
+
+    /// <summary>Writers inserting side by side, each one insert after another; the inserts of a round are split among them.</summary>
+    private sealed class WriterPhase(List<IMongoCollection<BsonDocument>> writers, string name, Func<TimeSpan> serverCpu)
+    {
+        private int count;
+        private int batch;
+        private TimeSpan cpu;
+
+        /// <summary>The server process's CPU time per acknowledged insert: the work a write costs it, whatever the machine's load.</summary>
+        public double ServerCpuMillisecondsPerInsert => cpu.TotalMilliseconds / count;
+
+        public List<double> Latencies { get; } = [];
+        public List<double> RoundsPerSecond { get; } = [];
+        public List<TimeSpan> Rounds { get; } = [];
+        public double PerSecond => count / Rounds.Sum(round => round.TotalSeconds);
+
+        public async Task RunAsync(BsonDocument document, int inserts, bool record)
+        {
+            var prefix = $"{name}-{batch++}";
+            var perWriter = Math.Max(1, inserts / writers.Count);
+            var cpuBefore = serverCpu();
+            var started = Stopwatch.GetTimestamp();
+            var latencies = await Task.WhenAll(writers.Select((collection, writer) => Task.Run(async () =>
+            {
+                var own = new List<double>(perWriter);
+                for (var i = 0; i < perWriter; i++)
+                {
+                    var insertStarted = Stopwatch.GetTimestamp();
+                    await collection.InsertOneAsync(new BsonDocument("_id", $"{prefix}-{writer}-{i}").AddRange(document));
+                    own.Add(Stopwatch.GetElapsedTime(insertStarted).TotalMilliseconds);
+                }
+
+                return own;
+            })));
+            var elapsed = Stopwatch.GetElapsedTime(started);
+            var cpuUsed = serverCpu() - cpuBefore;
+            if (record)
+            {
+                cpu += cpuUsed;
+                Latencies.AddRange(latencies.SelectMany(own => own));
+                Rounds.Add(elapsed);
+                RoundsPerSecond.Add(perWriter * writers.Count / elapsed.TotalSeconds);
+                count += perWriter * writers.Count;
+            }
+        }
+    }
+
+    private static string RoundThroughputRange(WriterPhase one, WriterPhase many)
+    {
+        var ratios = many.RoundsPerSecond.Zip(one.RoundsPerSecond, (manyRound, oneRound) => manyRound / oneRound).ToList();
+        return $"{ratios.Min():F2} - {ratios.Max():F2}";
     }
 
     /// <summary>
@@ -173,6 +267,15 @@ public static class MongoServerBenchmark
         }
 
         public string ConnectionString { get; }
+
+        public TimeSpan CpuTime
+        {
+            get
+            {
+                process.Refresh();
+                return process.TotalProcessorTime;
+            }
+        }
 
         public static async Task<ServerProcess> StartAsync(string dataDirectory)
         {

@@ -150,8 +150,10 @@ public sealed class MongoResourceWatcher : IResourceWatcher
                     }
 
                     BsonDocument? invalidateToken = null;
+                    var carriedEvents = false;
                     foreach (var document in cursor.Current)
                     {
+                        carriedEvents = true;
                         foreach (var change in Translate(document, keysById))
                         {
                             yield return change;
@@ -169,7 +171,7 @@ public sealed class MongoResourceWatcher : IResourceWatcher
                         break;
                     }
 
-                    await saves.SaveDueAsync(cursor.GetResumeToken(), cancellationToken);
+                    await saves.SaveDueAsync(cursor.GetResumeToken(), carriedEvents, cancellationToken);
                     backoff.Reset();
                 }
             }
@@ -198,9 +200,16 @@ public sealed class MongoResourceWatcher : IResourceWatcher
             await watcher.TrySaveAsync(token, afterInvalidate, cancellationToken);
         }
 
-        public async Task SaveDueAsync(BsonDocument? token, CancellationToken cancellationToken)
+        public async Task SaveDueAsync(BsonDocument? token, bool carriedEvents, CancellationToken cancellationToken)
         {
-            if (watcher._time.GetUtcNow() - _lastSaved >= watcher._options.ResumeTokenSaveInterval)
+            // The position after an empty batch moves with every write to the database, this watch's own saves of it
+            // included: saved at the burst interval, an idle operator wrote (and synced) its position every second
+            // forever. Such a position only spares a restart from skipping changes it would filter out anyway, so it is
+            // kept fresh at the slower idle interval.
+            var interval = carriedEvents
+                ? watcher._options.ResumeTokenSaveInterval
+                : TimeSpan.FromTicks(Math.Max(watcher._options.ResumeTokenSaveInterval.Ticks, watcher._options.IdleResumeTokenSaveInterval.Ticks));
+            if (watcher._time.GetUtcNow() - _lastSaved >= interval)
             {
                 await SaveAsync(token, afterInvalidate: false, cancellationToken);
             }

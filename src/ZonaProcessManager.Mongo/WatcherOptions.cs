@@ -34,4 +34,12 @@ public sealed record WatcherOptions
     /// absorb. Zero saves after every batch.
     /// </summary>
     public TimeSpan ResumeTokenSaveInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Least time between two saves of the position reached by batches without events (an idle watch's
+    /// postBatchResumeToken, which other writes to the database move on). Default 5 minutes: far inside any change-stream
+    /// history a server keeps (the embedded server's 24 h), so a restart still resumes; a crash replays nothing this
+    /// watch would report. The position is also saved when the watch stops.
+    /// </summary>
+    public TimeSpan IdleResumeTokenSaveInterval { get; init; } = TimeSpan.FromMinutes(5);
 }

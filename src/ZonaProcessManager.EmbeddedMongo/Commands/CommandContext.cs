@@ -29,17 +29,24 @@ public sealed record CommandContext(ServerContext Server, ConnectionInfo Connect
     public T Write<T>(Func<WriteScope, T> work) => Transaction is { } transaction ? transaction.Run(work) : Store.Write(work);
 
     /// <summary>
-    /// A write whose result is the command's reply. For a retryable write the reply is recorded with the write, in the same
-    /// transaction, so that a retry is answered from it even after a crash (see <see cref="RetryableWriteCache"/>).
+    /// A write whose result is the command's reply. Outside a session's transaction it joins the store's group commit
+    /// (<see cref="MongoStore.WriteAsync"/>), sharing a commit with concurrent writes. For a retryable write the reply is
+    /// recorded with the write, in the same transaction, so that a retry is answered from it even after a crash (see
+    /// <see cref="RetryableWriteCache"/>).
     /// </summary>
-    public BsonDocument WriteReply(Func<WriteScope, BsonDocument> work)
+    public ValueTask<BsonDocument> WriteReply(Func<WriteScope, BsonDocument> work)
     {
-        if (Retryable is not { } retryable || Transaction is not null)
+        if (Transaction is { } transaction)
         {
-            return Write(work);
+            return ValueTask.FromResult(transaction.Run(work));
         }
 
-        return Store.Write(scope =>
+        if (Retryable is not { } retryable)
+        {
+            return new ValueTask<BsonDocument>(Store.WriteAsync(work));
+        }
+
+        return new ValueTask<BsonDocument>(Store.WriteAsync(scope =>
         {
             var reply = work(scope);
             if (!scope.TryRecordRetryableWrite(retryable.SessionKey, retryable.TxnNumber, retryable.Command, retryable.Namespace, reply))
@@ -48,7 +55,7 @@ public sealed record CommandContext(ServerContext Server, ConnectionInfo Connect
             }
 
             return reply;
-        });
+        }));
     }
 
     /// <summary>Reads inside the session's transaction (seeing its own writes), or from the last committed state.</summary>

@@ -78,7 +78,7 @@ public static class FindAndModifyCommand
             var after = outcome.Modified ? write.Update(collection!, target, outcome.Document, engine.IsReplacement, bypass) : target.Document;
             return Reply(new BsonDocument { { "n", 1 }, { "updatedExisting", true } }, returnNew ? after : target.Document);
         });
-        return ValueTask.FromResult(reply);
+        return reply;
 
         BsonDocument Reply(BsonDocument lastError, BsonDocument? value)
         {

@@ -46,7 +46,7 @@ public static class WriteCommands
 
             return WithErrors(new BsonDocument("n", inserted), errors);
         });
-        return ValueTask.FromResult(reply);
+        return reply;
     }
 
     public static ValueTask<BsonDocument> Update(CommandContext context)
@@ -94,7 +94,7 @@ public static class WriteCommands
 
             return WithErrors(result, errors);
         });
-        return ValueTask.FromResult(reply);
+        return reply;
     }
 
     public static ValueTask<BsonDocument> Delete(CommandContext context)
@@ -149,7 +149,7 @@ public static class WriteCommands
 
             return WithErrors(new BsonDocument("n", ReplyCount(deleted)), errors);
         });
-        return ValueTask.FromResult(reply);
+        return reply;
     }
 
     private sealed record UpdateResult(long Matched, long Modified, BsonValue? UpsertedId);

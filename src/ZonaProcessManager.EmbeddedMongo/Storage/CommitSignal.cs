@@ -37,11 +37,16 @@ public sealed class CommitSignal
                 return false;
             }
 
-            try
+            // Awaited without throwing: an idle change stream reaches this deadline on every getMore (once a second per
+            // stream), and throwing a TimeoutException there each time is a stack unwind per stream per second for nothing.
+            var waited = pending.Task.WaitAsync(remaining, time, cancellationToken);
+            await waited.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            if (waited.IsCanceled)
             {
-                await pending.Task.WaitAsync(remaining, time, cancellationToken);
+                cancellationToken.ThrowIfCancellationRequested();
             }
-            catch (TimeoutException)
+
+            if (!waited.IsCompletedSuccessfully)
             {
                 return CommittedSequence > knownSequence;
             }

@@ -12,7 +12,8 @@ namespace ZonaProcessManager.EmbeddedMongo.Storage;
 /// <summary>
 /// The durable store: one SQLite file (WAL, synchronous=FULL) holding the catalog, one table per collection, one per
 /// secondary index, and the change journal. All writes go through one writer connection under one lock (SQLite is
-/// single-writer anyway); reads use pooled connections and see the last committed state.
+/// single-writer anyway), and concurrent writes through <see cref="WriteAsync"/> share commits; reads use pooled
+/// connections and see the last committed state.
 /// </summary>
 public sealed class MongoStore : IDisposable
 {
@@ -21,6 +22,11 @@ public sealed class MongoStore : IDisposable
 
     private static readonly TimeSpan WriterWait = TimeSpan.FromSeconds(70);
     private readonly SemaphoreSlim writerGate = new(1, 1);
+    private readonly object pendingGate = new();
+    private List<PendingWrite> pendingWrites = [];
+    private bool leading;
+    private long groupCommits;
+    private long groupedWrites;
     // Idle readers kept open with their prepared statements; more concurrent reads than this open extra connections.
     private const int MaxIdleReaders = 8;
     private readonly SqlSession writer;
@@ -41,6 +47,12 @@ public sealed class MongoStore : IDisposable
     }
 
     public CommitSignal Commits { get; } = new();
+
+    /// <summary>Group commits that reached the disk since the store opened (each one transaction and one sync).</summary>
+    public long GroupCommitCount => Interlocked.Read(ref groupCommits);
+
+    /// <summary>Writes those group commits carried, the failed ones included: over <see cref="GroupCommitCount"/> it is the mean group size.</summary>
+    public long GroupedWriteCount => Interlocked.Read(ref groupedWrites);
 
     public Catalog Catalog => Volatile.Read(ref catalog);
 
@@ -201,6 +213,136 @@ public sealed class MongoStore : IDisposable
         finally
         {
             writerGate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Group commit: runs <paramref name="work"/> in one SQLite transaction with whatever other writes are waiting, so
+    /// concurrent writers share one commit and one disk sync. Each write runs under its own savepoint, so one that fails
+    /// (a duplicate key, a validator) leaves no trace and fails alone. The task completes only after the shared commit is
+    /// durable; a write that failed hears of it then too, so a caller never learns of its failure before earlier writes
+    /// are durable. Writes run, and their change events are journalled, in the order they arrived.
+    /// </summary>
+    public Task<T> WriteAsync<T>(Func<WriteScope, T> work)
+    {
+        var write = new PendingWrite<T>(work);
+        bool lead;
+        lock (pendingGate)
+        {
+            pendingWrites.Add(write);
+            lead = !leading;
+            leading = true;
+        }
+
+        if (lead)
+        {
+            // Runs synchronously up to its first real wait: without contention the caller commits its own write on its
+            // own thread, as a plain write would.
+            _ = LeadGroupsAsync();
+        }
+
+        return write.Task;
+    }
+
+    /// <summary>
+    /// Commits groups until no write is waiting. One leader at a time; the writes that arrive while a group commits
+    /// form the next group.
+    /// </summary>
+    private async Task LeadGroupsAsync()
+    {
+        while (true)
+        {
+            var entered = writerGate.Wait(0) || await writerGate.WaitAsync(WriterWait).ConfigureAwait(false);
+            List<PendingWrite> group;
+            lock (pendingGate)
+            {
+                group = pendingWrites;
+                pendingWrites = [];
+            }
+
+            if (!entered)
+            {
+                var conflict = new MongoError(112, "WriteConflict", "the write lock stayed held by an open transaction; retry the write", null, ["TransientTransactionError"]);
+                group.ForEach(write => write.Fail(conflict));
+            }
+            else
+            {
+                try
+                {
+                    CommitGroup(group);
+                }
+                finally
+                {
+                    writerGate.Release();
+                }
+            }
+
+            lock (pendingGate)
+            {
+                if (pendingWrites.Count == 0)
+                {
+                    leading = false;
+                    return;
+                }
+            }
+
+            // The writes of the group just committed may belong to this thread's caller: let it carry on with its reply
+            // and run the next group from the thread pool.
+            await Task.Yield();
+        }
+    }
+
+    private void CommitGroup(List<PendingWrite> group)
+    {
+        var succeeded = new List<PendingWrite>(group.Count);
+        WriteScope? scope = null;
+        try
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            writer.Begin();
+            scope = new WriteScope(this, writer, null, Catalog, lastTimestamp);
+            foreach (var write in group)
+            {
+                if (write.Run(scope))
+                {
+                    succeeded.Add(write);
+                }
+                else if (!writer.InTransaction)
+                {
+                    // Some errors (disk full, I/O) make SQLite roll back the whole transaction, and with it the writes
+                    // before this one: they fail, and the rest start a fresh transaction.
+                    var lost = new MongoError(112, "WriteConflict", "the write was rolled back with its group after a storage error; retry the write", null, ["TransientTransactionError"]);
+                    succeeded.ForEach(done => done.Fail(lost));
+                    succeeded.Clear();
+                    writer.Begin();
+                    scope = new WriteScope(this, writer, null, Catalog, lastTimestamp);
+                }
+            }
+
+            writer.Commit();
+        }
+        catch (Exception failure)
+        {
+            try
+            {
+                writer.RollbackIfOpen();
+            }
+            catch (Exception rollbackFailure)
+            {
+                failure = new AggregateException(failure, rollbackFailure);
+            }
+
+            // Nothing of the group is durable: every write fails, with its own error if it had one.
+            group.ForEach(write => write.Fail(failure));
+            return;
+        }
+
+        Publish(scope!);
+        Interlocked.Increment(ref groupCommits);
+        Interlocked.Add(ref groupedWrites, group.Count);
+        foreach (var write in group)
+        {
+            write.Acknowledge();
         }
     }
 

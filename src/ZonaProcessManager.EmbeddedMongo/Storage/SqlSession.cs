@@ -46,10 +46,13 @@ internal sealed class SqlSession : IDisposable
         Begin();
     }
 
+    /// <summary>False once the transaction ended, also when SQLite rolled it back by itself after an error.</summary>
+    public bool InTransaction => SQLitePCL.raw.sqlite3_get_autocommit(Connection.Handle) == 0;
+
     /// <summary>Rolls back whatever is open; SQLite may already have rolled back by itself after some errors.</summary>
     public void RollbackIfOpen()
     {
-        if (SQLitePCL.raw.sqlite3_get_autocommit(Connection.Handle) == 0)
+        if (InTransaction)
         {
             Execute(null, "ROLLBACK");
         }

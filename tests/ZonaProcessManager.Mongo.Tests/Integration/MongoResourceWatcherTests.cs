@@ -233,6 +233,33 @@ public sealed class MongoResourceWatcherTests(MongoTestTarget target, ITestOutpu
     }
 
     [Fact]
+    public async Task An_idle_watch_does_not_write_its_position_on_every_empty_batch()
+    {
+        // Each save moves the database's change position, so saving empty batches' positions at the burst interval made
+        // an idle operator write (and sync) its position every second forever. Watched here over 4 s: twenty empty
+        // getMores and four burst intervals. One save may land as the window opens: the position of the batch that
+        // carried "web", which is due at the burst interval.
+        await using var database = target.CreateDatabase(output);
+        var services = database.Collection<BsonDocument>("services");
+        await using var watch = WatcherProbe.Start(new MongoResourceWatcher(database.Database, FastOptions));
+        Assert.Equal(Relist, await watch.NextAsync());
+        await services.InsertOneAsync(ServiceDocuments.Valid("web"));
+        Assert.Equal(Upserted("web"), await watch.NextAsync());
+
+        using var positions = await database.Collection<BsonDocument>("operator_state").WatchAsync(
+            new ChangeStreamOptions { MaxAwaitTime = TimeSpan.FromMilliseconds(200) });
+        var saves = new List<string>();
+        var window = System.Diagnostics.Stopwatch.StartNew();
+        while (window.Elapsed < TimeSpan.FromSeconds(4) && await positions.MoveNextAsync())
+        {
+            saves.AddRange(positions.Current.Select(change => $"{change.OperationType} at {window.Elapsed.TotalSeconds:0.0} s"));
+        }
+
+        Assert.True(saves.Count <= 1, $"the idle watch saved its position {saves.Count} times: {string.Join(", ", saves)}");
+        await watch.StopAsync();
+    }
+
+    [Fact]
     public async Task When_the_history_behind_the_token_is_lost_it_drops_the_token_and_relists()
     {
         // Forcing history loss needs control over the server's retention, so this test runs its own embedded server.
