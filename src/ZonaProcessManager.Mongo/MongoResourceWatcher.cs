@@ -203,7 +203,7 @@ public sealed class MongoResourceWatcher : IResourceWatcher
         public async Task SaveDueAsync(BsonDocument? token, bool carriedEvents, CancellationToken cancellationToken)
         {
             // The position after an empty batch moves with every write to the database, this watch's own saves of it
-            // included: saved at the burst interval, an idle operator wrote (and synced) its position every second
+            // included: saved at the burst interval, an idle operator would write (and sync) its position every second
             // forever. Such a position only spares a restart from skipping changes it would filter out anyway, so it is
             // kept fresh at the slower idle interval.
             var interval = carriedEvents

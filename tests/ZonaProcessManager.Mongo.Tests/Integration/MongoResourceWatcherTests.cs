@@ -235,8 +235,8 @@ public sealed class MongoResourceWatcherTests(MongoTestTarget target, ITestOutpu
     [Fact]
     public async Task An_idle_watch_does_not_write_its_position_on_every_empty_batch()
     {
-        // Each save moves the database's change position, so saving empty batches' positions at the burst interval made
-        // an idle operator write (and sync) its position every second forever. Watched here over 4 s: twenty empty
+        // Each save moves the database's change position, so saving empty batches' positions at the burst interval would
+        // make an idle operator write (and sync) its position every second forever. Watched here over 4 s: twenty empty
         // getMores and four burst intervals. One save may land as the window opens: the position of the batch that
         // carried "web", which is due at the burst interval.
         await using var database = target.CreateDatabase(output);
