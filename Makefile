@@ -37,7 +37,12 @@ images: docker
 mongosh:
 	bash scripts/ensure-mongosh.sh
 
-setup: images mongosh
+# Debian's chromium and playwright-core for the dashboard's browser tests.
+.PHONY: chromium
+chromium:
+	bash scripts/ensure-chromium.sh
+
+setup: images mongosh chromium
 
 # The Swarm tests bring up the swarm lab themselves (scripts/swarm-lab.sh up) and leave it for the next test class;
 # this target takes it down afterwards unless a lab was there before it started (e.g. from `make swarm-lab`).

@@ -48,6 +48,8 @@ public static class RunCommand
         runtimeOptions.AddTo(command);
         var leaderElectionOptions = new LeaderElectionOptions();
         leaderElectionOptions.AddTo(command);
+        var dashboardOptions = new DashboardOptions();
+        dashboardOptions.AddTo(command);
         command.SetAction(app.Guard(async (parseResult, cancellationToken) =>
         {
             // Checked before anything starts, so a typo never leaves a half-started operator behind.
@@ -116,6 +118,7 @@ public static class RunCommand
                     IntegrationPorts = integrationPorts,
                     Isolation = isolation,
                     LeaderElection = leaderElection,
+                    Dashboard = await dashboardOptions.ParseAndAnnounceAsync(parseResult, context.Error),
                 };
                 await ZpmOperatorHost.RunAsync(settings, runtime, cancellationToken);
                 return CliApplication.Ok;

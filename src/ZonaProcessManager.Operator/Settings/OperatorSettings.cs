@@ -131,6 +131,9 @@ public sealed record OperatorSettings
     /// </summary>
     public LeaderElectionSettings LeaderElection { get; init; } = LeaderElectionSettings.Default;
 
+    /// <summary>The web dashboard: read-only by default (<see cref="DashboardSettings"/>).</summary>
+    public DashboardSettings Dashboard { get; init; } = new();
+
     /// <summary>Console log format. Default <see cref="Settings.LogFormat.Pretty"/>.</summary>
     public LogFormat LogFormat { get; init; } = LogFormat.Pretty;
 
