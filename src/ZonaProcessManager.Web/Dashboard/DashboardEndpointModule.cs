@@ -2,6 +2,7 @@ using System.Reflection;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using MongoDB.Driver;
@@ -54,7 +55,9 @@ public sealed class DashboardEndpointModule(
                 ? Results.Ok(detail)
                 : Results.NotFound(new { error = $"no {kind} {tenant}/{name}" }));
         dashboard.MapGet("/api/events", async (CancellationToken cancellationToken) => Results.Ok(await readModel.RecentEventsAsync(cancellationToken).ConfigureAwait(false)));
-        dashboard.MapGet("/api/stream", (CancellationToken cancellationToken) => TypedResults.ServerSentEvents(feed.SubscribeAsync(cancellationToken)));
+        // A stream ends with the browser or with the host, so an open tab never holds up the operator's shutdown.
+        dashboard.MapGet("/api/stream", (IHostApplicationLifetime lifetime, CancellationToken cancellationToken) =>
+            TypedResults.ServerSentEvents(feed.SubscribeAsync(cancellationToken, lifetime.ApplicationStopping)));
         if (settings.ActionsEnabled)
         {
             dashboard.MapPost("/api/actions/{action}", RunActionAsync);

@@ -57,8 +57,11 @@ public sealed class DashboardFeed : IAsyncDisposable
     /// The messages for one browser, from the moment the change stream is open: a first "hello" says that whatever the
     /// browser reads afterwards is covered by the stream, so it loads its tables only then.
     /// </summary>
-    public async IAsyncEnumerable<SseItem<string>> SubscribeAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <param name="stopping">Ends the stream too (the host shutting down).</param>
+    public async IAsyncEnumerable<SseItem<string>> SubscribeAsync(CancellationToken browserGone, CancellationToken stopping, [EnumeratorCancellation] CancellationToken enumeration = default)
     {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(browserGone, stopping, enumeration);
+        var cancellationToken = linked.Token;
         var channel = Channel.CreateBounded<SseItem<string>>(new BoundedChannelOptions(SubscriberBuffer) { SingleReader = true });
         lock (_gate)
         {
@@ -68,11 +71,18 @@ public sealed class DashboardFeed : IAsyncDisposable
 
         try
         {
-            await _opened.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
-            yield return new SseItem<string>("{}", "hello");
-            await foreach (var item in channel.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            if (!await EndsWithoutCancelAsync(_opened.Task, cancellationToken).ConfigureAwait(false))
             {
-                yield return item;
+                yield break;
+            }
+
+            yield return new SseItem<string>("{}", "hello");
+            while (await EndsWithoutCancelAsync(channel.Reader.WaitToReadAsync(cancellationToken).AsTask(), cancellationToken).ConfigureAwait(false))
+            {
+                while (channel.Reader.TryRead(out var item))
+                {
+                    yield return item;
+                }
             }
         }
         finally
@@ -81,6 +91,23 @@ public sealed class DashboardFeed : IAsyncDisposable
             {
                 _subscribers.Remove(channel);
             }
+        }
+    }
+
+    /// <summary>
+    /// True when <paramref name="task"/> completed (with true, for a bool task); false when the browser left or the host
+    /// stops: the stream then simply ends, which is no error.
+    /// </summary>
+    private static async Task<bool> EndsWithoutCancelAsync(Task task, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            return task is not Task<bool> more || more.Result;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
         }
     }
 

@@ -17,6 +17,7 @@ const state = {
   page: 0,
   route: { kind: 'services' },
   detail: null,
+  lastAction: null,
 };
 
 // ---- live stream ----------------------------------------------------------------------------------------------
@@ -103,12 +104,18 @@ function renderFeed() {
   feed.replaceChildren(...state.events.slice(0, FEED_LIMIT).map((event) => el('li', { className: event.type },
     el('time', { datetime: event.time, title: event.time }, age(event.time)), ' ',
     el('span', { className: 'reason' }, event.reason), ' ',
-    el('a', { href: resourceHref(kindOfEvent(event.kind), event.kind === 'Tenant' ? '-' : event.tenant, event.name) }, event.tenant && event.kind !== 'Tenant' ? `${event.tenant}/${event.name}` : event.name),
+    eventSubject(event),
     el('div', { className: 'muted' }, event.message))));
 }
 
-function kindOfEvent(kind) {
-  return { ServiceSpec: 'services', IntegrationSpec: 'integrations', Tenant: 'tenants', IntegrationDefinition: 'catalog' }[kind] || 'services';
+const EVENT_KINDS = { ServiceSpec: 'services', IntegrationSpec: 'integrations', Tenant: 'tenants', IntegrationDefinition: 'catalog' };
+
+/** What an event is about: a link to its resource's page, or plain text for the operator's own events (leases). */
+function eventSubject(event) {
+  const kind = EVENT_KINDS[event.kind];
+  const tenanted = kind === 'services' || kind === 'integrations';
+  const text = tenanted ? `${event.tenant}/${event.name}` : event.name;
+  return kind ? el('a', { href: resourceHref(kind, tenanted ? event.tenant : '-', event.name) }, text) : el('span', {}, `${event.kind} ${text}`);
 }
 
 const COLUMNS = {
@@ -254,8 +261,16 @@ function actionsCard(kind, row) {
     sessionStorage.setItem(TOKEN_KEY, tokenInput.value.trim());
     say('token set for this tab', false);
   });
+  // The page is redrawn when the change an action made arrives; the outcome stays shown across that redraw.
   const message = el('p', { className: 'message', id: 'action-message', role: 'status', 'aria-live': 'polite' });
-  const say = (text, error) => { message.textContent = text; message.className = error ? 'message error' : 'message'; };
+  const routeKey = location.hash;
+  const show = () => {
+    const last = state.lastAction && state.lastAction.routeKey === routeKey ? state.lastAction : { text: '', error: false };
+    message.textContent = last.text;
+    message.className = last.error ? 'message error' : 'message';
+  };
+  const say = (text, error) => { state.lastAction = { routeKey, text, error }; show(); };
+  show();
   const run = async (action, extra = {}) => {
     sessionStorage.setItem(TOKEN_KEY, tokenInput.value.trim());
     const response = await fetch(`/api/actions/${action}`, {
