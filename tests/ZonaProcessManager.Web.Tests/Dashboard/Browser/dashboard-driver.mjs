@@ -10,7 +10,7 @@ const { chromium } = require('playwright-core');
 const url = process.env.ZPM_DASHBOARD_URL;
 const shots = process.env.ZPM_SCREENSHOT_DIR;
 const deadline = Number(process.env.ZPM_DEADLINE_MS || 90000);
-const scenarios = { 'live-row': liveRow, masked, action, overview };
+const scenarios = { 'live-row': liveRow, masked, action, overview, thousand };
 
 async function main() {
   const scenario = scenarios[process.argv[2]];
@@ -101,6 +101,33 @@ async function action(page) {
   await page.waitForFunction(() => document.querySelector('#action-message')?.textContent.trim().length > 0, null, { timeout: deadline });
   await shot(page, `${kind}-action`);
   return { offered, message: await page.textContent('#action-message') };
+}
+
+/** A table of many services: paged, filtered as one types, and still changed live while filtered. */
+async function thousand(page) {
+  const name = process.env.ZPM_SERVICE_NAME;
+  await openList(page, 'services');
+  const before = {
+    count: await page.textContent('[data-count="services"]'),
+    shown: await page.textContent('#shown'),
+    pages: await page.textContent('#page'),
+    rows: await page.locator('#rows tr').count(),
+  };
+  await page.click('#next');
+  const secondPageFirst = await page.getAttribute('#rows tr:first-child', 'data-name');
+  // How long one keystroke's filtering and redraw takes in the page, measured there (a figure, not a test).
+  const filterMs = await page.evaluate((text) => {
+    const input = document.getElementById('filter');
+    const started = performance.now();
+    input.value = text;
+    input.dispatchEvent(new Event('input', { bubbles: true }));
+    return performance.now() - started;
+  }, name);
+  const filtered = { shown: await page.textContent('#shown'), rows: await page.locator('#rows tr').count() };
+  await shot(page, 'services-filtered');
+  console.log('READY');
+  await page.waitForSelector(`tr[data-name="${name}"][data-phase="Running"]`, { timeout: deadline });
+  return { before, secondPageFirst, filterMs, filtered };
 }
 
 /** The pages a person looks at first, for the README: every table, then the first service's page. */
