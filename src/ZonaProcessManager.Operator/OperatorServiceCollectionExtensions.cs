@@ -35,6 +35,7 @@ public static class OperatorServiceCollectionExtensions
         });
         services.AddSingleton<ReconcilePlanner>(sp => new ReconcilePlanner(sp.GetRequiredService<PlannerSettings>()));
         services.AddSingleton<OperatorHealth>();
+        services.AddSingleton<OperatorLiveness>();
         services.AddSingleton<ReconcileQueue>();
         services.AddSingleton<ResourceEnumerator>();
         services.AddSingleton<Resync>();

@@ -87,7 +87,7 @@ public sealed class LeaderElectionOptionTests(MongoTestTarget target, ITestOutpu
         using var giveUp = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         var run = CliRunner.RunAsync(
             ["run", "--mongo", target.ConnectionString, "--database", database.Name, "--tenant", tenant,
-             "--lease-duration", "3s", "--renew-deadline", "2s", "--retry-period", "500ms", "--exit-on-lost-lease"],
+             "--lease-duration", "3s", "--renew-deadline", "2s", "--retry-period", "500ms", "--exit-on-lost-lease", "--http", "off"],
             new StringWriter(),
             giveUp.Token);
         var leases = database.Collection<BsonDocument>(ZpmCollections.Leases);

@@ -170,7 +170,7 @@ public static class ChaosBenchmark
         {
             var port = ChaosConnection.FreePort();
             var process = ChaosProcess.Start(zpmDll, Path.Combine(root, Path.GetFileName(directory) + "-operator.log"),
-                "run", "--data-dir", directory, "--mongo-port", port.ToString(CultureInfo.InvariantCulture), "--log-format", "json", "-t", tenant, "--port-range", PortRangeArgument);
+                "run", "--data-dir", directory, "--mongo-port", port.ToString(CultureInfo.InvariantCulture), "--log-format", "json", "-t", tenant, "--port-range", PortRangeArgument, "--http", "off");
             processes.Add(process);
             var started = new Operator(process, port, Path.Combine(directory, "mongo"));
             await WaitReadyAsync(started.Process, port, started.MongoDirectory);

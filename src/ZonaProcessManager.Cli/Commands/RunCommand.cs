@@ -48,6 +48,8 @@ public static class RunCommand
         runtimeOptions.AddTo(command);
         var leaderElectionOptions = new LeaderElectionOptions();
         leaderElectionOptions.AddTo(command);
+        var httpOptions = new HttpOptions();
+        httpOptions.AddTo(command);
         var dashboardOptions = new DashboardOptions();
         dashboardOptions.AddTo(command);
         command.SetAction(app.Guard(async (parseResult, cancellationToken) =>
@@ -58,6 +60,7 @@ public static class RunCommand
             var runtime = await runtimeOptions.ChooseAsync(parseResult, token => SwarmEngineProbe.ProbeAsync((Uri?)null, token), cancellationToken);
             await context.Output.WriteLineAsync($"runtime: {runtime.Describe()}");
             var leaderElection = leaderElectionOptions.Parse(parseResult);
+            var http = httpOptions.Parse(parseResult);
             EmbeddedMongoServer? embedded = null;
             try
             {
@@ -118,6 +121,7 @@ public static class RunCommand
                     IntegrationPorts = integrationPorts,
                     Isolation = isolation,
                     LeaderElection = leaderElection,
+                    Http = http,
                     Dashboard = await dashboardOptions.ParseAndAnnounceAsync(parseResult, context.Error),
                 };
                 await ZpmOperatorHost.RunAsync(settings, runtime, cancellationToken);

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using ZonaProcessManager.Operator;
 using ZonaProcessManager.Operator.Settings;
+using ZonaProcessManager.Web.Hosting;
 
 namespace ZonaProcessManager.Cli.Hosting;
 
@@ -29,7 +30,8 @@ public static class ZpmOperatorHost
     }
 
     /// <summary>
-    /// <see cref="OperatorApp.CreateBuilder"/> with the MongoDB/Docker adapters registered. <paramref name="configureServices"/>
+    /// <see cref="OperatorApp.CreateBuilder"/> with the MongoDB/Docker adapters and the HTTP endpoints (when
+    /// <see cref="OperatorSettings.Http"/> enables them) registered. <paramref name="configureServices"/>
     /// runs after them, so a test may replace any registration (a port, the TimeProvider, the logger).
     /// </summary>
     public static HostApplicationBuilder CreateBuilder(OperatorSettings settings, Action<IServiceCollection>? configureServices = null) =>
@@ -41,6 +43,8 @@ public static class ZpmOperatorHost
         OperatorApp.CreateBuilder(settings, services =>
         {
             services.AddZpmOperatorAdapters(settings, runtime);
+            // Off unless settings ask (zpm run does by default), so in-process hosts never fight over a port.
+            services.AddOperatorHttp(settings.Http);
             configureServices?.Invoke(services);
         });
 }

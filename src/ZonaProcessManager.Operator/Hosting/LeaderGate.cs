@@ -17,6 +17,7 @@ namespace ZonaProcessManager.Operator.Hosting;
 public sealed class LeaderGate(
     ILeaderElection election,
     LeadershipContext leadership,
+    OperatorLiveness liveness,
     IEnumerable<ILeaderOnlyLoop> loops,
     OperatorSettings settings,
     TimeProvider time,
@@ -29,6 +30,25 @@ public sealed class LeaderGate(
     private readonly ILeaderOnlyLoop[] _loops = [.. loops];
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        liveness.GateStarted();
+        string? failure = null;
+        try
+        {
+            await ElectAndLeadAsync(stoppingToken).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (!stoppingToken.IsCancellationRequested)
+        {
+            failure = exception.Message;
+            throw;
+        }
+        finally
+        {
+            liveness.GateEnded(failure);
+        }
+    }
+
+    private async Task ElectAndLeadAsync(CancellationToken stoppingToken)
     {
         var backoff = new BackoffSequence(new BackoffPolicy(settings.LoopRetryInitial, settings.LoopRetryMax, 0.1), Random.Shared.NextDouble);
         while (!stoppingToken.IsCancellationRequested)
@@ -70,6 +90,7 @@ public sealed class LeaderGate(
         using var termEnd = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, term.Lost);
         logger.Leading(term.Holder, term.Generation);
         leadership.Begin(term);
+        liveness.TermBegan(term.Generation, _loops.Select(NameOf));
         try
         {
             var running = _loops.Select(loop => RunLoopAsync(loop, termEnd)).ToList();
@@ -89,23 +110,31 @@ public sealed class LeaderGate(
         }
         finally
         {
+            liveness.TermEnded();
             leadership.End();
             await ReleaseAsync(term).ConfigureAwait(false);
         }
     }
 
-    private static async Task RunLoopAsync(ILeaderOnlyLoop loop, CancellationTokenSource termEnd)
+    private static string NameOf(ILeaderOnlyLoop loop) => loop.GetType().Name;
+
+    private async Task RunLoopAsync(ILeaderOnlyLoop loop, CancellationTokenSource termEnd)
     {
         try
         {
             await loop.RunAsync(termEnd.Token).ConfigureAwait(false);
+            if (!termEnd.IsCancellationRequested)
+            {
+                liveness.LoopEnded(NameOf(loop), "returned while its term lasts");
+            }
         }
         catch (OperationCanceledException) when (termEnd.IsCancellationRequested)
         {
             // The term ended: the loop stopped as asked.
         }
-        catch (Exception) when (!termEnd.IsCancellationRequested)
+        catch (Exception exception) when (!termEnd.IsCancellationRequested)
         {
+            liveness.LoopEnded(NameOf(loop), exception.Message);
             // The loops retry their own failures, so this is a bug: stop the term's other loops too and let the host
             // see the exception, as it would see any background service's.
             await termEnd.CancelAsync().ConfigureAwait(false);

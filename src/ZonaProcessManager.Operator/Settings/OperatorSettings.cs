@@ -131,6 +131,12 @@ public sealed record OperatorSettings
     /// </summary>
     public LeaderElectionSettings LeaderElection { get; init; } = LeaderElectionSettings.Default;
 
+    /// <summary>
+    /// The HTTP endpoints (health probes, metrics, dashboard) and where they listen. Default
+    /// <see cref="HttpSettings.Off"/>: a host built in-process serves nothing unless asked; `zpm run` serves on
+    /// <see cref="HttpSettings.DefaultEndpoint"/> unless --http says otherwise.
+    /// </summary>
+    public HttpSettings Http { get; init; } = HttpSettings.Off;
     /// <summary>The web dashboard: read-only by default (<see cref="DashboardSettings"/>).</summary>
     public DashboardSettings Dashboard { get; init; } = new();
 
@@ -160,6 +166,7 @@ public sealed record OperatorSettings
         Require(ReconcileTimeout > TimeSpan.Zero && ReconcileTimeout <= TimeSpan.FromDays(1), nameof(ReconcileTimeout), $"must be positive and at most a day, got {ReconcileTimeout}");
         Require(RuntimeProbeInterval > TimeSpan.Zero, nameof(RuntimeProbeInterval), "must be positive");
         Require(LoopRetryMax >= LoopRetryInitial, nameof(LoopRetryMax), "must not be smaller than LoopRetryInitial");
+        Require(Http.Problem() is null, nameof(Http), $"is refused: {Http.Problem()}");
         Require(LeaderElection.Problem() is null, nameof(LeaderElection), $"is invalid: {LeaderElection.Problem()}");
         return this;
     }

@@ -64,7 +64,7 @@ internal sealed class ZpmRunProcess : IAsyncDisposable
             UseShellExecute = false,
         };
         // Port 0: the embedded server binds a free port itself and prints it, so no other process can take it in between.
-        foreach (var argument in new[] { LocateZpmDll(), "run", "--mongo-port", "0", "--data-dir", dataDirectory, "--tenant", tenant, "--log-format", "json" })
+        foreach (var argument in new[] { LocateZpmDll(), "run", "--mongo-port", "0", "--data-dir", dataDirectory, "--tenant", tenant, "--log-format", "json", "--http", "off" })
         {
             startInfo.ArgumentList.Add(argument);
         }

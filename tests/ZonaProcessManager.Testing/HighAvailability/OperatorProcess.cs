@@ -102,6 +102,9 @@ public sealed class OperatorProcess : IAsyncDisposable
         startInfo.ArgumentList.Add($"mongodb://127.0.0.1:{storeRelay.Port}/?directConnection=true");
         startInfo.ArgumentList.Add("--log-format");
         startInfo.ArgumentList.Add("json");
+        // Several instances run side by side: the default HTTP port would be taken by the first.
+        startInfo.ArgumentList.Add("--http");
+        startInfo.ArgumentList.Add("off");
         foreach (var argument in arguments)
         {
             startInfo.ArgumentList.Add(argument);
