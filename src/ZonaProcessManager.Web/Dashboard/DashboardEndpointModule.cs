@@ -18,7 +18,12 @@ namespace ZonaProcessManager.Web.Dashboard;
 /// document through the dashboard; no GET changes anything either way.
 /// </summary>
 public sealed class DashboardEndpointModule(
-    DashboardReadModel readModel, DashboardFeed feed, DashboardActions actions, DashboardSettings settings, ILogger<DashboardEndpointModule>? logger = null)
+    DashboardReadModel readModel,
+    DashboardFeed feed,
+    DashboardActions actions,
+    DashboardSettings settings,
+    IHostApplicationLifetime lifetime,
+    ILogger<DashboardEndpointModule>? logger = null)
     : IHttpEndpointModule
 {
     private const string AssetPrefix = "dashboard/";
@@ -56,7 +61,7 @@ public sealed class DashboardEndpointModule(
                 : Results.NotFound(new { error = $"no {kind} {tenant}/{name}" }));
         dashboard.MapGet("/api/events", async (CancellationToken cancellationToken) => Results.Ok(await readModel.RecentEventsAsync(cancellationToken).ConfigureAwait(false)));
         // A stream ends with the browser or with the host, so an open tab never holds up the operator's shutdown.
-        dashboard.MapGet("/api/stream", (IHostApplicationLifetime lifetime, CancellationToken cancellationToken) =>
+        dashboard.MapGet("/api/stream", (CancellationToken cancellationToken) =>
             TypedResults.ServerSentEvents(feed.SubscribeAsync(cancellationToken, lifetime.ApplicationStopping)));
         if (settings.ActionsEnabled)
         {

@@ -16,12 +16,8 @@ public static class DashboardServiceCollectionExtensions
         services.TryAddSingleton(sp => new DashboardReadModel(sp.GetRequiredService<IMongoDatabase>(), sp.GetRequiredService<OperatorSettings>().DockerEndpoint));
         services.TryAddSingleton(sp => new DashboardFeed(sp.GetRequiredService<IMongoDatabase>(), sp.GetService<ILogger<DashboardFeed>>()));
         services.TryAddSingleton(sp => new DashboardActions(sp.GetRequiredService<DashboardReadModel>()));
-        services.AddSingleton<IHttpEndpointModule>(sp => new DashboardEndpointModule(
-            sp.GetRequiredService<DashboardReadModel>(),
-            sp.GetRequiredService<DashboardFeed>(),
-            sp.GetRequiredService<DashboardActions>(),
-            sp.GetRequiredService<OperatorSettings>().Dashboard,
-            sp.GetService<ILogger<DashboardEndpointModule>>()));
+        services.TryAddSingleton(sp => sp.GetRequiredService<OperatorSettings>().Dashboard);
+        services.AddHttpEndpointModule<DashboardEndpointModule>();
         return services;
     }
 }

@@ -12,7 +12,7 @@ using ZonaProcessManager.Web.Dashboard;
 namespace ZonaProcessManager.Web.Tests.Dashboard;
 
 /// <summary>The action endpoints over HTTP: absent without --dashboard-actions, and with it guarded by the start's token.</summary>
-[Collection(DashboardCollection.Name)]
+[Collection(WebOperatorCollection.Name)]
 public sealed class DashboardActionTests(DockerTestEnvironment docker, MongoTestTarget mongo, ITestOutputHelper output)
 {
     [Fact]

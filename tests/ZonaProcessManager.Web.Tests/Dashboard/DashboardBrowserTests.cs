@@ -16,7 +16,7 @@ namespace ZonaProcessManager.Web.Tests.Dashboard;
 /// The dashboard in a real browser (Debian's chromium via playwright-core) against the real operator in-process on the
 /// Mongo test target and the real Docker Engine. Screenshots land in artifacts/dashboard/.
 /// </summary>
-[Collection(DashboardCollection.Name)]
+[Collection(WebOperatorCollection.Name)]
 public sealed class DashboardBrowserTests(DockerTestEnvironment docker, MongoTestTarget mongo, ITestOutputHelper output)
 {
     private static readonly TimeSpan BrowserTimeout = TimeSpan.FromMinutes(3);
@@ -25,8 +25,7 @@ public sealed class DashboardBrowserTests(DockerTestEnvironment docker, MongoTes
     public async Task A_service_inserted_with_mongosh_goes_from_Pending_to_Running_in_its_row_without_a_reload_and_its_page_links_its_endpoint()
     {
         await using var world = new DashboardUnderTest(docker, mongo, output);
-        await world.StartOperatorAsync();
-        await world.StartDashboardAsync();
+        await world.StartOperatorServingDashboardAsync();
         var name = "web";
         await using var browser = BrowserDriver.Start(
             "live-row", world.BaseUrl, new Dictionary<string, string> { ["ZPM_SERVICE_NAME"] = name }, BrowserDriver.ScreenshotDirectory("live-row"));

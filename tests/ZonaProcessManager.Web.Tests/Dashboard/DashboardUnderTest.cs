@@ -1,3 +1,4 @@
+using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -73,15 +74,21 @@ internal sealed class DashboardUnderTest : IAsyncDisposable
 
     public Uri BaseUrl { get; private set; } = new("http://127.0.0.1/");
 
-    public DashboardFeed Feed => _web?.Services.GetRequiredService<DashboardFeed>() ?? throw new InvalidOperationException("dashboard not started");
-
-    public async Task StartOperatorAsync()
+    /// <summary>
+    /// The real operator in-process with its own HTTP host on a free loopback port: the dashboard is served exactly as
+    /// `zpm run` serves it, beside the health probes.
+    /// </summary>
+    public async Task StartOperatorServingDashboardAsync()
     {
-        _operator = ZpmOperatorHost.CreateBuilder(Settings).Build();
+        _operator = ZpmOperatorHost.CreateBuilder(Settings with { Http = new HttpSettings { Endpoint = new IPEndPoint(IPAddress.Loopback, 0) } }).Build();
         await _operator.StartAsync();
+        BaseUrl = _operator.Services.GetRequiredService<OperatorHttpServer>().BaseAddress ?? throw new InvalidOperationException("the operator serves no HTTP");
     }
 
-    /// <summary>The dashboard as the operator's HTTP host serves it: every registered module mapped on one application.</summary>
+    /// <summary>
+    /// The dashboard alone, without an operator to act on what the test writes: every registered module mapped on an
+    /// application of its own, as the operator's HTTP host maps them.
+    /// </summary>
     public async Task StartDashboardAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
