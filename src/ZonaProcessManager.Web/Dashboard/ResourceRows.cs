@@ -26,6 +26,7 @@ public static class ResourceRows
             ready,
             desired,
             HostPorts(kind, spec, status),
+            kind == DashboardKind.Services ? (spec?.GetValue("ports", BsonNull.Value) as BsonArray ?? []).OfType<BsonDocument>().Count(port => DocumentView.Text(port, "host") == "auto") : 0,
             id.IsObjectId ? new DateTimeOffset(id.AsObjectId.CreationTime, TimeSpan.Zero) : null,
             status?.GetValue("updatedAt", BsonNull.Value) is { IsValidDateTime: true } updated ? new DateTimeOffset(updated.ToUniversalTime(), TimeSpan.Zero) : null,
             DocumentView.Text(status, "message") is { Length: > 0 } message ? message : null,

@@ -167,7 +167,8 @@ function renderTableBody() {
 
 function rowElement(kind, row) {
   const name = el('a', { href: resourceHref(kind, row.tenant, row.name) }, row.name);
-  const ports = el('span', {}, (row.hostPorts || []).flatMap((port, index) => index ? [' ', portLink(port)] : [portLink(port)]));
+  const ports = el('span', {}, (row.hostPorts || []).flatMap((port, index) => index ? [' ', portLink(port)] : [portLink(port)]),
+    row.autoHostPorts ? el('span', { className: 'muted', title: 'chosen by the engine: the service page shows them' }, `${row.hostPorts.length ? ' ' : ''}auto`) : null);
   const message = row.deleting ? `deletion requested${row.message ? ': ' + row.message : ''}` : row.message || '';
   const cells = {
     services: [row.tenant, name, phaseCell(row.phase), readyText(row), ports, row.detail, age(row.created), age(row.updated), message],
