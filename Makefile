@@ -14,7 +14,7 @@ export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
 export DOCKER_API_VERSION := 1.41
 export TESTCONTAINERS_RYUK_DISABLED := true
 
-.PHONY: build restore docker images mongosh setup test run swarm-lab swarm-lab-down bench bench-mongo bench-integrations bench-ports chaos format format-check clean bench-ha bench-swarm
+.PHONY: build restore docker images mongosh prometheus-parser setup test run swarm-lab swarm-lab-down bench bench-mongo bench-integrations bench-ports chaos format format-check clean bench-ha bench-swarm
 
 restore:
 	$(DOTNET) restore ZonaProcessManager.sln
@@ -42,7 +42,11 @@ mongosh:
 chromium:
 	bash scripts/ensure-chromium.sh
 
-setup: images mongosh chromium
+# The metrics tests parse /metrics with the Prometheus client library's own exposition-format parser (python3).
+prometheus-parser:
+	bash scripts/ensure-prometheus-parser.sh
+
+setup: images mongosh chromium prometheus-parser
 
 # The Swarm tests bring up the swarm lab themselves (scripts/swarm-lab.sh up) and leave it for the next test class;
 # this target takes it down afterwards unless a lab was there before it started (e.g. from `make swarm-lab`).

@@ -21,10 +21,14 @@ public sealed class MongoIntegrationStore : IIntegrationStore
     private readonly MongoServiceStore _services;
     private readonly TimeProvider _time;
     private readonly LeaderFence _fence;
+    private readonly MongoMetrics? _metrics;
 
     /// <param name="leadership">The operator's leadership, which fences its writes; null for the CLI (unfenced).</param>
-    public MongoIntegrationStore(IMongoDatabase database, TimeProvider? time = null, ServiceDocumentMapper? serviceMapper = null, ILeadershipContext? leadership = null)
+    /// <param name="metrics">Where the host ports each tenant holds are tracked; null tracks nothing.</param>
+    public MongoIntegrationStore(
+        IMongoDatabase database, TimeProvider? time = null, ServiceDocumentMapper? serviceMapper = null, ILeadershipContext? leadership = null, MongoMetrics? metrics = null)
     {
+        _metrics = metrics;
         _services = new MongoServiceStore(database, serviceMapper, leadership);
         _fence = new LeaderFence(leadership);
         _time = time ?? TimeProvider.System;
@@ -126,7 +130,9 @@ public sealed class MongoIntegrationStore : IIntegrationStore
     {
         var filter = tenant is null ? FilterDefinition<BsonDocument>.Empty : Builders<BsonDocument>.Filter.Eq(PortAllocationFields.Tenant, tenant);
         var documents = await PortAllocations.Find(filter).Sort(Builders<BsonDocument>.Sort.Ascending(PortAllocationFields.Port)).ToListAsync(cancellationToken);
-        return documents.Select(IntegrationDocumentMapper.ReadPortAllocation).OfType<PortAllocation>().ToList();
+        var allocations = documents.Select(IntegrationDocumentMapper.ReadPortAllocation).OfType<PortAllocation>().ToList();
+        _metrics?.PortAllocationsListed(tenant, allocations);
+        return allocations;
     }
 
     /// <remarks>
@@ -141,6 +147,7 @@ public sealed class MongoIntegrationStore : IIntegrationStore
         {
             var document = LeaderFence.Stamp(IntegrationDocumentMapper.ToDocument(allocation, _time.GetUtcNow()), generation);
             await PortAllocations.InsertOneAsync(document, cancellationToken: cancellationToken);
+            _metrics?.PortClaimed(allocation.Tenant);
             return new ClaimAttempt(ClaimResult.Claimed);
         }
         catch (MongoWriteException exception) when (exception.WriteError.Code == DuplicateKey)
@@ -164,6 +171,12 @@ public sealed class MongoIntegrationStore : IIntegrationStore
         var filters = Builders<BsonDocument>.Filter;
         var matches = filters.Or(allocations.Select(allocation => filters.And(OwnerFilter(allocation.Owner), filters.Eq(PortAllocationFields.Port, allocation.Port))));
         var result = await PortAllocations.DeleteManyAsync(LeaderFence.Filter(matches, generation), cancellationToken);
+        if (result.DeletedCount == allocations.Count)
+        {
+            // Otherwise the next listing puts the count right.
+            _metrics?.PortsReleased(allocations);
+        }
+
         if (result.DeletedCount < allocations.Count)
         {
             // An allocation a newer term claimed again is not this term's to release.

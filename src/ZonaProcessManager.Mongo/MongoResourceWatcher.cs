@@ -42,12 +42,15 @@ public sealed class MongoResourceWatcher : IResourceWatcher
     private readonly ResumeTokenStore _tokens;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
+    private readonly MongoMetrics? _metrics;
 
     /// <param name="leadership">When given, the resume position is saved only under a confirmed leadership term (<see cref="ResumeTokenStore"/>).</param>
+    /// <param name="metrics">Where change events and reopenings are counted; null counts nothing.</param>
     public MongoResourceWatcher(
         IMongoDatabase database, WatcherOptions? options = null, ILogger<MongoResourceWatcher>? logger = null, TimeProvider? time = null,
-        ILeadershipContext? leadership = null)
+        ILeadershipContext? leadership = null, MongoMetrics? metrics = null)
     {
+        _metrics = metrics;
         _database = database;
         _options = options ?? new WatcherOptions();
         _tokens = new ResumeTokenStore(database, _options.Name, _options.Tenants, time, leadership);
@@ -224,6 +227,7 @@ public sealed class MongoResourceWatcher : IResourceWatcher
         var collection = (change.GetValue("ns", BsonNull.Value) as BsonDocument)?.GetValue("coll", BsonNull.Value) is { IsString: true } coll
             ? coll.AsString
             : null;
+        _metrics?.WatchEvent(collection ?? "", operation ?? "");
         var id = (change.GetValue("documentKey", BsonNull.Value) as BsonDocument)?.GetValue("_id", BsonNull.Value) ?? BsonNull.Value;
         switch (operation)
         {
@@ -390,6 +394,7 @@ public sealed class MongoResourceWatcher : IResourceWatcher
         }
 
         var delay = backoff.Next();
+        _metrics?.WatchRestarted();
         _logger.LogWarning("Change stream failed ({Error}: {Message}); reconnecting in {Delay}", exception.GetType().Name, MongoErrors.Describe(exception), delay);
         return delay;
     }

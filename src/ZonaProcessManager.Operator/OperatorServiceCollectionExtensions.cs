@@ -8,6 +8,7 @@ using ZonaProcessManager.Operator.Controllers;
 using ZonaProcessManager.Operator.Hosting;
 using ZonaProcessManager.Operator.Kinds;
 using ZonaProcessManager.Operator.Messages;
+using ZonaProcessManager.Operator.Metrics;
 using ZonaProcessManager.Operator.Settings;
 
 namespace ZonaProcessManager.Operator;
@@ -36,6 +37,10 @@ public static class OperatorServiceCollectionExtensions
         services.AddSingleton<ReconcilePlanner>(sp => new ReconcilePlanner(sp.GetRequiredService<PlannerSettings>()));
         services.AddSingleton<OperatorHealth>();
         services.AddSingleton<OperatorLiveness>();
+        // The instruments exist whether or not anything exports them; an exporter (the Web adapter's /metrics) listens
+        // to OperatorMetrics.MeterName.
+        services.AddMetrics();
+        services.AddSingleton<OperatorMetrics>();
         services.AddSingleton<ReconcileQueue>();
         services.AddSingleton<ResourceEnumerator>();
         services.AddSingleton<Resync>();

@@ -33,6 +33,9 @@ public static class OperatorAdapterRegistration
     public static IServiceCollection AddZpmOperatorAdapters(this IServiceCollection services, OperatorSettings settings, WorkloadRuntimeChoice runtime)
     {
         ArgumentNullException.ThrowIfNull(runtime);
+        // The adapters' meters (the operator core registered the IMeterFactory); /metrics serves them when HTTP is on.
+        services.AddSingleton<MongoMetrics>();
+        services.AddSingleton<DockerRequestMetrics>();
         services.AddSingleton<IMongoClient>(_ => new MongoClient(settings.MongoConnectionString));
         services.AddSingleton(sp => sp.GetRequiredService<IMongoClient>().GetDatabase(settings.Database));
         // SafeStore: what escapes a store (and gets logged or recorded) never carries a server's errInfo or a document.
@@ -40,7 +43,8 @@ public static class OperatorAdapterRegistration
         services.AddSingleton(sp => SafeStore.Wrap<IServiceStore>(new MongoServiceStore(
             sp.GetRequiredService<IMongoDatabase>(), leadership: sp.GetRequiredService<ILeadershipContext>())));
         services.AddSingleton(sp => SafeStore.Wrap<IIntegrationStore>(new MongoIntegrationStore(
-            sp.GetRequiredService<IMongoDatabase>(), sp.GetRequiredService<TimeProvider>(), leadership: sp.GetRequiredService<ILeadershipContext>())));
+            sp.GetRequiredService<IMongoDatabase>(), sp.GetRequiredService<TimeProvider>(), leadership: sp.GetRequiredService<ILeadershipContext>(),
+            metrics: sp.GetRequiredService<MongoMetrics>())));
         services.AddSingleton(sp => SafeStore.Wrap<IEventRecorder>(new MongoEventRecorder(
             sp.GetRequiredService<IMongoDatabase>(), sp.GetRequiredService<ILeadershipContext>())));
         services.AddSingleton<IHostPortProbe, SocketHostPortProbe>();
@@ -55,7 +59,8 @@ public static class OperatorAdapterRegistration
             },
             sp.GetRequiredService<ILogger<MongoResourceWatcher>>(),
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILeadershipContext>()));
+            sp.GetRequiredService<ILeadershipContext>(),
+            sp.GetRequiredService<MongoMetrics>()));
         services.AddSingleton(sp => new MongoLeaderElection(
             sp.GetRequiredService<IMongoDatabase>(),
             new LeaseOptions
@@ -80,7 +85,10 @@ public static class OperatorAdapterRegistration
         if (runtime.Kind == WorkloadRuntimeKind.Swarm)
         {
             // No IContainerRuntime on Swarm: nothing may create a plain container beside the swarm's services.
+            // The container owns the runtime (and disposes it); the operator gets it measured.
             services.AddSingleton<IWorkloadRuntime>(sp =>
+                new MeasuredWorkloadRuntime(sp.GetRequiredService<SwarmWorkloadRuntime>(), sp.GetRequiredService<DockerRequestMetrics>()));
+            services.AddSingleton(sp =>
             {
                 var logger = sp.GetRequiredService<ILogger<SwarmWorkloadRuntime>>();
                 LogChoice(logger, runtime);
@@ -98,6 +106,8 @@ public static class OperatorAdapterRegistration
         }
 
         services.AddSingleton<IContainerRuntime>(sp =>
+            new MeasuredContainerRuntime(sp.GetRequiredService<DockerContainerRuntime>(), sp.GetRequiredService<DockerRequestMetrics>()));
+        services.AddSingleton(sp =>
         {
             var logger = sp.GetRequiredService<ILogger<DockerContainerRuntime>>();
             LogChoice(logger, runtime);

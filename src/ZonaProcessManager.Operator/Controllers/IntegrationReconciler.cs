@@ -31,6 +31,11 @@ public sealed class IntegrationReconciler(
     public async Task<ReconciliationResult> ReconcileAsync(ResourceKey key, CancellationToken cancellationToken)
     {
         var stored = await store.GetIntegrationAsync(key, cancellationToken).ConfigureAwait(false);
+        if (stored is null)
+        {
+            publisher.Gone(key);
+        }
+
         return stored switch
         {
             null => await RemoveChildAsync(key, cancellationToken).ConfigureAwait(false),
@@ -295,6 +300,7 @@ public sealed class IntegrationReconciler(
     private async Task PublishAsync(StoredIntegration stored, IntegrationStatus next, CancellationToken cancellationToken, bool alwaysRecount = false)
     {
         var phaseChanged = stored.Status?.Phase != next.Phase;
+        publisher.PhaseIs(stored.Key, next.Phase);
         IReadOnlyList<ResourceEvent> transitionEvents = phaseChanged
             ? [new ResourceEvent(stored.Key, next.Phase.ToString(), next.Message ?? "", next.Phase == ResourcePhase.Degraded ? EventType.Warning : EventType.Normal, time.GetUtcNow())]
             : [];

@@ -5,14 +5,16 @@ using ZonaProcessManager.Domain.Ports;
 using ZonaProcessManager.Domain.Reconciliation;
 using ZonaProcessManager.Operator.Logging;
 using ZonaProcessManager.Operator.Messages;
+using ZonaProcessManager.Operator.Metrics;
 
 namespace ZonaProcessManager.Operator.Controllers;
 
 /// <summary>
 /// Times every reconcile and logs its result in one line, so controllers stay free of bookkeeping. This is the one place
-/// a failed reconcile is logged: the worker and the queue that retry it say nothing more about it.
+/// a failed reconcile is logged: the worker and the queue that retry it say nothing more about it. It counts and times
+/// each reconcile for the metrics too (zpm_reconcile_total, zpm_reconcile_errors_total, zpm_reconcile_duration_seconds).
 /// </summary>
-public sealed class ReconcileTimingBehavior(ILogger<ReconcileTimingBehavior> logger)
+public sealed class ReconcileTimingBehavior(ILogger<ReconcileTimingBehavior> logger, OperatorMetrics? metrics = null)
     : IPipelineBehavior<ReconcileRequest, ReconciliationResult>
 {
     public async ValueTask<ReconciliationResult> Handle(
@@ -25,6 +27,10 @@ public sealed class ReconcileTimingBehavior(ILogger<ReconcileTimingBehavior> log
         {
             var result = await next(message, cancellationToken).ConfigureAwait(false);
             var elapsed = Stopwatch.GetElapsedTime(started);
+            metrics?.ReconcileFinished(
+                message.Key.Kind,
+                !result.IsSuccess ? OperatorMetrics.Error : result.RequeueAfter is null ? OperatorMetrics.Success : OperatorMetrics.RequeueAfter,
+                elapsed);
             if (result.IsSuccess)
             {
                 logger.Reconciled(message.Key, elapsed.TotalMilliseconds, result.RequeueAfter);
@@ -39,7 +45,9 @@ public sealed class ReconcileTimingBehavior(ILogger<ReconcileTimingBehavior> log
         // The reconcile's own token (deadline or shutdown) is reported by the worker; any other cancellation is a failure.
         catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            var elapsedMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            var elapsed = Stopwatch.GetElapsedTime(started);
+            metrics?.ReconcileFinished(message.Key.Kind, OperatorMetrics.Error, elapsed);
+            var elapsedMs = elapsed.TotalMilliseconds;
             if (exception is LeadershipFenceException fenced)
             {
                 // Not the resource's failure: the term is ending, and retrying is left to the queue's backoff until

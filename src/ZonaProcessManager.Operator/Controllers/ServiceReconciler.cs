@@ -30,6 +30,11 @@ public sealed class ServiceReconciler(
     public async Task<ReconciliationResult> ReconcileAsync(ResourceKey key, CancellationToken cancellationToken)
     {
         var stored = await store.GetAsync(key, cancellationToken).ConfigureAwait(false);
+        if (stored is null)
+        {
+            publisher.Gone(key);
+        }
+
         try
         {
             var result = stored switch

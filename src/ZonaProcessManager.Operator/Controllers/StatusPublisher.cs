@@ -1,15 +1,23 @@
 using Microsoft.Extensions.Logging;
 using ZonaProcessManager.Domain.Lifecycle;
 using ZonaProcessManager.Domain.Model;
+using ZonaProcessManager.Operator.Metrics;
 
 namespace ZonaProcessManager.Operator.Controllers;
 
 /// <summary>
 /// How every reconciler publishes what it found: the status is written only when a reader would see a difference (a
-/// rewrite that only bumps a time is churn), then one event is recorded per transition.
+/// rewrite that only bumps a time is churn), then one event is recorded per transition. The phase each resource was
+/// last given, and which resources are gone, feed the zpm_resources gauge.
 /// </summary>
-public sealed class StatusPublisher(BestEffortEventRecorder events)
+public sealed class StatusPublisher(BestEffortEventRecorder events, OperatorMetrics? metrics = null)
 {
+    /// <summary><paramref name="key"/> now has <paramref name="phase"/> (written now or already stored).</summary>
+    public void PhaseIs(ResourceKey key, ResourcePhase phase) => metrics?.PhaseWritten(key, phase);
+
+    /// <summary><paramref name="key"/>'s document is gone.</summary>
+    public void Gone(ResourceKey key) => metrics?.ResourceGone(key);
+
     /// <summary>
     /// A ServiceSpec's status and the lifecycle transitions that led to it; each transition is logged and recorded with
     /// the status's time. Returns whether status was written.
@@ -25,6 +33,7 @@ public sealed class StatusPublisher(BestEffortEventRecorder events)
         CancellationToken cancellationToken)
     {
         var written = await WriteIfChangedAsync(previous, next, StatusComparer.SameContent, write, cancellationToken).ConfigureAwait(false);
+        PhaseIs(key, next.Phase);
         foreach (var transition in transitions)
         {
             logger.LogInformation("{Resource} {From} -> {To} ({Trigger}): {Reason}: {Message}",

@@ -37,6 +37,11 @@ public sealed class TenantReconciler(
     {
         var code = key.Name;
         var stored = await store.GetTenantAsync(code, cancellationToken).ConfigureAwait(false);
+        if (stored is null)
+        {
+            publisher.Gone(key);
+        }
+
         return stored switch
         {
             null or { DeletionRequested: true } => await CascadeAsync(code, stored, cancellationToken).ConfigureAwait(false),
@@ -214,6 +219,7 @@ public sealed class TenantReconciler(
     private async Task PublishAsync(StoredTenant stored, TenantStatus next, CancellationToken cancellationToken)
     {
         // A tenant's phase changes are logged, not recorded: its events are the offboarding steps.
+        publisher.PhaseIs(stored.Key, next.Phase);
         var written = await publisher.PublishAsync(stored.Status, next, StatusComparer.SameContent, (status, token) => store.WriteTenantStatusAsync(stored.Key.Name, status, token), [], cancellationToken)
             .ConfigureAwait(false);
         if (written && stored.Status?.Phase != next.Phase)

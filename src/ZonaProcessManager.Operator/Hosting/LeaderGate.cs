@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using ZonaProcessManager.Domain.Ports;
 using ZonaProcessManager.Domain.Reconciliation;
 using ZonaProcessManager.Operator.Logging;
+using ZonaProcessManager.Operator.Metrics;
 using ZonaProcessManager.Operator.Settings;
 
 namespace ZonaProcessManager.Operator.Hosting;
@@ -18,6 +19,7 @@ public sealed class LeaderGate(
     ILeaderElection election,
     LeadershipContext leadership,
     OperatorLiveness liveness,
+    OperatorMetrics metrics,
     IEnumerable<ILeaderOnlyLoop> loops,
     OperatorSettings settings,
     TimeProvider time,
@@ -32,6 +34,7 @@ public sealed class LeaderGate(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         liveness.GateStarted();
+        metrics.Leadership(false);
         string? failure = null;
         try
         {
@@ -91,6 +94,7 @@ public sealed class LeaderGate(
         logger.Leading(term.Holder, term.Generation);
         leadership.Begin(term);
         liveness.TermBegan(term.Generation, _loops.Select(NameOf));
+        metrics.Leadership(true);
         try
         {
             var running = _loops.Select(loop => RunLoopAsync(loop, termEnd)).ToList();
@@ -111,6 +115,7 @@ public sealed class LeaderGate(
         finally
         {
             liveness.TermEnded();
+            metrics.Leadership(false);
             leadership.End();
             await ReleaseAsync(term).ConfigureAwait(false);
         }

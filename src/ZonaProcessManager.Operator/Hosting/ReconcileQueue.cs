@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using ZonaProcessManager.Domain.Model;
 using ZonaProcessManager.Domain.Reconciliation;
 using ZonaProcessManager.Operator.Kinds;
+using ZonaProcessManager.Operator.Metrics;
 using ZonaProcessManager.Operator.Queue;
 using ZonaProcessManager.Operator.Settings;
 
@@ -21,16 +22,22 @@ public sealed class ReconcileQueue : IAsyncDisposable
     private readonly Dictionary<string, WorkQueue<ResourceKey>> _byKind;
     private readonly ILogger<ReconcileQueue> _logger;
 
-    public ReconcileQueue(KindRegistry kinds, OperatorSettings settings, TimeProvider time, ILogger<ReconcileQueue> logger)
+    /// <param name="metrics">Where each kind's queue reports adds, retries, waits and depth; null reports nothing.</param>
+    public ReconcileQueue(KindRegistry kinds, OperatorSettings settings, TimeProvider time, ILogger<ReconcileQueue> logger, OperatorMetrics? metrics = null)
     {
         _logger = logger;
         // Jitter only needs to spread retries; a per-queue Random avoids shared mutable state.
         var random = new Random();
         var backoff = new BackoffPolicy(settings.BackoffInitial, settings.BackoffMax, settings.BackoffJitter);
-        _byKind = kinds.Kinds.ToDictionary(
-            kind => kind,
-            _ => new WorkQueue<ResourceKey>(settings.MaxParallelReconciles, backoff, random.NextDouble, time, logger),
-            StringComparer.Ordinal);
+        _byKind = new Dictionary<string, WorkQueue<ResourceKey>>(StringComparer.Ordinal);
+        foreach (var kind in kinds.Kinds)
+        {
+            WorkQueue<ResourceKey>? queue = null;
+            // The depth is read at each scrape, long after the queue exists.
+            var queueMetrics = metrics?.ForQueue(kind, () => queue?.ReadyCount ?? 0);
+            queue = new WorkQueue<ResourceKey>(settings.MaxParallelReconciles, backoff, random.NextDouble, time, logger, queueMetrics);
+            _byKind[kind] = queue;
+        }
     }
 
     /// <summary>The queue of <paramref name="kind"/>'s reconciler.</summary>

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using ZonaProcessManager.Operator.Metrics;
 using ZonaProcessManager.Domain.Reconciliation;
 using ZonaProcessManager.Operator.Logging;
 
@@ -61,10 +62,15 @@ public sealed class WorkQueue<TKey> : IAsyncDisposable
     private readonly Func<double> _unitRandom;
     private readonly int _maxParallelism;
     private readonly ILogger _logger;
+    private readonly WorkQueueMetrics? _metrics;
+    // When each key in _ready became ready (a TimeProvider timestamp), kept only for _metrics' queue duration.
+    private readonly Dictionary<TKey, long> _readySince = [];
 
     /// <param name="unitRandom">Jitter source in [0, 1); tests pass a constant.</param>
-    public WorkQueue(int maxParallelism, BackoffPolicy backoff, Func<double> unitRandom, TimeProvider time, ILogger? logger = null)
+    /// <param name="metrics">Where adds, retries and the wait for a worker are counted; null counts nothing.</param>
+    public WorkQueue(int maxParallelism, BackoffPolicy backoff, Func<double> unitRandom, TimeProvider time, ILogger? logger = null, WorkQueueMetrics? metrics = null)
     {
+        _metrics = metrics;
         ArgumentOutOfRangeException.ThrowIfLessThan(maxParallelism, 1);
         _maxParallelism = maxParallelism;
         _backoff = backoff;
@@ -142,6 +148,18 @@ public sealed class WorkQueue<TKey> : IAsyncDisposable
     /// <summary>How many handler runs have finished (any outcome) since the queue was created.</summary>
     public long CompletedCount => Interlocked.Read(ref _completed);
 
+    /// <summary>Keys waiting for a worker now.</summary>
+    public int ReadyCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _ready.Count;
+            }
+        }
+    }
+
     /// <summary>Nothing ready and nothing in flight (scheduled retries may still be pending).</summary>
     public bool IsIdle
     {
@@ -212,6 +230,7 @@ public sealed class WorkQueue<TKey> : IAsyncDisposable
     private void ClearLocked()
     {
         _ready.Clear();
+        _readySince.Clear();
         _pending.Clear();
         _inFlight.Clear();
         _pendingUnlessFailed.Clear();
@@ -243,6 +262,11 @@ public sealed class WorkQueue<TKey> : IAsyncDisposable
             {
                 key = _ready.First!.Value;
                 _ready.RemoveFirst();
+                if (_readySince.Remove(key, out var readySince))
+                {
+                    _metrics?.Waited(_time.GetElapsedTime(readySince));
+                }
+
                 _pending.Remove(key);
                 _inFlight.Add(key);
             }
@@ -305,6 +329,7 @@ public sealed class WorkQueue<TKey> : IAsyncDisposable
                 if (!changedWhileInFlight)
                 {
                     ScheduleLocked(key, _time.GetUtcNow() + (outcome.RetryAfter ?? _backoff.Delay(failures, _unitRandom())));
+                    _metrics?.Retried();
                 }
 
                 return;
@@ -335,8 +360,7 @@ public sealed class WorkQueue<TKey> : IAsyncDisposable
         // An in-flight key goes to _ready only when its run completes (single flight per key).
         if (!_inFlight.Contains(key))
         {
-            _ready.AddLast(key);
-            _readyCount.Release();
+            AppendReadyLocked(key);
         }
     }
 
@@ -344,6 +368,11 @@ public sealed class WorkQueue<TKey> : IAsyncDisposable
     {
         _ready.AddLast(key);
         _readyCount.Release();
+        if (_metrics is not null)
+        {
+            _metrics.Added();
+            _readySince[key] = _time.GetTimestamp();
+        }
     }
 
     private void ScheduleLocked(TKey key, DateTimeOffset dueAt)

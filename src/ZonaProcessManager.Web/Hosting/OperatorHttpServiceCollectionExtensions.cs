@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using ZonaProcessManager.Operator.Settings;
 using ZonaProcessManager.Web.Health;
+using ZonaProcessManager.Web.Metrics;
 
 namespace ZonaProcessManager.Web.Hosting;
 
@@ -9,7 +10,7 @@ public static class OperatorHttpServiceCollectionExtensions
 {
     /// <summary>
     /// Serves the operator's HTTP endpoints as <paramref name="settings"/> say (nothing when they are off), with the
-    /// health probes (/healthz, /readyz) among them. Other parts register with <see cref="AddHttpEndpointModule{TModule}"/>,
+    /// health probes (/healthz, /readyz) and the metrics (/metrics) among them. Other parts register with <see cref="AddHttpEndpointModule{TModule}"/>,
     /// before or after this call.
     /// </summary>
     /// <exception cref="ArgumentException">The address is not loopback and remote access was not allowed.</exception>
@@ -27,6 +28,8 @@ public static class OperatorHttpServiceCollectionExtensions
             return services;
         }
 
+        // Only when served: without HTTP nothing would ever read what the SDK collects.
+        services.AddOperatorMetrics();
         services.AddSingleton(sp => ActivatorUtilities.CreateInstance<OperatorHttpServer>(sp, settings));
         services.AddHostedService(sp => sp.GetRequiredService<OperatorHttpServer>());
         return services;

@@ -1,6 +1,7 @@
 using ZonaProcessManager.Testing.Time;
 using System.Collections.Concurrent;
 using ZonaProcessManager.Domain.Reconciliation;
+using ZonaProcessManager.Operator.Metrics;
 using ZonaProcessManager.Operator.Queue;
 using ZonaProcessManager.Operator.Tests.Fakes;
 
@@ -20,10 +21,10 @@ internal sealed class WorkQueueHarness : IAsyncDisposable
     private Task? _run;
     private int _concurrent;
 
-    public WorkQueueHarness(int maxParallelism = 1, TimeSpan? backoffInitial = null, TimeSpan? backoffMax = null)
+    public WorkQueueHarness(int maxParallelism = 1, TimeSpan? backoffInitial = null, TimeSpan? backoffMax = null, WorkQueueMetrics? metrics = null)
     {
         Backoff = new BackoffPolicy(backoffInitial ?? TimeSpan.FromSeconds(1), backoffMax ?? TimeSpan.FromMinutes(5), jitter: 0);
-        Queue = new WorkQueue<string>(maxParallelism, Backoff, () => 0, Time);
+        Queue = new WorkQueue<string>(maxParallelism, Backoff, () => 0, Time, metrics: metrics);
     }
 
     public ManualTimeProvider Time { get; } = new();
