@@ -41,18 +41,6 @@ public sealed class DashboardFeed : IAsyncDisposable
         _logger = logger ?? (ILogger)NullLogger.Instance;
     }
 
-    /// <summary>How many browsers are subscribed right now.</summary>
-    public int SubscriberCount
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _subscribers.Count;
-            }
-        }
-    }
-
     /// <summary>
     /// The messages for one browser, from the moment the change stream is open: a first "hello" says that whatever the
     /// browser reads afterwards is covered by the stream, so it loads its tables only then.
@@ -169,7 +157,7 @@ public sealed class DashboardFeed : IAsyncDisposable
             }
             catch (Exception exception) when (exception is MongoException or TimeoutException)
             {
-                // A token the server no longer accepts would fail every retry: start from now and let browsers reload.
+                // A token the server no longer accepts would fail every retry: open at the present position and let browsers reload.
                 if (exception is MongoCommandException)
                 {
                     resumeToken = null;
