@@ -37,11 +37,16 @@ images: docker
 mongosh:
 	bash scripts/ensure-mongosh.sh
 
+# Debian's chromium and playwright-core for the dashboard's browser tests.
+.PHONY: chromium
+chromium:
+	bash scripts/ensure-chromium.sh
+
 # The metrics tests parse /metrics with the Prometheus client library's own exposition-format parser (python3).
 prometheus-parser:
 	bash scripts/ensure-prometheus-parser.sh
 
-setup: images mongosh prometheus-parser
+setup: images mongosh chromium prometheus-parser
 
 # The Swarm tests bring up the swarm lab themselves (scripts/swarm-lab.sh up) and leave it for the next test class;
 # this target takes it down afterwards unless a lab was there before it started (e.g. from `make swarm-lab`).

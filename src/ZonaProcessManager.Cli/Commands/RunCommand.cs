@@ -50,6 +50,8 @@ public static class RunCommand
         leaderElectionOptions.AddTo(command);
         var httpOptions = new HttpOptions();
         httpOptions.AddTo(command);
+        var dashboardOptions = new DashboardOptions();
+        dashboardOptions.AddTo(command);
         command.SetAction(app.Guard(async (parseResult, cancellationToken) =>
         {
             // Checked before anything starts, so a typo never leaves a half-started operator behind.
@@ -120,6 +122,7 @@ public static class RunCommand
                     Isolation = isolation,
                     LeaderElection = leaderElection,
                     Http = http,
+                    Dashboard = await dashboardOptions.ParseAndAnnounceAsync(parseResult, context.Error),
                 };
                 await ZpmOperatorHost.RunAsync(settings, runtime, cancellationToken);
                 return CliApplication.Ok;

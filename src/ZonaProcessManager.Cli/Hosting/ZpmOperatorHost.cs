@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using ZonaProcessManager.Operator;
 using ZonaProcessManager.Operator.Settings;
+using ZonaProcessManager.Web.Dashboard;
 using ZonaProcessManager.Web.Hosting;
 
 namespace ZonaProcessManager.Cli.Hosting;
@@ -45,6 +46,7 @@ public static class ZpmOperatorHost
             services.AddZpmOperatorAdapters(settings, runtime);
             // Off unless settings ask (zpm run does by default), so in-process hosts never fight over a port.
             services.AddOperatorHttp(settings.Http);
+            services.AddZpmDashboard();
             configureServices?.Invoke(services);
         });
 }

@@ -137,6 +137,8 @@ public sealed record OperatorSettings
     /// <see cref="HttpSettings.DefaultEndpoint"/> unless --http says otherwise.
     /// </summary>
     public HttpSettings Http { get; init; } = HttpSettings.Off;
+    /// <summary>The web dashboard: read-only by default (<see cref="DashboardSettings"/>).</summary>
+    public DashboardSettings Dashboard { get; init; } = new();
 
     /// <summary>Console log format. Default <see cref="Settings.LogFormat.Pretty"/>.</summary>
     public LogFormat LogFormat { get; init; } = LogFormat.Pretty;
