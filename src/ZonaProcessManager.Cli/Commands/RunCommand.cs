@@ -48,6 +48,8 @@ public static class RunCommand
         runtimeOptions.AddTo(command);
         var leaderElectionOptions = new LeaderElectionOptions();
         leaderElectionOptions.AddTo(command);
+        var probeOptions = new ProbeOptions();
+        probeOptions.AddTo(command);
         command.SetAction(app.Guard(async (parseResult, cancellationToken) =>
         {
             // Checked before anything starts, so a typo never leaves a half-started operator behind.
@@ -116,6 +118,7 @@ public static class RunCommand
                     IntegrationPorts = integrationPorts,
                     Isolation = isolation,
                     LeaderElection = leaderElection,
+                    Probes = probeOptions.Parse(parseResult),
                 };
                 await ZpmOperatorHost.RunAsync(settings, runtime, cancellationToken);
                 return CliApplication.Ok;

@@ -97,12 +97,14 @@ public static class OperatorAdapterRegistration
             return services;
         }
 
+        // Probing from the host works on one host only: the operator's host routes to its own engine's container addresses.
+        services.AddSingleton<IReplicaProbe, SocketReplicaProbe>();
         services.AddSingleton<IContainerRuntime>(sp =>
         {
             var logger = sp.GetRequiredService<ILogger<DockerContainerRuntime>>();
             LogChoice(logger, runtime);
             return DockerContainerRuntime.Create(
-                new DockerRuntimeOptions { StopGracePeriod = settings.DockerStopGrace },
+                new DockerRuntimeOptions { StopGracePeriod = settings.DockerStopGrace, OperatorProbes = settings.Probes.Mode == ProbeMode.Operator },
                 logger,
                 settings.DockerEndpoint,
                 sp.GetRequiredService<TimeProvider>());

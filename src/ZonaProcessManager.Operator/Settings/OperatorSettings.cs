@@ -131,6 +131,12 @@ public sealed record OperatorSettings
     /// </summary>
     public LeaderElectionSettings LeaderElection { get; init; } = LeaderElectionSettings.Default;
 
+    /// <summary>
+    /// Who runs http and tcp health checks on the single-host backend, and how many probes run at once (`--probe-mode`).
+    /// Default <see cref="ProbeSettings.Default"/>: the operator probes from the host. Swarm tasks keep Docker's checks.
+    /// </summary>
+    public ProbeSettings Probes { get; init; } = ProbeSettings.Default;
+
     /// <summary>Console log format. Default <see cref="Settings.LogFormat.Pretty"/>.</summary>
     public LogFormat LogFormat { get; init; } = LogFormat.Pretty;
 
@@ -157,6 +163,7 @@ public sealed record OperatorSettings
         Require(ReconcileTimeout > TimeSpan.Zero && ReconcileTimeout <= TimeSpan.FromDays(1), nameof(ReconcileTimeout), $"must be positive and at most a day, got {ReconcileTimeout}");
         Require(RuntimeProbeInterval > TimeSpan.Zero, nameof(RuntimeProbeInterval), "must be positive");
         Require(LoopRetryMax >= LoopRetryInitial, nameof(LoopRetryMax), "must not be smaller than LoopRetryInitial");
+        Require(Probes.Problem() is null, nameof(Probes), $"is invalid: {Probes.Problem()}");
         Require(LeaderElection.Problem() is null, nameof(LeaderElection), $"is invalid: {LeaderElection.Problem()}");
         return this;
     }
