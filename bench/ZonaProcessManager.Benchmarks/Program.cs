@@ -49,5 +49,11 @@ if (args.Length > 0 && args[0] == "ha")
     return await HighAvailabilityBenchmark.RunAsync(args[1..]);
 }
 
+// `probes` runs the health-check cost figures (operator probes from the host vs Docker's health checks, same services).
+if (args.Length > 0 && args[0] == "probes")
+{
+    return await ProbeBenchmark.RunAsync(args[1..]);
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(MongoServerBenchmark).Assembly).Run(args);
 return 0;
