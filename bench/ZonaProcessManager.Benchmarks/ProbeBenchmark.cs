@@ -110,7 +110,7 @@ public static class ProbeBenchmark
         Console.WriteLine();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"ratio operator / Docker above idle (goal <= 0.10): machine {machineRatio:0.000}, engine+operator {attributedRatio:0.000}"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"replica starts failing -> service Degraded (goal <= {interval * Retries + 1} s): operator probes {operatorArm.UntilDegraded.TotalSeconds:0.00} s, Docker health checks {dockerArm.UntilDegraded.TotalSeconds:0.00} s"));
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"converge (insert at once -> all Running): operator probes {operatorArm.Converge.TotalSeconds:0.0} s, Docker health checks {dockerArm.Converge.TotalSeconds:0.0} s"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"converge (insert at once -> Running): operator probes {operatorArm.Running} of {services} in {operatorArm.Converge.TotalSeconds:0.0} s, Docker health checks {dockerArm.Running} of {services} in {dockerArm.Converge.TotalSeconds:0.0} s"));
         Console.WriteLine($"load average: operator window {operatorArm.Load}, idle window {operatorArm.IdleLoad}, Docker window {dockerArm.Load}");
     }
 
@@ -131,11 +131,11 @@ public static class ProbeBenchmark
         }
     }
 
-    private sealed record ArmResult(MachineCpu Window, MachineCpu? Idle, TimeSpan UntilDegraded, TimeSpan Converge, string Load, string? IdleLoad);
+    private sealed record ArmResult(MachineCpu Window, MachineCpu? Idle, TimeSpan UntilDegraded, TimeSpan Converge, string Load, string? IdleLoad, long Running);
 
     private sealed class Arm(string connection, int services, int interval, int seconds, DockerClient docker, CancellationToken cancellation)
     {
-        private static readonly TimeSpan ConvergeDeadline = TimeSpan.FromMinutes(40);
+        private static readonly TimeSpan ConvergeDeadline = TimeSpan.FromMinutes(4);
 
         public async Task<ArmResult> MeasureAsync(ProbeMode mode, IReadOnlyList<string> tenants, bool measureIdleAfter)
         {
@@ -160,9 +160,20 @@ public static class ProbeBenchmark
                 var documents = Enumerable.Range(0, services).Select(i => Document(tenants[i / OperatorBenchmark.ServicesPerTenant], $"svc-{i:D4}")).ToList();
                 var converge = Stopwatch.StartNew();
                 await collection.InsertManyAsync(documents, new InsertManyOptions { IsOrdered = false }, cancellation);
-                await UntilAsync(async () => await collection.CountDocumentsAsync(Phase("Running"), cancellationToken: cancellation) == services, ConvergeDeadline, $"all {services} Running ({mode})");
+                // On an overloaded machine Docker's checks (a process per probe) time out and restart replicas, so that
+                // arm may never be all Running: the window is then measured once every container runs, with the count said.
+                long running = 0;
+                try
+                {
+                    await UntilAsync(async () => (running = await collection.CountDocumentsAsync(Phase("Running"), cancellationToken: cancellation)) == services, ConvergeDeadline, $"all {services} Running ({mode})");
+                }
+                catch (TimeoutException)
+                {
+                    OperatorBenchmark.Progress($"{mode}: only {running} of {services} Running after {ConvergeDeadline.TotalMinutes:0} min; measuring anyway");
+                }
+
                 converge.Stop();
-                OperatorBenchmark.Progress($"{mode}: all {services} Running after {converge.Elapsed.TotalSeconds:0.0} s; settling one interval, then a {seconds} s window");
+                OperatorBenchmark.Progress($"{mode}: {running} of {services} Running after {converge.Elapsed.TotalSeconds:0.0} s; settling one interval, then a {seconds} s window");
                 await Task.Delay(TimeSpan.FromSeconds(interval), cancellation);
 
                 var window = await WindowAsync();
@@ -184,7 +195,7 @@ public static class ProbeBenchmark
                     OperatorBenchmark.Progress($"idle window done, load {idleLoad}");
                 }
 
-                return new ArmResult(window, idle, untilDegraded, converge.Elapsed, load, idleLoad);
+                return new ArmResult(window, idle, untilDegraded, converge.Elapsed, load, idleLoad, running);
             }
             finally
             {
@@ -215,6 +226,9 @@ public static class ProbeBenchmark
             {
                 ["label"] = new Dictionary<string, bool> { [$"{ZpmLabels.Tenant}={tenant}"] = true, [$"{ZpmLabels.Name}=svc-0000"] = true },
             };
+            // Measured from a Running service only: a replica already failing for other reasons would time nothing.
+            var running = Builders<BsonDocument>.Filter.Eq("_id", $"{tenant}/svc-0000") & Builders<BsonDocument>.Filter.Eq("status.phase", "Running");
+            await UntilAsync(async () => await collection.CountDocumentsAsync(running, cancellationToken: cancellation) == 1, TimeSpan.FromMinutes(3), "svc-0000 Running before it is made to fail", TimeSpan.FromMilliseconds(100));
             var container = (await docker.Containers.ListContainersAsync(new ContainersListParameters { Filters = filter }, cancellation)).Single();
             var exec = await docker.Exec.CreateContainerExecAsync(container.ID, new ContainerExecCreateParameters { Cmd = ["rm", "/www/" + CheckedFile] }, cancellation);
             using (var stream = await docker.Exec.StartContainerExecAsync(exec.ID, new ContainerExecStartParameters(), cancellation))
