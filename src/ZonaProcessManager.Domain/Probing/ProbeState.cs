@@ -13,6 +13,13 @@ public sealed record ProbeState
 {
     public static ProbeState Initial { get; } = new();
 
+    /// <summary>
+    /// A replica found running longer than one interval (the operator restarted or took over) whose verdict was
+    /// never seen by this operator: healthy until its probes say otherwise, as Docker keeps its verdict while the
+    /// operator is away. Its failures count at once, so a replica that really fails is unhealthy after retries probes.
+    /// </summary>
+    public static ProbeState PresumedHealthy { get; } = new() { Health = ContainerHealth.Healthy };
+
     public ContainerHealth Health { get; init; } = ContainerHealth.Starting;
 
     /// <summary>Consecutive failures that counted (Docker's FailingStreak).</summary>

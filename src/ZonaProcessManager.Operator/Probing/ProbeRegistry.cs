@@ -10,7 +10,8 @@ namespace ZonaProcessManager.Operator.Probing;
 /// running container labelled zpm.probe of a tenant this operator manages is followed from the first time it is seen,
 /// and its health in that observation is the probes' verdict (starting until the first one). A container seen
 /// stopped, gone from a list that would have shown it, removed or restarted is no longer followed; seen again running
-/// (a new start time) it starts over as Docker's health does after a restart.
+/// (a new start time) it starts over as Docker's health does after a restart. A container found already running for
+/// longer than one interval (this operator started or took over) is presumed healthy until its probes say otherwise.
 /// </summary>
 public sealed class ProbeRegistry(OperatorSettings settings, TimeProvider time, Func<double> spread)
 {
@@ -150,6 +151,9 @@ public sealed class ProbeRegistry(OperatorSettings settings, TimeProvider time, 
                 StartedAt = container.StartedAt,
                 Generation = ++_generations,
                 NextProbeAt = ProbeSchedule.FirstProbe(container.StartedAt, now, probe.Interval, Math.Clamp(spread(), 0, 0.999)),
+                // Without this an operator restart would turn every probed service from Running to waiting for its
+                // replicas until their first probes: a status write and a transition per service, for nothing.
+                State = container.StartedAt is { } started && started + probe.Interval <= now ? ProbeState.PresumedHealthy : ProbeState.Initial,
             };
             _followed[container.Id] = followed;
         }

@@ -188,6 +188,24 @@ public sealed class ReplicaProberTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task A_replica_found_running_for_longer_than_an_interval_is_presumed_healthy_until_retries_probes_fail()
+    {
+        var foundLate = Container(0, HttpProbe(retries: 2));
+        _clock.Advance(TimeSpan.FromMinutes(10));
+        Assert.Equal(ContainerHealth.Healthy, Seen(foundLate).Health);
+        _probe.Results["10.0.0.2"] = ProbeResult.Failed("connection refused");
+        await StartAsync();
+
+        Advance(ReplicaProber.Tick);
+        await Eventually.TrueAsync(() => _registry.StateOf(foundLate.Id)?.FailingStreak == 1, "the first failed probe");
+        Assert.Equal(ContainerHealth.Healthy, Seen(foundLate).Health);
+        Advance(Interval);
+        await Eventually.TrueAsync(() => HealthEvents.Count == 1, "unhealthy at the second failure");
+
+        Assert.Equal(ContainerHealth.Unhealthy, Seen(foundLate).Health);
+    }
+
+    [Fact]
     public void Only_labelled_running_replicas_of_managed_tenants_are_followed_and_a_list_drops_the_ones_gone()
     {
         var dockerChecked = Container(0, probe: null) with { Health = ContainerHealth.Healthy };
