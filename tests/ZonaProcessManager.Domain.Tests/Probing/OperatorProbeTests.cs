@@ -38,7 +38,11 @@ public sealed class OperatorProbeTests
     {
         var http = OperatorProbe.For(new HealthCheckSpec
         {
-            Http = new HttpProbe(8080, "/a b?x=\"1\""), IntervalSeconds = 5, TimeoutSeconds = 2, Retries = 4, StartPeriodSeconds = 7,
+            Http = new HttpProbe(8080, "/a b?x=\"1\""),
+            IntervalSeconds = 5,
+            TimeoutSeconds = 2,
+            Retries = 4,
+            StartPeriodSeconds = 7,
         })!;
         var tcp = OperatorProbe.For(new HealthCheckSpec { Tcp = new TcpProbe(6379), IntervalSeconds = 1 })!;
 
