@@ -14,7 +14,7 @@ export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
 export DOCKER_API_VERSION := 1.41
 export TESTCONTAINERS_RYUK_DISABLED := true
 
-.PHONY: build restore docker images mongosh setup test run swarm-lab swarm-lab-down bench bench-mongo bench-integrations bench-ports chaos format format-check clean bench-ha bench-swarm bench-sim prometheus-parser
+.PHONY: build restore docker images mongosh setup test run swarm-lab swarm-lab-down bench bench-mongo bench-integrations bench-ports chaos format format-check clean bench-ha bench-swarm bench-sim prometheus-parser bench-probes
 
 restore:
 	$(DOTNET) restore ZonaProcessManager.sln
@@ -113,6 +113,12 @@ bench-ha: images build
 # No Docker needed. The list-cost curve it uses comes from scripts/measure-docker-list.sh (bench README).
 bench-sim: build
 	$(DOTNET) run -c Release --project bench/ZonaProcessManager.Benchmarks -- sim --sizes "$(or $(SIZES),1000 10000 100000)"
+# Health checks at scale: SERVICES= (default 1000) services with an HTTP check every INTERVAL= (5) s, operator probes
+# against Docker's health checks on the same services in one run: CPU above idle over SECONDS= (60) s windows, and the
+# time from a replica failing to Degraded. Holds the machine-wide lock of runs above 200 containers.
+bench-probes: images build
+	flock /tmp/zpm-bigbench.lock $(DOTNET) run -c Release --project bench/ZonaProcessManager.Benchmarks -- probes \
+	  --services $(or $(SERVICES),1000) --interval $(or $(INTERVAL),5) --seconds $(or $(SECONDS),60)
 
 # Failure scenarios against real zpm processes, each ending with its counts (README "Chaos"); ONLY=a,b picks scenarios.
 # CHAOS_DOCKERD=1 adds the Docker engine restart, which disturbs everything else on the host: dedicated machines only.

@@ -55,5 +55,11 @@ if (args.Length > 0 && args[0] == "sim")
     return await ZonaProcessManager.Benchmarks.Simulation.SimBenchmark.RunAsync(args[1..]);
 }
 
+// `probes` runs the health-check cost figures (operator probes from the host vs Docker's health checks, same services).
+if (args.Length > 0 && args[0] == "probes")
+{
+    return await ProbeBenchmark.RunAsync(args[1..]);
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(MongoServerBenchmark).Assembly).Run(args);
 return 0;

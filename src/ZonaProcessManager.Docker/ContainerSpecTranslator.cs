@@ -2,6 +2,7 @@ using System.Globalization;
 using Docker.DotNet.Models;
 using ZonaProcessManager.Domain.Model;
 using ZonaProcessManager.Domain.Ports;
+using ZonaProcessManager.Domain.Probing;
 using DockerRestartPolicy = Docker.DotNet.Models.RestartPolicy;
 using SpecRestartPolicy = ZonaProcessManager.Domain.Model.RestartPolicy;
 
@@ -26,17 +27,25 @@ public static class ContainerSpecTranslator
 
         var (exposedPorts, portBindings) = TranslatePorts(spec.Ports, options.DefaultHostIp);
         var networks = spec.Networks.Where(n => !string.IsNullOrWhiteSpace(n)).Distinct(StringComparer.Ordinal).ToList();
+        var operatorProbe = options.OperatorProbes ? OperatorProbe.For(spec.HealthCheck) : null;
+        var labels = Labels(desired);
+        if (operatorProbe is not null)
+        {
+            labels[ZpmLabels.Probe] = operatorProbe.ToLabel();
+        }
 
         var parameters = new CreateContainerParameters
         {
             Name = desired.ContainerName,
             Image = spec.Image,
-            Labels = Labels(desired),
+            Labels = labels,
             Env = spec.Env.Select(pair => $"{pair.Key}={pair.Value}").ToList(),
             // Null fields are left out of the request, and an absent Cmd means "the image's CMD".
             Cmd = spec.Command.Count > 0 ? spec.Command.ToList() : null!,
             ExposedPorts = exposedPorts,
-            Healthcheck = spec.HealthCheck is null ? null : TranslateHealthCheck(spec.HealthCheck),
+            // "NONE" also turns off an image's own HEALTHCHECK: the operator's probe is then the only one.
+            Healthcheck = operatorProbe is not null ? new HealthcheckConfig { Test = ["NONE"] }
+                : spec.HealthCheck is null ? null : TranslateHealthCheck(spec.HealthCheck),
             HostConfig = new HostConfig
             {
                 PortBindings = portBindings!,

@@ -24,4 +24,12 @@ public sealed record DockerRuntimeOptions
     public TimeSpan EventReconnectInitialDelay { get; init; } = TimeSpan.FromMilliseconds(500);
 
     public TimeSpan EventReconnectMaxDelay { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// When true, a spec's http or tcp health check is not given to Docker: the container gets no Docker health check
+    /// (not the image's either) and the label zpm.probe, and the operator probes it from the host. Exec checks stay
+    /// Docker's. Default false, Docker's health checks, because this adapter alone probes nothing; the operator's
+    /// composition root sets it from its probe mode (operator by default).
+    /// </summary>
+    public bool OperatorProbes { get; init; }
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using Docker.DotNet.Models;
 using ZonaProcessManager.Domain.Model;
 using ZonaProcessManager.Domain.Ports;
+using ZonaProcessManager.Domain.Probing;
 
 namespace ZonaProcessManager.Docker;
 
@@ -50,7 +51,26 @@ public static class ObservedContainerMapper
             CreatedAt = inspection.Created.Year > 1
                 ? new DateTimeOffset(DateTime.SpecifyKind(inspection.Created.ToUniversalTime(), DateTimeKind.Utc))
                 : null,
+            // A label the operator cannot read leaves the container unprobed: no verdict beats a made-up one.
+            Probe = labels.TryGetValue(ZpmLabels.Probe, out var probeLabel) ? OperatorProbe.FromLabel(probeLabel, out _) : null,
+            Addresses = Addresses(inspection.NetworkSettings),
         };
+    }
+
+    /// <summary>The container's IPv4 (else IPv6) address on each network it has one on.</summary>
+    public static IReadOnlyDictionary<string, string> Addresses(NetworkSettings? settings)
+    {
+        var addresses = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (network, endpoint) in settings?.Networks ?? new Dictionary<string, EndpointSettings>())
+        {
+            var address = !string.IsNullOrEmpty(endpoint?.IPAddress) ? endpoint.IPAddress : endpoint?.GlobalIPv6Address;
+            if (!string.IsNullOrEmpty(address))
+            {
+                addresses[network] = address;
+            }
+        }
+
+        return addresses;
     }
 
     public static ResourceKey? OwnerFromLabels(IDictionary<string, string> labels)

@@ -2,6 +2,7 @@ using Docker.DotNet.Models;
 using ZonaProcessManager.Docker;
 using ZonaProcessManager.Domain.Model;
 using ZonaProcessManager.Domain.Ports;
+using ZonaProcessManager.Domain.Probing;
 using SpecRestartPolicy = ZonaProcessManager.Domain.Model.RestartPolicy;
 
 namespace ZonaProcessManager.Docker.Tests;
@@ -228,5 +229,43 @@ public sealed class ContainerSpecTranslatorTests
     {
         var error = Assert.Throws<ArgumentException>(() => Translate(new ServiceSpecBody { Image = " " }));
         Assert.Contains("spec.image", error.Message);
+    }
+
+    [Fact]
+    public void With_operator_probes_an_http_or_tcp_check_becomes_the_probe_label_and_no_docker_health_check_not_even_the_images()
+    {
+        var operatorProbes = Options with { OperatorProbes = true };
+        var check = new HealthCheckSpec { Http = new HttpProbe(8080, "/healthz"), IntervalSeconds = 5, TimeoutSeconds = 1, Retries = 3 };
+
+        var parameters = ContainerSpecTranslator.Translate(Desired(new ServiceSpecBody { Image = "img", HealthCheck = check }), operatorProbes).Parameters;
+
+        Assert.Equal(["NONE"], parameters.Healthcheck!.Test);
+        Assert.Equal(OperatorProbe.For(check), OperatorProbe.FromLabel(parameters.Labels[ZpmLabels.Probe], out _));
+    }
+
+    [Fact]
+    public void With_operator_probes_an_exec_check_and_no_check_stay_as_they_were()
+    {
+        var operatorProbes = Options with { OperatorProbes = true };
+        var exec = new HealthCheckSpec { Exec = ["test", "-f", "/ready"], IntervalSeconds = 1 };
+
+        var execParameters = ContainerSpecTranslator.Translate(Desired(new ServiceSpecBody { Image = "img", HealthCheck = exec }), operatorProbes).Parameters;
+        var uncheckedParameters = ContainerSpecTranslator.Translate(Desired(new ServiceSpecBody { Image = "img" }), operatorProbes).Parameters;
+
+        Assert.Equal(["CMD", "test", "-f", "/ready"], execParameters.Healthcheck!.Test);
+        Assert.DoesNotContain(ZpmLabels.Probe, execParameters.Labels.Keys);
+        Assert.Null(uncheckedParameters.Healthcheck);
+        Assert.DoesNotContain(ZpmLabels.Probe, uncheckedParameters.Labels.Keys);
+    }
+
+    [Fact]
+    public void Without_operator_probes_an_http_check_is_dockers_and_carries_no_probe_label()
+    {
+        var check = new HealthCheckSpec { Http = new HttpProbe(8080, "/") };
+
+        var parameters = Translate(new ServiceSpecBody { Image = "img", HealthCheck = check });
+
+        Assert.Equal("wget", parameters.Healthcheck!.Test![1]);
+        Assert.DoesNotContain(ZpmLabels.Probe, parameters.Labels.Keys);
     }
 }

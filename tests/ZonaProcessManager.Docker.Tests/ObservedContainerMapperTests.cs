@@ -2,6 +2,7 @@ using Docker.DotNet.Models;
 using ZonaProcessManager.Docker;
 using ZonaProcessManager.Domain.Model;
 using ZonaProcessManager.Domain.Ports;
+using ZonaProcessManager.Domain.Probing;
 
 namespace ZonaProcessManager.Docker.Tests;
 
@@ -153,5 +154,36 @@ public sealed class ObservedContainerMapperTests
         Assert.Equal(-1, observed!.Replica);
         Assert.Contains("first", observed.Error);
         Assert.Equal(string.Empty, observed.SpecHash);
+    }
+
+    [Fact]
+    public void Reads_the_operators_probe_from_its_label_and_the_address_on_each_network()
+    {
+        var probe = OperatorProbe.For(new HealthCheckSpec { Tcp = new TcpProbe(5432), IntervalSeconds = 5 })!;
+        var inspection = Inspection(new State { Status = "running", Running = true });
+        inspection.Config!.Labels![ZpmLabels.Probe] = probe.ToLabel();
+        inspection.NetworkSettings = new NetworkSettings
+        {
+            Networks = new Dictionary<string, EndpointSettings>
+            {
+                ["zpm-tenant-acme"] = new() { IPAddress = "10.200.3.4" },
+                ["v6only"] = new() { GlobalIPv6Address = "fd00::4" },
+                ["none"] = new(),
+            },
+        };
+
+        var observed = ObservedContainerMapper.Map(inspection)!;
+
+        Assert.Equal(probe, observed.Probe);
+        Assert.Equal(new Dictionary<string, string> { ["zpm-tenant-acme"] = "10.200.3.4", ["v6only"] = "fd00::4" }, observed.Addresses);
+    }
+
+    [Fact]
+    public void A_probe_label_it_cannot_read_leaves_the_container_unprobed()
+    {
+        var inspection = Inspection(new State { Status = "running", Running = true });
+        inspection.Config!.Labels![ZpmLabels.Probe] = "wget http://x";
+
+        Assert.Null(ObservedContainerMapper.Map(inspection)!.Probe);
     }
 }

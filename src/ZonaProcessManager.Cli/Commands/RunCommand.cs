@@ -52,6 +52,8 @@ public static class RunCommand
         httpOptions.AddTo(command);
         var dashboardOptions = new DashboardOptions();
         dashboardOptions.AddTo(command);
+        var probeOptions = new ProbeOptions();
+        probeOptions.AddTo(command);
         command.SetAction(app.Guard(async (parseResult, cancellationToken) =>
         {
             // Checked before anything starts, so a typo never leaves a half-started operator behind.
@@ -123,6 +125,7 @@ public static class RunCommand
                     LeaderElection = leaderElection,
                     Http = http,
                     Dashboard = await dashboardOptions.ParseAndAnnounceAsync(parseResult, context.Error),
+                    Probes = probeOptions.Parse(parseResult),
                 };
                 await ZpmOperatorHost.RunAsync(settings, runtime, cancellationToken);
                 return CliApplication.Ok;

@@ -105,6 +105,8 @@ public static class OperatorAdapterRegistration
             return services;
         }
 
+        // Probing from the host works on one host only: the operator's host routes to its own engine's container addresses.
+        services.AddSingleton<IReplicaProbe, SocketReplicaProbe>();
         services.AddSingleton<IContainerRuntime>(sp =>
             new MeasuredContainerRuntime(sp.GetRequiredService<DockerContainerRuntime>(), sp.GetRequiredService<DockerRequestMetrics>()));
         services.AddSingleton(sp =>
@@ -112,7 +114,7 @@ public static class OperatorAdapterRegistration
             var logger = sp.GetRequiredService<ILogger<DockerContainerRuntime>>();
             LogChoice(logger, runtime);
             return DockerContainerRuntime.Create(
-                new DockerRuntimeOptions { StopGracePeriod = settings.DockerStopGrace },
+                new DockerRuntimeOptions { StopGracePeriod = settings.DockerStopGrace, OperatorProbes = settings.Probes.Mode == ProbeMode.Operator },
                 logger,
                 settings.DockerEndpoint,
                 sp.GetRequiredService<TimeProvider>());

@@ -1,3 +1,5 @@
+using ZonaProcessManager.Domain.Probing;
+
 namespace ZonaProcessManager.Domain.Model;
 
 public enum ContainerState { Created, Running, Restarting, Paused, Exited, Dead, Removing }
@@ -26,4 +28,13 @@ public sealed record ObservedContainer
 
     /// <summary>When the container was created; used for deadlines when it never started (StartedAt is null).</summary>
     public DateTimeOffset? CreatedAt { get; init; }
+
+    /// <summary>
+    /// The health probe the operator runs against this container from the host (label zpm.probe); null when Docker
+    /// runs its health check, or there is none. <see cref="Health"/> is then the operator's verdict.
+    /// </summary>
+    public OperatorProbe? Probe { get; init; }
+
+    /// <summary>The container's IP address on each network it is attached to, by network name (empty when it has none, e.g. not running).</summary>
+    public IReadOnlyDictionary<string, string> Addresses { get; init; } = new Dictionary<string, string>();
 }

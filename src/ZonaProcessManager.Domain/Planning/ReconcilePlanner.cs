@@ -382,7 +382,8 @@ public sealed class ReconcilePlanner(PlannerSettings settings) : IWorkloadPlanne
                 var c = broken.Container;
                 return broken.Readiness switch
                 {
-                    Readiness.Unhealthy => new PlanOutcome(OutcomeKind.Degraded, Reasons.ReplicaUnhealthy, $"{c.Name} is unhealthy; restarting it"),
+                    Readiness.Unhealthy => new PlanOutcome(OutcomeKind.Degraded, Reasons.ReplicaUnhealthy,
+                        $"{c.Name} is unhealthy{(c.Error is { Length: > 0 } why ? $" ({why})" : "")}; restarting it"),
                     Readiness.Dead => new PlanOutcome(OutcomeKind.Degraded, Reasons.ReplicaDead, $"{c.Name} is dead; replacing it"),
                     Readiness.Paused => new PlanOutcome(OutcomeKind.Degraded, Reasons.ReplicaPaused, $"{c.Name} is paused"),
                     _ when RestartsAfterExit(c) => new PlanOutcome(OutcomeKind.Degraded, Reasons.ReplicaExited,

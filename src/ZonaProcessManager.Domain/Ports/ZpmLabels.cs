@@ -17,6 +17,12 @@ public static class ZpmLabels
     /// <summary>The generation of that term; neither label takes part in the spec hash or in the planner's comparison.</summary>
     public const string LeaderGeneration = "zpm.generation";
 
+    /// <summary>
+    /// The health probe the operator runs against the container from the host (OperatorProbe.ToLabel); such a container
+    /// has no Docker health check. Not part of the spec hash: whoever created the container decided who probes it.
+    /// </summary>
+    public const string Probe = "zpm.probe";
+
     /// <summary>Set by tests on everything they create so that a run cleans up only its own objects.</summary>
     public const string TestRun = "zpm.test-run";
 }

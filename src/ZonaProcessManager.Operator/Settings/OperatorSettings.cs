@@ -137,8 +137,15 @@ public sealed record OperatorSettings
     /// <see cref="HttpSettings.DefaultEndpoint"/> unless --http says otherwise.
     /// </summary>
     public HttpSettings Http { get; init; } = HttpSettings.Off;
+
     /// <summary>The web dashboard: read-only by default (<see cref="DashboardSettings"/>).</summary>
     public DashboardSettings Dashboard { get; init; } = new();
+
+    /// <summary>
+    /// Who runs http and tcp health checks on the single-host backend, and how many probes run at once (`--probe-mode`).
+    /// Default <see cref="ProbeSettings.Default"/>: the operator probes from the host. Swarm tasks keep Docker's checks.
+    /// </summary>
+    public ProbeSettings Probes { get; init; } = ProbeSettings.Default;
 
     /// <summary>Console log format. Default <see cref="Settings.LogFormat.Pretty"/>.</summary>
     public LogFormat LogFormat { get; init; } = LogFormat.Pretty;
@@ -167,6 +174,7 @@ public sealed record OperatorSettings
         Require(RuntimeProbeInterval > TimeSpan.Zero, nameof(RuntimeProbeInterval), "must be positive");
         Require(LoopRetryMax >= LoopRetryInitial, nameof(LoopRetryMax), "must not be smaller than LoopRetryInitial");
         Require(Http.Problem() is null, nameof(Http), $"is refused: {Http.Problem()}");
+        Require(Probes.Problem() is null, nameof(Probes), $"is invalid: {Probes.Problem()}");
         Require(LeaderElection.Problem() is null, nameof(LeaderElection), $"is invalid: {LeaderElection.Problem()}");
         return this;
     }

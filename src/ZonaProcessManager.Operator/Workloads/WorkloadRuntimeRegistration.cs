@@ -4,6 +4,8 @@ using Microsoft.Extensions.Logging;
 using ZonaProcessManager.Domain.Planning;
 using ZonaProcessManager.Domain.Ports;
 using ZonaProcessManager.Operator.Controllers;
+using ZonaProcessManager.Operator.Hosting;
+using ZonaProcessManager.Operator.Probing;
 
 namespace ZonaProcessManager.Operator.Workloads;
 
@@ -14,10 +16,24 @@ public static class WorkloadRuntimeRegistration
     /// <see cref="IContainerRuntime"/>. <see cref="OperatorApp"/> does this at Build unless the host registered its own
     /// workload runtime.
     /// </summary>
+    /// <remarks>
+    /// With an <see cref="IReplicaProbe"/> registered, the operator also probes containers labelled zpm.probe itself
+    /// (<see cref="ReplicaProber"/>, leader-only) and the runtime reports their health from those probes
+    /// (<see cref="ProbedContainerRuntime"/>); without one such containers report no health.
+    /// </remarks>
     public static IServiceCollection AddSingleHostWorkloadRuntime(this IServiceCollection services)
     {
+        var probing = services.Any(d => d.ServiceType == typeof(IReplicaProbe));
+        if (probing)
+        {
+            services.TryAddSingleton<ProbeRegistry>();
+            services.AddSingleton<ILeaderOnlyLoop, ReplicaProber>();
+        }
+
         services.AddSingleton<IWorkloadRuntime>(sp => new SingleHostWorkloadRuntime(
-            sp.GetRequiredService<IContainerRuntime>(),
+            probing
+                ? new ProbedContainerRuntime(sp.GetRequiredService<IContainerRuntime>(), sp.GetRequiredService<ProbeRegistry>())
+                : sp.GetRequiredService<IContainerRuntime>(),
             sp.GetRequiredService<ReconcilePlanner>(),
             sp.GetRequiredService<ExpectedContainerStarts>(),
             sp.GetRequiredService<TimeProvider>(),

@@ -123,6 +123,19 @@ public class ReconcilePlannerTests
         Assert.Equal(ResourceTrigger.ReplicaUnhealthy, plan.Outcome.SuggestedTrigger);
     }
 
+    [Fact]
+    public void The_degraded_message_names_what_the_failing_health_probe_found()
+    {
+        var service = Service(replicas: 1);
+        var hash = HashOf(service);
+        var unhealthy = Container(0, hash, health: ContainerHealth.Unhealthy) with { Error = "health probe HTTP GET :8080/ failed: connection refused" };
+
+        var plan = Plan(service, [unhealthy]);
+
+        Assert.Equal(PlanOutcome.Reasons.ReplicaUnhealthy, plan.Outcome.Reason);
+        Assert.Equal("zpm-acme-web-0 is unhealthy (health probe HTTP GET :8080/ failed: connection refused); restarting it", plan.Outcome.Message);
+    }
+
     [Theory]
     [InlineData(RestartPolicy.Always, 0, true, PlanOutcome.Reasons.ReplicaExited)]
     [InlineData(RestartPolicy.Always, 137, true, PlanOutcome.Reasons.ReplicaExited)]

@@ -28,7 +28,8 @@ internal sealed class OperatorUnderTest : IAsyncDisposable
     private readonly TestDatabase _database;
     private IHost? _host;
 
-    public OperatorUnderTest(DockerTestEnvironment docker, MongoTestTarget mongo, ITestOutputHelper output, int tenants = 1)
+    public OperatorUnderTest(
+        DockerTestEnvironment docker, MongoTestTarget mongo, ITestOutputHelper output, int tenants = 1, ProbeMode probeMode = ProbeMode.Operator)
     {
         _docker = docker;
         _database = mongo.CreateDatabase(output);
@@ -53,6 +54,7 @@ internal sealed class OperatorUnderTest : IAsyncDisposable
             RolloutHealthDeadline = TimeSpan.FromSeconds(20),
             LoopRetryInitial = TimeSpan.FromMilliseconds(200),
             LoopRetryMax = TimeSpan.FromSeconds(2),
+            Probes = ProbeSettings.Default with { Mode = probeMode },
         };
     }
 

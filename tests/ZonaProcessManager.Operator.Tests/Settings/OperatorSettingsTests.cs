@@ -93,4 +93,15 @@ public sealed class OperatorSettingsTests
         Assert.True(settings.Manages("acme"));
         Assert.False(settings.Manages("globex"));
     }
+
+    [Fact]
+    public void The_operator_probes_by_default_and_a_probe_bound_below_one_is_refused()
+    {
+        Assert.Equal(ProbeMode.Operator, new OperatorSettings().Probes.Mode);
+
+        var error = Assert.Throws<ArgumentException>(() =>
+            new OperatorSettings { Probes = ProbeSettings.Default with { MaxConcurrentProbes = 0 } }.Validate());
+
+        Assert.Contains("MaxConcurrentProbes must be at least 1, got 0", error.Message);
+    }
 }
