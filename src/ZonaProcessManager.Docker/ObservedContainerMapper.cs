@@ -53,7 +53,7 @@ public static class ObservedContainerMapper
                 : null,
             // A label the operator cannot read leaves the container unprobed: no verdict beats a made-up one.
             Probe = labels.TryGetValue(ZpmLabels.Probe, out var probeLabel) ? OperatorProbe.FromLabel(probeLabel, out _) : null,
-            Addresses = Addresses(inspection.NetworkSettings),
+            ProbeAddress = Addresses(inspection.NetworkSettings).OrderBy(a => a.Key, StringComparer.Ordinal).Select(a => a.Value).FirstOrDefault(),
         };
     }
 

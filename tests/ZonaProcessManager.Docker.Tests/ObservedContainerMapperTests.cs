@@ -157,7 +157,7 @@ public sealed class ObservedContainerMapperTests
     }
 
     [Fact]
-    public void Reads_the_operators_probe_from_its_label_and_the_address_on_each_network()
+    public void Reads_the_operators_probe_from_its_label_and_the_address_it_probes()
     {
         var probe = OperatorProbe.For(new HealthCheckSpec { Tcp = new TcpProbe(5432), IntervalSeconds = 5 })!;
         var inspection = Inspection(new State { Status = "running", Running = true });
@@ -175,7 +175,11 @@ public sealed class ObservedContainerMapperTests
         var observed = ObservedContainerMapper.Map(inspection)!;
 
         Assert.Equal(probe, observed.Probe);
-        Assert.Equal(new Dictionary<string, string> { ["zpm-tenant-acme"] = "10.200.3.4", ["v6only"] = "fd00::4" }, observed.Addresses);
+        Assert.Equal(
+            new Dictionary<string, string> { ["zpm-tenant-acme"] = "10.200.3.4", ["v6only"] = "fd00::4" },
+            ObservedContainerMapper.Addresses(inspection.NetworkSettings));
+        // The first network by name, so the address probed stays the same from one observation to the next.
+        Assert.Equal("fd00::4", observed.ProbeAddress);
     }
 
     [Fact]

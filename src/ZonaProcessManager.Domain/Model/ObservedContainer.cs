@@ -35,6 +35,10 @@ public sealed record ObservedContainer
     /// </summary>
     public OperatorProbe? Probe { get; init; }
 
-    /// <summary>The container's IP address on each network it is attached to, by network name (empty when it has none, e.g. not running).</summary>
-    public IReadOnlyDictionary<string, string> Addresses { get; init; } = new Dictionary<string, string>();
+    /// <summary>
+    /// The address the operator probes: the container's IP on its first network by name (any of them routes from the
+    /// host, and the choice must not change between observations); null when it has none, e.g. not running. One string
+    /// rather than every network's address keeps two observations of the same container equal.
+    /// </summary>
+    public string? ProbeAddress { get; init; }
 }

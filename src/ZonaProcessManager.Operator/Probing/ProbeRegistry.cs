@@ -158,8 +158,7 @@ public sealed class ProbeRegistry(OperatorSettings settings, TimeProvider time, 
             _followed[container.Id] = followed;
         }
 
-        // The first network by name: any of them routes from the host, and the choice must not change between lists.
-        followed.Address = container.Addresses.OrderBy(a => a.Key, StringComparer.Ordinal).Select(a => a.Value).FirstOrDefault();
+        followed.Address = container.ProbeAddress;
         var state = followed.State;
         return container with
         {

@@ -61,7 +61,7 @@ public sealed class ReplicaProberTests : IAsyncDisposable
         State = state,
         StartedAt = _clock.GetUtcNow(),
         Probe = probe,
-        Addresses = new Dictionary<string, string> { ["zpm-tenant-" + tenant] = $"10.0.0.{slot + 2}" },
+        ProbeAddress = $"10.0.0.{slot + 2}",
     };
 
     private async Task StartAsync()
@@ -153,7 +153,7 @@ public sealed class ReplicaProberTests : IAsyncDisposable
         bounded._registry.Observe(containers, listedOwner: Owner);
         foreach (var container in containers)
         {
-            bounded._probe.Hanging[container.Addresses.Single().Value] = true;
+            bounded._probe.Hanging[container.ProbeAddress!] = true;
         }
 
         await bounded.StartAsync();
