@@ -153,15 +153,7 @@ internal sealed class DashboardUnderTest : IAsyncDisposable
         }
         finally
         {
-            foreach (var container in await _docker.Runtime.ListAsync(null, CancellationToken.None))
-            {
-                if (container.Owner.Tenant == Tenant)
-                {
-                    await _docker.Runtime.RemoveAsync(container.Id, CancellationToken.None);
-                }
-            }
-
-            await _docker.Runtime.RemoveNetworkAsync(Domain.Model.Tenant.NetworkNameFor(Tenant), CancellationToken.None);
+            await _docker.RemoveTenantAsync(Tenant);
             await _database.DisposeAsync();
         }
     }
