@@ -9,8 +9,8 @@ using ZonaProcessManager.Mongo.Mapping;
 namespace ZonaProcessManager.Cli.Commands;
 
 /// <summary>
-/// `zpm port &lt;tenant&gt; &lt;integration_id&gt; [portName]` prints just the host port (what the old platform's
-/// GetPort returned, for scripts); `zpm ports [-t tenant]` (and `zpm get ports`) lists every allocation.
+/// `zpm port &lt;tenant&gt; &lt;integration_id&gt; [portName]` prints just the host port, for scripts
+/// that need only the number; `zpm ports [-t tenant]` (and `zpm get ports`) lists every allocation.
 /// </summary>
 public static class PortCommands
 {
@@ -64,7 +64,7 @@ public static class PortCommands
 
     private static readonly TextColumn[] PortColumns = [new("TENANT"), new("INTEGRATION"), new("PORT NAME"), new("HOST PORT")];
 
-    /// <summary>`zpm ports`: the allocations as a table, the way they always printed.</summary>
+    /// <summary>`zpm ports`: the allocations as a table.</summary>
     public static Command Ports(CliApplication app, CliContext context) => AllocationList(app, context, "ports", "List host ports allocated to tenants' integrations");
 
     /// <summary>`zpm get ports`: the same list with every `get`'s options.</summary>
