@@ -85,6 +85,12 @@ public sealed class SchemaInstaller
             Unique("port_unique", PortAllocationFields.Port),
             Unique("owner_unique", PortAllocationFields.Tenant, PortAllocationFields.Integration, PortAllocationFields.PortName),
         ]),
+
+        // Written only by the operator, so no validator; the unique index keeps one document per revision number.
+        new(ZpmCollections.Revisions, null,
+        [
+            Unique("service_revision_unique", MongoRevisionStore.ServiceTenantField, MongoRevisionStore.ServiceNameField, MongoRevisionStore.RevisionField),
+        ]),
     ];
 
     private static CreateIndexModel<BsonDocument> Unique(string name, params string[] fields) =>

@@ -14,6 +14,9 @@ public static class ZpmCollections
     public const string Integrations = "integrations";
     public const string PortAllocations = "port_allocations";
 
+    /// <summary>Numbered ServiceSpec revisions (<see cref="MongoRevisionStore"/>).</summary>
+    public const string Revisions = "revisions";
+
     /// <summary>One leader lease per operator scope (Leases/MongoLeaderElection).</summary>
     public const string Leases = "leases";
 

@@ -9,6 +9,7 @@ using ZonaProcessManager.Operator.Hosting;
 using ZonaProcessManager.Operator.Kinds;
 using ZonaProcessManager.Operator.Messages;
 using ZonaProcessManager.Operator.Metrics;
+using ZonaProcessManager.Operator.Revisions;
 using ZonaProcessManager.Operator.Settings;
 
 namespace ZonaProcessManager.Operator;
@@ -49,6 +50,9 @@ public static class OperatorServiceCollectionExtensions
         services.AddSingleton<ExpectedContainerStarts>();
         services.AddSingleton<BestEffortEventRecorder>();
         services.AddSingleton<StatusPublisher>();
+        // In memory unless the host registers a persistent store (`zpm run`: MongoDB's `revisions` collection).
+        services.TryAddSingleton<IRevisionStore, InMemoryRevisionStore>();
+        services.AddSingleton<RevisionRecorder>();
 
         // One line per kind: its queue, routing, resync keys and watched collection all follow from it.
         services.AddReconciler<ServiceReconciler>(ServiceSpec.KindName, keySource: _ => new ServiceKeySource());

@@ -47,6 +47,8 @@ public static class OperatorAdapterRegistration
             metrics: sp.GetRequiredService<MongoMetrics>())));
         services.AddSingleton(sp => SafeStore.Wrap<IEventRecorder>(new MongoEventRecorder(
             sp.GetRequiredService<IMongoDatabase>(), sp.GetRequiredService<ILeadershipContext>())));
+        services.AddSingleton(sp => SafeStore.Wrap<IRevisionStore>(new MongoRevisionStore(
+            sp.GetRequiredService<IMongoDatabase>(), sp.GetRequiredService<ILeadershipContext>())));
         services.AddSingleton<IHostPortProbe, SocketHostPortProbe>();
         services.AddSingleton<IResourceWatcher>(sp => new MongoResourceWatcher(
             sp.GetRequiredService<IMongoDatabase>(),

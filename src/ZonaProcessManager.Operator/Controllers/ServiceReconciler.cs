@@ -6,6 +6,7 @@ using ZonaProcessManager.Domain.Model;
 using ZonaProcessManager.Domain.Ports;
 using ZonaProcessManager.Domain.Reconciliation;
 using ZonaProcessManager.Operator.Hosting;
+using ZonaProcessManager.Operator.Revisions;
 
 namespace ZonaProcessManager.Operator.Controllers;
 
@@ -24,6 +25,7 @@ public sealed class ServiceReconciler(
     OperatorHealth health,
     StatusPublisher publisher,
     BestEffortEventRecorder events,
+    RevisionRecorder revisions,
     ILogger<ServiceReconciler> logger)
     : IReconciler
 {
@@ -90,6 +92,11 @@ public sealed class ServiceReconciler(
     private async Task<ReconciliationResult> RemoveOrphansAsync(ResourceKey key, CancellationToken cancellationToken)
     {
         var removal = await workloads.RemoveAsync(key, cancellationToken).ConfigureAwait(false);
+        if (removal.Error is null)
+        {
+            await revisions.ForgetAsync(key, cancellationToken).ConfigureAwait(false);
+        }
+
         if (removal.Found == 0)
         {
             return ReconciliationResult.Success();
@@ -139,6 +146,7 @@ public sealed class ServiceReconciler(
         }
 
         await store.DeleteAsync(key, cancellationToken).ConfigureAwait(false);
+        await revisions.ForgetAsync(key, cancellationToken).ConfigureAwait(false);
         NotifyOwners(spec, "child service deleted");
         logger.LogInformation("{Resource} torn down and its document deleted ({Spec} replicas were {Count})", key, spec.Spec.Image, removal.Found);
         return decision.Result;
@@ -157,6 +165,8 @@ public sealed class ServiceReconciler(
             return await ReportInvalidAsync(stored, decision.Plan.Outcome.Message, cancellationToken).ConfigureAwait(false);
         }
 
+        // Before any step of a new spec runs, so the history holds every spec that ever reached a replica.
+        await revisions.RecordAsync(spec, desired.SpecHash, cancellationToken).ConfigureAwait(false);
         if (decision.Plan.HasActions)
         {
             var applied = await workloads.ApplyAsync(desired, observed, decision.Plan, cancellationToken).ConfigureAwait(false);

@@ -147,6 +147,12 @@ public sealed record OperatorSettings
     /// </summary>
     public ProbeSettings Probes { get; init; } = ProbeSettings.Default;
 
+    /// <summary>
+    /// How many revisions of each ServiceSpec are kept (`zpm rollout history`, undo and automatic rollback reach only
+    /// these). Default 10, as a Kubernetes Deployment's revisionHistoryLimit.
+    /// </summary>
+    public int RevisionHistoryLimit { get; init; } = 10;
+
     /// <summary>Console log format. Default <see cref="Settings.LogFormat.Pretty"/>.</summary>
     public LogFormat LogFormat { get; init; } = LogFormat.Pretty;
 
@@ -163,6 +169,7 @@ public sealed record OperatorSettings
         Require(BackoffInitial > TimeSpan.Zero, nameof(BackoffInitial), "must be positive");
         Require(BackoffMax >= BackoffInitial, nameof(BackoffMax), "must not be smaller than BackoffInitial");
         Require(BackoffJitter is >= 0 and < 1, nameof(BackoffJitter), $"must be in [0, 1), got {BackoffJitter}");
+        Require(RevisionHistoryLimit >= 2, nameof(RevisionHistoryLimit), $"must be at least 2 (the current revision and one to go back to), got {RevisionHistoryLimit}");
         Require(RolloutHealthDeadline > TimeSpan.Zero, nameof(RolloutHealthDeadline), "must be positive");
         Require(DockerStopGrace >= TimeSpan.Zero, nameof(DockerStopGrace), "must not be negative");
         Require(ProgressRequeueInterval > TimeSpan.Zero, nameof(ProgressRequeueInterval), "must be positive");

@@ -20,7 +20,7 @@ public sealed class OperatorLoggingTests
         var logger = new CapturingLogger<ServiceReconciler>();
         // The Docker steps are logged by the workload runtime; given the reconciler's logger, every line of the reconcile lands in one place.
         var workloads = new SingleHostWorkloadRuntime(harness.Runtime, new ReconcilePlanner(), harness.ExpectedStarts, harness.Time, logger);
-        var reconciler = new ServiceReconciler(harness.Store, workloads, harness.Trigger, harness.Time, harness.Health, harness.Publisher, harness.Events, logger);
+        var reconciler = new ServiceReconciler(harness.Store, workloads, harness.Trigger, harness.Time, harness.Health, harness.Publisher, harness.Events, harness.Revisions, logger);
         var key = harness.Store.Put(Service("web", replicas: 2));
 
         await reconciler.ReconcileAsync(key, CancellationToken.None);

@@ -4,6 +4,7 @@ using ZonaProcessManager.Domain.Model;
 using ZonaProcessManager.Domain.Planning;
 using ZonaProcessManager.Domain.Integrations;
 using ZonaProcessManager.Operator.Controllers;
+using ZonaProcessManager.Operator.Revisions;
 using ZonaProcessManager.Operator.Hosting;
 using ZonaProcessManager.Operator.Settings;
 using ZonaProcessManager.Operator.Tests.Fakes;
@@ -25,7 +26,8 @@ internal sealed class ReconcilerHarness
         Events = new BestEffortEventRecorder(Store, Time, NullLogger<BestEffortEventRecorder>.Instance);
         Publisher = new StatusPublisher(Events);
         Workloads = new SingleHostWorkloadRuntime(Runtime, Planner, ExpectedStarts, Time, NullLogger<SingleHostWorkloadRuntime>.Instance);
-        Reconciler = new ServiceReconciler(Store, Workloads, Trigger, Time, Health, Publisher, Events, NullLogger<ServiceReconciler>.Instance);
+        Revisions = new RevisionRecorder(RevisionStore, Settings, Time);
+        Reconciler = new ServiceReconciler(Store, Workloads, Trigger, Time, Health, Publisher, Events, Revisions, NullLogger<ServiceReconciler>.Instance);
         Integrations = new FakeIntegrationStore(Store);
         IntegrationReconciler = NewIntegrationReconciler();
         TenantReconciler = new TenantReconciler(Integrations, Workloads, Trigger, Settings, Time, Publisher, Events, NullLogger<TenantReconciler>.Instance);
@@ -35,6 +37,10 @@ internal sealed class ReconcilerHarness
     public OperatorSettings Settings { get; } = new() { IntegrationPorts = new PortRange(20000, 20009), IntegrationRequeueInterval = TimeSpan.FromSeconds(1) };
 
     public RecordingReconcileTrigger Trigger { get; } = new();
+
+    public InMemoryRevisionStore RevisionStore { get; } = new();
+
+    public RevisionRecorder Revisions { get; }
 
     public OperatorHealth Health { get; }
 

@@ -374,6 +374,7 @@ public sealed class ServiceReconcilerTests
                 Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance),
             harness.Trigger, harness.Time, harness.Health,
             harness.Publisher, harness.Events,
+            new Operator.Revisions.RevisionRecorder(harness.RevisionStore, harness.Settings, harness.Time),
             Microsoft.Extensions.Logging.Abstractions.NullLogger<Operator.Controllers.ServiceReconciler>.Instance);
 
         public Task<ReconciliationResult> ReconcileAsync(ResourceKey key) => _reconciler.ReconcileAsync(key, CancellationToken.None);

@@ -7,6 +7,7 @@ using ZonaProcessManager.Domain.Model;
 using ZonaProcessManager.Domain.Ports;
 using ZonaProcessManager.Operator.Controllers;
 using ZonaProcessManager.Operator.Hosting;
+using ZonaProcessManager.Operator.Revisions;
 using ZonaProcessManager.Operator.Settings;
 using ZonaProcessManager.Operator.Workloads;
 using ZonaProcessManager.Operator.Tests.Fakes;
@@ -30,7 +31,8 @@ public sealed class WorkloadRuntimePortTests
         _workloads = new FakeWorkloadRuntime(_time);
         var events = new BestEffortEventRecorder(_store, _time, NullLogger<BestEffortEventRecorder>.Instance);
         _reconciler = new ServiceReconciler(_store, _workloads, new RecordingReconcileTrigger(), _time,
-            new OperatorHealth(_time, NullLogger<OperatorHealth>.Instance), new StatusPublisher(events), events, NullLogger<ServiceReconciler>.Instance);
+            new OperatorHealth(_time, NullLogger<OperatorHealth>.Instance), new StatusPublisher(events), events,
+            new RevisionRecorder(new InMemoryRevisionStore(), new OperatorSettings(), _time), NullLogger<ServiceReconciler>.Instance);
     }
 
     private Task<Domain.Reconciliation.ReconciliationResult> ReconcileAsync(ResourceKey key) => _reconciler.ReconcileAsync(key, CancellationToken.None);
