@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs what the dashboard's browser tests drive: Debian's chromium (apt) and playwright-core (npm) into a per-user
-# cache, once. --ignore-scripts: playwright-core would otherwise try to download browsers of its own; the tests point it
-# at /usr/bin/chromium instead, so nothing is fetched from outside the distribution and the npm registry.
+# cache, once. playwright-core's install script, which would download browsers of its own, does not run (lib/npm-tool.sh);
+# the tests point it at /usr/bin/chromium instead, so nothing is fetched from outside the distribution and the npm registry.
 # Prints the directory holding node_modules/playwright-core on stdout; everything else goes to stderr.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib/npm-tool.sh"
 
 readonly wanted_version="1.65.1"
 readonly chromium_bin="/usr/bin/chromium"
@@ -29,16 +30,6 @@ installed_version() {
   node -p "require('$package_json').version" 2>/dev/null
 }
 
-if [[ "$(installed_version || true)" != "$wanted_version" ]]; then
-  command -v npm >/dev/null 2>&1 || { echo "ensure-chromium: npm is required (apt-get install npm)" >&2; exit 1; }
-  mkdir -p "$install_dir"
-  echo "ensure-chromium: installing playwright-core@$wanted_version into $install_dir" >&2
-  npm install --prefix "$install_dir" --ignore-scripts --no-audit --no-fund "playwright-core@$wanted_version" >&2
-  actual="$(installed_version || true)"
-  if [[ "$actual" != "$wanted_version" ]]; then
-    echo "ensure-chromium: expected playwright-core $wanted_version in $install_dir, got '${actual:-nothing}'" >&2
-    exit 1
-  fi
-fi
+ensure_npm_package ensure-chromium playwright-core "$wanted_version" "$install_dir" installed_version
 
 echo "$install_dir"

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Installs the exact mongosh the tests drive (2.12.0) into a per-user cache, once.
-# --ignore-scripts: mongosh's optional native add-ons (kerberos, keytar...) would try to download
-# prebuilt binaries at install time, which fails offline; the shell itself runs without them.
+# Installs the exact mongosh the tests drive (2.12.0) into a per-user cache, once. Its optional native add-ons
+# (kerberos, keytar...) are not built (lib/npm-tool.sh); the shell itself runs without them.
 # Prints the path of the mongosh executable on stdout; everything else goes to stderr.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib/npm-tool.sh"
 
 readonly wanted_version="2.12.0"
 readonly tools_dir="${ZPM_TOOLS_DIR:-$HOME/.cache/zpm-tools}"
@@ -15,16 +15,6 @@ installed_version() {
   "$mongosh_bin" --version 2>/dev/null | tr -d '[:space:]'
 }
 
-if [[ "$(installed_version || true)" != "$wanted_version" ]]; then
-  command -v npm >/dev/null 2>&1 || { echo "ensure-mongosh: npm is required (apt-get install npm)" >&2; exit 1; }
-  mkdir -p "$install_dir"
-  echo "ensure-mongosh: installing mongosh@$wanted_version into $install_dir" >&2
-  npm install --prefix "$install_dir" --ignore-scripts --no-audit --no-fund "mongosh@$wanted_version" >&2
-  actual="$(installed_version || true)"
-  if [[ "$actual" != "$wanted_version" ]]; then
-    echo "ensure-mongosh: expected mongosh $wanted_version at $mongosh_bin, got '${actual:-nothing}'" >&2
-    exit 1
-  fi
-fi
+ensure_npm_package ensure-mongosh mongosh "$wanted_version" "$install_dir" installed_version
 
 echo "$mongosh_bin"
