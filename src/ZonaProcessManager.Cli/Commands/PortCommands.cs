@@ -65,21 +65,21 @@ public static class PortCommands
     private static readonly TextColumn[] PortColumns = [new("TENANT"), new("INTEGRATION"), new("PORT NAME"), new("HOST PORT")];
 
     /// <summary>`zpm ports`: the allocations as a table.</summary>
-    public static Command Ports(CliApplication app, CliContext context) => AllocationList(app, context, "ports", "List host ports allocated to tenants' integrations");
+    public static Command Ports(CliApplication app, CliContext context) => AllocationList(app, context);
 
     /// <summary>`zpm get ports`: the same list with every `get`'s options.</summary>
     public static Command GetPorts(CliApplication app, CliContext context)
     {
-        var command = AllocationList(app, context, "ports", "List host ports allocated to tenants' integrations");
+        var command = AllocationList(app, context);
         command.Aliases.Add("port");
         return command;
     }
 
-    private static Command AllocationList(CliApplication app, CliContext context, string name, string description)
+    private static Command AllocationList(CliApplication app, CliContext context)
     {
         var tenant = new Option<string?>("--tenant", "-t") { Description = "Only this tenant" };
         var list = new ListOptions();
-        var command = new Command(name, description) { tenant };
+        var command = new Command("ports", "List host ports allocated to tenants' integrations") { tenant };
         list.AddTo(command);
         command.SetAction(app.Guard(async (parseResult, cancellationToken) =>
         {

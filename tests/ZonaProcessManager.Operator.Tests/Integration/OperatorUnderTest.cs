@@ -163,18 +163,10 @@ internal sealed class OperatorUnderTest : IAsyncDisposable
         }
         finally
         {
-            // Containers of this tenant go even when the test failed half-way; the fixture sweeps the rest by run id.
-            foreach (var container in await Docker.ListAsync(null, CancellationToken.None))
-            {
-                if (Tenants.Contains(container.Owner.Tenant))
-                {
-                    await Docker.RemoveAsync(container.Id, CancellationToken.None);
-                }
-            }
-
+            // Containers of these tenants go even when the test failed half-way; the fixture sweeps the rest by run id.
             foreach (var tenant in Tenants)
             {
-                await Docker.RemoveNetworkAsync(Domain.Model.Tenant.NetworkNameFor(tenant), CancellationToken.None);
+                await _docker.RemoveTenantAsync(tenant);
             }
 
             await _database.DisposeAsync();
