@@ -18,6 +18,9 @@ public sealed class MongoStoreTests : IDisposable
         }
     }
 
+    /// <summary>Changes to documents, leaving out the collection and index events journalled with them.</summary>
+    private static bool IsDocumentChange(ChangeRecord change) => change.Event.Contains("documentKey");
+
     [Fact]
     public void Committed_documents_and_their_change_events_survive_reopening()
     {
@@ -32,7 +35,7 @@ public sealed class MongoStoreTests : IDisposable
         var stored = reopened.Read(read => read.FindById(people, 1));
         Assert.Equal("ada", stored?.Document["name"].AsString);
         var changes = reopened.Read(read => read.ReadChanges(0, long.MaxValue, "app", "people", 10));
-        Assert.Equal("insert", Assert.Single(changes).Event["operationType"].AsString);
+        Assert.Equal(["create", "insert"], changes.Select(c => c.Event["operationType"].AsString));
     }
 
     [Fact]
@@ -78,7 +81,7 @@ public sealed class MongoStoreTests : IDisposable
         var collection = store.Catalog.Find("app", "c")!;
         Assert.Null(store.Catalog.Find("app", "created-then-rolled-back"));
         Assert.Equal([1, 3], store.Read(read => read.All(collection)).Select(d => d.Document["_id"].ToInt32()));
-        var changes = store.Read(read => read.ReadChanges(0, long.MaxValue, "app", "c", 10));
+        var changes = store.Read(read => read.ReadChanges(0, long.MaxValue, "app", "c", 10).Where(IsDocumentChange));
         Assert.Equal([1, 3], changes.Select(c => c.Event["documentKey"]["_id"].ToInt32()));
     }
 
@@ -106,7 +109,7 @@ public sealed class MongoStoreTests : IDisposable
 
         Assert.Equal(11000, refused.Code);
         Assert.Equal([1, 3], store.Read(read => read.All(collection)).Select(d => d.Document["_id"].ToInt32()));
-        var changes = store.Read(read => read.ReadChanges(0, long.MaxValue, "app", "services", 10));
+        var changes = store.Read(read => read.ReadChanges(0, long.MaxValue, "app", "services", 10).Where(IsDocumentChange));
         Assert.Equal([1, 3], changes.Select(c => c.Event["documentKey"]["_id"].ToInt32()));
     }
 
@@ -257,7 +260,7 @@ public sealed class MongoStoreTests : IDisposable
         Assert.Equal([true, false, true], outcomes);
         var collection = store.Catalog.Find("app", "c")!;
         Assert.Equal(2, store.Read(read => read.Count(collection)));
-        Assert.Equal(2, store.Read(read => read.ReadChanges(0, long.MaxValue, null, null, 10)).Count);
+        Assert.Equal(2, store.Read(read => read.ReadChanges(0, long.MaxValue, null, null, 10)).Count(IsDocumentChange));
     }
 
     [Fact]
