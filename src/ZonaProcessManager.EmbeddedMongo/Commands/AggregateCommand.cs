@@ -114,7 +114,11 @@ public static class AggregateCommand
             "required" => FullDocumentMode.Required,
             var other => throw MongoError.BadValue($"Enumeration value '{other}' for field '$changeStream.fullDocumentBeforeChange' is not a valid value."),
         };
-        var showExpandedEvents = spec.GetValue("showExpandedEvents", false).ToBoolean();
+        var showExpandedEvents = spec.GetValue("showExpandedEvents", false) switch
+        {
+            BsonBoolean flag => flag.Value,
+            var other => throw MongoError.TypeMismatch($"BSON field '$changeStream.showExpandedEvents' is the wrong type '{BsonTypeNames.NameOf(other.BsonType)}', expected type 'bool'"),
+        };
         var resumeOptions = new[] { "resumeAfter", "startAfter", "startAtOperationTime" }.Count(spec.Contains);
         if (resumeOptions > 1)
         {

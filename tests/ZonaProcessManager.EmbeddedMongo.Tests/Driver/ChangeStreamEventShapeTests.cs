@@ -208,6 +208,25 @@ public sealed class ChangeStreamEventShapeTests(MongoTestTarget target, ITestOut
         Assert.Equal(40324, error.Code);
     }
 
+    [Theory]
+    [InlineData("{ showExpandedEvents: 'yes' }", 14)]
+    [InlineData("{ fullDocumentBeforeChange: 'sometimes' }", 2)]
+    [InlineData("{ fullDocument: 'always' }", 2)]
+    public async Task Malformed_changeStream_options_are_refused_with_MongoDBs_codes(string options, int code)
+    {
+        await using var db = NewDatabase();
+        await db.Database.CreateCollectionAsync("c");
+
+        var error = await Assert.ThrowsAsync<MongoCommandException>(() => db.Database.RunCommandAsync<BsonDocument>(new BsonDocument
+        {
+            { "aggregate", "c" },
+            { "pipeline", new BsonArray { new BsonDocument("$changeStream", BsonDocument.Parse(options)) } },
+            { "cursor", new BsonDocument() },
+        }));
+
+        Assert.Equal(code, error.Code);
+    }
+
     [Fact]
     public async Task A_pipeline_that_removes_the_resume_token_fails_with_280_labelled_NonResumableChangeStreamError()
     {
