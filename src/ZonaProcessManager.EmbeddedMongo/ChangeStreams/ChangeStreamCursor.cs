@@ -15,10 +15,17 @@ public sealed class ChangeStreamCursor : ServerCursor
     private const int JournalPage = 256;
     private static readonly TimeSpan DefaultAwait = TimeSpan.FromSeconds(1);
 
+    /// <summary>Events about collections and indexes that MongoDB shows only to streams opened with showExpandedEvents.</summary>
+    private static readonly HashSet<string> ExpandedOnlyEvents = ["create", "createIndexes", "dropIndexes", "modify"];
+
+    /// <summary>Event fields MongoDB adds only with showExpandedEvents.</summary>
+    private static readonly string[] ExpandedFields = ["collectionUUID", "operationDescription", "stateBeforeChange"];
+
     private readonly MongoStore store;
     private readonly ChangeStreamScope scope;
     private readonly FullDocumentMode fullDocument;
-    private readonly bool includeBeforeChange;
+    private readonly FullDocumentMode fullDocumentBeforeChange;
+    private readonly bool showExpandedEvents;
     private readonly Pipeline? pipeline;
     private readonly IAggregationSource source;
     private readonly TimeProvider time;
@@ -26,15 +33,17 @@ public sealed class ChangeStreamCursor : ServerCursor
     private ChangeRecord? pendingInvalidate;
     private bool closed;
 
-    public ChangeStreamCursor(string ns, MongoStore store, ChangeStreamScope scope, FullDocumentMode fullDocument, bool includeBeforeChange,
-        Pipeline? pipeline, long position, ChangeRecord? pendingInvalidate, TimeProvider? time = null)
+    /// <param name="fullDocumentBeforeChange">Default means off; WhenAvailable and Required as the option of that name.</param>
+    public ChangeStreamCursor(string ns, MongoStore store, ChangeStreamScope scope, FullDocumentMode fullDocument, FullDocumentMode fullDocumentBeforeChange,
+        bool showExpandedEvents, Pipeline? pipeline, long position, ChangeRecord? pendingInvalidate, TimeProvider? time = null)
         : base(ns)
     {
         this.time = time ?? TimeProvider.System;
         this.store = store;
         this.scope = scope;
         this.fullDocument = fullDocument;
-        this.includeBeforeChange = includeBeforeChange;
+        this.fullDocumentBeforeChange = fullDocumentBeforeChange;
+        this.showExpandedEvents = showExpandedEvents;
         this.pipeline = pipeline;
         this.position = position;
         this.pendingInvalidate = pendingInvalidate;
@@ -139,6 +148,11 @@ public sealed class ChangeStreamCursor : ServerCursor
     {
         var stored = change.Event;
         var operation = stored["operationType"].AsString;
+        if (!showExpandedEvents && ExpandedOnlyEvents.Contains(operation))
+        {
+            return [];
+        }
+
         var shaped = new BsonDocument
         {
             { "_id", new ResumeToken(change.Timestamp, change.Sequence, false).ToDocument() },
@@ -158,7 +172,9 @@ public sealed class ChangeStreamCursor : ServerCursor
                         shaped["fullDocument"] = LookupCurrent(change, stored);
                         break;
                     case FullDocumentMode.WhenAvailable or FullDocumentMode.Required:
-                        shaped["fullDocument"] = stored.GetValue("fullDocument", BsonNull.Value);
+                        shaped["fullDocument"] = stored.TryGetValue("fullDocument", out var postImage)
+                            ? postImage
+                            : fullDocument == FullDocumentMode.Required ? throw ImageMissing("a post-image for all update events", "post-image", operation, change) : BsonNull.Value;
                         break;
                 }
 
@@ -173,9 +189,30 @@ public sealed class ChangeStreamCursor : ServerCursor
             }
         }
 
-        if (includeBeforeChange && stored.TryGetValue("fullDocumentBeforeChange", out var before))
+        if (showExpandedEvents)
         {
-            shaped["fullDocumentBeforeChange"] = before;
+            foreach (var field in ExpandedFields)
+            {
+                if (stored.TryGetValue(field, out var value))
+                {
+                    shaped[field] = value;
+                }
+            }
+        }
+        else if (shaped.GetValue("updateDescription", BsonNull.Value) is BsonDocument description && description.Contains("disambiguatedPaths"))
+        {
+            var withoutPaths = new BsonDocument(description);
+            withoutPaths.Remove("disambiguatedPaths");
+            shaped["updateDescription"] = withoutPaths;
+        }
+
+        if (fullDocumentBeforeChange != FullDocumentMode.Default && operation is "update" or "replace" or "delete")
+        {
+            shaped["fullDocumentBeforeChange"] = stored.TryGetValue("fullDocumentBeforeChange", out var preImage)
+                ? preImage
+                : fullDocumentBeforeChange == FullDocumentMode.Required
+                    ? throw ImageMissing("a pre-image for all update, delete and replace events", "pre-image", operation, change)
+                    : BsonNull.Value;
         }
 
         if (pipeline is null)
@@ -195,6 +232,11 @@ public sealed class ChangeStreamCursor : ServerCursor
 
         return output;
     }
+
+    /// <summary>47 NoMatchingDocument, as MongoDB answers when a required image was not recorded.</summary>
+    private static MongoError ImageMissing(string requirement, string image, string operation, ChangeRecord change) =>
+        new(47, "NoMatchingDocument",
+            $"Change stream was configured to require {requirement}, but the {image} was not found for event: {{operationType: \"{operation}\", ns: {{db: \"{change.Database}\", coll: \"{change.Collection}\"}}}}");
 
     private BsonValue LookupCurrent(ChangeRecord change, BsonDocument stored)
     {

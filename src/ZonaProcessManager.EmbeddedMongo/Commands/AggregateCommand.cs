@@ -15,6 +15,19 @@ public static class AggregateCommand
     private static readonly string[] StagesAllowedAfterChangeStream =
         ["$match", "$project", "$addFields", "$set", "$unset", "$replaceRoot", "$replaceWith", "$redact"];
 
+    /// <summary>
+    /// Every stage name MongoDB 7.0 knows: after $changeStream one of these that is not allowed there answers 20
+    /// IllegalOperation, any other name 40324 as from MongoDB's parser.
+    /// </summary>
+    private static readonly HashSet<string> KnownStages =
+    [
+        "$addFields", "$bucket", "$bucketAuto", "$changeStream", "$changeStreamSplitLargeEvent", "$collStats", "$count", "$currentOp",
+        "$densify", "$documents", "$facet", "$fill", "$geoNear", "$graphLookup", "$group", "$indexStats", "$limit", "$listCatalog",
+        "$listLocalSessions", "$listSampledQueries", "$listSearchIndexes", "$listSessions", "$lookup", "$match", "$merge", "$out",
+        "$planCacheStats", "$project", "$redact", "$replaceRoot", "$replaceWith", "$sample", "$search", "$searchMeta", "$set",
+        "$setWindowFields", "$shardedDataDistribution", "$skip", "$sort", "$sortByCount", "$unionWith", "$unset", "$unwind", "$vectorSearch",
+    ];
+
     public static ValueTask<BsonDocument> Execute(CommandContext context)
     {
         if (context.Body.GetValue("pipeline", BsonNull.Value) is not BsonArray pipeline)
@@ -94,11 +107,17 @@ public static class AggregateCommand
             "required" => FullDocumentMode.Required,
             var other => throw MongoError.BadValue($"Enumeration value '{other}' for field '$changeStream.fullDocument' is not a valid value."),
         };
-        var includeBeforeChange = spec.GetValue("fullDocumentBeforeChange", "off").AsString switch
+        var fullDocumentBeforeChange = spec.GetValue("fullDocumentBeforeChange", "off").AsString switch
         {
-            "off" => false,
-            "whenAvailable" or "required" => true,
+            "off" => FullDocumentMode.Default,
+            "whenAvailable" => FullDocumentMode.WhenAvailable,
+            "required" => FullDocumentMode.Required,
             var other => throw MongoError.BadValue($"Enumeration value '{other}' for field '$changeStream.fullDocumentBeforeChange' is not a valid value."),
+        };
+        var showExpandedEvents = spec.GetValue("showExpandedEvents", false) switch
+        {
+            BsonBoolean flag => flag.Value,
+            var other => throw MongoError.TypeMismatch($"BSON field '$changeStream.showExpandedEvents' is the wrong type '{BsonTypeNames.NameOf(other.BsonType)}', expected type 'bool'"),
         };
         var resumeOptions = new[] { "resumeAfter", "startAfter", "startAtOperationTime" }.Count(spec.Contains);
         if (resumeOptions > 1)
@@ -136,7 +155,22 @@ public static class AggregateCommand
 
         foreach (var stage in stages)
         {
-            var stageName = stage is BsonDocument { ElementCount: > 0 } stageDocument ? stageDocument.GetElement(0).Name : "?";
+            if (stage is not BsonDocument { ElementCount: 1 } stageDocument)
+            {
+                throw new MongoError(40323, "Location40323", "A pipeline stage specification object must contain exactly one field.");
+            }
+
+            var stageName = stageDocument.GetElement(0).Name;
+            if (!KnownStages.Contains(stageName))
+            {
+                throw new MongoError(40324, "Location40324", $"Unrecognized pipeline stage name: '{stageName}'");
+            }
+
+            if (stageName == "$changeStreamSplitLargeEvent")
+            {
+                throw new MongoError(238, "NotImplemented", "$changeStreamSplitLargeEvent is not supported by the embedded server");
+            }
+
             if (!StagesAllowedAfterChangeStream.Contains(stageName))
             {
                 throw new MongoError(20, "IllegalOperation", $"{stageName} is not permitted in a $changeStream pipeline");
@@ -188,7 +222,7 @@ public static class AggregateCommand
 
             return (read.LastSequence(), (Storage.ChangeRecord?)null);
         });
-        var cursor = new ChangeStreamCursor(ns, context.Store, scope, fullDocument, includeBeforeChange, pipeline, position, pendingInvalidate, context.Server.Options.Time);
+        var cursor = new ChangeStreamCursor(ns, context.Store, scope, fullDocument, fullDocumentBeforeChange, showExpandedEvents, pipeline, position, pendingInvalidate, context.Server.Options.Time);
         return CursorReplies.FirstBatchAsync(context, cursor, CursorReplies.BatchSize(context, cursorOptions));
     }
 }

@@ -93,35 +93,44 @@ public static class CollectionCommands
             var collection = write.Catalog.Find(context.Database, name)
                 ?? throw MongoError.NamespaceNotFound($"ns does not exist: {context.Database}.{name}");
             var options = (BsonDocument)collection.Options.DeepClone();
+            // What the command changed, as the modify change event describes it.
+            var change = new BsonDocument();
             foreach (var field in new[] { "validator", "validationLevel", "validationAction", "changeStreamPreAndPostImages" })
             {
                 if (context.Body.TryGetValue(field, out var value))
                 {
                     options[field] = value;
+                    change[field] = value;
                 }
             }
 
             CheckValidationOptions(options);
-            collection = write.SetOptions(collection, options);
+            BsonDocument? indexBefore = null;
             if (context.OptionalDocument("index") is { } indexChange)
             {
                 var index = FindIndex(collection, indexChange)
                     ?? throw new MongoError(27, "IndexNotFound", $"cannot find index {indexChange} for ns {collection.Namespace}");
+                change["index"] = indexChange;
                 if (indexChange.TryGetValue("expireAfterSeconds", out var seconds))
                 {
                     var spec = (BsonDocument)index.Spec.DeepClone();
+                    indexBefore = new BsonDocument();
                     if (spec.TryGetValue("expireAfterSeconds", out var old))
                     {
                         reply["expireAfterSeconds_old"] = old;
+                        indexBefore["expireAfterSeconds"] = old;
                     }
 
                     spec["expireAfterSeconds"] = seconds;
-                    write.DropIndex(collection, index);
-                    write.CreateIndex(write.Catalog.Find(context.Database, name)!, spec);
+                    // The same index with a new option: not a dropIndexes and a createIndexes to change streams.
+                    write.DropIndex(collection, index, announce: false);
+                    write.CreateIndex(write.Catalog.Find(context.Database, name)!, spec, announce: false);
+                    collection = write.Catalog.Find(context.Database, name)!;
                     reply["expireAfterSeconds_new"] = seconds;
                 }
             }
 
+            write.SetOptions(collection, options, change, indexBefore);
             return 0;
         });
         return ValueTask.FromResult(reply);
@@ -175,6 +184,33 @@ public static class CollectionCommands
         return ValueTask.FromResult(new BsonDocument("ok", 1.0));
     }
 
+    /// <summary>changeStreamPreAndPostImages must be {enabled: &lt;bool&gt;}; MongoDB's codes for anything else.</summary>
+    private static void CheckPreAndPostImagesOption(BsonValue images)
+    {
+        if (images is not BsonDocument document)
+        {
+            throw MongoError.TypeMismatch($"BSON field 'changeStreamPreAndPostImages' is the wrong type '{Query.BsonTypeNames.NameOf(images.BsonType)}', expected type 'object'");
+        }
+
+        foreach (var element in document)
+        {
+            if (element.Name != "enabled")
+            {
+                throw new MongoError(40415, "Location40415", $"BSON field 'changeStreamPreAndPostImages.{element.Name}' is an unknown field.");
+            }
+        }
+
+        if (!document.TryGetValue("enabled", out var enabled))
+        {
+            throw new MongoError(40414, "Location40414", "BSON field 'changeStreamPreAndPostImages.enabled' is missing but a required field");
+        }
+
+        if (enabled is not BsonBoolean)
+        {
+            throw MongoError.TypeMismatch($"BSON field 'changeStreamPreAndPostImages.enabled' is the wrong type '{Query.BsonTypeNames.NameOf(enabled.BsonType)}', expected type 'bool'");
+        }
+    }
+
     public static (string Database, string Collection) SplitNamespace(string ns)
     {
         var dot = ns.IndexOf('.');
@@ -200,6 +236,11 @@ public static class CollectionCommands
 
     private static void CheckValidationOptions(BsonDocument options)
     {
+        if (options.TryGetValue("changeStreamPreAndPostImages", out var images))
+        {
+            CheckPreAndPostImagesOption(images);
+        }
+
         if (options.TryGetValue("validationLevel", out var level) && level.AsString is not ("off" or "strict" or "moderate"))
         {
             throw MongoError.BadValue($"Enumeration value '{level}' for field 'validationLevel' is not a valid value.");

@@ -154,6 +154,11 @@ public static class CommandDispatcher
         throw StoreTransaction.NoSuchTransaction();
     }
 
+    private const string NonResumableLabel = "NonResumableChangeStreamError";
+
+    /// <summary>ChangeStreamFatalError and ChangeStreamHistoryLost: resuming the same stream can only fail again.</summary>
+    private static readonly int[] NonResumableChangeStreamCodes = [280, 286];
+
     public static BsonDocument ErrorReply(MongoError error)
     {
         var reply = new BsonDocument { { "ok", 0.0 }, { "errmsg", error.Message }, { "code", error.Code }, { "codeName", error.CodeName } };
@@ -162,9 +167,13 @@ public static class CommandDispatcher
             reply.Merge(error.ExtraFields, overwriteExistingElements: false);
         }
 
-        if (error.ErrorLabels.Count > 0)
+        // MongoDB labels every reply with an error of its NonResumableChangeStreamError category, whichever command failed.
+        var labels = NonResumableChangeStreamCodes.Contains(error.Code) && !error.ErrorLabels.Contains(NonResumableLabel)
+            ? [.. error.ErrorLabels, NonResumableLabel]
+            : error.ErrorLabels;
+        if (labels.Count > 0)
         {
-            reply["errorLabels"] = new BsonArray(error.ErrorLabels);
+            reply["errorLabels"] = new BsonArray(labels);
         }
 
         return reply;

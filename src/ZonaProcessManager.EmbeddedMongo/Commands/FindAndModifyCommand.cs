@@ -75,7 +75,7 @@ public static class FindAndModifyCommand
 
             filter.Matches(target.Document, out var position);
             var outcome = engine!.Apply(target.Document, position);
-            var after = outcome.Modified ? write.Update(collection!, target, outcome.Document, engine.IsReplacement, bypass) : target.Document;
+            var after = outcome.Modified ? write.Update(collection!, target, outcome.Document, engine.IsReplacement, bypass, engine.OperatorPaths) : target.Document;
             return Reply(new BsonDocument { { "n", 1 }, { "updatedExisting", true } }, returnNew ? after : target.Document);
         });
         return reply;

@@ -207,7 +207,7 @@ public static class WriteCommands
             var outcome = engine.Apply(match.Document, position);
             if (outcome.Modified)
             {
-                write.Update(collection!, match, outcome.Document, engine.IsReplacement, bypass);
+                write.Update(collection!, match, outcome.Document, engine.IsReplacement, bypass, engine.OperatorPaths);
                 modified++;
             }
         }

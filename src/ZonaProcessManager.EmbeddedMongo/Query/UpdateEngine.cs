@@ -54,6 +54,9 @@ public sealed class UpdateEngine
 
     public bool IsReplacement => replacement is not null;
 
+    /// <summary>The paths an operator update names (as written, "$" placeholders included); null for a pipeline or replacement.</summary>
+    public IReadOnlyList<string[]>? OperatorPaths => replacement is null && pipeline is null ? operations.Select(o => o.Parts).ToList() : null;
+
     /// <summary>
     /// Applies the update to <paramref name="original"/>. <paramref name="positionalIndex"/> comes from the filter for "$";
     /// <paramref name="isUpsertInsert"/> enables $setOnInsert. _id may not change (code 66 ImmutableField).

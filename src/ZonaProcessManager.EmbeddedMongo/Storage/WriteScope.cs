@@ -108,15 +108,37 @@ public sealed class WriteScope : ReadScope
         }
 
         Catalog = Catalog.With(meta);
+        var description = new BsonDocument("idIndex", idIndexSpec.DeepClone()).AddRange(options);
+        Journal(meta, new BsonDocument { { "operationType", "create" }, { "operationDescription", description } });
         return meta;
     }
 
-    public CollectionMeta SetOptions(CollectionMeta collection, BsonDocument options)
+    /// <summary>
+    /// Replaces the collection's options. <paramref name="change"/> (the collMod fields applied) is journalled as a
+    /// modify event, with the options before it as stateBeforeChange.
+    /// </summary>
+    public CollectionMeta SetOptions(CollectionMeta collection, BsonDocument options, BsonDocument? change = null, BsonDocument? indexBefore = null)
     {
         var updated = collection with { Options = options };
         _ = Store.ValidatorFor(updated);
         Sql.Execute(Tx, "UPDATE catalog SET options = $o WHERE id = $id", ("$o", options.ToBson()), ("$id", collection.Id));
         Catalog = Catalog.With(updated);
+        if (change is not null)
+        {
+            var stateBefore = new BsonDocument("collectionOptions", new BsonDocument("uuid", UuidOf(collection)).AddRange(collection.Options));
+            if (indexBefore is not null)
+            {
+                stateBefore["indexOptions"] = indexBefore;
+            }
+
+            Journal(collection, new BsonDocument
+            {
+                { "operationType", "modify" },
+                { "operationDescription", change },
+                { "stateBeforeChange", stateBefore },
+            });
+        }
+
         return updated;
     }
 
@@ -130,7 +152,7 @@ public sealed class WriteScope : ReadScope
 
         Sql.Execute(Tx, "DELETE FROM indexes WHERE coll_id = $id", ("$id", collection.Id));
         Sql.Execute(Tx, "DELETE FROM catalog WHERE id = $id", ("$id", collection.Id));
-        Journal(collection.Database, collection.Name, new BsonDocument { { "operationType", "drop" }, { "ns", Ns(collection.Database, collection.Name) } });
+        Journal(collection, new BsonDocument("operationType", "drop"));
         Catalog = Catalog.Without(collection);
     }
 
@@ -155,6 +177,7 @@ public sealed class WriteScope : ReadScope
         Names.ValidateDatabase(targetDatabase);
         Names.ValidateCollection(targetCollection);
         var existing = Catalog.Find(targetDatabase, targetCollection);
+        var description = new BsonDocument("to", Ns(targetDatabase, targetCollection));
         if (existing is not null)
         {
             if (!dropTarget)
@@ -163,23 +186,27 @@ public sealed class WriteScope : ReadScope
             }
 
             DropCollection(existing);
+            description["dropTarget"] = UuidOf(existing);
         }
 
         Sql.Execute(Tx, "UPDATE catalog SET db = $db, name = $name WHERE id = $id",
             ("$db", targetDatabase), ("$name", targetCollection), ("$id", source.Id));
-        Journal(source.Database, source.Name, new BsonDocument
+        Journal(source, new BsonDocument
         {
             { "operationType", "rename" },
-            { "ns", Ns(source.Database, source.Name) },
             { "to", Ns(targetDatabase, targetCollection) },
+            { "operationDescription", description },
         });
         var renamed = source with { Database = targetDatabase, Name = targetCollection };
         Catalog = Catalog.Without(source).With(renamed);
         return renamed;
     }
 
-    /// <summary>Creates the index unless an identical one exists (then returns false); builds it over existing documents.</summary>
-    public bool CreateIndex(CollectionMeta collection, BsonDocument spec)
+    /// <summary>
+    /// Creates the index unless an identical one exists (then returns false); builds it over existing documents.
+    /// <paramref name="announce"/> journals a createIndexes event; collMod rebuilding an index with new options does not.
+    /// </summary>
+    public bool CreateIndex(CollectionMeta collection, BsonDocument spec, bool announce = true)
     {
         var name = spec["name"].AsString;
         var key = spec["key"].AsBsonDocument;
@@ -220,10 +247,16 @@ public sealed class WriteScope : ReadScope
         }
 
         Catalog = Catalog.With(collection with { Indexes = collection.Indexes.Add(index) });
+        if (announce)
+        {
+            Journal(collection, new BsonDocument { { "operationType", "createIndexes" }, { "operationDescription", new BsonDocument("indexes", new BsonArray { spec }) } });
+        }
+
         return true;
     }
 
-    public void DropIndex(CollectionMeta collection, IndexMeta index)
+    /// <summary>Drops the index; <paramref name="announce"/> journals a dropIndexes event.</summary>
+    public void DropIndex(CollectionMeta collection, IndexMeta index, bool announce = true)
     {
         if (index.IsIdIndex)
         {
@@ -233,6 +266,10 @@ public sealed class WriteScope : ReadScope
         Sql.Execute(Tx, $"DROP TABLE IF EXISTS {CollectionMeta.IndexTable(index)}");
         Sql.Execute(Tx, "DELETE FROM indexes WHERE id = $id", ("$id", index.Id));
         Catalog = Catalog.With(collection with { Indexes = collection.Indexes.Remove(index) });
+        if (announce)
+        {
+            Journal(collection, new BsonDocument { { "operationType", "dropIndexes" }, { "operationDescription", new BsonDocument("indexes", new BsonArray { index.Spec }) } });
+        }
     }
 
     /// <summary>Inserts a document (an _id is generated first if missing) after validation and unique checks.</summary>
@@ -265,10 +302,9 @@ public sealed class WriteScope : ReadScope
             AddIndexEntries(collection, index, rowId, document);
         }
 
-        Journal(collection.Database, collection.Name, new BsonDocument
+        Journal(collection, new BsonDocument
         {
             { "operationType", "insert" },
-            { "ns", Ns(collection.Database, collection.Name) },
             { "documentKey", new BsonDocument("_id", document["_id"]) },
             // Already serialized for the row: the event copies those bytes instead of serializing the document again.
             { "fullDocument", new RawBsonDocument(bytes) },
@@ -276,8 +312,13 @@ public sealed class WriteScope : ReadScope
         return document;
     }
 
-    /// <summary>Stores <paramref name="updated"/> in place of <paramref name="original"/>; <paramref name="isReplacement"/> picks the event type.</summary>
-    public BsonDocument Update(CollectionMeta collection, StoredDocument original, BsonDocument updated, bool isReplacement, bool bypassValidation = false)
+    /// <summary>
+    /// Stores <paramref name="updated"/> in place of <paramref name="original"/>; <paramref name="isReplacement"/> picks the
+    /// event type. <paramref name="operatorPaths"/> are the paths an operator update named (null for a pipeline update),
+    /// which shape the event's updateDescription.
+    /// </summary>
+    public BsonDocument Update(CollectionMeta collection, StoredDocument original, BsonDocument updated, bool isReplacement, bool bypassValidation = false,
+        IReadOnlyList<string[]>? operatorPaths = null)
     {
         var originalId = original.Document["_id"];
         if (!updated.TryGetValue("_id", out var newId))
@@ -311,17 +352,27 @@ public sealed class WriteScope : ReadScope
         var change = new BsonDocument
         {
             { "operationType", isReplacement ? "replace" : "update" },
-            { "ns", Ns(collection.Database, collection.Name) },
             { "documentKey", new BsonDocument("_id", originalId) },
         };
         if (!isReplacement)
         {
-            change["updateDescription"] = UpdateDescriptions.Diff(original.Document, updated);
+            change["updateDescription"] = UpdateDescriptions.Describe(original.Document, updated, operatorPaths);
         }
 
-        change["fullDocument"] = new RawBsonDocument(bytes);
-        change["fullDocumentBeforeChange"] = original.Document;
-        Journal(collection.Database, collection.Name, change);
+        // A replace event always carries the new document; an update's post-image, like every pre-image, is kept only
+        // while the collection has changeStreamPreAndPostImages enabled, as MongoDB keeps them.
+        var imagesRecorded = RecordsPreAndPostImages(collection);
+        if (isReplacement || imagesRecorded)
+        {
+            change["fullDocument"] = new RawBsonDocument(bytes);
+        }
+
+        if (imagesRecorded)
+        {
+            change["fullDocumentBeforeChange"] = original.Document;
+        }
+
+        Journal(collection, change);
         return updated;
     }
 
@@ -333,16 +384,41 @@ public sealed class WriteScope : ReadScope
             Sql.Execute(Tx, $"DELETE FROM {CollectionMeta.IndexTable(index)} WHERE rid = $rid", ("$rid", stored.RowId));
         }
 
-        Journal(collection.Database, collection.Name, new BsonDocument
+        var change = new BsonDocument
         {
             { "operationType", "delete" },
-            { "ns", Ns(collection.Database, collection.Name) },
             { "documentKey", new BsonDocument("_id", stored.Document["_id"]) },
-            { "fullDocumentBeforeChange", stored.Document },
-        });
+        };
+        if (RecordsPreAndPostImages(collection))
+        {
+            change["fullDocumentBeforeChange"] = stored.Document;
+        }
+
+        Journal(collection, change);
     }
 
     public static BsonDocument Ns(string database, string collection) => new() { { "db", database }, { "coll", collection } };
+
+    /// <summary>Whether the collection option changeStreamPreAndPostImages is {enabled: true}.</summary>
+    public static bool RecordsPreAndPostImages(CollectionMeta collection) =>
+        collection.Options.GetValue("changeStreamPreAndPostImages", BsonNull.Value) is BsonDocument images
+        && images.GetValue("enabled", false) is BsonBoolean { Value: true };
+
+    private static BsonBinaryData UuidOf(CollectionMeta collection) => new(collection.Uuid, GuidRepresentation.Standard);
+
+    /// <summary>Journals an event about <paramref name="collection"/>: ns and collectionUUID come first, then the event's own fields.</summary>
+    private void Journal(CollectionMeta collection, BsonDocument change)
+    {
+        var operationType = change["operationType"];
+        change.Remove("operationType");
+        var shaped = new BsonDocument
+        {
+            { "operationType", operationType },
+            { "ns", Ns(collection.Database, collection.Name) },
+            { "collectionUUID", UuidOf(collection) },
+        }.AddRange(change);
+        Journal(collection.Database, collection.Name, shaped);
+    }
 
     private static BsonDocument WithIdFirst(BsonDocument document)
     {
