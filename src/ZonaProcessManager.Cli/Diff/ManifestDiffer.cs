@@ -282,8 +282,17 @@ public sealed class ManifestDiffer(CliContext context, IMongoDatabase database, 
             return lines;
         }
 
-        lines.Add($"child {childDisplay} {(storedChild is null ? "created" : "configured")}");
-        lines.AddRange(childChanges.Select(c => "  " + c));
+        if (storedChild is null)
+        {
+            // Every field of a new child comes from the catalog and the integration shown above; a summary says enough.
+            lines.Add($"child {childDisplay} created (image {child.Spec.Image}, {child.Spec.Replicas} replica(s){(child.Spec.Suspended ? ", suspended with its tenant" : "")})");
+        }
+        else
+        {
+            lines.Add($"child {childDisplay} configured");
+            lines.AddRange(childChanges.Select(c => "  " + c));
+        }
+
         var (runtimeName, plan) = await PreviewServiceAsync(child, storedChild is null ? null : _mapper.Read(storedChild).Spec, cancellationToken, result.ExtraLabels);
         lines.Add($"  operator ({runtimeName}):");
         lines.AddRange(plan.Select(l => "    " + l));
