@@ -24,7 +24,8 @@ public static class DiffCommand
         var file = new Option<string>("--filename", "-f") { Description = "A YAML/JSON file or a directory of them", Required = true };
         var runtimeOptions = new RuntimeOptions();
         var command = new Command("diff", "Show what apply would change: each document's field changes against the stored one (secrets masked) and what the "
-            + "operator would do on the engine; writes nothing. Exit code 0 no differences, 1 differences, 2 error") { file };
+            + "operator would do on the engine; writes nothing. Exit code 0 no differences, 1 differences, 2 error (a bad manifest or option, "
+            + "MongoDB not answering; an engine that does not answer is not an error: the plan then reads \"not computed\")") { file };
         runtimeOptions.AddTo(command);
         command.SetAction(async (parseResult, cancellationToken) =>
         {
