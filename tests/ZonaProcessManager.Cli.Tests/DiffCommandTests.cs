@@ -123,6 +123,11 @@ public sealed class DiffCommandTests(DockerTestEnvironment docker, MongoTestTarg
             Assert.Equal(storedBefore, await StoredBytesAsync(database));
             Assert.Equal(containersBefore, await ContainersAsync(tenant));
 
+            var unchanged = await ZpmAsync(database, "apply", "--dry-run", "-f", applied);
+
+            Assert.Equal(0, unchanged.ExitCode);
+            Assert.Equal($"servicespec/{tenant}/web unchanged (dry run)\n", unchanged.Output);
+
             var same = await ZpmAsync(database, "diff", "-f", applied);
 
             Assert.Equal(0, same.ExitCode);
@@ -173,6 +178,30 @@ public sealed class DiffCommandTests(DockerTestEnvironment docker, MongoTestTarg
             [$"servicespec/{tenant}/api configured", "  ~ spec.env.API_KEY: (secret changed)", "  ~ spec.env.GREETING: hello → hi"],
             Lines(changed).Take(3));
         Assert.DoesNotContain("Secret-value", changed.Output + changed.Error);
+    }
+
+    [Fact]
+    public async Task A_service_being_deleted_shows_that_apply_does_not_stop_its_removal()
+    {
+        await using var database = target.CreateDatabase(output);
+        var tenant = docker.NewTenant();
+        var manifest = ManifestFiles.Service("web", tenant);
+        Assert.Equal(0, (await ZpmAsync(database, "apply", "-f", _files.Write("web.yaml", manifest))).ExitCode);
+        await database.Collection<BsonDocument>("services").UpdateOneAsync(new BsonDocument("_id", $"{tenant}/web"), new BsonDocument("$set", new BsonDocument("metadata.deletionRequested", true)));
+        var changed = _files.Write("web-next.yaml", manifest.Replace("zpm/busybox:latest", "zpm/busybox:diff-next", StringComparison.Ordinal));
+
+        var result = await ZpmAsync(database, "diff", "-f", changed, "--runtime", "docker");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal(
+            [
+                $"servicespec/{tenant}/web configured",
+                "  ~ spec.image: zpm/busybox:latest → zpm/busybox:diff-next",
+                "  operator (docker):",
+                "    deletion requested: apply does not cancel it, the service is removed",
+                "    no container is created, replaced or removed",
+            ],
+            Lines(result));
     }
 
     [Fact]

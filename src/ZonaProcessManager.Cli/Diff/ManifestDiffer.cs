@@ -92,6 +92,14 @@ public sealed class ManifestDiffer(CliContext context, IMongoDatabase database, 
         }
 
         var storedSpec = stored is null ? null : _mapper.Read(stored).Spec;
+        if (stored is not null && DocumentView.DeletionRequested(stored))
+        {
+            // Apply leaves metadata.deletionRequested as it is, so the operator goes on removing the service.
+            var (name, teardown) = await PreviewServiceAsync(spec with { Metadata = spec.Metadata with { DeletionRequested = true } }, stored: null, cancellationToken);
+            await WriteOperatorAsync((name, ["deletion requested: apply does not cancel it, the service is removed", .. teardown]), "  ");
+            return true;
+        }
+
         var lines = await PreviewServiceAsync(spec, storedSpec, cancellationToken);
         await WriteOperatorAsync(lines, "  ");
         return true;

@@ -110,6 +110,12 @@ public static class ServicePlanPreview
             return lines;
         }
 
+        if (plan.Outcome.Kind is OutcomeKind.TearingDown or OutcomeKind.Removed)
+        {
+            lines.Add(plan.Outcome.Message);
+            return lines;
+        }
+
         var spec = desired.Service.Spec;
         foreach (var action in plan.Actions)
         {
