@@ -98,6 +98,7 @@ public sealed class CliApplication
         Globals.AddTo(root);
         root.Subcommands.Add(InstallCommand.Create(this, _context));
         root.Subcommands.Add(ApplyCommand.Create(this, _context));
+        root.Subcommands.Add(DiffCommand.Create(this, _context));
         root.Subcommands.Add(GetCommand.Create(this, _context));
         root.Subcommands.Add(DescribeCommand.Create(this, _context));
         root.Subcommands.Add(LogsCommand.Create(this, _context));

@@ -14,6 +14,7 @@ namespace ZonaProcessManager.Cli.Commands;
 /// file and index, and upserts the good ones — metadata and spec only, never status. Exit code 1 if any was bad.
 /// Kinds: ServiceSpec (services), IntegrationDefinition (catalog), Tenant (tenants), IntegrationSpec (integrations).
 /// `--wait` then follows the applied resources' status (<see cref="ResourceWait"/>); it waits only when all were good.
+/// `--dry-run` writes nothing and prints what `zpm diff` prints (<see cref="DiffCommand"/>), each header marked "(dry run)".
 /// </summary>
 public static class ApplyCommand
 {
@@ -22,9 +23,22 @@ public static class ApplyCommand
         var file = new Option<string>("--filename", "-f") { Description = "A YAML/JSON file or a directory of them", Required = true };
         var wait = new Option<bool>("--wait") { Description = "Then wait until every applied resource is Running; exit 1 with its message when one is Degraded" };
         var timeout = new Option<string?>("--timeout") { Description = "How long --wait waits at most: a duration (90s, 5m) or seconds; default 5m" };
-        var command = new Command("apply", "Create or update ServiceSpecs, IntegrationDefinitions, Tenants and IntegrationSpecs from YAML/JSON manifests (idempotent)") { file, wait, timeout };
+        var dryRun = new Option<bool>("--dry-run") { Description = "Write nothing: print what `zpm diff` prints (field changes, secrets masked, and what the operator would do); exit codes stay apply's" };
+        var command = new Command("apply", "Create or update ServiceSpecs, IntegrationDefinitions, Tenants and IntegrationSpecs from YAML/JSON manifests (idempotent)") { file, wait, timeout, dryRun };
         command.SetAction(app.Guard(async (parseResult, cancellationToken) =>
         {
+            if (parseResult.GetValue(dryRun))
+            {
+                if (parseResult.GetValue(wait))
+                {
+                    throw new CliUsageException("--dry-run writes nothing, so there is nothing for --wait to wait for");
+                }
+
+                using var dryRunConnection = app.Globals.Connect(parseResult);
+                var summary = await DiffCommand.DiffAsync(context, dryRunConnection.Database, parseResult.GetValue(file)!, DiffCommand.AutoRuntime(context), dryRun: true, cancellationToken);
+                return summary.Failed == 0 ? CliApplication.Ok : CliApplication.Failed;
+            }
+
             var waitTimeout = ResourceWait.ParseTimeout(parseResult.GetValue(timeout));
             using var connection = app.Globals.Connect(parseResult);
             var applied = new List<AppliedResource>();
@@ -113,7 +127,8 @@ public static class ApplyCommand
         }
     }
 
-    private static string? Check(ManifestDocument manifest, ServiceDocumentMapper mapper, out ServiceSpec? spec)
+    /// <summary>Null and the ServiceSpec when the manifest is a valid one, else the problem (`zpm diff` checks the same way).</summary>
+    internal static string? Check(ManifestDocument manifest, ServiceDocumentMapper mapper, out ServiceSpec? spec)
     {
         spec = null;
         if (manifest.Document is null)
