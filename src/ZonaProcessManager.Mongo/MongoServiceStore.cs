@@ -62,8 +62,16 @@ public sealed class MongoServiceStore : IServiceStore
 
     public async Task<IReadOnlyList<StoredService>> ListAsync(CancellationToken cancellationToken)
     {
-        var documents = await Services.Find(FilterDefinition<BsonDocument>.Empty).ToListAsync(cancellationToken);
-        return documents.Select(_mapper.Read).ToList();
+        // Mapped batch by batch as they arrive: at a hundred thousand services the raw documents of every batch at
+        // once would be hundreds of megabytes the collector must walk, for a list that keeps only the mapped services.
+        var services = new List<StoredService>();
+        using var cursor = await Services.FindAsync(FilterDefinition<BsonDocument>.Empty, cancellationToken: cancellationToken);
+        while (await cursor.MoveNextAsync(cancellationToken))
+        {
+            services.AddRange(cursor.Current.Select(_mapper.Read));
+        }
+
+        return services;
     }
 
     public async Task<StoredService?> GetAsync(ResourceKey key, CancellationToken cancellationToken)
