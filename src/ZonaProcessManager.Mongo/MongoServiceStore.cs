@@ -62,8 +62,8 @@ public sealed class MongoServiceStore : IServiceStore
 
     public async Task<IReadOnlyList<StoredService>> ListAsync(CancellationToken cancellationToken)
     {
-        // Mapped batch by batch as they arrive: at a hundred thousand services the raw documents of every batch at
-        // once would be hundreds of megabytes the collector must walk, for a list that keeps only the mapped services.
+        // Mapped batch by batch as they arrive: only one batch of decoded documents is alive at a time, not every
+        // document of the collection (a hundred thousand at scale) beside the services mapped from them.
         var services = new List<StoredService>();
         using var cursor = await Services.FindAsync(FilterDefinition<BsonDocument>.Empty, cancellationToken: cancellationToken);
         while (await cursor.MoveNextAsync(cancellationToken))
