@@ -62,8 +62,16 @@ public sealed class MongoServiceStore : IServiceStore
 
     public async Task<IReadOnlyList<StoredService>> ListAsync(CancellationToken cancellationToken)
     {
-        var documents = await Services.Find(FilterDefinition<BsonDocument>.Empty).ToListAsync(cancellationToken);
-        return documents.Select(_mapper.Read).ToList();
+        // Mapped batch by batch as they arrive: only one batch of decoded documents is alive at a time, not every
+        // document of the collection (a hundred thousand at scale) beside the services mapped from them.
+        var services = new List<StoredService>();
+        using var cursor = await Services.FindAsync(FilterDefinition<BsonDocument>.Empty, cancellationToken: cancellationToken);
+        while (await cursor.MoveNextAsync(cancellationToken))
+        {
+            services.AddRange(cursor.Current.Select(_mapper.Read));
+        }
+
+        return services;
     }
 
     public async Task<StoredService?> GetAsync(ResourceKey key, CancellationToken cancellationToken)

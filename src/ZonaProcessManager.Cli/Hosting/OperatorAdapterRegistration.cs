@@ -63,8 +63,10 @@ public static class OperatorAdapterRegistration
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILeadershipContext>(),
             sp.GetRequiredService<MongoMetrics>()));
+        // The lease renews through a client of its own, so its writes never queue for a connection behind the stores'.
+        services.AddKeyedSingleton<IMongoClient>(typeof(LeaseClient), (_, _) => LeaseClient.Create(settings.MongoConnectionString));
         services.AddSingleton(sp => new MongoLeaderElection(
-            sp.GetRequiredService<IMongoDatabase>(),
+            sp.GetRequiredKeyedService<IMongoClient>(typeof(LeaseClient)).GetDatabase(settings.Database),
             new LeaseOptions
             {
                 LeaseName = ResumeTokenStore.ScopeOf(settings.Tenants),
@@ -75,8 +77,9 @@ public static class OperatorAdapterRegistration
             },
             sp.GetRequiredService<ILogger<MongoLeaderElection>>(),
             sp.GetRequiredService<TimeProvider>(),
-            // Its own recorder: the leader-change event is written before the term begins, outside any fencing of the operator's writes.
-            SafeStore.Wrap<IEventRecorder>(new MongoEventRecorder(sp.GetRequiredService<IMongoDatabase>()))));
+            // Its own recorder on the lease's client: the leader-change event is written before the term begins, outside
+            // any fencing of the operator's writes, and without waiting behind them for a connection.
+            SafeStore.Wrap<IEventRecorder>(new MongoEventRecorder(sp.GetRequiredKeyedService<IMongoClient>(typeof(LeaseClient)).GetDatabase(settings.Database)))));
         services.AddSingleton(sp => new ExitOnLostLeaseElection(
             sp.GetRequiredService<MongoLeaderElection>(),
             sp.GetRequiredService<IHostApplicationLifetime>(),

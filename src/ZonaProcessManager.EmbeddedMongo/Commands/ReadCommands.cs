@@ -15,7 +15,8 @@ public static class ReadCommands
         var collection = context.Catalog.Find(context.Database, name);
         var collation = context.CommandCollation(collection);
         var variables = context.Variables();
-        var filter = Filter.Parse(context.OptionalDocument("filter") ?? [], collation, variables);
+        var filterDocument = context.OptionalDocument("filter") ?? [];
+        var filter = Filter.Parse(filterDocument, collation, variables);
         var projection = context.OptionalDocument("projection") is { ElementCount: > 0 } projectionDocument ? Projection.Parse(projectionDocument) : null;
         var sort = context.OptionalDocument("sort") is { ElementCount: > 0 } sortDocument ? SortSpec.Parse(sortDocument, collation) : null;
         var skip = context.OptionalNumber("skip") ?? 0;
@@ -46,7 +47,10 @@ public static class ReadCommands
         if (collection is not null)
         {
             var wanted = sort is null && limit > 0 ? (int)Math.Min(skip + limit, int.MaxValue) : int.MaxValue;
-            IEnumerable<BsonDocument> documents = context.Read(read => read.Find(collection, filter, wanted)).Select(d => d.Document);
+            // Every document, unchanged (an operator's full resync): sent as stored, never decoded nor encoded again.
+            IEnumerable<BsonDocument> documents = filterDocument.ElementCount == 0 && sort is null && projection is null
+                ? context.Read(read => read.AllAsStored(collection, wanted))
+                : context.Read(read => read.Find(collection, filter, wanted)).Select(d => d.Document);
             if (sort is not null)
             {
                 documents = documents.OrderBy(d => d, sort);

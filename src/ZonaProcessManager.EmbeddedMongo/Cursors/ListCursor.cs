@@ -31,7 +31,7 @@ public sealed class ListCursor(string ns, IEnumerable<BsonDocument> documents) :
                 next = source.Current;
             }
 
-            var size = next.ToBson().Length;
+            var size = next is RawBsonDocument stored ? stored.Slice.Length : next.ToBson().Length;
             if (batch.Count > 0 && bytes + size > MaxBatchBytes)
             {
                 pending = next;

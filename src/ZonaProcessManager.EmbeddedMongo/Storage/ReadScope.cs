@@ -47,6 +47,14 @@ public class ReadScope
     public List<StoredDocument> All(CollectionMeta collection) =>
         GuardedList(() => Sql.Query(Transaction, $"SELECT rid, doc FROM {collection.DocumentTable} ORDER BY rid", ReadStored));
 
+    /// <summary>
+    /// Every document in storage order, as its stored bytes (a <see cref="RawBsonDocument"/> over them): for a find that
+    /// returns documents unchanged, which then neither decodes them nor encodes them again for the reply.
+    /// </summary>
+    public List<BsonDocument> AllAsStored(CollectionMeta collection, int limit = int.MaxValue) =>
+        GuardedList(() => Sql.Query(Transaction, $"SELECT doc FROM {collection.DocumentTable} ORDER BY rid LIMIT $limit",
+            reader => (BsonDocument)new RawBsonDocument((byte[])reader[0]), ("$limit", limit)));
+
     public long Count(CollectionMeta collection) =>
         GuardedValue(() => Convert.ToInt64(Sql.Scalar(Transaction, $"SELECT COUNT(*) FROM {collection.DocumentTable}")));
 

@@ -329,11 +329,20 @@ public sealed class MongoLeaderElection : ILeaderElection, IAsyncDisposable
     private async Task RenewLoopAsync(TermState state)
     {
         var stop = state.Stopping.Token;
+        // Attempts start a retry period after the previous one started (the take, at first), not after it ended: after
+        // a take or renewal that waited long on a busy store the next renewal goes at once, rather than a whole period
+        // later, when the renew deadline counted from that slow attempt's start may already have passed.
+        var lastAttempt = Interlocked.Read(ref state.LastRenewStarted);
         while (!stop.IsCancellationRequested && !state.Term.Lost.IsCancellationRequested)
         {
             try
             {
-                await Task.Delay(_options.RetryPeriod, _time, stop).ConfigureAwait(false);
+                var untilNext = _options.RetryPeriod - _time.GetElapsedTime(lastAttempt);
+                if (untilNext > TimeSpan.Zero)
+                {
+                    await Task.Delay(untilNext, _time, stop).ConfigureAwait(false);
+                }
+
                 var remaining = _options.RenewDeadline - _time.GetElapsedTime(Interlocked.Read(ref state.LastRenewStarted));
                 if (remaining <= TimeSpan.Zero)
                 {
@@ -343,6 +352,7 @@ public sealed class MongoLeaderElection : ILeaderElection, IAsyncDisposable
                 using var attemptTimeout = new CancellationTokenSource(remaining, _time);
                 using var attempt = CancellationTokenSource.CreateLinkedTokenSource(stop, attemptTimeout.Token, state.Term.Lost);
                 var started = _time.GetTimestamp();
+                lastAttempt = started;
                 if (!await RenewAsync(state, attempt.Token).ConfigureAwait(false))
                 {
                     var lease = await _leases.Find(ById()).FirstOrDefaultAsync(attempt.Token).ConfigureAwait(false);

@@ -20,32 +20,14 @@ public sealed class ResourceEnumerator(
     /// </summary>
     public async Task<ResourceSnapshot> ListAllAsync(CancellationToken cancellationToken)
     {
-        IReadOnlyList<StoredService> services;
-        try
-        {
-            services = await store.ListAsync(cancellationToken).ConfigureAwait(false);
-            health.StoreAnswered();
-        }
-        catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-        {
-            health.StoreUnreachable(exception.Message);
-            throw;
-        }
-
-        IReadOnlyList<ObservedWorkload> workloadList;
-        var runtimeUnreachable = false;
-        try
-        {
-            workloadList = await workloads.ObserveAllAsync(cancellationToken).ConfigureAwait(false);
-            health.RuntimeAnswered();
-        }
-        catch (ContainerRuntimeException exception) when (exception.Kind == ContainerRuntimeErrorKind.Unavailable)
-        {
-            health.RuntimeUnreachable(exception.Message);
-            workloadList = [];
-            runtimeUnreachable = true;
-        }
-
+        // The store's list and the engine's are independent, and at tens of thousands of services each takes seconds:
+        // asked at once, a pass waits for the longer of the two rather than their sum.
+        var storeList = ListServicesAsync(cancellationToken);
+        var engineList = ObserveWorkloadsAsync(cancellationToken);
+        // Both end before the pass goes on or fails (with the store's error first, when both failed).
+        await Task.WhenAll(storeList, engineList).ConfigureAwait(false);
+        var services = await storeList.ConfigureAwait(false);
+        var (workloadList, runtimeUnreachable) = await engineList.ConfigureAwait(false);
         var tenants = await integrations.ListTenantsAsync(cancellationToken).ConfigureAwait(false);
         var integrationSpecs = await integrations.ListIntegrationsAsync(tenant: null, cancellationToken).ConfigureAwait(false);
         var allocations = await integrations.ListPortAllocationsAsync(tenant: null, cancellationToken).ConfigureAwait(false);
@@ -67,5 +49,36 @@ public sealed class ResourceEnumerator(
         {
             RuntimeUnreachable = runtimeUnreachable,
         };
+    }
+
+    private async Task<IReadOnlyList<StoredService>> ListServicesAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var services = await store.ListAsync(cancellationToken).ConfigureAwait(false);
+            health.StoreAnswered();
+            return services;
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            health.StoreUnreachable(exception.Message);
+            throw;
+        }
+    }
+
+    // The engine's list, or none and true when the engine does not answer.
+    private async Task<(IReadOnlyList<ObservedWorkload> Workloads, bool Unreachable)> ObserveWorkloadsAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var observed = await workloads.ObserveAllAsync(cancellationToken).ConfigureAwait(false);
+            health.RuntimeAnswered();
+            return (observed, false);
+        }
+        catch (ContainerRuntimeException exception) when (exception.Kind == ContainerRuntimeErrorKind.Unavailable)
+        {
+            health.RuntimeUnreachable(exception.Message);
+            return ([], true);
+        }
     }
 }

@@ -196,6 +196,69 @@ public sealed class CrudTests(MongoTestTarget target, ITestOutputHelper output) 
     }
 
     [Fact]
+    public async Task A_whole_collection_listed_without_a_filter_comes_back_as_stored_in_insertion_order_across_batches()
+    {
+        await using var db = NewDatabase();
+        var collection = db.Collection<BsonDocument>("whole");
+        var sent = Enumerable.Range(0, 120).Select(i => new BsonDocument
+        {
+            { "z", "last letter first" },
+            { "_id", i % 2 == 0 ? i : $"id-{i}" },
+            { "long", (long)i << 40 },
+            { "decimal", Decimal128.Parse($"{i}.10") },
+            { "when", new BsonDateTime(1_700_000_000_000 + i) },
+            { "nested", new BsonDocument { { "b", i }, { "a", new BsonArray { 1, "two", BsonNull.Value, new BsonDocument("x", true) } } } },
+            { "empty", new BsonDocument() },
+        }).ToList();
+        await collection.InsertManyAsync(sent.Select(d => d.DeepClone().AsBsonDocument));
+
+        var listed = new List<BsonDocument>();
+        var batches = 0;
+        using (var cursor = await collection.FindAsync(FilterDefinition<BsonDocument>.Empty, new FindOptions<BsonDocument> { BatchSize = 7 }))
+        {
+            while (await cursor.MoveNextAsync())
+            {
+                batches++;
+                listed.AddRange(cursor.Current);
+            }
+        }
+
+        Assert.True(batches >= 18, $"expected at least 18 batches, got {batches}");
+        Assert.Equal(sent.Count, listed.Count);
+        for (var i = 0; i < sent.Count; i++)
+        {
+            // The server moves _id to the front, as MongoDB does; everything else is as sent.
+            var expected = new BsonDocument("_id", sent[i]["_id"]).AddRange(sent[i].Elements.Where(e => e.Name != "_id"));
+            Assert.Equal(expected.ToBson(), listed[i].ToBson());
+        }
+    }
+
+    [Fact]
+    public async Task A_whole_collection_listed_without_a_batch_size_is_split_into_batches_of_at_most_16_MB()
+    {
+        await using var db = NewDatabase();
+        var collection = db.Collection<BsonDocument>("large");
+        var filler = new string('x', 1024 * 1024);
+        foreach (var i in Enumerable.Range(0, 20))
+        {
+            await collection.InsertOneAsync(new BsonDocument { { "_id", i }, { "filler", filler } });
+        }
+
+        var batchSizes = new List<int>();
+        using (var cursor = await collection.FindAsync(FilterDefinition<BsonDocument>.Empty))
+        {
+            while (await cursor.MoveNextAsync())
+            {
+                batchSizes.Add(cursor.Current.Count());
+            }
+        }
+
+        Assert.Equal(20, batchSizes.Sum());
+        Assert.True(batchSizes.Count >= 2, $"20 MB in one batch: {string.Join(", ", batchSizes)}");
+        Assert.All(batchSizes, size => Assert.InRange(size, 0, 16));
+    }
+
+    [Fact]
     public async Task UpdateOne_with_upsert_inserts_once_then_modifies()
     {
         await using var db = NewDatabase();

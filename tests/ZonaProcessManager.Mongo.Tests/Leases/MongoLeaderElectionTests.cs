@@ -1,7 +1,9 @@
+using System.Collections.Concurrent;
 using ZonaProcessManager.Testing.Time;
 using Microsoft.Extensions.Logging.Abstractions;
 using MongoDB.Bson;
 using MongoDB.Driver;
+using MongoDB.Driver.Core.Events;
 using Xunit.Abstractions;
 using ZonaProcessManager.Domain.Ports;
 using ZonaProcessManager.Mongo.Leases;
@@ -155,6 +157,48 @@ public sealed class MongoLeaderElectionTests(MongoTestTarget target, ITestOutput
     }
 
     [Fact]
+    public async Task A_leader_whose_take_waited_on_a_busy_store_renews_at_once_and_keeps_its_term_past_the_deadline_counted_from_the_take()
+    {
+        var database = await DatabaseAsync();
+        var clock = new ManualTimeProvider(DateTimeOffset.UtcNow);
+        var options = SlowPolling with { Role = LeaderRole.Active, RenewDeadline = TimeSpan.FromMinutes(1), RetryPeriod = TimeSpan.FromSeconds(10) };
+        var takeSeen = 0;
+        var leaseUpdates = new ConcurrentDictionary<int, bool>();
+        var renewals = 0;
+        // The take's round trip lasts 55 s by the leader's clock, as on a store busy with other work: 5 s of the renew
+        // deadline are left when the term begins, less than one retry period.
+        var client = target.CreateClient(settings => settings.ClusterConfigurator = cluster => cluster
+            .Subscribe<CommandStartedEvent>(started =>
+            {
+                if (started.CommandName == "findAndModify" && Interlocked.Exchange(ref takeSeen, 1) == 0)
+                {
+                    clock.Advance(TimeSpan.FromSeconds(55));
+                }
+                else if (started.CommandName == "update" && started.Command["update"] == ZpmCollections.Leases)
+                {
+                    leaseUpdates[started.RequestId] = true;
+                }
+            })
+            .Subscribe<CommandSucceededEvent>(succeeded =>
+            {
+                if (leaseUpdates.ContainsKey(succeeded.RequestId))
+                {
+                    Interlocked.Increment(ref renewals);
+                }
+            }));
+        _cleanup.Add(new Disposing(client));
+        var leader = Election(client.GetDatabase(database.DatabaseNamespace.DatabaseName), options, clock);
+
+        var term = await Acquire(leader).WaitAsync(Deadline);
+
+        // No time passes on the leader's clock: only a renewal that does not wait a retry period can happen now.
+        await Eventually.TrueAsync(() => Task.FromResult(Volatile.Read(ref renewals) > 0), Deadline, "a renewal right after the slow take");
+        clock.Advance(TimeSpan.FromSeconds(6));
+        Assert.False(term.Lost.IsCancellationRequested, "the renewal moved the renew deadline on");
+        Assert.True(leader.IsConfirmed(term));
+    }
+
+    [Fact]
     public async Task A_leader_that_sees_another_holder_on_renewal_loses_its_term()
     {
         var database = await DatabaseAsync();
@@ -301,6 +345,15 @@ public sealed class MongoLeaderElectionTests(MongoTestTarget target, ITestOutput
         await election.DisposeAsync();
 
         Assert.DoesNotContain(election.Identity.Holder, (await OperatorsAsync(database)).Keys);
+    }
+
+    private sealed class Disposing(IDisposable disposable) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync()
+        {
+            disposable.Dispose();
+            return ValueTask.CompletedTask;
+        }
     }
 
     private async Task<IMongoDatabase> DatabaseAsync()

@@ -55,10 +55,18 @@ public sealed class FakeServiceStore : IServiceStore, IEventRecorder
 
     public bool Exists(ResourceKey key) => _documents.ContainsKey(key);
 
-    public Task<IReadOnlyList<StoredService>> ListAsync(CancellationToken cancellationToken)
+    /// <summary>Runs at the start of every list before it answers; lets a test hold the store's answer back.</summary>
+    public Func<CancellationToken, Task>? BeforeList { get; set; }
+
+    public async Task<IReadOnlyList<StoredService>> ListAsync(CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _lists);
-        return Task.FromResult<IReadOnlyList<StoredService>>([.. _documents.Values]);
+        if (BeforeList is { } hook)
+        {
+            await hook(cancellationToken);
+        }
+
+        return [.. _documents.Values];
     }
 
     public Task<StoredService?> GetAsync(ResourceKey key, CancellationToken cancellationToken) =>

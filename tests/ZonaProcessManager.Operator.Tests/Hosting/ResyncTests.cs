@@ -57,6 +57,28 @@ public sealed class ResyncTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task The_store_and_the_engine_are_listed_at_once_so_a_pass_waits_for_the_longer_list_not_their_sum()
+    {
+        await RunningAsync(Service("web"));
+        var engineAsked = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _harness.Runtime.BeforeList = (owner, _) =>
+        {
+            if (owner is null)
+            {
+                engineAsked.TrySetResult();
+            }
+
+            return Task.CompletedTask;
+        };
+        // The store answers only once the engine has been asked: listing one after the other would never end.
+        _harness.Store.BeforeList = cancellation => engineAsked.Task.WaitAsync(cancellation);
+
+        var pass = await _resync.RunOnceAsync("test", CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(20));
+
+        Assert.Equal(new ResyncPass(Enqueued: 0, Settled: 1), pass);
+    }
+
+    [Fact]
     public async Task A_container_removed_or_changed_behind_the_operators_back_gets_its_service_enqueued()
     {
         var removed = await RunningAsync(Service("removed"));
