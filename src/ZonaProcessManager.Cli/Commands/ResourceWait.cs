@@ -2,6 +2,7 @@ using System.Globalization;
 using MongoDB.Bson;
 using MongoDB.Driver;
 using ZonaProcessManager.Cli.Integrations;
+using ZonaProcessManager.Domain.Hashing;
 using ZonaProcessManager.Domain.Model;
 using ZonaProcessManager.Mongo;
 using ZonaProcessManager.Mongo.Mapping;
@@ -23,7 +24,22 @@ public static class ResourceWait
 {
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromMinutes(5);
 
-    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(500);
+    /// <summary>How often a wait reads the document again.</summary>
+    public static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(500);
+
+    private static readonly ServiceDocumentMapper Mapper = new();
+
+    /// <summary>The replica hash of a ServiceSpec document's current spec and restart annotation; null when it does not read.</summary>
+    public static string? CurrentSpecHash(BsonDocument service) =>
+        Mapper.Read(service).Spec is { } spec ? SpecHasher.HashOf(spec) : null;
+
+    /// <summary>
+    /// Whether a ServiceSpec's status was written for the spec the document holds now: its observedSpecHash is the
+    /// hash of that spec. A status written before a change (even after it, if the operator has not read it yet) says
+    /// nothing about the new spec.
+    /// </summary>
+    public static bool StatusIsForCurrentSpec(BsonDocument service) =>
+        CurrentSpecHash(service) is { } hash && DocumentView.Text(DocumentView.Status(service), "observedSpecHash") == hash;
 
     /// <summary>`--timeout`: a duration (90s, 5m) or a number of seconds.</summary>
     public static TimeSpan ParseTimeout(string? text) =>
@@ -63,6 +79,8 @@ public static class ResourceWait
                 var fresh = resource.Outcome != ApplyOutcome.Configured
                     || (status?.GetValue("updatedAt", BsonNull.Value) is { IsValidDateTime: true } updated && updated.ToUniversalTime() >= since)
                     || (resource.Kind != ServiceSpec.KindName && written == nameof(ResourcePhase.Running));
+                // Running counts for a ServiceSpec only once the operator rolled out the spec the document holds now.
+                fresh &= resource.Kind != ServiceSpec.KindName || written != nameof(ResourcePhase.Running) || StatusIsForCurrentSpec(document);
                 var phase = fresh ? written : nameof(ResourcePhase.Pending);
                 var message = fresh ? DocumentView.Text(status, "message", "") : "waiting for the operator";
                 var line = $"{resource.Display}: {phase}{Ready(status, fresh)}{(message.Length > 0 ? " — " + message.ReplaceLineEndings(" ") : "")}";
