@@ -16,7 +16,8 @@ namespace ZonaProcessManager.Cli.Commands;
 /// pipe reads the same progress as a terminal. The status of the spec before the apply must not be taken for the
 /// answer: a created or unchanged resource's status is its own; a changed ServiceSpec counts only with a status
 /// written after the apply began (`status.updatedAt`, by the operator's clock, assumed to agree with this one; the
-/// operator rewrites it because the observed spec hash changes). The operator does not rewrite a tenant's or an
+/// operator rewrites it because the observed spec hash changes), and a Running one only when its observedSpecHash is
+/// the hash of the spec the document holds now (<see cref="StatusIsForCurrentSpec"/>). The operator does not rewrite a tenant's or an
 /// integration's status whose content stays the same, so for those a Degraded status from before is not believed
 /// but a Running one is. Catalog entries have no phase and are not waited for.
 /// </summary>
