@@ -36,6 +36,25 @@ public sealed class GlobalOptions
     public string ConnectionString(ParseResult parseResult) =>
         MongoCredentials.Apply(parseResult.GetValue(Mongo)!, !MongoWasChosen(parseResult), context.Environment);
 
+    /// <summary>
+    /// Who is changing a spec, for its change cause: the MongoDB user this command logs in as when there is one, else
+    /// the operating-system user. A user name only, never a password.
+    /// </summary>
+    public string Actor(ParseResult parseResult) => ActorOf(ConnectionString(parseResult), context.Environment);
+
+    /// <summary><see cref="Actor"/> for a connection string already made.</summary>
+    public static string ActorOf(string connectionString, Func<string, string?> environment)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        var url = new MongoDB.Driver.MongoUrl(connectionString);
+        if (!string.IsNullOrEmpty(url.Username))
+        {
+            return url.Username;
+        }
+
+        return environment("USER") is { Length: > 0 } user ? user : System.Environment.UserName;
+    }
+
     public Option<string> Database { get; }
 
     public Option<bool> Verbose { get; }

@@ -294,6 +294,9 @@ public sealed class CliCommandTests(MongoTestTarget target, ITestOutputHelper ou
     [InlineData("port", "acme")]
     [InlineData("run", "--port-range", "30000-20000")]
     [InlineData("run", "--port-range", "20000")]
+    [InlineData("run", "--revision-history-limit", "1")]
+    [InlineData("rollout", "undo")]
+    [InlineData("rollout", "history", "web", "--revision", "two")]
     public async Task Usage_mistakes_exit_with_code_2_and_a_message(params string[] args)
     {
         var result = await CliRunner.RunAsync(args);

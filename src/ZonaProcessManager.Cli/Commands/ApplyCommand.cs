@@ -43,7 +43,7 @@ public static class ApplyCommand
             using var connection = app.Globals.Connect(parseResult);
             var applied = new List<AppliedResource>();
             var appliedAt = context.Time.GetUtcNow();
-            var exitCode = await ApplyPathAsync(context, connection.Database, parseResult.GetValue(file)!, cancellationToken, applied);
+            var exitCode = await ApplyPathAsync(context, connection.Database, parseResult.GetValue(file)!, $"zpm apply by {app.Globals.Actor(parseResult)}", cancellationToken, applied);
             return exitCode != CliApplication.Ok || !parseResult.GetValue(wait)
                 ? exitCode
                 : await ResourceWait.WaitAsync(context, connection.Database, applied, appliedAt, waitTimeout, cancellationToken);
@@ -53,10 +53,11 @@ public static class ApplyCommand
 
     /// <summary>
     /// Applies every manifest under <paramref name="path"/>; returns the exit code (1 if any document was bad). Each
-    /// resource written is added to <paramref name="applied"/> when given.
+    /// resource written is added to <paramref name="applied"/> when given. A ServiceSpec whose spec changes gets
+    /// <paramref name="changeCause"/> as its `zpm.change-cause` unless its manifest names one (<see cref="AnnotationsToWrite"/>).
     /// </summary>
     public static async Task<int> ApplyPathAsync(
-        CliContext context, IMongoDatabase database, string path, CancellationToken cancellationToken, List<AppliedResource>? applied = null)
+        CliContext context, IMongoDatabase database, string path, string changeCause, CancellationToken cancellationToken, List<AppliedResource>? applied = null)
     {
         var documents = ManifestReader.Read(path);
         if (documents.Count == 0)
@@ -88,7 +89,10 @@ public static class ApplyCommand
 
             try
             {
-                var outcome = await store.ApplyAsync(spec!, manifest.Document![DocumentFields.Spec].AsBsonDocument, cancellationToken);
+                var specDocument = manifest.Document![DocumentFields.Spec].AsBsonDocument;
+                var existing = await store.GetDocumentAsync(spec!.Key, cancellationToken);
+                var annotations = AnnotationsToWrite(spec.Metadata.Annotations, specDocument, existing, changeCause);
+                var outcome = await store.ApplyAsync(spec with { Metadata = spec.Metadata with { Annotations = annotations } }, specDocument, cancellationToken);
                 await context.Output.WriteLineAsync($"servicespec/{spec!.Metadata.Tenant}/{spec.Metadata.Name} {outcome.ToString().ToLowerInvariant()}");
                 applied?.Add(new AppliedResource(ServiceSpec.KindName, spec.Metadata.Tenant, spec.Metadata.Name, outcome));
             }
@@ -101,6 +105,51 @@ public static class ApplyCommand
         }
 
         return failures == 0 ? CliApplication.Ok : CliApplication.Failed;
+    }
+
+    /// <summary>
+    /// The annotations apply writes: the manifest's, plus what the manifest leaves out but must not be lost. A spec that
+    /// changes gets <paramref name="changeCause"/> (its revision says who changed it); an unchanged spec keeps the stored
+    /// cause, so applying the same manifest again writes nothing and stays "unchanged" whoever applies it. The
+    /// `zpm rollout restart` annotation is kept: dropping it would change the replica hash and restart every replica
+    /// again. A manifest that sets either annotation itself wins.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> AnnotationsToWrite(
+        IReadOnlyDictionary<string, string> fromManifest, BsonDocument specDocument, BsonDocument? stored, string changeCause)
+    {
+        var annotations = new Dictionary<string, string>(fromManifest, StringComparer.Ordinal);
+        var storedAnnotations = stored is null ? null : DocumentView.Metadata(stored).GetValue("annotations", BsonNull.Value) as BsonDocument;
+        if (!annotations.ContainsKey(RolloutRestart.Annotation)
+            && storedAnnotations?.GetValue(RolloutRestart.Annotation, BsonNull.Value) is { IsString: true } restartedAt)
+        {
+            annotations[RolloutRestart.Annotation] = restartedAt.AsString;
+        }
+
+        if (!annotations.ContainsKey(ChangeCause.Annotation))
+        {
+            var specUnchanged = stored is not null && DocumentView.Spec(stored) is { } storedSpec && storedSpec.Equals(specDocument);
+            if (!specUnchanged)
+            {
+                annotations[ChangeCause.Annotation] = changeCause;
+            }
+            else if (storedAnnotations?.GetValue(ChangeCause.Annotation, BsonNull.Value) is { IsString: true } storedCause)
+            {
+                annotations[ChangeCause.Annotation] = storedCause.AsString;
+            }
+        }
+
+        // The keys apply adds go in the order the stored document has them (a `rollout restart` appends its own), so
+        // an unchanged document is rewritten byte for byte and MongoDB reports no modification.
+        var position = storedAnnotations?.Names.Select((name, index) => (name, index)).ToDictionary(p => p.name, p => p.index, StringComparer.Ordinal)
+            ?? new Dictionary<string, int>(StringComparer.Ordinal);
+        var added = annotations.Keys.Where(key => !fromManifest.ContainsKey(key)).OrderBy(key => position.GetValueOrDefault(key, int.MaxValue)).ToList();
+        var ordered = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var key in fromManifest.Keys.Concat(added))
+        {
+            ordered[key] = annotations[key];
+        }
+
+        return ordered;
     }
 
     private static async Task<bool> ApplyIntegrationKindAsync(

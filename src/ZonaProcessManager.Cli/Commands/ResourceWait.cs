@@ -2,6 +2,7 @@ using System.Globalization;
 using MongoDB.Bson;
 using MongoDB.Driver;
 using ZonaProcessManager.Cli.Integrations;
+using ZonaProcessManager.Domain.Hashing;
 using ZonaProcessManager.Domain.Model;
 using ZonaProcessManager.Mongo;
 using ZonaProcessManager.Mongo.Mapping;
@@ -15,7 +16,8 @@ namespace ZonaProcessManager.Cli.Commands;
 /// pipe reads the same progress as a terminal. The status of the spec before the apply must not be taken for the
 /// answer: a created or unchanged resource's status is its own; a changed ServiceSpec counts only with a status
 /// written after the apply began (`status.updatedAt`, by the operator's clock, assumed to agree with this one; the
-/// operator rewrites it because the observed spec hash changes). The operator does not rewrite a tenant's or an
+/// operator rewrites it because the observed spec hash changes), and a Running one only when its observedSpecHash is
+/// the hash of the spec the document holds now (<see cref="StatusIsForCurrentSpec"/>). The operator does not rewrite a tenant's or an
 /// integration's status whose content stays the same, so for those a Degraded status from before is not believed
 /// but a Running one is. Catalog entries have no phase and are not waited for.
 /// </summary>
@@ -23,7 +25,22 @@ public static class ResourceWait
 {
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromMinutes(5);
 
-    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(500);
+    /// <summary>How often a wait reads the document again.</summary>
+    public static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(500);
+
+    private static readonly ServiceDocumentMapper Mapper = new();
+
+    /// <summary>The replica hash of a ServiceSpec document's current spec and restart annotation; null when it does not read.</summary>
+    public static string? CurrentSpecHash(BsonDocument service) =>
+        Mapper.Read(service).Spec is { } spec ? SpecHasher.HashOf(spec) : null;
+
+    /// <summary>
+    /// Whether a ServiceSpec's status was written for the spec the document holds now: its observedSpecHash is the
+    /// hash of that spec. A status written before a change (even after it, if the operator has not read it yet) says
+    /// nothing about the new spec.
+    /// </summary>
+    public static bool StatusIsForCurrentSpec(BsonDocument service) =>
+        CurrentSpecHash(service) is { } hash && DocumentView.Text(DocumentView.Status(service), "observedSpecHash") == hash;
 
     /// <summary>`--timeout`: a duration (90s, 5m) or a number of seconds.</summary>
     public static TimeSpan ParseTimeout(string? text) =>
@@ -63,6 +80,8 @@ public static class ResourceWait
                 var fresh = resource.Outcome != ApplyOutcome.Configured
                     || (status?.GetValue("updatedAt", BsonNull.Value) is { IsValidDateTime: true } updated && updated.ToUniversalTime() >= since)
                     || (resource.Kind != ServiceSpec.KindName && written == nameof(ResourcePhase.Running));
+                // Running counts for a ServiceSpec only once the operator rolled out the spec the document holds now.
+                fresh &= resource.Kind != ServiceSpec.KindName || written != nameof(ResourcePhase.Running) || StatusIsForCurrentSpec(document);
                 var phase = fresh ? written : nameof(ResourcePhase.Pending);
                 var message = fresh ? DocumentView.Text(status, "message", "") : "waiting for the operator";
                 var line = $"{resource.Display}: {phase}{Ready(status, fresh)}{(message.Length > 0 ? " — " + message.ReplaceLineEndings(" ") : "")}";

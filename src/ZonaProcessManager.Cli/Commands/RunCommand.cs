@@ -38,9 +38,14 @@ public static class RunCommand
         {
             Description = "Run the embedded server without authentication (a throwaway local run; by default it requires a login and creates user zpm-admin)",
         };
+        var revisionHistoryLimit = new Option<int>("--revision-history-limit")
+        {
+            Description = "How many revisions of each ServiceSpec are kept for zpm rollout history and undo (at least 2)",
+            DefaultValueFactory = _ => new OperatorSettings().RevisionHistoryLimit,
+        };
         var command = new Command("run", "Run the operator (starts the embedded MongoDB when no --mongo is given)")
         {
-            dataDirectory, mongoPort, apply, logFormat, tenants, portRange, noAuth,
+            dataDirectory, mongoPort, apply, logFormat, tenants, portRange, noAuth, revisionHistoryLimit,
         };
         var isolationOptions = new IsolationOptions();
         isolationOptions.AddTo(command);
@@ -58,6 +63,7 @@ public static class RunCommand
         {
             // Checked before anything starts, so a typo never leaves a half-started operator behind.
             var integrationPorts = ParsePortRange(parseResult.GetValue(portRange)!);
+            var keptRevisions = ParseRevisionHistoryLimit(parseResult.GetValue(revisionHistoryLimit));
             var isolation = isolationOptions.Parse(parseResult);
             var runtime = await runtimeOptions.ChooseAsync(parseResult, token => SwarmEngineProbe.ProbeAsync((Uri?)null, token), cancellationToken);
             await context.Output.WriteLineAsync($"runtime: {runtime.Describe()}");
@@ -107,7 +113,8 @@ public static class RunCommand
                     var report = await new SchemaInstaller(client.GetDatabase(database), isolation: isolation).InstallAsync(cancellationToken);
                     await context.Output.WriteLineAsync($"installed: {string.Join(", ", report.ValidatedCollections)} validated, {report.Indexes.Count} indexes");
                     if (parseResult.GetValue(apply) is { } manifests
-                        && await ApplyCommand.ApplyPathAsync(context, client.GetDatabase(database), manifests, cancellationToken) != CliApplication.Ok)
+                        && await ApplyCommand.ApplyPathAsync(
+                            context, client.GetDatabase(database), manifests, $"zpm run --apply by {GlobalOptions.ActorOf(connectionString, context.Environment)}", cancellationToken) != CliApplication.Ok)
                     {
                         await context.Error.WriteLineAsync("warning: some manifests were not applied (see above); the operator starts anyway");
                     }
@@ -126,6 +133,7 @@ public static class RunCommand
                     Http = http,
                     Dashboard = await dashboardOptions.ParseAndAnnounceAsync(parseResult, context.Error),
                     Probes = probeOptions.Parse(parseResult),
+                    RevisionHistoryLimit = keptRevisions,
                 };
                 await ZpmOperatorHost.RunAsync(settings, runtime, cancellationToken);
                 return CliApplication.Ok;
@@ -140,6 +148,10 @@ public static class RunCommand
         }));
         return command;
     }
+
+    /// <summary>`--revision-history-limit`: undo needs the current revision and one before it.</summary>
+    public static int ParseRevisionHistoryLimit(int limit) =>
+        limit >= 2 ? limit : throw new CliUsageException($"--revision-history-limit must be at least 2 (the current revision and one to go back to), got {limit}");
 
     private static PortRange ParsePortRange(string text)
     {

@@ -8,7 +8,9 @@ namespace ZonaProcessManager.Domain.Hashing;
 /// The zpm.spec-hash of a spec: hex SHA-256 (first 16 characters) of a canonical JSON form of exactly what defines a
 /// running container. Replicas, dependsOn, category, update, suspended and metadata are left out, so changing them
 /// never restarts anything. Maps are sorted by key, and lists whose order Docker ignores (ports, volumes, networks)
-/// are sorted too; command and exec arguments keep their order because it matters.
+/// are sorted too; command and exec arguments keep their order because it matters. The one piece of metadata in it is
+/// the `zpm.restarted-at` annotation (<see cref="RolloutRestart"/>), and only when set: a restart replaces every
+/// replica, and a service never restarted keeps the hash it had before restarts existed.
 /// </summary>
 public static class SpecHasher
 {
@@ -17,15 +19,25 @@ public static class SpecHasher
     // Bump when the canonical form changes on purpose; every container then rolls once.
     private const string FormatVersion = "zpm-spec-hash/v1";
 
-    public static string Hash(ServiceSpecBody spec)
+    public static string Hash(ServiceSpecBody spec) => Hash(spec, restartedAt: null);
+
+    /// <param name="restartedAt">The service's `zpm.restarted-at` annotation; null (or blank) when never restarted.</param>
+    public static string Hash(ServiceSpecBody spec, string? restartedAt)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        var hash = SHA256.HashData(CanonicalJson(spec));
+        var hash = SHA256.HashData(CanonicalJson(spec, restartedAt));
         return Convert.ToHexStringLower(hash)[..Length];
     }
 
+    /// <summary>The replica hash of a whole ServiceSpec: its spec and its restart annotation.</summary>
+    public static string HashOf(ServiceSpec service)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        return Hash(service.Spec, RolloutRestart.Of(service.Metadata));
+    }
+
     /// <summary>The exact bytes that are hashed (exposed so a mismatch can be explained).</summary>
-    public static byte[] CanonicalJson(ServiceSpecBody spec)
+    public static byte[] CanonicalJson(ServiceSpecBody spec, string? restartedAt = null)
     {
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer))
@@ -92,6 +104,12 @@ public static class SpecHasher
                 }
 
                 json.WriteEndObject();
+            }
+
+            // Written only when set, so the bytes (and the hash) of a service never restarted stay what they were.
+            if (!string.IsNullOrWhiteSpace(restartedAt))
+            {
+                json.WriteString("restartedAt", restartedAt);
             }
 
             json.WriteEndObject();

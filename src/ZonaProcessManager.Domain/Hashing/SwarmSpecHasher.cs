@@ -17,7 +17,10 @@ public static class SwarmSpecHasher
     private const string FormatVersion = "zpm-swarm-spec-hash/v1";
 
     /// <param name="runtimeSettings">The runtime's settings that end up in the service, in a stable textual form.</param>
-    public static string Hash(ServiceSpecBody spec, string runtimeSettings)
+    /// <param name="restartedAt">The `zpm.restarted-at` annotation (<see cref="RolloutRestart"/>), null when never
+    /// restarted. It changes the container part, so the task template's zpm.spec-hash label changes and Swarm replaces
+    /// every task with its update settings.</param>
+    public static string Hash(ServiceSpecBody spec, string runtimeSettings, string? restartedAt = null)
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(runtimeSettings);
@@ -26,7 +29,7 @@ public static class SwarmSpecHasher
         {
             json.WriteStartObject();
             json.WriteString("format", FormatVersion);
-            json.WriteString("container", SpecHasher.Hash(spec));
+            json.WriteString("container", SpecHasher.Hash(spec, restartedAt));
             json.WriteString("runtime", runtimeSettings);
             WriteRollout(json, "update", spec.Update.Order, spec.Update.Parallelism, spec.Update.DelaySeconds, spec.Update.MonitorSeconds, spec.Update.FailureAction);
             WriteRollout(json, "rollback", spec.Rollback.Order, spec.Rollback.Parallelism, spec.Rollback.DelaySeconds, spec.Rollback.MonitorSeconds, spec.Rollback.FailureAction);

@@ -89,9 +89,7 @@ public static class IntegrationMaterializer
                 Name = integration.Metadata.Name,
                 Tenant = tenantCode,
                 Labels = new Dictionary<string, string> { ["zpm.integration-id"] = definition.IntegrationId.ToString(System.Globalization.CultureInfo.InvariantCulture) },
-                Annotations = parameters.SecretEnvNames.Count == 0
-                    ? new Dictionary<string, string>()
-                    : new Dictionary<string, string> { [SecretRedactor.SecretEnvAnnotation] = SecretRedactor.FormatSecretEnvAnnotation(parameters.SecretEnvNames) },
+                Annotations = ChildAnnotations(tenantCode, integration.Metadata.Name, parameters.SecretEnvNames),
                 OwnerReferences = [new OwnerReference(IntegrationSpec.KindName, integration.Metadata.Name, integrationUid)],
             },
             Spec = new ServiceSpecBody
@@ -113,4 +111,19 @@ public static class IntegrationMaterializer
 
     private static MaterializeResult Invalid(List<string> problems, Dictionary<string, string> labels) =>
         new(MaterializeKind.Invalid, null, labels, [], new HashSet<string>(), problems);
+
+    /// <summary>
+    /// The child's annotations: its change cause, the same on every write so a rewrite of an unchanged child changes
+    /// nothing, and the secret env names when there are any.
+    /// </summary>
+    private static Dictionary<string, string> ChildAnnotations(string tenantCode, string integrationName, IReadOnlyCollection<string> secretEnvNames)
+    {
+        var annotations = new Dictionary<string, string> { [ChangeCause.Annotation] = ChangeCause.ForIntegration(tenantCode, integrationName) };
+        if (secretEnvNames.Count > 0)
+        {
+            annotations[SecretRedactor.SecretEnvAnnotation] = SecretRedactor.FormatSecretEnvAnnotation(secretEnvNames);
+        }
+
+        return annotations;
+    }
 }

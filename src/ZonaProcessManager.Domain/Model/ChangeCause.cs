@@ -20,4 +20,7 @@ public static class ChangeCause
         ArgumentNullException.ThrowIfNull(metadata);
         return metadata.Annotations.TryGetValue(Annotation, out var cause) && !string.IsNullOrWhiteSpace(cause) ? cause : Unknown;
     }
+
+    /// <summary>The cause the integration controller gives the ServiceSpec it writes for an IntegrationSpec.</summary>
+    public static string ForIntegration(string tenant, string integration) => $"integration/{tenant}/{integration}";
 }

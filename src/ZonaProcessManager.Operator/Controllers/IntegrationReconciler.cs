@@ -175,6 +175,7 @@ public sealed class IntegrationReconciler(
         switch (result.Kind)
         {
             case MaterializeKind.Service:
+                result = result with { Service = KeepingRestart(result.Service!, existingChild) };
                 if (existingChild is { DeletionRequested: false, Spec: { } current } && IsOwnedBy(existingChild, key) && SameChild(current, result.Service!))
                 {
                     // The usual case after the first pass (every mirror of the child's status): no write at all.
@@ -278,6 +279,21 @@ public sealed class IntegrationReconciler(
             .SelectMany(d => d.Spec.Ports)
             .DistinctBy(p => p.Name, StringComparer.Ordinal)
             .ToDictionary(p => p.Name, _ => 0, StringComparer.Ordinal);
+
+    /// <summary>
+    /// The child as materialised, with the `zpm rollout restart` annotation the stored child carries: a user's restart of
+    /// an integration's service is kept rather than written away (which would roll every replica a second time).
+    /// </summary>
+    private static ServiceSpec KeepingRestart(ServiceSpec desired, StoredService? existingChild)
+    {
+        if (existingChild?.Spec is not { } stored || RolloutRestart.Of(stored.Metadata) is not { } restartedAt)
+        {
+            return desired;
+        }
+
+        var annotations = new Dictionary<string, string>(desired.Metadata.Annotations, StringComparer.Ordinal) { [RolloutRestart.Annotation] = restartedAt };
+        return desired with { Metadata = desired.Metadata with { Annotations = annotations } };
+    }
 
     /// <summary>Everything PutChildServiceAsync writes, compared by content: equal means the write would change nothing.</summary>
     private static bool SameChild(ServiceSpec stored, ServiceSpec desired) =>

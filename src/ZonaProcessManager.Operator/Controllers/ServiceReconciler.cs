@@ -213,7 +213,7 @@ public sealed class ServiceReconciler(
     private static DesiredWorkload DesiredWorkloadFor(ServiceSpec spec, IReadOnlyCollection<string> unreadyDependencies) => new()
     {
         Service = spec,
-        SpecHash = SpecHasher.Hash(spec.Spec),
+        SpecHash = SpecHasher.HashOf(spec),
         UnreadyDependencies = unreadyDependencies,
         OwnerLabels = OwnerLabels(spec),
         SecretValues = SecretValues(spec),

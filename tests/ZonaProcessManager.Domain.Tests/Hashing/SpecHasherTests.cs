@@ -178,4 +178,36 @@ public class SpecHasherTests
         Assert.NotEqual(SpecHasher.Hash(a), SpecHasher.Hash(b));
         Assert.NotEqual(SpecHasher.Hash(c), SpecHasher.Hash(d));
     }
+
+    [Fact]
+    public void A_service_never_restarted_keeps_the_pinned_hash_so_no_container_rolls_when_restarts_arrive()
+    {
+        var service = new ServiceSpec
+        {
+            Metadata = new ResourceMetadata { Name = "web", Tenant = "acme", Annotations = new Dictionary<string, string> { ["zpm.change-cause"] = "zpm apply by ops" } },
+            Spec = Baseline,
+        };
+
+        Assert.Equal(PinnedBaselineHash, SpecHasher.HashOf(service));
+        Assert.Equal(PinnedBaselineHash, SpecHasher.Hash(Baseline, restartedAt: null));
+        Assert.Equal(PinnedBaselineHash, SpecHasher.Hash(Baseline, restartedAt: " "));
+    }
+
+    [Fact]
+    public void A_restart_annotation_changes_the_hash_and_each_restart_gives_another()
+    {
+        var service = new ServiceSpec { Metadata = new ResourceMetadata { Name = "web", Tenant = "acme" }, Spec = Baseline };
+        var restarted = service with
+        {
+            Metadata = service.Metadata with { Annotations = new Dictionary<string, string> { [RolloutRestart.Annotation] = "2026-12-06T23:40:00.0000000+00:00" } },
+        };
+        var restartedAgain = service with
+        {
+            Metadata = service.Metadata with { Annotations = new Dictionary<string, string> { [RolloutRestart.Annotation] = "2026-12-06T23:45:00.0000000+00:00" } },
+        };
+
+        Assert.NotEqual(SpecHasher.HashOf(service), SpecHasher.HashOf(restarted));
+        Assert.NotEqual(SpecHasher.HashOf(restarted), SpecHasher.HashOf(restartedAgain));
+        Assert.Equal(SpecHasher.Hash(Baseline, "2026-12-06T23:40:00.0000000+00:00"), SpecHasher.HashOf(restarted));
+    }
 }

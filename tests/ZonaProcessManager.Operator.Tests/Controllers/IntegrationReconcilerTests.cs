@@ -236,6 +236,31 @@ public sealed class IntegrationReconcilerTests
     }
 
     [Fact]
+    public async Task The_child_service_names_its_integration_as_change_cause_and_keeps_a_users_restart()
+    {
+        _harness.Integrations.PutTenant(Tenant);
+        var key = _harness.Integrations.PutIntegration(Tenant, "crowdstrike", 101, GoodParameters());
+        await ReconcileAsync(key);
+        var written = Child(key)!.Spec!;
+        // `zpm rollout restart` on the integration's service.
+        _harness.Store.Put(written with
+        {
+            Metadata = written.Metadata with
+            {
+                Annotations = new Dictionary<string, string>(written.Metadata.Annotations) { [RolloutRestart.Annotation] = "2026-12-06T23:40:00.0000000Z" },
+            },
+        });
+        var writesBefore = _harness.Integrations.ChildWriteCalls;
+
+        await ReconcileAsync(key);
+
+        var child = Child(key)!.Spec!;
+        Assert.Equal("integration/acme/crowdstrike", child.Metadata.Annotations[ChangeCause.Annotation]);
+        Assert.Equal("2026-12-06T23:40:00.0000000Z", RolloutRestart.Of(child.Metadata));
+        Assert.Equal(writesBefore, _harness.Integrations.ChildWriteCalls);
+    }
+
+    [Fact]
     public async Task A_host_port_held_by_something_else_is_skipped_with_an_event()
     {
         _harness.Integrations.PutTenant(Tenant);

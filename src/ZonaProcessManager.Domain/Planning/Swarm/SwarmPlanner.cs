@@ -28,6 +28,13 @@ public sealed class SwarmPlanner(PlannerSettings settings, string runtimeSetting
     /// <summary>The zpm.spec-hash the service of <paramref name="spec"/> carries.</summary>
     public string SpecHashOf(ServiceSpecBody spec) => SwarmSpecHasher.Hash(spec, runtimeSettings);
 
+    /// <summary>The zpm.spec-hash the service of <paramref name="service"/> carries, its restart annotation included.</summary>
+    public string SpecHashOf(ServiceSpec service)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        return SwarmSpecHasher.Hash(service.Spec, runtimeSettings, RolloutRestart.Of(service.Metadata));
+    }
+
     public ReconcilePlan Plan(DesiredWorkload desired, ObservedWorkload observed, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(desired);
@@ -51,7 +58,7 @@ public sealed class SwarmPlanner(PlannerSettings settings, string runtimeSetting
         }
 
         var spec = service.Spec;
-        var hash = SpecHashOf(spec);
+        var hash = SpecHashOf(service);
         var replicas = spec.Suspended ? 0 : Math.Max(0, spec.Replicas);
         var canStart = desired.UnreadyDependencies.Count == 0;
         var running = service.Spec with { Networks = NetworksOf(service) };

@@ -89,6 +89,26 @@ public sealed class SwarmPlannerTests
     }
 
     [Fact]
+    public void A_restart_annotation_updates_the_whole_service_with_the_same_spec_so_swarm_replaces_every_task()
+    {
+        var before = Service(replicas: 3);
+        var restarted = before with
+        {
+            Metadata = before.Metadata with { Annotations = new Dictionary<string, string> { [RolloutRestart.Annotation] = "2026-12-06T23:40:00.0000000+00:00" } },
+        };
+        var observed = Observed(SwarmHash(before), desired: 3, ready: 3);
+
+        var update = Assert.Single(Planner.Plan(Desired(restarted), observed, Now).Actions.OfType<UpdateSwarmService>());
+
+        Assert.False(update.ScaleOnly);
+        Assert.Equal(before.Spec.Image, update.Spec.Image);
+        Assert.Equal(Planner.SpecHashOf(restarted), update.SpecHash);
+        Assert.NotEqual(SwarmHash(before), update.SpecHash);
+        // Without the annotation the service's hash is the one it always had.
+        Assert.Equal(SwarmHash(before), Planner.SpecHashOf(before));
+    }
+
+    [Fact]
     public void Update_rollback_and_placement_change_the_swarm_hash_but_not_the_single_host_one()
     {
         var before = Service(replicas: 3).Spec;
