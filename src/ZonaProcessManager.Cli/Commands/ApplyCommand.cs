@@ -35,7 +35,8 @@ public static class ApplyCommand
                 }
 
                 using var dryRunConnection = app.Globals.Connect(parseResult);
-                var summary = await DiffCommand.DiffAsync(context, dryRunConnection.Database, parseResult.GetValue(file)!, DiffCommand.AutoRuntime(context), dryRun: true, cancellationToken);
+                var summary = await DiffCommand.DiffAsync(
+                    context, dryRunConnection.Database, parseResult.GetValue(file)!, DiffCommand.AutoRuntime(context), ChangeCauseOf(app, parseResult), dryRun: true, cancellationToken);
                 return summary.Failed == 0 ? CliApplication.Ok : CliApplication.Failed;
             }
 
@@ -43,7 +44,7 @@ public static class ApplyCommand
             using var connection = app.Globals.Connect(parseResult);
             var applied = new List<AppliedResource>();
             var appliedAt = context.Time.GetUtcNow();
-            var exitCode = await ApplyPathAsync(context, connection.Database, parseResult.GetValue(file)!, $"zpm apply by {app.Globals.Actor(parseResult)}", cancellationToken, applied);
+            var exitCode = await ApplyPathAsync(context, connection.Database, parseResult.GetValue(file)!, ChangeCauseOf(app, parseResult), cancellationToken, applied);
             return exitCode != CliApplication.Ok || !parseResult.GetValue(wait)
                 ? exitCode
                 : await ResourceWait.WaitAsync(context, connection.Database, applied, appliedAt, waitTimeout, cancellationToken);
@@ -106,6 +107,9 @@ public static class ApplyCommand
 
         return failures == 0 ? CliApplication.Ok : CliApplication.Failed;
     }
+
+    /// <summary>The change cause a spec changed by `zpm apply` records: who applied it.</summary>
+    public static string ChangeCauseOf(CliApplication app, ParseResult parseResult) => $"zpm apply by {app.Globals.Actor(parseResult)}";
 
     /// <summary>
     /// The annotations apply writes: the manifest's, plus what the manifest leaves out but must not be lost. A spec that

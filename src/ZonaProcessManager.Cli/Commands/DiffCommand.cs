@@ -36,7 +36,7 @@ public static class DiffCommand
                 using var connection = app.Globals.Connect(parsed);
                 var endpoint = NodeGetCommand.DockerEndpoint(context);
                 var choose = (CancellationToken choosing) => runtimeOptions.ChooseAsync(parsed, probe => SwarmEngineProbe.ProbeAsync(endpoint, probe), choosing);
-                summary = await DiffAsync(context, connection.Database, parsed.GetValue(file)!, choose, dryRun: false, token);
+                summary = await DiffAsync(context, connection.Database, parsed.GetValue(file)!, choose, ApplyCommand.ChangeCauseOf(app, parsed), dryRun: false, token);
                 return CliApplication.Ok;
             })(parseResult, cancellationToken);
             return code != CliApplication.Ok || summary is null || summary.Failed > 0 ? Error
@@ -48,11 +48,12 @@ public static class DiffCommand
 
     /// <summary>Prints the diff of every manifest under <paramref name="path"/>; shared by `zpm diff` and `zpm apply --dry-run`.</summary>
     public static async Task<DiffSummary> DiffAsync(
-        CliContext context, IMongoDatabase database, string path, Func<CancellationToken, Task<WorkloadRuntimeChoice>> chooseRuntime, bool dryRun, CancellationToken cancellationToken)
+        CliContext context, IMongoDatabase database, string path, Func<CancellationToken, Task<WorkloadRuntimeChoice>> chooseRuntime, string changeCause, bool dryRun,
+        CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
         using var runtime = new PreviewRuntime(chooseRuntime, NodeGetCommand.DockerEndpoint(context), context.Time);
-        return await new ManifestDiffer(context, database, runtime, dryRun).RunAsync(path, cancellationToken);
+        return await new ManifestDiffer(context, database, runtime, changeCause, dryRun).RunAsync(path, cancellationToken);
     }
 
     /// <summary>`--runtime auto` with the Swarm runtime's default options: what `zpm apply --dry-run` previews with.</summary>

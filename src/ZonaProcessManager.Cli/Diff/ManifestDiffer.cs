@@ -24,7 +24,7 @@ public sealed record DiffSummary(int Changed, int Failed);
 /// a header with apply's word (created, configured), one line per changed field (`+` added, `-` removed, `~` changed,
 /// <see cref="FieldChange"/>), then "operator (docker|swarm):" and what it would do, indented.
 /// </remarks>
-public sealed class ManifestDiffer(CliContext context, IMongoDatabase database, PreviewRuntime runtime, bool dryRun)
+public sealed class ManifestDiffer(CliContext context, IMongoDatabase database, PreviewRuntime runtime, string changeCause, bool dryRun)
 {
     private readonly ServiceDocumentMapper _mapper = new();
     private readonly MongoServiceStore _services = new(database);
@@ -83,7 +83,9 @@ public sealed class ManifestDiffer(CliContext context, IMongoDatabase database, 
     {
         var display = $"servicespec/{spec.Metadata.Tenant}/{spec.Metadata.Name}";
         var stored = await _services.GetDocumentAsync(spec.Key, cancellationToken);
-        var desired = ServiceProjection(spec.Metadata, specDocument);
+        // The annotations apply would write, with the change cause it stamps on a changed spec: the diff is of exactly that.
+        var annotations = ApplyCommand.AnnotationsToWrite(spec.Metadata.Annotations, specDocument, stored, changeCause);
+        var desired = ServiceProjection(spec.Metadata with { Annotations = annotations }, specDocument);
         var before = stored is null ? null : Project(stored, withLabels: true);
         var changes = DocumentDiff.Compare(before, desired, DiffSecrets.ForService(before, desired));
         if (!await HeaderAsync(display, stored is null, changes))
