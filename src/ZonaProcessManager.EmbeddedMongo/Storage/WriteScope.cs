@@ -130,8 +130,14 @@ public sealed class WriteScope : ReadScope
 
         Sql.Execute(Tx, "DELETE FROM indexes WHERE coll_id = $id", ("$id", collection.Id));
         Sql.Execute(Tx, "DELETE FROM catalog WHERE id = $id", ("$id", collection.Id));
-        Journal(collection.Database, collection.Name, new BsonDocument { { "operationType", "drop" }, { "ns", Ns(collection.Database, collection.Name) } });
         Catalog = Catalog.Without(collection);
+        if (collection.IsView)
+        {
+            // Dropping a view changes no data: MongoDB reports it to change streams only as an expanded event.
+            return;
+        }
+
+        Journal(collection.Database, collection.Name, new BsonDocument { { "operationType", "drop" }, { "ns", Ns(collection.Database, collection.Name) } });
     }
 
     public void DropDatabase(string database)
@@ -181,6 +187,7 @@ public sealed class WriteScope : ReadScope
     /// <summary>Creates the index unless an identical one exists (then returns false); builds it over existing documents.</summary>
     public bool CreateIndex(CollectionMeta collection, BsonDocument spec)
     {
+        RejectView(collection);
         var name = spec["name"].AsString;
         var key = spec["key"].AsBsonDocument;
         foreach (var existing in collection.Indexes)
@@ -242,6 +249,7 @@ public sealed class WriteScope : ReadScope
     /// </param>
     public BsonDocument Insert(CollectionMeta collection, BsonDocument document, bool bypassValidation = false, byte[]? encoded = null)
     {
+        RejectView(collection);
         var stored = WithIdFirst(document);
         var bytes = encoded is not null && ReferenceEquals(stored, document) ? StorableAsEncoded(encoded) : Storable(stored);
         document = stored;
@@ -279,6 +287,7 @@ public sealed class WriteScope : ReadScope
     /// <summary>Stores <paramref name="updated"/> in place of <paramref name="original"/>; <paramref name="isReplacement"/> picks the event type.</summary>
     public BsonDocument Update(CollectionMeta collection, StoredDocument original, BsonDocument updated, bool isReplacement, bool bypassValidation = false)
     {
+        RejectView(collection);
         var originalId = original.Document["_id"];
         if (!updated.TryGetValue("_id", out var newId))
         {
@@ -327,6 +336,7 @@ public sealed class WriteScope : ReadScope
 
     public void Delete(CollectionMeta collection, StoredDocument stored)
     {
+        RejectView(collection);
         Sql.Execute(Tx, $"DELETE FROM {collection.DocumentTable} WHERE rid = $rid", ("$rid", stored.RowId));
         foreach (var index in collection.Indexes.Where(i => !i.IsIdIndex))
         {
@@ -340,6 +350,15 @@ public sealed class WriteScope : ReadScope
             { "documentKey", new BsonDocument("_id", stored.Document["_id"]) },
             { "fullDocumentBeforeChange", stored.Document },
         });
+    }
+
+    /// <summary>A view holds no documents: every data write to one is refused with 166 CommandNotSupportedOnView.</summary>
+    public static void RejectView(CollectionMeta? collection)
+    {
+        if (collection is { IsView: true })
+        {
+            throw MongoError.NotSupportedOnView(collection.Namespace);
+        }
     }
 
     public static BsonDocument Ns(string database, string collection) => new() { { "db", database }, { "coll", collection } };
