@@ -18,6 +18,8 @@ public static class Authorization
     private static readonly FrozenSet<string> AnyUser = new[]
     {
         "startsession", "refreshsessions", "endsessions", "committransaction", "aborttransaction", "listdatabases", "usersinfo",
+        // Listing others' operations needs clusterMonitor, which the command checks itself.
+        "currentop",
     }.ToFrozenSet();
 
     private static readonly FrozenSet<string> Reads = new[] { "find", "getmore", "count", "distinct", "aggregate", "explain", "killcursors" }.ToFrozenSet();
@@ -56,6 +58,12 @@ public static class Authorization
         if (command == "aggregate" && WatchesWholeCluster(body))
         {
             return user.Can(Privilege.Read, null);
+        }
+
+        if (command == "aggregate" && ListsServerActivity(body))
+        {
+            // Every user may list its own operations and sessions; seeing other users' needs clusterMonitor, which the stage checks.
+            return true;
         }
 
         if (command == "aggregate" && OutputDatabase(body, database) is { } outputDatabase)
@@ -99,6 +107,13 @@ public static class Authorization
         && pipeline[0] is BsonDocument first
         && first.GetValue("$changeStream", BsonNull.Value) is BsonDocument options
         && options.GetValue("allChangesForCluster", false).ToBoolean();
+
+    private static bool ListsServerActivity(BsonDocument body) =>
+        body[0].IsNumeric
+        && body.GetValue("pipeline", BsonNull.Value) is BsonArray { Count: > 0 } pipeline
+        && pipeline[0] is BsonDocument { ElementCount: 1 } first
+        && first.GetElement(0).Name is "$currentOp" or "$listLocalSessions"
+        && (pipeline.Count == 1 || pipeline[^1] is not BsonDocument { ElementCount: 1 } last || last.GetElement(0).Name is not ("$out" or "$merge"));
 
     /// <summary>The database a final $out or $merge writes into, or null when the pipeline does not write.</summary>
     private static string? OutputDatabase(BsonDocument body, string database)

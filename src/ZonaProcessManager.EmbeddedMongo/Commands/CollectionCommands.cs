@@ -106,7 +106,7 @@ public static class CollectionCommands
                 throw MongoError.NamespaceExists($"Namespace {context.Database}.{name} already exists");
             }
 
-            Views.RejectCycle(write.Catalog, context.Database, name, options["viewOn"].AsString);
+            Views.RejectCycle(write.Catalog, context.Database, name, options["viewOn"].AsString, options["pipeline"].AsBsonArray);
             write.CreateCollection(context.Database, name, options);
             return 0;
         });
@@ -135,7 +135,7 @@ public static class CollectionCommands
             options["pipeline"] = Views.CheckPipeline(pipeline as BsonArray ?? throw MongoError.TypeMismatch("'pipeline' must be an array"));
         }
 
-        Views.RejectCycle(write.Catalog, context.Database, view.Name, options["viewOn"].AsString);
+        Views.RejectCycle(write.Catalog, context.Database, view.Name, options["viewOn"].AsString, options["pipeline"].AsBsonArray);
         write.SetOptions(view, options);
     }
 

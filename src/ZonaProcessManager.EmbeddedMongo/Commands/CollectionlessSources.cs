@@ -76,7 +76,37 @@ public static class CollectionlessSources
             }
         }
 
-        var allUsers = options.GetValue("allUsers", false).ToBoolean();
+        return Operations(context, options.GetValue("allUsers", false).ToBoolean());
+    }
+
+    /// <summary>
+    /// The currentOp command (mongosh's db.currentOp()): the same entries as $currentOp under <c>inprog</c>, filtered by
+    /// the command's other fields as a query. <c>$ownOps</c> limits them to the caller's; <c>$all</c> (idle connections too)
+    /// is not implemented.
+    /// </summary>
+    public static ValueTask<BsonDocument> CurrentOpCommand(CommandContext context)
+    {
+        if (context.Database != "admin")
+        {
+            throw new MongoError(13, "Unauthorized", "currentOp may only be run against the admin database.");
+        }
+
+        if (context.Flag("$all"))
+        {
+            throw CommandOptions.NotImplemented("currentOp.$all");
+        }
+
+        var filter = new BsonDocument(context.Body.Skip(1).Where(e => !e.Name.StartsWith('$') && !RequestFields.Contains(e.Name)));
+        var matcher = Filter.Parse(filter);
+        var entries = Operations(context, !context.Flag("$ownOps")).Where(matcher.Matches);
+        return ValueTask.FromResult(new BsonDocument("inprog", new BsonArray(entries)));
+    }
+
+    private static readonly HashSet<string> RequestFields =
+        ["lsid", "txnNumber", "autocommit", "startTransaction", "readConcern", "writeConcern", "maxTimeMS", "comment", "apiVersion", "apiStrict", "apiDeprecationErrors"];
+
+    private static List<BsonDocument> Operations(CommandContext context, bool allUsers)
+    {
         var caller = CallerId(context, allUsers);
         var now = DateTime.UtcNow;
         var entries = new List<BsonDocument>();

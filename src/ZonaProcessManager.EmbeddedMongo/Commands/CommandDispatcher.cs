@@ -57,6 +57,7 @@ public static class CommandDispatcher
         ["count"] = ReadCommands.Count,
         ["distinct"] = ReadCommands.Distinct,
         ["aggregate"] = AggregateCommand.Execute,
+        ["currentop"] = CollectionlessSources.CurrentOpCommand,
         ["explain"] = ExplainCommand.Execute,
         ["saslstart"] = AuthCommands.SaslStart,
         ["saslcontinue"] = AuthCommands.SaslContinue,

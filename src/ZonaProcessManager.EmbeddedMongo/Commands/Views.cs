@@ -104,28 +104,60 @@ public static class Views
         return pipeline;
     }
 
-    /// <summary>Refuses a view change that would make a view read itself (MongoDB: 93 GraphContainsCycle).</summary>
-    public static void RejectCycle(Catalog catalog, string database, string view, string viewOn)
+    /// <summary>
+    /// Refuses a view definition that would make the view read itself, through viewOn or a $lookup (also inside
+    /// $facet or a $lookup's own pipeline) of it or of a view that reads it (MongoDB: 93 GraphContainsCycle).
+    /// </summary>
+    public static void RejectCycle(Catalog catalog, string database, string view, string viewOn, BsonArray pipeline)
     {
-        var seen = new HashSet<string> { view };
-        var current = viewOn;
-        while (catalog.Find(database, current) is { IsView: true } next)
+        var pending = new Queue<string>([viewOn, .. ReferencedCollections(pipeline)]);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        while (pending.TryDequeue(out var name))
         {
-            if (!seen.Add(current))
+            if (name == view)
             {
-                break;
+                throw new MongoError(93, "GraphContainsCycle", $"View cycle detected: {database}.{view} would read itself");
             }
 
-            current = next.Options["viewOn"].AsString;
-            if (current == view)
+            if (seen.Add(name) && catalog.Find(database, name) is { IsView: true } next)
             {
-                throw new MongoError(93, "GraphContainsCycle", $"View cycle detected: {view} reads itself through {viewOn}");
+                pending.Enqueue(next.Options["viewOn"].AsString);
+                foreach (var referenced in ReferencedCollections(next.Options["pipeline"].AsBsonArray))
+                {
+                    pending.Enqueue(referenced);
+                }
             }
         }
+    }
 
-        if (viewOn == view)
+    /// <summary>The collections a pipeline reads besides its input: $lookup's from, also in nested pipelines.</summary>
+    private static IEnumerable<string> ReferencedCollections(BsonArray pipeline)
+    {
+        foreach (var stage in pipeline.OfType<BsonDocument>().Where(s => s.ElementCount == 1))
         {
-            throw new MongoError(93, "GraphContainsCycle", $"View cycle detected: {view} is defined on itself");
+            var (name, spec) = (stage.GetElement(0).Name, stage[0]);
+            if (name == "$lookup" && spec is BsonDocument lookup)
+            {
+                if (lookup.GetValue("from", BsonNull.Value) is BsonString from)
+                {
+                    yield return from.Value;
+                }
+
+                if (lookup.GetValue("pipeline", BsonNull.Value) is BsonArray inner)
+                {
+                    foreach (var referenced in ReferencedCollections(inner))
+                    {
+                        yield return referenced;
+                    }
+                }
+            }
+            else if (name == "$facet" && spec is BsonDocument facets)
+            {
+                foreach (var referenced in facets.Values.OfType<BsonArray>().SelectMany(ReferencedCollections))
+                {
+                    yield return referenced;
+                }
+            }
         }
     }
 }

@@ -55,7 +55,7 @@ public sealed class DatabaseAggregateTests(MongoTestTarget target, ITestOutputHe
     }
 
     [Fact]
-    public async Task CurrentOp_on_admin_lists_the_running_command_itself_and_is_refused_elsewhere()
+    public async Task CurrentOp_stage_and_command_on_admin_list_the_running_command_itself_and_the_stage_is_refused_elsewhere()
     {
         await using var db = NewDatabase();
         var marker = "currentOp-" + Guid.NewGuid().ToString("N");
@@ -66,6 +66,8 @@ public sealed class DatabaseAggregateTests(MongoTestTarget target, ITestOutputHe
         command["comment"] = marker;
 
         var reply = await admin.RunCommandAsync<BsonDocument>(command);
+        var commandMarker = marker + "-command";
+        var byCommand = await admin.RunCommandAsync<BsonDocument>(new BsonDocument { { "currentOp", 1 }, { "command.comment", commandMarker }, { "comment", commandMarker } });
         var elsewhere = await ErrorCodes.OfAsync(() => db.Database.RunCommandAsync<BsonDocument>(AggregateOne(new BsonDocument("$currentOp", new BsonDocument()))));
 
         var operation = reply["cursor"]["firstBatch"].AsBsonArray.Single().AsBsonDocument;
@@ -75,6 +77,7 @@ public sealed class DatabaseAggregateTests(MongoTestTarget target, ITestOutputHe
         Assert.Equal(1, operation["command"]["aggregate"].ToInt32());
         Assert.True(operation["opid"].IsNumeric);
         Assert.Equal(73, elsewhere);
+        Assert.Equal(1, byCommand["inprog"].AsBsonArray.Single()["command"]["currentOp"].ToInt32());
     }
 
     [Fact]

@@ -65,6 +65,32 @@ public sealed class MongoshStageTests(MongoTestTarget target, ITestOutputHelper 
             """), result);
     }
 
+    [Fact]
+    public async Task Shell_sees_its_own_operation_in_currentOp_and_its_session_in_listLocalSessions()
+    {
+        await using var db = NewDatabase();
+
+        var result = await RunAsync(db, """
+            const marker = 'op-' + new ObjectId().toHexString();
+            const admin = db.getSiblingDB('admin');
+            const byHelper = db.currentOp({ op: 'command', 'command.aggregate': 1 }).inprog.filter(o => o.command.pipeline[0].$currentOp !== undefined);
+            const byStage = admin.aggregate([{ $currentOp: {} }, { $match: { 'command.comment': marker } }], { comment: marker }).toArray();
+            const code = f => { try { const r = f(); return r && r.length >= 0 ? 0 : -1; } catch (e) { return e.code; } };
+            const elsewhere = code(() => db.aggregate([{ $currentOp: {} }]).toArray());
+            db.c.insertOne({ _id: 1 });
+            const sessions = admin.aggregate([{ $listLocalSessions: {} }]).toArray();
+            print('RESULT ' + EJSON.stringify({
+              helperSeesItself: byHelper.length >= 1,
+              stageSeesItself: byStage.length, stageOp: byStage[0].op, elsewhere,
+              sessionsHaveIds: sessions.length >= 1 && sessions.every(s => s._id.id !== undefined && s.lastUse instanceof Date)
+            }, { relaxed: true }));
+            """);
+
+        Assert.Equal(BsonDocument.Parse("""
+            { helperSeesItself: true, stageSeesItself: 1, stageOp: 'command', elsewhere: 73, sessionsHaveIds: true }
+            """), result);
+    }
+
     private async Task<BsonDocument> RunAsync(TestDatabase db, string script)
     {
         var mongosh = MongoshRunner.Locate();

@@ -115,6 +115,27 @@ public sealed class OutputStageTests(MongoTestTarget target, ITestOutputHelper o
     }
 
     [Fact]
+    public async Task Out_and_merge_are_refused_inside_a_transaction()
+    {
+        await using var db = NewDatabase();
+        var source = await SourceAsync(db);
+        await TargetAsync(db);
+        using var session = await Target.Client.StartSessionAsync();
+        session.StartTransaction();
+
+        var merge = await ErrorCodes.OfAsync(() => db.Database.RunCommandAsync<BsonDocument>(session, new BsonDocument
+        {
+            { "aggregate", "source" },
+            { "pipeline", new BsonArray { new BsonDocument("$merge", "target") } },
+            { "cursor", new BsonDocument() },
+        }));
+        await session.AbortTransactionAsync();
+
+        Assert.Equal(263, merge);
+        Assert.Equal([new BsonDocument { { "_id", 1 }, { "a", 1 }, { "kept", true } }], await AllAsync(db.Collection<BsonDocument>("target")));
+    }
+
+    [Fact]
     public async Task Merge_by_default_merges_matched_documents_and_inserts_the_others()
     {
         await using var db = NewDatabase();

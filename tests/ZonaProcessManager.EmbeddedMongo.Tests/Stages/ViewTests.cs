@@ -116,6 +116,23 @@ public sealed class ViewTests(MongoTestTarget target, ITestOutputHelper output) 
     }
 
     [Fact]
+    public async Task A_view_that_would_read_itself_is_refused_with_GraphContainsCycle()
+    {
+        await using var db = NewDatabase();
+        await OrdersAsync(db);
+        var selfLookup = new BsonArray
+        {
+            new BsonDocument("$lookup", new BsonDocument { { "from", "bigOrders" }, { "localField", "_id" }, { "foreignField", "_id" }, { "as", "again" } }),
+        };
+
+        var onItself = await ErrorCodes.OfAsync(() => db.Database.RunCommandAsync<BsonDocument>(new BsonDocument { { "create", "loop" }, { "viewOn", "loop" }, { "pipeline", new BsonArray() } }));
+        var throughLookup = await ErrorCodes.OfAsync(() => db.Database.RunCommandAsync<BsonDocument>(new BsonDocument { { "collMod", "bigOrders" }, { "viewOn", "orders" }, { "pipeline", selfLookup } }));
+
+        Assert.Equal([93, 93], new[] { onItself, throughLookup });
+        Assert.Equal(3, await db.Collection<BsonDocument>("bigOrders").CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty));
+    }
+
+    [Fact]
     public async Task Dropping_a_view_keeps_its_source_and_a_view_cannot_replace_an_existing_name()
     {
         await using var db = NewDatabase();
