@@ -149,6 +149,7 @@ public sealed partial class EmbeddedMongoServer : IAsyncDisposable
                         store.PruneHistory(Options.ChangeStreamHistoryRetention);
                         context.Cursors.RemoveIdle(Options.CursorIdleTimeout);
                         context.RetryableWrites.Expire();
+                        context.Activity.ExpireSessions();
                         store.PruneRetryableWrites(DateTime.UtcNow - RetryableWriteCache.Lifetime);
                         lastPrune = Options.Time.GetUtcNow();
                     }

@@ -35,4 +35,5 @@ public sealed class MongoError : Exception
     public static MongoError NamespaceExists(string message) => new(48, "NamespaceExists", message);
     public static MongoError CursorNotFound(long id) => new(43, "CursorNotFound", $"cursor id {id} not found");
     public static MongoError Location(int code, string message) => new(code, $"Location{code}", message);
+    public static MongoError NotSupportedOnView(string ns) => new(166, "CommandNotSupportedOnView", $"Namespace {ns} is a view, not a collection");
 }

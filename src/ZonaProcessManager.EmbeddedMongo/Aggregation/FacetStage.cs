@@ -20,7 +20,7 @@ internal sealed class FacetStage(List<(string Name, Pipeline Pipeline)> facets) 
                 throw new MongoError(40170, "Location40170", $"arguments to $facet must be arrays, {facet.Name} is type {BsonTypeNames.NameOf(facet.Value.BsonType)}");
             }
 
-            facets.Add((facet.Name, Pipeline.Parse(stages)));
+            facets.Add((facet.Name, Pipeline.ParseWithoutOutput(stages, 40600, "a $facet stage")));
         }
 
         return new FacetStage(facets);

@@ -26,7 +26,8 @@ internal sealed class LookupStage(string from, string? localField, string? forei
                     asField = option.Value as BsonString is { } a ? a.Value : throw new MongoError(4570, "Location4570", "lookup argument 'as' must be a string");
                     break;
                 case "pipeline":
-                    pipeline = Pipeline.Parse(option.Value as BsonArray ?? throw new MongoError(4570, "Location4570", "lookup argument 'pipeline' must be an array"));
+                    pipeline = Pipeline.ParseWithoutOutput(option.Value as BsonArray ?? throw new MongoError(4570, "Location4570", "lookup argument 'pipeline' must be an array"),
+                        51047, "a $lookup's sub-pipeline");
                     break;
                 case "let":
                     throw MongoError.BadValue("$lookup with 'let' variables is not supported by the embedded server; use localField/foreignField");

@@ -13,25 +13,55 @@ public sealed class Pipeline
 
     private readonly Stage[] stages;
 
-    private Pipeline(Stage[] stages, Filter? leadingMatch)
+    private Pipeline(Stage[] stages, Filter? leadingMatch, OutputStage? output)
     {
         this.stages = stages;
         LeadingMatch = leadingMatch;
+        Output = output;
     }
 
-    /// <summary>Unsupported stages throw <see cref="MongoError"/> code 40324 "Unrecognized pipeline stage name: '$x'".</summary>
+    /// <summary>
+    /// Unsupported stages throw <see cref="MongoError"/> code 40324 "Unrecognized pipeline stage name: '$x'". A $out or
+    /// $merge is accepted only as the last stage (40601 elsewhere) and becomes <see cref="Output"/>, not a stage.
+    /// </summary>
     public static Pipeline Parse(BsonArray stages)
     {
         ArgumentNullException.ThrowIfNull(stages);
-        var parsed = new Stage[stages.Count];
+        var parsed = new List<Stage>(stages.Count);
+        OutputStage? output = null;
         for (int i = 0; i < stages.Count; i++)
         {
-            parsed[i] = StageParser.Parse(stages[i]);
+            var name = stages[i] is BsonDocument { ElementCount: 1 } single ? single.GetElement(0).Name : null;
+            if (name is "$out" or "$merge")
+            {
+                if (i != stages.Count - 1)
+                {
+                    throw MongoError.Location(40601, $"{name} can only be the final stage in the pipeline");
+                }
+
+                var spec = stages[i].AsBsonDocument[0];
+                output = name == "$out" ? OutStage.Parse(spec) : MergeStage.Parse(spec);
+                break;
+            }
+
+            parsed.Add(StageParser.Parse(stages[i]));
         }
 
-        var leadingMatch = parsed.Length > 0 && parsed[0] is MatchStage match ? match.Filter : null;
-        return new Pipeline(parsed, leadingMatch);
+        var leadingMatch = parsed.Count > 0 && parsed[0] is MatchStage match ? match.Filter : null;
+        return new Pipeline([.. parsed], leadingMatch, output);
     }
+
+    /// <summary>A sub-pipeline ($lookup, $facet, a view's definition) may not write: <paramref name="code"/> names where it was.</summary>
+    internal static Pipeline ParseWithoutOutput(BsonArray stages, int code, string where)
+    {
+        var pipeline = Parse(stages);
+        return pipeline.Output is { } output
+            ? throw MongoError.Location(code, $"{output.StageName} is not allowed to be used within {where}")
+            : pipeline;
+    }
+
+    /// <summary>The $out or $merge that ends the pipeline, if any; the caller writes the results with it.</summary>
+    public OutputStage? Output { get; }
 
     /// <summary>An update given as a pipeline: only stages that reshape one document are allowed (as in MongoDB).</summary>
     internal static Pipeline ParseForUpdate(BsonArray stages)

@@ -32,8 +32,10 @@ internal static class StageParser
             "$replaceWith" => new ReplaceRootStage(ExpressionParser.Parse(spec)),
             "$sortByCount" => SortByCount(spec),
             "$facet" => FacetStage.Parse(RequireDocument(spec, "$facet", 15947, "the $facet specification must be a non-empty object")),
-            "$out" or "$merge" or "$geoNear" or "$graphLookup" or "$search" or "$densify" or "$fill" or "$setWindowFields" or "$bucket" or "$bucketAuto"
-                or "$sample" or "$redact" or "$collStats" or "$indexStats" or "$currentOp" or "$listSessions" or "$unionWith" =>
+            "$documents" or "$currentOp" or "$listLocalSessions" or "$changeStream" =>
+                throw MongoError.Location(40602, $"{element.Name} is only valid as the first stage in a pipeline"),
+            "$geoNear" or "$graphLookup" or "$search" or "$densify" or "$fill" or "$setWindowFields" or "$bucket" or "$bucketAuto"
+                or "$sample" or "$redact" or "$collStats" or "$indexStats" or "$listSessions" or "$unionWith" =>
                 throw MongoError.BadValue($"The pipeline stage {element.Name} is not supported by the embedded server"),
             _ => throw new MongoError(40324, "Location40324", $"Unrecognized pipeline stage name: '{element.Name}'"),
         };

@@ -18,6 +18,8 @@ public static class Authorization
     private static readonly FrozenSet<string> AnyUser = new[]
     {
         "startsession", "refreshsessions", "endsessions", "committransaction", "aborttransaction", "listdatabases", "usersinfo",
+        // Listing others' operations needs clusterMonitor, which the command checks itself.
+        "currentop",
     }.ToFrozenSet();
 
     private static readonly FrozenSet<string> Reads = new[] { "find", "getmore", "count", "distinct", "aggregate", "explain", "killcursors" }.ToFrozenSet();
@@ -58,6 +60,18 @@ public static class Authorization
             return user.Can(Privilege.Read, null);
         }
 
+        if (command == "aggregate" && ListsServerActivity(body))
+        {
+            // Every user may list its own operations and sessions; seeing other users' needs clusterMonitor, which the stage checks.
+            return true;
+        }
+
+        if (command == "aggregate" && OutputDatabase(body, database) is { } outputDatabase)
+        {
+            // $out and $merge write: reading the source is not enough, the target's database must be writable too.
+            return user.Can(Privilege.Read, database) && user.Can(Privilege.Write, outputDatabase);
+        }
+
         if (command == "renamecollection")
         {
             return Namespaces(body).All(db => user.Can(Privilege.Write, db) || user.Can(Privilege.DbAdmin, db));
@@ -93,6 +107,27 @@ public static class Authorization
         && pipeline[0] is BsonDocument first
         && first.GetValue("$changeStream", BsonNull.Value) is BsonDocument options
         && options.GetValue("allChangesForCluster", false).ToBoolean();
+
+    private static bool ListsServerActivity(BsonDocument body) =>
+        body[0].IsNumeric
+        && body.GetValue("pipeline", BsonNull.Value) is BsonArray { Count: > 0 } pipeline
+        && pipeline[0] is BsonDocument { ElementCount: 1 } first
+        && first.GetElement(0).Name is "$currentOp" or "$listLocalSessions"
+        && (pipeline.Count == 1 || pipeline[^1] is not BsonDocument { ElementCount: 1 } last || last.GetElement(0).Name is not ("$out" or "$merge"));
+
+    /// <summary>The database a final $out or $merge writes into, or null when the pipeline does not write.</summary>
+    private static string? OutputDatabase(BsonDocument body, string database)
+    {
+        if (body.GetValue("pipeline", BsonNull.Value) is not BsonArray { Count: > 0 } pipeline
+            || pipeline[^1] is not BsonDocument { ElementCount: 1 } last
+            || last.GetElement(0).Name is not ("$out" or "$merge"))
+        {
+            return null;
+        }
+
+        var target = last[0] is BsonDocument spec && last.GetElement(0).Name == "$merge" ? spec.GetValue("into", BsonNull.Value) : last[0];
+        return target is BsonDocument named && named.GetValue("db", BsonNull.Value) is BsonString db ? db.Value : database;
+    }
 
     private static IEnumerable<string> Namespaces(BsonDocument body)
     {

@@ -6,7 +6,11 @@ using ZonaProcessManager.EmbeddedMongo.Query;
 
 namespace ZonaProcessManager.EmbeddedMongo.Commands;
 
-/// <summary>aggregate: a pipeline over a collection through the engine, or a change stream when it starts with $changeStream.</summary>
+/// <summary>
+/// aggregate: a pipeline over a collection or a view through the engine; over $documents, $currentOp or
+/// $listLocalSessions with <c>aggregate: 1</c>; a change stream when it starts with $changeStream. A final $out or
+/// $merge writes the results and answers an empty cursor.
+/// </summary>
 public static class AggregateCommand
 {
     private static readonly string[] ChangeStreamOptions =
@@ -54,11 +58,6 @@ public static class AggregateCommand
                 new BsonArray(pipeline.Skip(1)), collectionless, cursorOptions);
         }
 
-        if (collectionless)
-        {
-            throw new MongoError(73, "InvalidNamespace", "{aggregate: 1} is not valid for this pipeline; a collection is required");
-        }
-
         foreach (var stage in pipeline.OfType<BsonDocument>().Skip(1))
         {
             if (stage.ElementCount > 0 && stage.GetElement(0).Name == "$changeStream")
@@ -67,21 +66,69 @@ public static class AggregateCommand
             }
         }
 
-        var parsed = Pipeline.Parse(pipeline);
-        var name = context.CollectionName;
-        var collection = context.Catalog.Find(context.Database, name);
-        var collation = context.CommandCollation(collection);
+        var firstStage = pipeline.Count > 0 && pipeline[0] is BsonDocument { ElementCount: 1 } firstDocument ? firstDocument.GetElement(0) : (BsonElement?)null;
+        var startsWithSource = firstStage is { } sourceStage && CollectionlessSources.StageNames.Contains(sourceStage.Name);
+        if (collectionless != startsWithSource)
+        {
+            throw collectionless
+                ? new MongoError(73, "InvalidNamespace", $"{{aggregate: 1}} is not valid for '{firstStage?.Name ?? "an empty pipeline"}'; a collection is required.")
+                : CollectionlessSources.NeedsAggregateOne(firstStage!.Value.Name);
+        }
+
         var variables = context.Variables();
-        // The leading $match picks documents in storage, away from this thread's collation and variables: it carries its own.
-        var leadingMatch = parsed.LeadingMatch is null ? Filter.MatchAll : Filter.Parse(pipeline[0].AsBsonDocument[0].AsBsonDocument, collation, variables);
-        var input = collection is null
-            ? []
-            : context.Read(read => read.Find(collection, leadingMatch)).Select(d => d.Document);
+        IEnumerable<BsonDocument> input;
+        Pipeline parsed;
+        Collation? collation;
+        string ns;
+        if (collectionless)
+        {
+            ns = $"{context.Database}.$cmd.aggregate";
+            collation = context.CommandCollation(null);
+            parsed = Pipeline.Parse(new BsonArray(pipeline.Skip(1)));
+            using var sourceVariables = CommandVariables.Use(variables);
+            input = CollectionlessSources.Produce(context, firstStage!.Value.Name, firstStage.Value.Value).ToList();
+        }
+        else
+        {
+            var name = context.CollectionName;
+            ns = $"{context.Database}.{name}";
+            var resolved = Views.Resolve(context.Catalog, context.Database, name);
+            if (resolved.IsView)
+            {
+                // A view's pipeline runs first, then the command's, over the collection the view reads.
+                Views.RejectCollation(context);
+                collation = null;
+                parsed = Pipeline.Parse(new BsonArray(resolved.ViewPipeline.Concat(pipeline)));
+                input = resolved.Collection is null ? [] : context.Read(read => read.All(resolved.Collection)).Select(d => d.Document);
+            }
+            else
+            {
+                parsed = Pipeline.Parse(pipeline);
+                var collection = resolved.Collection;
+                collation = context.CommandCollation(collection);
+                // The leading $match picks documents in storage, away from this thread's collation and variables: it carries its own.
+                var leadingMatch = parsed.LeadingMatch is null ? Filter.MatchAll : Filter.Parse(pipeline[0].AsBsonDocument[0].AsBsonDocument, collation, variables);
+                input = collection is null
+                    ? []
+                    : context.Read(read => read.Find(collection, leadingMatch)).Select(d => d.Document);
+            }
+        }
+
         // Every stage compares strings by the command's collation and sees its let variables while the results are listed.
-        using var collationScope = Collation.Use(collation);
-        using var variableScope = CommandVariables.Use(variables);
-        var results = parsed.Execute(input, new StoreAggregationSource(context.Store, context.Database)).ToList();
-        return CursorReplies.FirstBatchAsync(context, new ListCursor($"{context.Database}.{name}", results), CursorReplies.BatchSize(context, cursorOptions));
+        List<BsonDocument> results;
+        using (Collation.Use(collation))
+        using (CommandVariables.Use(variables))
+        {
+            results = parsed.Execute(input, new StoreAggregationSource(context.Store, context.Database)).ToList();
+        }
+
+        if (parsed.Output is { } output)
+        {
+            AggregateOutput.Write(context, output, results);
+            results = [];
+        }
+
+        return CursorReplies.FirstBatchAsync(context, new ListCursor(ns, results), CursorReplies.BatchSize(context, cursorOptions));
     }
 
     private static ValueTask<BsonDocument> OpenChangeStream(CommandContext context, BsonDocument spec, BsonArray stages, bool collectionless, BsonDocument cursorOptions)
@@ -149,6 +196,11 @@ public static class AggregateCommand
         }
         else
         {
+            if (context.Catalog.Find(context.Database, context.CollectionName) is { IsView: true } view)
+            {
+                throw MongoError.NotSupportedOnView(view.Namespace);
+            }
+
             scope = new ChangeStreamScope(context.Database, context.CollectionName);
             ns = $"{context.Database}.{context.CollectionName}";
         }

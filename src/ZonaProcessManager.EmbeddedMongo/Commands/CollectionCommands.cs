@@ -19,7 +19,13 @@ public static class CollectionCommands
         var entries = new List<BsonDocument>();
         foreach (var collection in context.Catalog.InDatabase(context.Database))
         {
-            var entry = new BsonDocument
+            var entry = collection.IsView ? new BsonDocument
+            {
+                { "name", collection.Name },
+                { "type", "view" },
+                { "options", collection.Options },
+                { "info", new BsonDocument("readOnly", true) },
+            } : new BsonDocument
             {
                 { "name", collection.Name },
                 { "type", "collection" },
@@ -29,7 +35,7 @@ public static class CollectionCommands
             };
             if (filter is null || filter.Matches(entry))
             {
-                entries.Add(nameOnly ? new BsonDocument { { "name", collection.Name }, { "type", "collection" } } : entry);
+                entries.Add(nameOnly ? new BsonDocument { { "name", collection.Name }, { "type", entry["type"] } } : entry);
             }
         }
 
@@ -42,7 +48,7 @@ public static class CollectionCommands
         var name = context.CollectionName;
         if (context.Body.Contains("viewOn") || context.Body.Contains("pipeline"))
         {
-            throw new MongoError(20, "IllegalOperation", "views are not supported by the embedded server");
+            return CreateView(context, name);
         }
 
         if (context.Flag("capped") || context.Body.Contains("timeseries") || context.Body.Contains("clusteredIndex"))
@@ -84,6 +90,58 @@ public static class CollectionCommands
         return ValueTask.FromResult(new BsonDocument("ok", 1.0));
     }
 
+    /// <summary>create with viewOn and pipeline: a read-only view, stored in the catalog beside the collections.</summary>
+    private static ValueTask<BsonDocument> CreateView(CommandContext context, string name)
+    {
+        var options = Views.CreateOptions(context);
+        context.Write(write =>
+        {
+            if (write.Catalog.Find(context.Database, name) is { } existing)
+            {
+                if (existing.IsView && existing.Options.Equals(options))
+                {
+                    return 0;
+                }
+
+                throw MongoError.NamespaceExists($"Namespace {context.Database}.{name} already exists");
+            }
+
+            Views.RejectCycle(write.Catalog, context.Database, name, options["viewOn"].AsString, options["pipeline"].AsBsonArray);
+            write.CreateCollection(context.Database, name, options);
+            return 0;
+        });
+        return ValueTask.FromResult(new BsonDocument("ok", 1.0));
+    }
+
+    /// <summary>collMod of a view: a new viewOn and/or pipeline; nothing else applies to a view.</summary>
+    private static void ModifyView(CommandContext context, WriteScope write, CollectionMeta view)
+    {
+        foreach (var element in context.Body.Skip(1))
+        {
+            if (element.Name is not ("viewOn" or "pipeline") && !IsRequestField(element.Name))
+            {
+                throw MongoError.InvalidOptions($"option not supported on a view: {element.Name}");
+            }
+        }
+
+        var options = (BsonDocument)view.Options.DeepClone();
+        if (context.Body.TryGetValue("viewOn", out var viewOn))
+        {
+            options["viewOn"] = viewOn is BsonString { Value.Length: > 0 } on ? on : throw MongoError.TypeMismatch("'viewOn' must be a non-empty string");
+        }
+
+        if (context.Body.TryGetValue("pipeline", out var pipeline))
+        {
+            options["pipeline"] = Views.CheckPipeline(pipeline as BsonArray ?? throw MongoError.TypeMismatch("'pipeline' must be an array"));
+        }
+
+        Views.RejectCycle(write.Catalog, context.Database, view.Name, options["viewOn"].AsString, options["pipeline"].AsBsonArray);
+        write.SetOptions(view, options);
+    }
+
+    private static bool IsRequestField(string name) =>
+        name is "$db" or "lsid" or "txnNumber" or "$clusterTime" or "$readPreference" or "writeConcern" or "comment" or "maxTimeMS" or "apiVersion" or "apiStrict" or "apiDeprecationErrors";
+
     public static ValueTask<BsonDocument> CollMod(CommandContext context)
     {
         var name = context.CollectionName;
@@ -92,6 +150,16 @@ public static class CollectionCommands
         {
             var collection = write.Catalog.Find(context.Database, name)
                 ?? throw MongoError.NamespaceNotFound($"ns does not exist: {context.Database}.{name}");
+            if (collection.IsView)
+            {
+                ModifyView(context, write, collection);
+                return 0;
+            }
+
+            if (context.Body.Contains("viewOn") || context.Body.Contains("pipeline"))
+            {
+                throw MongoError.InvalidOptions($"{collection.Namespace} is a collection, not a view: 'viewOn' and 'pipeline' apply to views only");
+            }
             var options = (BsonDocument)collection.Options.DeepClone();
             // What the command changed, as the modify change event describes it.
             var change = new BsonDocument();
@@ -173,6 +241,11 @@ public static class CollectionCommands
         {
             var source = write.Catalog.Find(sourceDb, sourceName)
                 ?? throw MongoError.NamespaceNotFound($"Source collection {sourceDb}.{sourceName} does not exist");
+            if (source.IsView || write.Catalog.Find(targetDb, targetName) is { IsView: true })
+            {
+                throw new MongoError(166, "CommandNotSupportedOnView", $"cannot rename view: {(source.IsView ? source.Namespace : $"{targetDb}.{targetName}")}");
+            }
+
             if (sourceDb == targetDb && sourceName == targetName)
             {
                 throw new MongoError(20, "IllegalOperation", "Can't rename a collection to itself");

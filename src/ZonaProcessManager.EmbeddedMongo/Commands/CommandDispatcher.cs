@@ -57,6 +57,7 @@ public static class CommandDispatcher
         ["count"] = ReadCommands.Count,
         ["distinct"] = ReadCommands.Distinct,
         ["aggregate"] = AggregateCommand.Execute,
+        ["currentop"] = CollectionlessSources.CurrentOpCommand,
         ["explain"] = ExplainCommand.Execute,
         ["saslstart"] = AuthCommands.SaslStart,
         ["saslcontinue"] = AuthCommands.SaslContinue,
@@ -75,6 +76,7 @@ public static class CommandDispatcher
         IReadOnlyDictionary<string, IReadOnlyList<byte[]>>? encodedSequences = null)
     {
         BsonDocument reply;
+        RunningOperation? operation = null;
         StatementClock.Begin();
         try
         {
@@ -99,6 +101,13 @@ public static class CommandDispatcher
             }
 
             var sessionKey = RetryableWriteCache.SessionKeyOf(body);
+            var userId = server.Options.RequireAuthentication && connection.State.CurrentUser(server.Users) is { } user ? $"{user.User}@{user.Db}" : null;
+            if (sessionKey is not null && commandName.ToLowerInvariant() != "endsessions")
+            {
+                server.Activity.TouchSession(sessionKey, body["lsid"]["id"], userId);
+            }
+
+            operation = server.Activity.Begin(connection, database, body, userId);
             var inTransaction = body.TryGetValue("autocommit", out var autocommit) && !autocommit.ToBoolean();
             var transaction = inTransaction ? await JoinTransactionAsync(server, body, sessionKey, cancellationToken) : null;
             var retryable = !inTransaction && RetryableWriteCommands.Contains(commandName.ToLowerInvariant()) ? RetryableWriteCache.WriteOf(body, database, sessionKey) : null;
@@ -124,6 +133,13 @@ public static class CommandDispatcher
         {
             server.Log($"command {body.GetElement(0).Name} failed unexpectedly: {exception}");
             reply = ErrorReply(new MongoError(1, "InternalError", $"internal error: {exception.Message}"));
+        }
+        finally
+        {
+            if (operation is not null)
+            {
+                server.Activity.End(operation);
+            }
         }
 
         return Stamp(server, reply);

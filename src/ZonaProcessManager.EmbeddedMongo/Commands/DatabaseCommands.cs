@@ -41,14 +41,15 @@ public static class DatabaseCommands
 
     public static ValueTask<BsonDocument> DbStats(CommandContext context)
     {
-        var collections = context.Catalog.InDatabase(context.Database).ToList();
+        var all = context.Catalog.InDatabase(context.Database).ToList();
+        var collections = all.Where(c => !c.IsView).ToList();
         var (objects, dataSize) = context.Read(read =>
             (collections.Sum(read.Count), collections.Sum(read.DataSize)));
         return ValueTask.FromResult(new BsonDocument
         {
             { "db", context.Database },
             { "collections", collections.Count },
-            { "views", 0 },
+            { "views", all.Count - collections.Count },
             { "objects", objects },
             { "avgObjSize", objects == 0 ? 0.0 : (double)dataSize / objects },
             { "dataSize", (double)dataSize },
@@ -64,6 +65,7 @@ public static class DatabaseCommands
     {
         var collection = context.Catalog.Find(context.Database, context.CollectionName)
             ?? throw MongoError.NamespaceNotFound($"Collection [{context.Database}.{context.CollectionName}] not found.");
+        Storage.WriteScope.RejectView(collection);
         var (count, size) = context.Read(read => (read.Count(collection), read.DataSize(collection)));
         var indexSizes = new BsonDocument(collection.Indexes.Select(i => new BsonElement(i.Name, 0)));
         return ValueTask.FromResult(new BsonDocument

@@ -38,6 +38,12 @@ public static class ExplainCommand
         var skip = Math.Max(0, inner.OptionalNumber("skip") ?? 0);
         var limit = Math.Abs(inner.OptionalNumber("limit") ?? 0);
         var collection = context.Catalog.Find(context.Database, name);
+        if (collection is { IsView: true })
+        {
+            // MongoDB explains the view's pipeline; a plan of the view's empty storage would be a wrong answer.
+            throw CommandOptions.NotImplemented("explain of a find on a view");
+        }
+
         var filter = Filter.Parse(filterDocument, inner.CommandCollation(collection), inner.Variables());
 
         var (plan, examined, matched) = collection is null

@@ -10,6 +10,7 @@ public static class FindAndModifyCommand
     {
         var name = context.CollectionName;
         var query = context.OptionalDocument("query") ?? [];
+        Storage.WriteScope.RejectView(context.Catalog.Find(context.Database, name));
         var collation = context.CommandCollation(context.Catalog.Find(context.Database, name));
         var variables = context.Variables();
         var filter = Filter.Parse(query, collation, variables);

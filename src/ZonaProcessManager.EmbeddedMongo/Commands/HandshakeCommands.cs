@@ -110,6 +110,7 @@ public static class HandshakeCommands
                 if (session.TryGetValue("id", out var id))
                 {
                     context.Server.AbortTransaction(RetryableWriteCache.SessionKeyOfId(id));
+                    context.Server.Activity.EndSession(RetryableWriteCache.SessionKeyOfId(id));
                 }
             }
         }

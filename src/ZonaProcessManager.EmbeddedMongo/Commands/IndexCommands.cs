@@ -54,6 +54,7 @@ public static class IndexCommands
     {
         var collection = context.Catalog.Find(context.Database, context.CollectionName)
             ?? throw MongoError.NamespaceNotFound($"ns does not exist: {context.Database}.{context.CollectionName}");
+        WriteScope.RejectView(collection);
         var cursorOptions = context.OptionalDocument("cursor") ?? [];
         return CursorReplies.FirstBatchAsync(context, new ListCursor(collection.Namespace, collection.Indexes.Select(i => i.Spec)), CursorReplies.BatchSize(context, cursorOptions));
     }
@@ -66,6 +67,7 @@ public static class IndexCommands
         {
             var collection = write.Catalog.Find(context.Database, name)
                 ?? throw MongoError.NamespaceNotFound($"ns not found {context.Database}.{name}");
+            WriteScope.RejectView(collection);
             var before = collection.Indexes.Count;
             var toDrop = target switch
             {

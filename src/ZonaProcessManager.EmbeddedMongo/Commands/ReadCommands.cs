@@ -44,11 +44,16 @@ public static class ReadCommands
         }
 
         IEnumerable<BsonDocument> results = [];
+        var view = Views.Resolve(context.Catalog, context.Database, name);
         if (collection is not null)
         {
             var wanted = sort is null && limit > 0 ? (int)Math.Min(skip + limit, int.MaxValue) : int.MaxValue;
-            // Every document, unchanged (an operator's full resync): sent as stored, never decoded nor encoded again.
-            IEnumerable<BsonDocument> documents = filterDocument.ElementCount == 0 && sort is null && projection is null
+            // A find on a view filters, sorts, skips, limits and projects what the view's pipeline gives, as MongoDB does.
+            // Every document of a collection, unchanged (an operator's full resync): sent as stored, never decoded nor
+            // encoded again.
+            IEnumerable<BsonDocument> documents = view.IsView
+                ? Views.Documents(context, view).Where(filter.Matches)
+                : filterDocument.ElementCount == 0 && sort is null && projection is null
                 ? context.Read(read => read.AllAsStored(collection, wanted))
                 : context.Read(read => read.Find(collection, filter, wanted)).Select(d => d.Document);
             if (sort is not null)
@@ -156,7 +161,13 @@ public static class ReadCommands
         var limit = Math.Abs(context.OptionalNumber("limit") ?? 0);
         var collation = context.CommandCollation(collection);
         long count = 0;
-        if (collection is not null)
+        var view = Views.Resolve(context.Catalog, context.Database, context.CollectionName);
+        if (view.IsView)
+        {
+            var filter = Filter.Parse(query ?? [], collation);
+            count = Views.Documents(context, view).Count(filter.Matches);
+        }
+        else if (collection is not null)
         {
             count = query is null || query.ElementCount == 0
                 ? context.Read(read => read.Count(collection))
@@ -185,9 +196,11 @@ public static class ReadCommands
         using var collationScope = Collation.Use(collation);
         if (collection is not null)
         {
-            foreach (var stored in context.Read(read => read.Find(collection, filter)))
+            var view = Views.Resolve(context.Catalog, context.Database, context.CollectionName);
+            var documents = view.IsView ? Views.Documents(context, view).Where(filter.Matches) : context.Read(read => read.Find(collection, filter)).Select(d => d.Document);
+            foreach (var document in documents)
             {
-                foreach (var value in IndexKeys.ValuesAt(stored.Document, key))
+                foreach (var value in IndexKeys.ValuesAt(document, key))
                 {
                     if (!values.Any(existing => BsonOrder.ValuesEqual(existing, value)))
                     {

@@ -115,6 +115,7 @@ public static class WriteCommands
                     deleted += write.Atomically(() =>
                     {
                         var collection = write.Catalog.Find(context.Database, name);
+                        WriteScope.RejectView(collection);
                         var collation = CommandContext.CollationFor(statement.GetValue("collation", BsonNull.Value), collection);
                         var filter = Filter.Parse(statement.GetValue("q", new BsonDocument()) as BsonDocument ?? throw MongoError.TypeMismatch("q must be an object"), collation, variables);
                         var limit = statement.GetValue("limit", 0).ToInt32();
@@ -159,6 +160,7 @@ public static class WriteCommands
     {
         var query = statement.GetValue("q", new BsonDocument()) as BsonDocument ?? throw MongoError.TypeMismatch("q must be an object");
         var collection = write.Catalog.Find(database, name);
+        WriteScope.RejectView(collection);
         var collation = CommandContext.CollationFor(statement.GetValue("collation", BsonNull.Value), collection);
         // A pipeline update's constants (c) are more variables for its expressions, beside the command's let.
         if (statement.TryGetValue("c", out var constants))

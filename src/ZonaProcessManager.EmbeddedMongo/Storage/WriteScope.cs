@@ -152,7 +152,13 @@ public sealed class WriteScope : ReadScope
 
         Sql.Execute(Tx, "DELETE FROM indexes WHERE coll_id = $id", ("$id", collection.Id));
         Sql.Execute(Tx, "DELETE FROM catalog WHERE id = $id", ("$id", collection.Id));
-        Journal(collection, new BsonDocument("operationType", "drop"));
+        if (!collection.IsView)
+        {
+            // Dropping a view changes no data: MongoDB reports it to change streams only as an expanded event, which
+            // views do not get here.
+            Journal(collection, new BsonDocument("operationType", "drop"));
+        }
+
         Catalog = Catalog.Without(collection);
     }
 
@@ -208,6 +214,7 @@ public sealed class WriteScope : ReadScope
     /// </summary>
     public bool CreateIndex(CollectionMeta collection, BsonDocument spec, bool announce = true)
     {
+        RejectView(collection);
         var name = spec["name"].AsString;
         var key = spec["key"].AsBsonDocument;
         foreach (var existing in collection.Indexes)
@@ -279,6 +286,7 @@ public sealed class WriteScope : ReadScope
     /// </param>
     public BsonDocument Insert(CollectionMeta collection, BsonDocument document, bool bypassValidation = false, byte[]? encoded = null)
     {
+        RejectView(collection);
         var stored = WithIdFirst(document);
         var bytes = encoded is not null && ReferenceEquals(stored, document) ? StorableAsEncoded(encoded) : Storable(stored);
         document = stored;
@@ -320,6 +328,7 @@ public sealed class WriteScope : ReadScope
     public BsonDocument Update(CollectionMeta collection, StoredDocument original, BsonDocument updated, bool isReplacement, bool bypassValidation = false,
         IReadOnlyList<string[]>? operatorPaths = null)
     {
+        RejectView(collection);
         var originalId = original.Document["_id"];
         if (!updated.TryGetValue("_id", out var newId))
         {
@@ -378,6 +387,7 @@ public sealed class WriteScope : ReadScope
 
     public void Delete(CollectionMeta collection, StoredDocument stored)
     {
+        RejectView(collection);
         Sql.Execute(Tx, $"DELETE FROM {collection.DocumentTable} WHERE rid = $rid", ("$rid", stored.RowId));
         foreach (var index in collection.Indexes.Where(i => !i.IsIdIndex))
         {
@@ -395,6 +405,15 @@ public sealed class WriteScope : ReadScope
         }
 
         Journal(collection, change);
+    }
+
+    /// <summary>A view holds no documents: every data write to one is refused with 166 CommandNotSupportedOnView.</summary>
+    public static void RejectView(CollectionMeta? collection)
+    {
+        if (collection is { IsView: true })
+        {
+            throw MongoError.NotSupportedOnView(collection.Namespace);
+        }
     }
 
     public static BsonDocument Ns(string database, string collection) => new() { { "db", database }, { "coll", collection } };
