@@ -54,6 +54,47 @@ public sealed class FailCommandTests(MongoTestTarget target, ITestOutputHelper o
     }
 
     [Fact]
+    public async Task A_retryable_writeConcernError_makes_the_driver_retry_and_the_write_is_applied_once()
+    {
+        await using var db = NewDatabase();
+        var observed = new ObservedCommands();
+        using var client = ObservedClient("wce91", observed, out var appName);
+        await using var failPoint = await FailCommand.SetAsync(Target, new BsonDocument("times", 1), new BsonDocument
+        {
+            { "failCommands", new BsonArray { "insert" } }, { "appName", appName },
+            { "writeConcernError", new BsonDocument { { "code", 91 }, { "errmsg", "Replication is being shut down" } } },
+        });
+
+        await client.GetDatabase(db.Name).GetCollection<BsonDocument>("c").InsertOneAsync(new BsonDocument("_id", 1));
+
+        var inserts = observed.Succeeded.Where(e => e.CommandName == "insert").ToList();
+        Assert.Equal(2, inserts.Count);
+        Assert.Equal(91, inserts[0].WriteConcernErrorCode);
+        Assert.Contains("RetryableWriteError", inserts[0].Labels);
+        Assert.Null(inserts[1].WriteConcernErrorCode);
+        Assert.Equal(1, await db.Collection<BsonDocument>("c").CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty));
+    }
+
+    [Fact]
+    public async Task A_non_retryable_writeConcernError_reaches_the_application_although_the_write_was_applied()
+    {
+        await using var db = NewDatabase();
+        using var client = Target.CreateClient(settings => settings.ApplicationName = FailCommand.NewAppName("wce100"));
+        await using var failPoint = await FailCommand.SetAsync(Target, new BsonDocument("times", 1), new BsonDocument
+        {
+            { "failCommands", new BsonArray { "insert" } }, { "appName", client.Settings.ApplicationName },
+            { "writeConcernError", new BsonDocument { { "code", 100 }, { "errmsg", "Not enough data-bearing nodes" } } },
+        });
+
+        var error = await Assert.ThrowsAsync<MongoWriteException>(() =>
+            client.GetDatabase(db.Name).GetCollection<BsonDocument>("c").InsertOneAsync(new BsonDocument("_id", 1)));
+
+        Assert.Equal(100, error.WriteConcernError?.Code);
+        Assert.Null(error.WriteError);
+        Assert.Equal(1, await db.Collection<BsonDocument>("c").CountDocumentsAsync(FilterDefinition<BsonDocument>.Empty));
+    }
+
+    [Fact]
     public async Task ErrorLabels_given_to_the_fail_point_replace_the_servers_own_so_an_empty_list_stops_the_retry()
     {
         await using var db = NewDatabase();
@@ -220,7 +261,7 @@ public sealed class FailCommandTests(MongoTestTarget target, ITestOutputHelper o
             settings.ApplicationName = name;
             settings.ClusterConfigurator = cluster => cluster
                 .Subscribe<CommandFailedEvent>(e => observed.Failed.Enqueue(ObservedFailure.Of(e)))
-                .Subscribe<CommandSucceededEvent>(observed.Succeeded.Enqueue);
+                .Subscribe<CommandSucceededEvent>(e => observed.Succeeded.Enqueue(ObservedSuccess.Of(e)));
         });
     }
 
@@ -235,7 +276,7 @@ public sealed class FailCommandTests(MongoTestTarget target, ITestOutputHelper o
     private sealed class ObservedCommands
     {
         public ConcurrentQueue<ObservedFailure> Failed { get; } = new();
-        public ConcurrentQueue<CommandSucceededEvent> Succeeded { get; } = new();
+        public ConcurrentQueue<ObservedSuccess> Succeeded { get; } = new();
     }
 }
 
@@ -245,6 +286,15 @@ public sealed record ObservedFailure(string CommandName, Type FailureType, int? 
     public static ObservedFailure Of(CommandFailedEvent failed) => failed.Failure is MongoCommandException command
         ? new(failed.CommandName, command.GetType(), command.Code, command.ErrorLabels.ToList())
         : new(failed.CommandName, failed.Failure.GetType(), null, (failed.Failure as MongoException)?.ErrorLabels.ToList() ?? []);
+}
+
+/// <summary>A command the server answered with ok: 1, with what a write concern error in its reply said.</summary>
+public sealed record ObservedSuccess(string CommandName, int? WriteConcernErrorCode, IReadOnlyList<string> Labels)
+{
+    public static ObservedSuccess Of(CommandSucceededEvent succeeded) => new(
+        succeeded.CommandName,
+        succeeded.Reply.GetValue("writeConcernError", BsonNull.Value) is BsonDocument error ? error.GetValue("code", BsonNull.Value).ToInt32() : null,
+        succeeded.Reply.GetValue("errorLabels", BsonNull.Value) is BsonArray labels ? labels.Select(label => label.AsString).ToList() : []);
 }
 
 /// <summary>

@@ -61,5 +61,5 @@ public sealed class FailCommand : IAsyncDisposable
     }
 
     /// <summary>A fresh application name for a client whose commands a fail point should affect, and no other client's.</summary>
-    public static string NewAppName(string purpose) => $"fp-{purpose}-{Guid.NewGuid():N}"[..Math.Min(60, purpose.Length + 36)];
+    public static string NewAppName(string purpose) => $"fp-{purpose}-{Guid.NewGuid():N}";
 }
