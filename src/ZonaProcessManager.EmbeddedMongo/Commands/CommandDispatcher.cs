@@ -111,9 +111,13 @@ public static class CommandDispatcher
                 connection.State.MarkEstablished();
             }
 
-            if (server.FailCommand.BeforeCommand(new CommandContext(server, connection, database, body, cancellationToken)) is { } failure)
+            if (server.FailCommand.IsArmed)
             {
-                await FailAsync(server, new CommandContext(server, connection, database, body, cancellationToken), failure, cancellationToken);
+                var probe = new CommandContext(server, connection, database, body, cancellationToken);
+                if (server.FailCommand.BeforeCommand(probe) is { } failure)
+                {
+                    await FailAsync(server, probe, failure, cancellationToken);
+                }
             }
 
             var sessionKey = RetryableWriteCache.SessionKeyOf(body);
@@ -124,7 +128,7 @@ public static class CommandDispatcher
             reply = retryable is null
                 ? await handler(context)
                 : await server.RetryableWrites.RunOnceAsync(retryable, () => handler(context).AsTask());
-            if (WriteConcernCommands.Contains(commandName.ToLowerInvariant()) && reply.GetValue("ok", 1).ToDouble() != 0
+            if (server.FailCommand.IsArmed && WriteConcernCommands.Contains(commandName.ToLowerInvariant()) && reply.GetValue("ok", 1).ToDouble() != 0
                 && server.FailCommand.WriteConcernErrorFor(context) is { } writeConcernError)
             {
                 reply = WithWriteConcernError(context, reply, writeConcernError);

@@ -13,11 +13,14 @@ public sealed class FailCommandFailPoint
     public const string FailureMessage = "Failing command via 'failCommand' failpoint";
 
     private readonly object gate = new();
-    private FailPointMode mode = FailPointMode.Off;
+    private volatile FailPointMode mode = FailPointMode.Off;
     private long modeValue;
     private double activationProbability;
     private BsonDocument data = new();
     private long timesEntered;
+
+    /// <summary>False while the fail point is off, so that commands skip it without taking its lock.</summary>
+    public bool IsArmed => mode != FailPointMode.Off;
 
     /// <summary>Applies a <c>configureFailPoint</c> command; returns how often the fail point fired before, as MongoDB's reply field <c>count</c>.</summary>
     public long Configure(BsonDocument command)
