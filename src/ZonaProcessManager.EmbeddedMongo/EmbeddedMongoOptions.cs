@@ -60,6 +60,13 @@ public sealed record EmbeddedMongoOptions
     public bool RequireAuthentication { get; init; } = true;
 
     /// <summary>
+    /// Whether test commands exist, as mongod's <c>--setParameter enableTestCommands=1</c>: <c>configureFailPoint</c>
+    /// (the <c>failCommand</c> fail point) for testing how clients retry and resume. Off by default: a client could
+    /// otherwise make the server fail, stall or hang up on other clients' commands. Without it the command answers 59.
+    /// </summary>
+    public bool EnableTestCommands { get; init; }
+
+    /// <summary>
     /// The clock the server waits on: awaitData getMores and the maintenance and connection-sweep loops. Times it stores
     /// or compares with stored ones (clusterTime, wallTime, TTL and retention cutoffs) stay the system clock's.
     /// </summary>

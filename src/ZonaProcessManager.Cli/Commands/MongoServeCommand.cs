@@ -18,9 +18,13 @@ public static class MongoServeCommand
         {
             Description = "Serve without authentication (a throwaway local server only; refused with a non-loopback --bind)",
         };
+        var enableTestCommands = new Option<bool>("--enable-test-commands")
+        {
+            Description = "Enable test commands (configureFailPoint with failCommand), as mongod --setParameter enableTestCommands=1; for testing clients only",
+        };
         var serve = new Command("serve", "Run the embedded MongoDB-compatible server in the foreground (authentication on; the first start creates user zpm-admin)")
         {
-            port, dbPath, bind, replSet, retention, noAuth,
+            port, dbPath, bind, replSet, retention, noAuth, enableTestCommands,
         };
         serve.SetAction(async (parseResult, cancellationToken) =>
         {
@@ -41,6 +45,7 @@ public static class MongoServeCommand
             var options = new EmbeddedMongoOptions
             {
                 RequireAuthentication = requireAuthentication,
+                EnableTestCommands = parseResult.GetValue(enableTestCommands),
                 Port = parseResult.GetValue(port),
                 DataDirectory = parseResult.GetValue(dbPath)!,
                 BindAddress = parseResult.GetValue(bind)!,
@@ -72,6 +77,11 @@ public static class MongoServeCommand
                 else
                 {
                     Console.Error.WriteLine("zpm mongo serve: warning: authentication is off (--no-auth): anyone on this host can read and change every document");
+                }
+
+                if (options.EnableTestCommands)
+                {
+                    Console.Error.WriteLine("zpm mongo serve: warning: test commands are enabled (--enable-test-commands): clients can make the server fail, stall or drop other clients' commands");
                 }
 
                 Console.Out.WriteLine($"zpm mongo serve: accepting connections at {server.ConnectionString}");

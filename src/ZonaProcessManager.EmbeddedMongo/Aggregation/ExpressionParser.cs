@@ -91,6 +91,7 @@ internal static class ExpressionParser
         switch (name)
         {
             case "$literal":
+            case "$const":
                 return new ConstantExpression(element.Value);
             case "$cond" when element.Value is BsonDocument condDocument:
                 return Build(name, [Parse(Require(condDocument, "if", name), depth + 1), Parse(Require(condDocument, "then", name), depth + 1), Parse(Require(condDocument, "else", name), depth + 1)]);

@@ -14,6 +14,17 @@ public static class CommandDispatcher
 {
     private static readonly FrozenSet<string> RetryableWriteCommands = new[] { "insert", "update", "delete", "findandmodify" }.ToFrozenSet();
 
+    /// <summary>Commands that exist only with <see cref="EmbeddedMongoOptions.EnableTestCommands"/>.</summary>
+    private static readonly FrozenSet<string> TestCommands = new[] { "configurefailpoint" }.ToFrozenSet();
+
+    /// <summary>Commands that take a write concern, so failCommand's writeConcernError can be added to their replies.</summary>
+    private static readonly FrozenSet<string> WriteConcernCommands = new[]
+    {
+        "insert", "update", "delete", "findandmodify", "create", "drop", "createindexes", "dropindexes", "deleteindexes", "collmod",
+        "renamecollection", "dropdatabase", "createuser", "updateuser", "dropuser", "grantrolestouser", "revokerolesfromuser",
+        "committransaction", "aborttransaction",
+    }.ToFrozenSet();
+
     private static readonly FrozenDictionary<string, CommandHandler> Handlers = new Dictionary<string, CommandHandler>
     {
         ["hello"] = HandshakeCommands.Hello,
@@ -68,6 +79,7 @@ public static class CommandDispatcher
         ["usersinfo"] = AuthCommands.UsersInfo,
         ["grantrolestouser"] = AuthCommands.GrantRolesToUser,
         ["revokerolesfromuser"] = AuthCommands.RevokeRolesFromUser,
+        ["configurefailpoint"] = FailPointCommands.ConfigureFailPoint,
     }.ToFrozenDictionary();
 
     public static IEnumerable<string> CommandNames => Handlers.Keys;
@@ -87,7 +99,8 @@ public static class CommandDispatcher
 
             var database = body.TryGetValue("$db", out var db) && db is BsonString name ? name.Value : fallbackDatabase ?? "admin";
             var commandName = body.GetElement(0).Name;
-            if (!Handlers.TryGetValue(commandName.ToLowerInvariant(), out var handler))
+            if (!Handlers.TryGetValue(commandName.ToLowerInvariant(), out var handler)
+                || (TestCommands.Contains(commandName.ToLowerInvariant()) && !server.Options.EnableTestCommands))
             {
                 throw MongoError.CommandNotFound(commandName);
             }
@@ -98,6 +111,15 @@ public static class CommandDispatcher
             {
                 // Without authentication a connection that speaks is as established as it gets.
                 connection.State.MarkEstablished();
+            }
+
+            if (server.FailCommand.IsArmed)
+            {
+                var probe = new CommandContext(server, connection, database, body, cancellationToken);
+                if (server.FailCommand.BeforeCommand(probe) is { } failure)
+                {
+                    await FailAsync(server, probe, failure, cancellationToken);
+                }
             }
 
             var sessionKey = RetryableWriteCache.SessionKeyOf(body);
@@ -115,6 +137,15 @@ public static class CommandDispatcher
             reply = retryable is null
                 ? await handler(context)
                 : await server.RetryableWrites.RunOnceAsync(retryable, () => handler(context).AsTask());
+            if (server.FailCommand.IsArmed && WriteConcernCommands.Contains(commandName.ToLowerInvariant()) && reply.GetValue("ok", 1).ToDouble() != 0
+                && server.FailCommand.WriteConcernErrorFor(context) is { } writeConcernError)
+            {
+                reply = WithWriteConcernError(context, reply, writeConcernError);
+            }
+        }
+        catch (CloseConnectionRequested)
+        {
+            throw;
         }
         catch (MongoError error)
         {
@@ -175,6 +206,57 @@ public static class CommandDispatcher
     /// <summary>ChangeStreamFatalError and ChangeStreamHistoryLost: resuming the same stream can only fail again.</summary>
     private static readonly int[] NonResumableChangeStreamCodes = [280, 286];
 
+    /// <summary>
+    /// What the failCommand fail point asks of a command it fired for, in mongod's order: wait blockTimeMS, then close
+    /// the connection, or fail with errorCode. Labels are the fail point's errorLabels when given (exactly those),
+    /// otherwise the ones mongod would attach to that code for this command.
+    /// </summary>
+    private static async Task FailAsync(ServerContext server, CommandContext command, BsonDocument failure, CancellationToken cancellationToken)
+    {
+        if (failure.GetValue("blockConnection", false).ToBoolean())
+        {
+            if (!failure.TryGetValue("blockTimeMS", out var blockTime) || !blockTime.IsNumeric)
+            {
+                throw MongoError.InvalidOptions("must specify 'blockTimeMS' when 'blockConnection' is true");
+            }
+
+            if (blockTime.ToDouble() < 0)
+            {
+                throw MongoError.InvalidOptions("'blockTimeMS' must be non-negative");
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(blockTime.ToInt64()), server.Options.Time, cancellationToken);
+        }
+
+        if (failure.GetValue("closeConnection", false).ToBoolean())
+        {
+            throw new CloseConnectionRequested();
+        }
+
+        if (failure.GetValue("errorCode", BsonNull.Value) is { IsNumeric: true } errorCode && errorCode.ToInt32() != 0)
+        {
+            var code = errorCode.ToInt32();
+            IReadOnlyList<string> labels = failure.GetValue("errorLabels", BsonNull.Value) is BsonArray given
+                ? given.OfType<BsonString>().Select(label => label.Value).ToList()
+                : ErrorLabels.For(command, code);
+            throw new MongoError(code, ErrorLabels.CodeName(code), FailCommandFailPoint.FailureMessage, failure.GetValue("errorExtraInfo", BsonNull.Value) as BsonDocument, labels);
+        }
+    }
+
+    private static BsonDocument WithWriteConcernError(CommandContext command, BsonDocument reply, BsonDocument writeConcernError)
+    {
+        // A copy: a retryable write's reply is also its recorded answer to retries, which must not carry this error.
+        var withError = reply.DeepClone().AsBsonDocument;
+        withError["writeConcernError"] = writeConcernError.DeepClone();
+        int? code = writeConcernError.GetValue("code", BsonNull.Value) is { IsNumeric: true } number ? number.ToInt32() : null;
+        if (ErrorLabels.For(command, null, code) is { Count: > 0 } labels)
+        {
+            withError["errorLabels"] = new BsonArray(labels);
+        }
+
+        return withError;
+    }
+
     public static BsonDocument ErrorReply(MongoError error)
     {
         var reply = new BsonDocument { { "ok", 0.0 }, { "errmsg", error.Message }, { "code", error.Code }, { "codeName", error.CodeName } };
@@ -214,3 +296,6 @@ public static class CommandDispatcher
 }
 
 public delegate ValueTask<BsonDocument> CommandHandler(CommandContext context);
+
+/// <summary>Thrown when the failCommand fail point asks for the connection to be closed without a reply.</summary>
+public sealed class CloseConnectionRequested() : Exception("the failCommand fail point closes this connection");

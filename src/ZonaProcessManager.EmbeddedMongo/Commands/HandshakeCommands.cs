@@ -16,6 +16,16 @@ public static class HandshakeCommands
     public static ValueTask<BsonDocument> Hello(CommandContext context)
     {
         var server = context.Server;
+        if (!context.Connection.HandshakeSeen)
+        {
+            context.Connection.HandshakeSeen = true;
+            context.Connection.ApplicationName = context.Body.GetValue("client", BsonNull.Value) is BsonDocument client
+                && client.GetValue("application", BsonNull.Value) is BsonDocument application
+                && application.GetValue("name", BsonNull.Value) is BsonString name
+                    ? name.Value
+                    : null;
+        }
+
         var legacy = !context.CommandName.Equals("hello", StringComparison.Ordinal);
         var reply = new BsonDocument { { "helloOk", true }, { legacy ? "ismaster" : "isWritablePrimary", true } };
         var setName = server.Options.ReplicaSetName;
@@ -143,6 +153,7 @@ public static class HandshakeCommands
             { "authenticationMechanisms", new BsonArray { ScramCredential.Mechanism } },
             { "requireApiVersion", false },
             { "transactionLifetimeLimitSeconds", 60 },
+            { "enableTestCommands", context.Server.Options.EnableTestCommands },
         };
         if (context.CommandValue is BsonString { Value: "*" } || (context.CommandValue is BsonDocument options && options.GetValue("allParameters", false).ToBoolean()))
         {

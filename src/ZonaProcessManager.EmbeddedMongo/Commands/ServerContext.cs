@@ -16,6 +16,9 @@ public sealed class ServerContext(EmbeddedMongoOptions options, string hostAndPo
     public RetryableWriteCache RetryableWrites { get; } = new(store.LoadRetryableWrite);
     public UserStore Users { get; } = new(store);
     public ServerActivity Activity { get; } = new();
+
+    /// <summary>The failCommand fail point, settable only with test commands enabled.</summary>
+    public FailCommandFailPoint FailCommand { get; } = new();
     public DateTime StartedUtc { get; } = DateTime.UtcNow;
     public ObjectId ElectionId { get; } = new("7fffffff0000000000000001");
 

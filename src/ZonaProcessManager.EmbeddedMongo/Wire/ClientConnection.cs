@@ -140,6 +140,10 @@ public sealed class ClientConnection(ServerContext server, TcpClient client, lon
         {
             // The client went away or the server is stopping: nothing to answer.
         }
+        catch (CloseConnectionRequested)
+        {
+            // The failCommand fail point hangs up on the client, as a network failure would.
+        }
         catch (Exception exception)
         {
             server.Log($"connection {id} from {remote} failed: {exception}");

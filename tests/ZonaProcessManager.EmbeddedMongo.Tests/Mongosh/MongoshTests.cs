@@ -12,6 +12,7 @@ namespace ZonaProcessManager.EmbeddedMongo.Tests.Mongosh;
 /// RESULT so the assertions do not depend on mongosh's human-oriented formatting.
 /// </summary>
 [Trait("Category", "Process")]
+[Collection(FailCommandCollection.Name)]
 public sealed class MongoshTests(MongoTestTarget target, ITestOutputHelper output) : DriverTestBase(target, output)
 {
     private const string ResultPrefix = "RESULT ";
@@ -34,6 +35,26 @@ public sealed class MongoshTests(MongoTestTarget target, ITestOutputHelper outpu
             BsonDocument.Parse("{ modified: 1, deleted: 1, count: 2, docs: [{ _id: 1, name: 'apple', qty: 5 }, { _id: 2, name: 'pear', qty: 11 }] }"),
             result);
         Assert.Equal(11, (await db.Collection<BsonDocument>("items").Find(new BsonDocument("_id", 2)).SingleAsync())["qty"].ToInt32());
+    }
+
+    [Fact]
+    public async Task AdminCommand_configureFailPoint_fails_the_next_find_once()
+    {
+        await using var db = NewDatabase();
+        await db.Collection<BsonDocument>("items").InsertOneAsync(new BsonDocument("_id", 1));
+        var appName = FailCommand.NewAppName("mongosh");
+
+        var result = await RunAsync(db, $$"""
+            const set = db.adminCommand({ configureFailPoint: 'failCommand', mode: { times: 1 }, data: { failCommands: ['find'], errorCode: 2, appName: '{{appName}}' } });
+            let firstCode = null;
+            try { db.items.find().toArray(); } catch (e) { firstCode = e.code; }
+            const second = db.items.find().toArray().length;
+            const off = db.adminCommand({ configureFailPoint: 'failCommand', mode: 'off' });
+            print('RESULT ' + EJSON.stringify({ setOk: set.ok, firstCode, second, fired: off.count - set.count }, { relaxed: true }));
+            """, appName);
+
+        Assert.True(result["setOk"].ToInt32() == 1, $"{Target.Description}: configureFailPoint was refused; the server needs test commands enabled");
+        Assert.Equal(BsonDocument.Parse("{ setOk: 1, firstCode: 2, second: 1, fired: 1 }"), result);
     }
 
     [Fact]
@@ -106,10 +127,10 @@ public sealed class MongoshTests(MongoTestTarget target, ITestOutputHelper outpu
         Assert.Contains("no such command", run.Stdout + run.Stderr);
     }
 
-    private async Task<BsonDocument> RunAsync(TestDatabase db, string script)
+    private async Task<BsonDocument> RunAsync(TestDatabase db, string script, string? appName = null)
     {
         var mongosh = MongoshRunner.Locate();
-        var run = await mongosh.EvalAsync(ConnectionStringFor(db), script);
+        var run = await mongosh.EvalAsync(ConnectionStringFor(db, appName), script);
         Output.WriteLine(run.ToString());
         Assert.True(run.ExitCode == 0, $"mongosh failed: {run}");
         var line = run.Stdout.Split('\n').Select(l => l.Trim()).LastOrDefault(l => l.StartsWith(ResultPrefix, StringComparison.Ordinal));
@@ -117,5 +138,6 @@ public sealed class MongoshTests(MongoTestTarget target, ITestOutputHelper outpu
         return BsonDocument.Parse(line[ResultPrefix.Length..]);
     }
 
-    private string ConnectionStringFor(TestDatabase db) => new MongoUrlBuilder(Target.ConnectionString) { DatabaseName = db.Name }.ToString();
+    private string ConnectionStringFor(TestDatabase db, string? appName = null) =>
+        new MongoUrlBuilder(Target.ConnectionString) { DatabaseName = db.Name, ApplicationName = appName }.ToString();
 }

@@ -20,9 +20,12 @@ public sealed class ChildServerScope : IAsyncDisposable
 
     public string DataDirectory { get; }
 
-    public async Task<MongoServerProcess> StartAsync()
+    public Task<MongoServerProcess> StartAsync() => StartAsync([]);
+
+    /// <summary>Starts `zpm mongo serve` on the scope's data directory with <paramref name="extraArguments"/> after the port and path.</summary>
+    public async Task<MongoServerProcess> StartAsync(IReadOnlyList<string> extraArguments)
     {
-        var server = await MongoServerProcess.StartAsync(DataDirectory, _output);
+        var server = await MongoServerProcess.StartAsync(DataDirectory, _output, extraArguments: extraArguments);
         _servers.Add(server);
         return server;
     }

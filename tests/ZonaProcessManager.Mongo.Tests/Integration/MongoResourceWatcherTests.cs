@@ -1,5 +1,7 @@
+using System.Collections.Concurrent;
 using MongoDB.Bson;
 using MongoDB.Driver;
+using MongoDB.Driver.Core.Events;
 using Xunit.Abstractions;
 using ZonaProcessManager.Domain.Model;
 using ZonaProcessManager.Domain.Ports;
@@ -257,6 +259,50 @@ public sealed class MongoResourceWatcherTests(MongoTestTarget target, ITestOutpu
 
         Assert.True(saves.Count <= 1, $"the idle watch saved its position {saves.Count} times: {string.Join(", ", saves)}");
         await watch.StopAsync();
+    }
+
+    [Fact]
+    public async Task A_getMore_failing_with_a_resumable_error_is_survived_without_losing_or_relisting_a_change()
+    {
+        await using var database = target.CreateDatabase(output);
+        var services = database.Collection<BsonDocument>("services");
+        // The watcher gets a client of its own, named in the fail point, so only its getMores fail.
+        var failedGetMores = new ConcurrentQueue<(int? Code, List<string> Labels)>();
+        var appName = FailCommand.NewAppName("watcher");
+        using var watcherClient = target.CreateClient(settings =>
+        {
+            settings.ApplicationName = appName;
+            settings.ClusterConfigurator = cluster => cluster.Subscribe<CommandFailedEvent>(e =>
+            {
+                // Read at once: the reply the failure carries is freed after the event.
+                if (e.CommandName == "getMore")
+                {
+                    failedGetMores.Enqueue(e.Failure is MongoCommandException command ? (command.Code, command.ErrorLabels.ToList()) : (null, []));
+                }
+            });
+        });
+        await using var probe = WatcherProbe.Start(new MongoResourceWatcher(watcherClient.GetDatabase(database.Name), FastOptions));
+        Assert.Equal(Relist, await probe.NextAsync());
+        await services.InsertOneAsync(ServiceDocuments.Valid("before"));
+        Assert.Equal(Upserted("before"), await probe.NextAsync());
+
+        // 262 ExceededTimeLimit is retriable: MongoDB labels it ResumableChangeStreamError on a change stream's getMore.
+        await using var failPoint = await FailCommand.SetAsync(target, new BsonDocument("times", 1), new BsonDocument
+        {
+            { "failCommands", new BsonArray { "getMore" } }, { "errorCode", 262 }, { "appName", appName },
+        });
+        // Written while the failing getMore is pending or about to be sent: delivered only after the stream resumed.
+        await services.InsertOneAsync(ServiceDocuments.Valid("during"));
+        await Eventually.TrueAsync(() => Task.FromResult(!failedGetMores.IsEmpty), TimeSpan.FromSeconds(20), "the watcher's getMore to hit the fail point");
+        await services.UpdateOneAsync(new BsonDocument("_id", "system/before"), new BsonDocument("$set", new BsonDocument("spec.replicas", 2)));
+        await services.DeleteOneAsync(new BsonDocument("_id", "system/during"));
+
+        Assert.Equal(
+            [Upserted("during"), Upserted("before"), Deleted("during")],
+            [await probe.NextAsync(), await probe.NextAsync(), await probe.NextAsync()]);
+        var failure = Assert.Single(failedGetMores);
+        Assert.Equal(262, failure.Code);
+        Assert.Contains("ResumableChangeStreamError", failure.Labels);
     }
 
     [Fact]

@@ -15,7 +15,9 @@ namespace ZonaProcessManager.Testing.Mongo;
 /// The MongoDB an acceptance test class runs against (xunit class fixture). In order of preference:
 /// ZPM_TEST_MONGO_URI (a real MongoDB), a `mongo` container started by Testcontainers when that image is present
 /// locally, else our EmbeddedMongoServer in-process on a free port and a fresh data directory. The same tests must
-/// pass unchanged on all three, so they are written to MongoDB's documented behaviour.
+/// pass unchanged on all three, so they are written to MongoDB's documented behaviour. The container and the embedded
+/// server run with test commands enabled (configureFailPoint, see <see cref="FailCommand"/>); a ZPM_TEST_MONGO_URI
+/// server must too for the fail point tests, which otherwise fail saying so.
 /// </summary>
 public sealed class MongoTestTarget : IAsyncLifetime
 {
@@ -69,7 +71,8 @@ public sealed class MongoTestTarget : IAsyncLifetime
             Kind = MongoTargetKind.EmbeddedServer;
             _embeddedDataDirectory = Path.Combine(Path.GetTempPath(), "zpm-test-mongo-" + _testRunId);
             Directory.CreateDirectory(_embeddedDataDirectory);
-            _embedded = await EmbeddedMongoServer.StartAsync(new EmbeddedMongoOptions { Port = 0, DataDirectory = _embeddedDataDirectory });
+            // Test commands on, as the drivers' test suites run mongod, so tests can set the failCommand fail point.
+            _embedded = await EmbeddedMongoServer.StartAsync(new EmbeddedMongoOptions { Port = 0, DataDirectory = _embeddedDataDirectory, EnableTestCommands = true });
             // Authentication is on, as in `zpm run`: the tests log in as its administrator.
             var admin = _embedded.EnsureAdminUser();
             ConnectionString = _embedded.ConnectionStringFor(admin.User, admin.Password!);
@@ -173,7 +176,7 @@ public sealed class MongoTestTarget : IAsyncLifetime
         var port = FreeTcpPort.Pick();
         _container = new ContainerBuilder(MongoImage)
             .WithLabel(TestRunLabel, _testRunId)
-            .WithCommand("mongod", "--replSet", ReplicaSetName, "--bind_ip_all", "--port", port.ToString())
+            .WithCommand("mongod", "--replSet", ReplicaSetName, "--bind_ip_all", "--port", port.ToString(), "--setParameter", "enableTestCommands=1")
             .WithPortBinding(port, port)
             .WithCreateParameterModifier(parameters => PublishOnLoopbackOnly(parameters, port))
             .WithWaitStrategy(Wait.ForUnixContainer().UntilMessageIsLogged("Waiting for connections"))
