@@ -256,14 +256,15 @@ public sealed class ReconcilePlanner(PlannerSettings settings) : IWorkloadPlanne
         private bool HasFailedRollout(Replica replica)
         {
             var age = Age(replica);
-            var restartedInWindow = replica.Container.RestartCount > 0 && age <= MonitorWindow;
             return replica.Readiness switch
             {
                 // An exit is judged by when it happened, so the verdict does not change while the replica lies there.
                 Readiness.Exited or Readiness.Dead => RunTime(replica) <= MonitorWindow,
                 Readiness.Unhealthy or Readiness.Paused => age <= MonitorWindow,
-                Readiness.Starting or Readiness.NotStarted or Readiness.Restarting => age > ReadyDeadline || restartedInWindow,
-                _ => restartedInWindow,
+                // Docker restarting it after an exit (its restart policy; the plan's own restarts are stop and start).
+                Readiness.Restarting when replica.Container.RestartCount > 0 && age <= MonitorWindow => true,
+                Readiness.Starting or Readiness.NotStarted or Readiness.Restarting => age > ReadyDeadline,
+                _ => false,
             };
         }
 
@@ -300,8 +301,8 @@ public sealed class ReconcilePlanner(PlannerSettings settings) : IWorkloadPlanne
             Readiness.Exited => $"exited with code {replica.Container.ExitCode?.ToString() ?? "unknown"}",
             Readiness.Dead => "is dead",
             Readiness.Paused => "is paused",
-            _ when replica.Container.RestartCount > 0 =>
-                $"restarted {replica.Container.RestartCount} time(s) within {MonitorWindow.TotalSeconds:0}s of its start",
+            Readiness.Restarting when replica.Container.RestartCount > 0 && Age(replica) <= MonitorWindow =>
+                $"exited and is being restarted (restart {replica.Container.RestartCount}) within {MonitorWindow.TotalSeconds:0}s of its start",
             _ => $"was not ready within {ReadyDeadline.TotalSeconds:0}s",
         } + (replica.Container.Error is { Length: > 0 } error ? $" ({error})" : "");
 

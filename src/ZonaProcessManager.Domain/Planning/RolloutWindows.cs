@@ -14,8 +14,8 @@ namespace ZonaProcessManager.Domain.Planning;
 /// check (a healthy-but-slow service gets all the time its own check allows, an unhealthy one is caught as soon as the
 /// check says so), <see cref="PlannerSettings.RolloutDeadline"/> without one (only a replica that never starts runs
 /// into it).</item>
-/// <item><b>Monitor window</b>: monitorSeconds + the verdict time. A replica that is unhealthy, exits, dies, is paused or
-/// was restarted within it fails the rollout; later failures are repaired as in a steady state.</item>
+/// <item><b>Monitor window</b>: monitorSeconds + the verdict time. A replica that is unhealthy or paused within it, that exited or died
+/// after a run that short, or that Docker is restarting after an exit within it, fails the rollout; later failures are repaired as in a steady state.</item>
 /// <item><b>Available</b>: ready and started at least monitorSeconds ago (Kubernetes' minReadySeconds). Only an
 /// available replica lets the next batch start and, with start-first, lets an old replica go; so the old replicas keep
 /// serving until the new ones have survived their monitor window.</item>

@@ -87,7 +87,7 @@ public static class ServiceConvergence
         }
 
         var lastError = applied.Error ?? (outcome.Kind == OutcomeKind.AllReady ? null : previous.LastError);
-        var status = BuildStatus(previous, phases.Phase, specHash, replicas, ContainersOf(applied.Observed), outcome, lastError, now) with { Rollout = rollout };
+        var status = BuildStatus(previous, phases.Phase, specHash, replicas, ContainersOf(applied.Observed), outcome, lastError, now, rollout: rollout);
         var result = applied.Error is { } failure
             ? ReconciliationResult.Failure(failure)
             // A crash loop counts as a failure so the queue's backoff (not each die/start event) paces the restarts;
@@ -108,8 +108,8 @@ public static class ServiceConvergence
         var phases = new PhaseChanges(previous);
         phases.Fire(ResourceTrigger.SpecInvalid, PlanOutcome.Reasons.InvalidSpec, message);
         var outcome = new PlanOutcome(OutcomeKind.Invalid, PlanOutcome.Reasons.InvalidSpec, message);
-        var status = BuildStatus(previous, phases.Phase, previous.ObservedSpecHash, previous.Replicas, previous.Containers, outcome, lastError: null, now, runtimeAnswered: false)
-            with { Rollout = previous.Rollout };
+        var status = BuildStatus(
+            previous, phases.Phase, previous.ObservedSpecHash, previous.Replicas, previous.Containers, outcome, lastError: null, now, runtimeAnswered: false, previous.Rollout);
         return new ServiceDecision(new ReconcilePlan([], outcome, previous.Replicas, null), phases.Transitions, phases.Refused, status, ReconciliationResult.Success());
     }
 
@@ -146,7 +146,8 @@ public static class ServiceConvergence
         PlanOutcome outcome,
         string? lastError,
         DateTimeOffset now,
-        bool runtimeAnswered = true)
+        bool runtimeAnswered = true,
+        ServiceRollout? rollout = null)
     {
         var conditions = ConditionSet.FromOutcome(previous.Conditions, outcome, now);
         return new ServiceStatus
@@ -159,6 +160,7 @@ public static class ServiceConvergence
             Message = outcome.Message,
             LastError = lastError,
             UpdatedAt = now,
+            Rollout = rollout,
         };
     }
 }
