@@ -66,6 +66,16 @@ public static class ServiceConvergence
                 phases.Fire(ResourceTrigger.AllHealthy, outcome.Reason, outcome.Message);
             }
         }
+        else if (followup?.Outcome.Failure is not null)
+        {
+            // A replica just started already failed its rollout: the next look decides what follows (rollback), at once.
+            requeueAfter = TimeSpan.Zero;
+        }
+        else if (followup?.RequeueAfter is { } soon && (requeueAfter is null || soon < requeueAfter))
+        {
+            // The replicas just started end a rollout window sooner than the plan's own requeue (RolloutWindows).
+            requeueAfter = soon;
+        }
 
         ServiceRollout? rollout = null;
         if (rollback is not null && applied.Error is null)

@@ -12,16 +12,20 @@ public sealed class AutomaticRollbackTests
 {
     private const string Broken = "zpm/broken:latest";
 
+    /// <summary>A health-checked service (10 s interval, 5 s timeout, 3 retries: its verdict within 60 s).</summary>
+    private static ServiceSpec Checked(ServiceSpec service) =>
+        service with { Spec = service.Spec with { HealthCheck = new HealthCheckSpec { Http = new HttpProbe(8080) } } };
+
     private static async Task<(ReconcilerHarness Harness, ResourceKey Key, HashSet<string> OldIds)> RolledBackServiceAsync(UpdateOrder order = UpdateOrder.StartFirst)
     {
         var harness = new ReconcilerHarness();
         var update = new UpdateStrategy { Order = order };
-        var key = harness.Store.Put(Service("web", replicas: 2, update: update));
+        var key = harness.Store.Put(Checked(Service("web", replicas: 2, update: update)));
         await harness.ConvergeAsync(key);
         var oldIds = harness.Runtime.ContainersOf(key).Select(c => c.Id).ToHashSet();
 
         harness.Runtime.HealthByImage[Broken] = ContainerHealth.Unhealthy;
-        harness.Store.Put(Service("web", replicas: 2, image: Broken, update: update));
+        harness.Store.Put(Checked(Service("web", replicas: 2, image: Broken, update: update)));
         await harness.ConvergeAsync(key);
         return (harness, key, oldIds);
     }
@@ -95,7 +99,7 @@ public sealed class AutomaticRollbackTests
     {
         var (harness, key, _) = await RolledBackServiceAsync();
 
-        harness.Store.Put(Service("web", replicas: 2, image: "zpm/fixed:latest"));
+        harness.Store.Put(Checked(Service("web", replicas: 2, image: "zpm/fixed:latest")));
         await harness.ConvergeAsync(key);
 
         var status = harness.Store.StatusOf(key)!;
@@ -110,7 +114,7 @@ public sealed class AutomaticRollbackTests
         var (harness, key, _) = await RolledBackServiceAsync();
         await harness.RevisionStore.DeleteAllAsync(key, CancellationToken.None);
 
-        harness.Store.Put(Service("web", replicas: 2, image: "zpm/broken2:latest"));
+        harness.Store.Put(Checked(Service("web", replicas: 2, image: "zpm/broken2:latest")));
         harness.Runtime.HealthByImage["zpm/broken2:latest"] = ContainerHealth.Unhealthy;
         var restarted = new ServiceReconciler(harness.Store, harness.Workloads, harness.Trigger, harness.Time, harness.Health, harness.Publisher,
             harness.Events, new RevisionRecorder(harness.RevisionStore, harness.Settings, harness.Time), NullLogger<ServiceReconciler>.Instance);
