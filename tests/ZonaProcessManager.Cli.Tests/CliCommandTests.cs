@@ -237,6 +237,29 @@ public sealed class CliCommandTests(MongoTestTarget target, ITestOutputHelper ou
     }
 
     [Fact]
+    public async Task Describe_shows_the_rollout_section_of_a_rolled_back_service_as_stored_in_status()
+    {
+        await using var database = target.CreateDatabase(output);
+        using var files = new ManifestFiles();
+        files.Write("a.yaml", ManifestFiles.Service("web", "acme"));
+        await ZpmAsync(database, "apply", "-f", files.Directory);
+        var store = new MongoServiceStore(database.Database);
+        var key = new ResourceKey("ServiceSpec", "acme", "web");
+        var now = DateTimeOffset.UtcNow;
+        var rollout = new ServiceRollout(RolloutState.RolledBack, "badbadbadbadbad0", 4, 3, "good000000000000",
+            "new replica zpm-acme-web-2 is unhealthy (HTTP status 500)", new DateTimeOffset(2026, 12, 6, 23, 0, 0, TimeSpan.Zero));
+        await store.WriteStatusAsync(key, new ServiceStatus { Phase = ResourcePhase.Degraded, Rollout = rollout, UpdatedAt = now }, CancellationToken.None);
+
+        var stored = await store.GetAsync(key, CancellationToken.None);
+        var result = await ZpmAsync(database, "describe", "service", "web", "-t", "acme");
+
+        Assert.Equal(rollout, stored?.Status?.Rollout);
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("RolledBack: spec badbadbadbadbad0 (revision 4, failed) -> revision 3 (spec good000000000000)", result.Output);
+        Assert.Contains("new replica zpm-acme-web-2 is unhealthy (HTTP status 500)", result.Output);
+    }
+
+    [Fact]
     public async Task Delete_marks_the_document_for_the_operator_and_wait_returns_once_it_is_gone()
     {
         await using var database = target.CreateDatabase(output);

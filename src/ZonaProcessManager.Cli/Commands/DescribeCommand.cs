@@ -112,6 +112,14 @@ public static class DescribeCommand
             summary.Add(("Message", status.Message ?? "-"));
             summary.Add(("Last error", status.LastError ?? "-"));
             summary.Add(("Updated", status.UpdatedAt.ToString("u", CultureInfo.InvariantCulture)));
+            if (status.Rollout is { } rollout)
+            {
+                // The document still asks for the failed spec; this says what runs instead and why.
+                var from = rollout.FromRevision is { } number ? $"revision {number}, " : "";
+                summary.Add(("Rollout", $"{rollout.State}: spec {rollout.FailedSpecHash} ({from}failed) -> revision {rollout.ToRevision} (spec {rollout.ToSpecHash})"));
+                summary.Add(("Rollout reason", rollout.Message));
+                summary.Add(("Rollback began", rollout.StartedAt.ToString("u", CultureInfo.InvariantCulture)));
+            }
         }
 
         if (metadata.GetValue("deletionRequested", false) is { IsBoolean: true, AsBoolean: true })

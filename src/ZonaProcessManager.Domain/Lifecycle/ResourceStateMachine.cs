@@ -52,6 +52,7 @@ public sealed class ResourceStateMachine
             .Permit(ResourceTrigger.AllHealthy, ResourcePhase.Running)
             .Permit(ResourceTrigger.CreationFailed, ResourcePhase.Degraded)
             .Permit(ResourceTrigger.ReplicaUnhealthy, ResourcePhase.Degraded)
+            .Permit(ResourceTrigger.RolledBack, ResourcePhase.Degraded)
             .Permit(ResourceTrigger.ReplicaDied, ResourcePhase.Degraded)
             .Permit(ResourceTrigger.SpecInvalid, ResourcePhase.Degraded)
             .Permit(ResourceTrigger.DeletionRequested, ResourcePhase.Removed);
@@ -63,6 +64,7 @@ public sealed class ResourceStateMachine
             .Ignore(ResourceTrigger.AllHealthy)
             .Permit(ResourceTrigger.CreationFailed, ResourcePhase.Degraded)
             .Permit(ResourceTrigger.ReplicaUnhealthy, ResourcePhase.Degraded)
+            .Permit(ResourceTrigger.RolledBack, ResourcePhase.Degraded)
             .Permit(ResourceTrigger.ReplicaDied, ResourcePhase.Degraded)
             .Permit(ResourceTrigger.SpecInvalid, ResourcePhase.Degraded)
             .Permit(ResourceTrigger.DeletionRequested, ResourcePhase.Removed);
@@ -74,6 +76,7 @@ public sealed class ResourceStateMachine
             .Permit(ResourceTrigger.AllHealthy, ResourcePhase.Running)
             .PermitReentry(ResourceTrigger.CreationFailed)
             .PermitReentry(ResourceTrigger.ReplicaUnhealthy)
+            .PermitReentry(ResourceTrigger.RolledBack)
             .PermitReentry(ResourceTrigger.ReplicaDied)
             .PermitReentry(ResourceTrigger.SpecInvalid)
             .Permit(ResourceTrigger.DeletionRequested, ResourcePhase.Removed);

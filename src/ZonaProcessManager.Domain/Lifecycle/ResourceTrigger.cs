@@ -21,6 +21,9 @@ public enum ResourceTrigger
     /// <summary>A replica failed its health check, or a rollout stalled on a replica that never became healthy.</summary>
     ReplicaUnhealthy,
 
+    /// <summary>A rollout failed and the previous revision was put back in its place.</summary>
+    RolledBack,
+
     /// <summary>A replica exited, died or vanished.</summary>
     ReplicaDied,
 

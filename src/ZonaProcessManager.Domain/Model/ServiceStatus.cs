@@ -22,6 +22,9 @@ public sealed record ServiceStatus
     public string? Message { get; init; }
     public string? LastError { get; init; }
     public DateTimeOffset UpdatedAt { get; init; }
+
+    /// <summary>Set while the operator runs the previous revision because the document's spec failed to roll out.</summary>
+    public ServiceRollout? Rollout { get; init; }
 }
 
 /// <summary>Whether an event reports something going as intended or something a person may have to look at.</summary>

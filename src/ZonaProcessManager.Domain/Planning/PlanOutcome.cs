@@ -8,8 +8,15 @@ namespace ZonaProcessManager.Domain.Planning;
 /// </summary>
 public sealed record PlanOutcome(OutcomeKind Kind, string Reason, string Message)
 {
+    /// <summary>
+    /// Set when a rollout failed on a new replica (single host): with failure action rollback the operator goes back to
+    /// the previous revision, with pause the outcome stands as it is.
+    /// </summary>
+    public RolloutFailure? Failure { get; init; }
+
     public ResourceTrigger? SuggestedTrigger => Kind switch
     {
+        OutcomeKind.Degraded when Reason is Reasons.RolledBack => ResourceTrigger.RolledBack,
         OutcomeKind.AllReady => ResourceTrigger.AllHealthy,
         OutcomeKind.Invalid => ResourceTrigger.SpecInvalid,
         OutcomeKind.TearingDown => ResourceTrigger.DeletionRequested,
@@ -33,6 +40,9 @@ public sealed record PlanOutcome(OutcomeKind Kind, string Reason, string Message
         public const string RollingUpdate = "RollingUpdate";
         public const string WaitingForReplicas = "WaitingForReplicas";
         public const string RolloutStalled = "RolloutStalled";
+
+        /// <summary>A rollout failed and the previous revision was put back (both backends use this word).</summary>
+        public const string RolledBack = "RolledBack";
         public const string ReplicaUnhealthy = "ReplicaUnhealthy";
         public const string ReplicaExited = "ReplicaExited";
         public const string ReplicaCompleted = "ReplicaCompleted";

@@ -109,6 +109,10 @@ public sealed class ReconcilePlanner(PlannerSettings settings) : IWorkloadPlanne
         private HashSet<int>? _occupiedSlots;
         private int _nextSlotCandidate;
 
+        // The soonest a new replica of a rollout reaches the end of a window (available, or past its ready deadline):
+        // no Docker event marks that moment, so the plan asks to be looked at again then.
+        private TimeSpan? _nextWindowEnd;
+
         public ReconcilePlan Build()
         {
             var desired = _spec.Suspended ? 0 : Math.Max(0, _spec.Replicas);
@@ -164,11 +168,14 @@ public sealed class ReconcilePlanner(PlannerSettings settings) : IWorkloadPlanne
             }
         }
 
-        /// <summary>Replaces stale replicas batch by batch; returns a Degraded outcome when the rollout has stalled.</summary>
+        /// <summary>
+        /// Replaces stale replicas batch by batch; returns a Degraded outcome carrying the <see cref="RolloutFailure"/>
+        /// when a new replica failed within its window (<see cref="RolloutWindows"/>) and the failure action is not continue.
+        /// </summary>
         private PlanOutcome? PlanRollout(List<Replica> current, List<Replica> stale, int desired, bool canCreate)
         {
             var failed = current.Where(r => HasFailedRollout(r)).ToList();
-            if (failed.Count > 0)
+            if (failed.Count > 0 && _spec.Update.FailureAction != UpdateFailureAction.Continue)
             {
                 // Stop: keep (and keep alive) the old replicas, do not touch the failed new one so it can be inspected.
                 // A dead old replica stays too: removing the last old ones would silently make the failing spec the
@@ -181,8 +188,15 @@ public sealed class ReconcilePlanner(PlannerSettings settings) : IWorkloadPlanne
                 var first = failed[0];
                 return new PlanOutcome(OutcomeKind.Degraded, Reasons.RolloutStalled,
                     $"Rollout stopped: new replica {first.Container.Name} {DescribeFailure(first)}; " +
-                    $"{stale.Count} replica(s) of the previous spec kept");
+                    $"{stale.Count} replica(s) of the previous spec kept")
+                {
+                    Failure = new RolloutFailure(first.Container.Name, DescribeFailure(first)),
+                };
             }
+
+            // Failure action continue: a failed new replica is repaired like any other and counts as done for the
+            // rollout, so the next batch starts and (start-first) an old replica goes anyway.
+            var tolerated = failed.ToHashSet();
 
             var surplusCurrent = current.OrderByDescending(r => r.Slot).Take(Math.Max(0, current.Count - desired)).ToList();
             foreach (var replica in surplusCurrent)
@@ -191,7 +205,13 @@ public sealed class ReconcilePlanner(PlannerSettings settings) : IWorkloadPlanne
             }
 
             var kept = current.Except(surplusCurrent).ToList();
-            foreach (var replica in kept.Where(r => r.Readiness == Readiness.NotStarted))
+            // Failed outside its window (or tolerated): repaired like any replica; the rollout waits for it.
+            foreach (var replica in kept.Where(r => tolerated.Contains(r) || r.Readiness is Readiness.Unhealthy or Readiness.Exited or Readiness.Dead))
+            {
+                Repair(replica);
+            }
+
+            foreach (var replica in kept.Where(r => r.Readiness == Readiness.NotStarted && !tolerated.Contains(r)))
             {
                 // A replica whose start failed never starts by itself; waiting for it would only run into the deadline.
                 Repair(replica);
@@ -201,12 +221,13 @@ public sealed class ReconcilePlanner(PlannerSettings settings) : IWorkloadPlanne
             // covers (it died, or replicas went up) are filled at once, as they would be without a rollout.
             var missing = Math.Max(0, desired - kept.Count);
             var fresh = canCreate ? Math.Max(0, missing - stale.Count(r => r.IsServing)) : 0;
-            var batchOpen = canCreate && kept.All(r => !r.IsPending);
+            var done = kept.Where(r => tolerated.Contains(r) || IsAvailable(r)).ToList();
+            var batchOpen = canCreate && done.Count == kept.Count;
             var replacements = batchOpen ? Math.Min(Math.Max(1, _spec.Update.Parallelism), missing - fresh) : 0;
 
             // Start-first keeps an old replica until a new one is ready in its place; stop-first frees room for the batch.
             var oldToKeep = EffectiveOrder() == UpdateOrder.StartFirst
-                ? Math.Max(0, desired - kept.Count(r => r.IsReady))
+                ? Math.Max(0, desired - done.Count)
                 : Math.Max(0, missing - fresh - replacements);
             var keep = stale.Where(r => r.IsServing)
                 .OrderBy(r => r.IsReady ? 0 : 1).ThenBy(r => r.Slot)
@@ -228,12 +249,45 @@ public sealed class ReconcilePlanner(PlannerSettings settings) : IWorkloadPlanne
         private UpdateOrder EffectiveOrder() =>
             _spec.Ports.Any(p => p.Host is not null) ? UpdateOrder.StopFirst : _spec.Update.Order;
 
-        private bool HasFailedRollout(Replica replica) => replica.Readiness switch
+        private TimeSpan ReadyDeadline => RolloutWindows.ReadyDeadline(_spec.HealthCheck, settings);
+
+        private TimeSpan MonitorWindow => RolloutWindows.MonitorWindow(_spec.HealthCheck, _spec.Update.MonitorSeconds);
+
+        private bool HasFailedRollout(Replica replica)
         {
-            Readiness.Unhealthy or Readiness.Exited or Readiness.Dead or Readiness.Paused => true,
-            Readiness.Starting or Readiness.NotStarted or Readiness.Restarting => Age(replica) > settings.RolloutDeadline,
-            _ => false,
-        };
+            var age = Age(replica);
+            return replica.Readiness switch
+            {
+                // An exit is judged by when it happened, so the verdict does not change while the replica lies there.
+                Readiness.Exited or Readiness.Dead => RunTime(replica) <= MonitorWindow,
+                Readiness.Unhealthy or Readiness.Paused => age <= MonitorWindow,
+                // Docker restarting it after an exit (its restart policy; the plan's own restarts are stop and start).
+                Readiness.Restarting when replica.Container.RestartCount > 0 && age <= MonitorWindow => true,
+                Readiness.Starting or Readiness.NotStarted or Readiness.Restarting => age > ReadyDeadline,
+                _ => false,
+            };
+        }
+
+        /// <summary>
+        /// Ready and past monitorSeconds since its start: only then does it count for the rollout's next step. Until
+        /// then the soonest moment one of these windows ends is remembered for the requeue.
+        /// </summary>
+        private bool IsAvailable(Replica replica)
+        {
+            var age = Age(replica);
+            var windowEnd = replica.IsReady ? RolloutWindows.Monitor(_spec.Update.MonitorSeconds) : ReadyDeadline;
+            if (age >= windowEnd)
+            {
+                return replica.IsReady;
+            }
+
+            var remaining = windowEnd - age;
+            _nextWindowEnd = _nextWindowEnd is { } soonest && soonest < remaining ? soonest : remaining;
+            return false;
+        }
+
+        private static TimeSpan RunTime(Replica replica) =>
+            replica.Container is { StartedAt: { } started, FinishedAt: { } finished } && finished >= started ? finished - started : TimeSpan.Zero;
 
         private TimeSpan Age(Replica replica)
         {
@@ -247,7 +301,9 @@ public sealed class ReconcilePlanner(PlannerSettings settings) : IWorkloadPlanne
             Readiness.Exited => $"exited with code {replica.Container.ExitCode?.ToString() ?? "unknown"}",
             Readiness.Dead => "is dead",
             Readiness.Paused => "is paused",
-            _ => $"did not become healthy within {settings.RolloutDeadline.TotalSeconds:0}s",
+            Readiness.Restarting when replica.Container.RestartCount > 0 && Age(replica) <= MonitorWindow =>
+                $"exited and is being restarted (restart {replica.Container.RestartCount}) within {MonitorWindow.TotalSeconds:0}s of its start",
+            _ => $"was not ready within {ReadyDeadline.TotalSeconds:0}s",
         } + (replica.Container.Error is { Length: > 0 } error ? $" ({error})" : "");
 
         /// <summary>Puts a broken replica back per restart policy. Plain Docker never acts on unhealthy, so we do.</summary>
@@ -430,6 +486,9 @@ public sealed class ReconcilePlanner(PlannerSettings settings) : IWorkloadPlanne
             OutcomeKind.AllReady => null,
             OutcomeKind.WaitingForDependencies => settings.DependencyRequeue,
             OutcomeKind.Degraded => settings.DegradedRequeue,
+            // A tenth of a second past the window's end, so the next look finds it over.
+            _ when _nextWindowEnd is { } windowEnd && windowEnd + TimeSpan.FromMilliseconds(100) < settings.ProgressRequeue
+                => windowEnd + TimeSpan.FromMilliseconds(100),
             _ => settings.ProgressRequeue,
         };
 

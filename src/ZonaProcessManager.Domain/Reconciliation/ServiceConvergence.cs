@@ -10,17 +10,21 @@ public static class ServiceConvergence
     /// <summary>
     /// The decision before anything is applied: the plan, and the transitions, status and result if the plan changes
     /// nothing that was observed. A plan without steps is applied as it stands, so for it this is the final word.
+    /// With <paramref name="rollback"/> the plan is for the revision rolled back to (<see cref="AutomaticRollback"/>)
+    /// while status keeps the document's spec hash as the one observed.
     /// </summary>
     public static ServiceDecision Decide(
-        DesiredWorkload desired, ServiceStatus previous, ObservedWorkload observed, DateTimeOffset now, IWorkloadPlanner planner)
+        DesiredWorkload desired, ServiceStatus previous, ObservedWorkload observed, DateTimeOffset now, IWorkloadPlanner planner,
+        RollbackTarget? rollback = null)
     {
-        var plan = planner.Plan(desired, observed, now);
-        return Conclude(desired, previous, plan, WorkloadApplyResult.NothingDone(observed), now);
+        var plan = planner.Plan(rollback?.Workload ?? desired, observed, now);
+        return Conclude(desired, previous, plan, WorkloadApplyResult.NothingDone(observed), now, rollback);
     }
 
     /// <summary>The decision once <paramref name="plan"/> was applied, from what applying it did.</summary>
     public static ServiceDecision Conclude(
-        DesiredWorkload desired, ServiceStatus previous, ReconcilePlan plan, WorkloadApplyResult applied, DateTimeOffset now)
+        DesiredWorkload desired, ServiceStatus previous, ReconcilePlan plan, WorkloadApplyResult applied, DateTimeOffset now,
+        RollbackTarget? rollback = null)
     {
         var specHash = desired.SpecHash;
         var phases = new PhaseChanges(previous);
@@ -35,7 +39,7 @@ public static class ServiceConvergence
             outcome = new PlanOutcome(OutcomeKind.Degraded, "DockerError", $"{applied.FailedStep} failed: {error}");
             phases.Fire(ResourceTrigger.CreationFailed, outcome.Reason, outcome.Message);
         }
-        else if (outcome.SuggestedTrigger is { } trigger)
+        else if (rollback is null && outcome.SuggestedTrigger is { } trigger)
         {
             phases.Fire(trigger, outcome.Reason, outcome.Message);
         }
@@ -57,11 +61,43 @@ public static class ServiceConvergence
             outcome = followup.Outcome;
             replicas = followup.Replicas;
             requeueAfter = followup.RequeueAfter;
-            phases.Fire(ResourceTrigger.AllHealthy, outcome.Reason, outcome.Message);
+            if (rollback is null)
+            {
+                phases.Fire(ResourceTrigger.AllHealthy, outcome.Reason, outcome.Message);
+            }
+        }
+        else if (followup?.Outcome.Failure is not null)
+        {
+            // A replica just started already failed its rollout: the next look decides what follows (rollback), at once.
+            requeueAfter = TimeSpan.Zero;
+        }
+        else if (followup?.RequeueAfter is { } soon && (requeueAfter is null || soon < requeueAfter))
+        {
+            // The replicas just started end a rollout window sooner than the plan's own requeue (RolloutWindows).
+            requeueAfter = soon;
+        }
+
+        ServiceRollout? rollout = null;
+        if (rollback is not null && applied.Error is null)
+        {
+            (outcome, rollout) = AutomaticRollback.Describe(rollback, outcome);
+            if (outcome.SuggestedTrigger is { } rollbackTrigger)
+            {
+                phases.Fire(rollbackTrigger, outcome.Reason, outcome.Message);
+            }
+        }
+        else if (rollback is not null)
+        {
+            rollout = rollback.Rollout;
+        }
+        else if (outcome.Failure is not null && desired.Service.Spec.Update.FailureAction == UpdateFailureAction.Rollback)
+        {
+            // The caller found no revision to go back to (or it would have decided with one): the rollout stays paused.
+            outcome = outcome with { Message = $"{outcome.Message}; no previous revision to roll back to, so the rollout is paused" };
         }
 
         var lastError = applied.Error ?? (outcome.Kind == OutcomeKind.AllReady ? null : previous.LastError);
-        var status = BuildStatus(previous, phases.Phase, specHash, replicas, ContainersOf(applied.Observed), outcome, lastError, now);
+        var status = BuildStatus(previous, phases.Phase, specHash, replicas, ContainersOf(applied.Observed), outcome, lastError, now, rollout: rollout);
         var result = applied.Error is { } failure
             ? ReconciliationResult.Failure(failure)
             // A crash loop counts as a failure so the queue's backoff (not each die/start event) paces the restarts;
@@ -82,7 +118,8 @@ public static class ServiceConvergence
         var phases = new PhaseChanges(previous);
         phases.Fire(ResourceTrigger.SpecInvalid, PlanOutcome.Reasons.InvalidSpec, message);
         var outcome = new PlanOutcome(OutcomeKind.Invalid, PlanOutcome.Reasons.InvalidSpec, message);
-        var status = BuildStatus(previous, phases.Phase, previous.ObservedSpecHash, previous.Replicas, previous.Containers, outcome, lastError: null, now, runtimeAnswered: false);
+        var status = BuildStatus(
+            previous, phases.Phase, previous.ObservedSpecHash, previous.Replicas, previous.Containers, outcome, lastError: null, now, runtimeAnswered: false, previous.Rollout);
         return new ServiceDecision(new ReconcilePlan([], outcome, previous.Replicas, null), phases.Transitions, phases.Refused, status, ReconciliationResult.Success());
     }
 
@@ -119,7 +156,8 @@ public static class ServiceConvergence
         PlanOutcome outcome,
         string? lastError,
         DateTimeOffset now,
-        bool runtimeAnswered = true)
+        bool runtimeAnswered = true,
+        ServiceRollout? rollout = null)
     {
         var conditions = ConditionSet.FromOutcome(previous.Conditions, outcome, now);
         return new ServiceStatus
@@ -132,6 +170,7 @@ public static class ServiceConvergence
             Message = outcome.Message,
             LastError = lastError,
             UpdatedAt = now,
+            Rollout = rollout,
         };
     }
 }

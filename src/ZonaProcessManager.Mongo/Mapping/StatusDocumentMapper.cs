@@ -23,7 +23,40 @@ public static class StatusDocumentMapper
             ["lastError"] = status.LastError is null ? BsonNull.Value : status.LastError,
             ["updatedAt"] = new BsonDateTime(status.UpdatedAt.UtcDateTime),
         };
+        if (status.Rollout is { } rollout)
+        {
+            document["rollout"] = RolloutDocument(rollout);
+        }
+
         return document;
+    }
+
+    /// <summary>status.rollout, written only while an automatic rollback is in force; states in their enum spelling.</summary>
+    private static BsonDocument RolloutDocument(ServiceRollout rollout) => new()
+    {
+        ["state"] = rollout.State.ToString(),
+        ["failedSpecHash"] = rollout.FailedSpecHash,
+        ["fromRevision"] = rollout.FromRevision is { } from ? new BsonInt64(from) : BsonNull.Value,
+        ["toRevision"] = new BsonInt64(rollout.ToRevision),
+        ["toSpecHash"] = rollout.ToSpecHash,
+        ["message"] = rollout.Message,
+        ["startedAt"] = new BsonDateTime(rollout.StartedAt.UtcDateTime),
+    };
+
+    /// <summary>status.rollout as written by <see cref="RolloutDocument"/>; anything else (absent, hand-edited) gives null.</summary>
+    private static ServiceRollout? ReadRollout(BsonDocument status)
+    {
+        if (status.GetValue("rollout", BsonNull.Value) is not BsonDocument rollout
+            || !Enum.TryParse<RolloutState>(StringOrNull(rollout, "state"), ignoreCase: false, out var state)
+            || StringOrNull(rollout, "failedSpecHash") is not { } failed
+            || StringOrNull(rollout, "toSpecHash") is not { } toHash
+            || !rollout.TryGetValue("toRevision", out var to) || !to.IsNumeric)
+        {
+            return null;
+        }
+
+        var from = rollout.TryGetValue("fromRevision", out var fromValue) && fromValue.IsNumeric ? fromValue.ToInt64() : (long?)null;
+        return new ServiceRollout(state, failed, from, to.ToInt64(), toHash, StringOrNull(rollout, "message") ?? "", DateOrMin(rollout, "startedAt"));
     }
 
     /// <summary>
@@ -90,6 +123,7 @@ public static class StatusDocumentMapper
                 Message = StringOrNull(document, "message"),
                 LastError = StringOrNull(document, "lastError"),
                 UpdatedAt = DateOrMin(document, "updatedAt"),
+                Rollout = ReadRollout(document),
             };
         }
         catch (Exception exception) when (exception is InvalidCastException or OverflowException or ArgumentException)

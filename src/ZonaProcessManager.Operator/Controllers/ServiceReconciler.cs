@@ -159,10 +159,23 @@ public sealed class ServiceReconciler(
         var observed = await workloads.ObserveAsync(key, cancellationToken).ConfigureAwait(false);
         var unreadyDependencies = await FindUnreadyDependenciesAsync(spec, cancellationToken).ConfigureAwait(false);
         var desired = DesiredWorkloadFor(spec, unreadyDependencies);
-        var decision = ServiceConvergence.Decide(desired, previous, observed, time.GetUtcNow(), workloads);
+        var rollback = await RollbackInForceAsync(key, previous, desired, cancellationToken).ConfigureAwait(false);
+        var decision = ServiceConvergence.Decide(desired, previous, observed, time.GetUtcNow(), workloads, rollback);
         if (decision.IsInvalid)
         {
             return await ReportInvalidAsync(stored, decision.Plan.Outcome.Message, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (rollback is null && decision.Plan.Outcome.Failure is { } failure && spec.Spec.Update.FailureAction == UpdateFailureAction.Rollback)
+        {
+            var history = await revisions.ListAsync(key, cancellationToken).ConfigureAwait(false);
+            rollback = AutomaticRollback.Begin(desired, history, failure, time.GetUtcNow());
+            if (rollback is not null)
+            {
+                logger.LogWarning("{Resource} spec {SpecHash} failed to roll out ({Failure}); rolling back to revision {Revision}",
+                    key, desired.SpecHash, failure, rollback.Rollout.ToRevision);
+                decision = ServiceConvergence.Decide(desired, previous, observed, time.GetUtcNow(), workloads, rollback);
+            }
         }
 
         // Before any step of a new spec runs, so the history holds every spec that ever reached a replica.
@@ -175,7 +188,7 @@ public sealed class ServiceReconciler(
                 await RecordDockerErrorAsync(key, applied.FailedStep, error, cancellationToken).ConfigureAwait(false);
             }
 
-            decision = ServiceConvergence.Conclude(desired, previous, decision.Plan, applied, time.GetUtcNow());
+            decision = ServiceConvergence.Conclude(desired, previous, decision.Plan, applied, time.GetUtcNow(), rollback);
         }
 
         if (await PublishDecisionAsync(key, previous, decision, cancellationToken).ConfigureAwait(false))
@@ -184,6 +197,27 @@ public sealed class ServiceReconciler(
         }
 
         return decision.Result;
+    }
+
+    /// <summary>
+    /// The automatic rollback status.rollout says is in force for the document's spec, with its revision; null when none
+    /// is, or when the revision is no longer kept (then the spec is rolled out again, and fails into a pause).
+    /// </summary>
+    private async Task<RollbackTarget?> RollbackInForceAsync(ResourceKey key, ServiceStatus previous, DesiredWorkload desired, CancellationToken cancellationToken)
+    {
+        if (AutomaticRollback.InForce(previous, desired.SpecHash) is not { } rollout)
+        {
+            return null;
+        }
+
+        var revision = await revisions.GetAsync(key, rollout.ToRevision, cancellationToken).ConfigureAwait(false);
+        if (revision is null || revision.SpecHash != rollout.ToSpecHash)
+        {
+            logger.LogWarning("{Resource} was rolled back to revision {Revision}, which is no longer kept", key, rollout.ToRevision);
+            return null;
+        }
+
+        return AutomaticRollback.Resume(desired, rollout, revision);
     }
 
     /// <summary>
@@ -197,7 +231,8 @@ public sealed class ServiceReconciler(
     public bool IsSettled(StoredService stored, ObservedWorkload observed)
     {
         // Dependencies need store reads to judge; their services are few, so they simply take the full reconcile.
-        if (stored is not { Spec: { } spec, DeletionRequested: false, Status: { } previous } || spec.Spec.DependsOn.Count > 0)
+        // A rolled-back service runs a revision only the revision store knows: it takes the full reconcile too.
+        if (stored is not { Spec: { } spec, DeletionRequested: false, Status: { Rollout: null } previous } || spec.Spec.DependsOn.Count > 0)
         {
             return false;
         }

@@ -14,6 +14,7 @@ public static class StatusComparer
         && a.Replicas == b.Replicas
         && a.Message == b.Message
         && a.LastError == b.LastError
+        && a.Rollout == b.Rollout
         && a.Containers.SequenceEqual(b.Containers)
         && SameConditions(a.Conditions, b.Conditions);
 

@@ -29,6 +29,14 @@ public sealed class RevisionRecorder(IRevisionStore store, OperatorSettings sett
         return revision;
     }
 
+    /// <summary>The service's revisions, oldest first (what an automatic rollback chooses from).</summary>
+    public Task<IReadOnlyList<ServiceRevision>> ListAsync(ResourceKey service, CancellationToken cancellationToken) =>
+        store.ListAsync(service, cancellationToken);
+
+    /// <summary>Revision <paramref name="number"/> of the service, or null when it is not kept.</summary>
+    public Task<ServiceRevision?> GetAsync(ResourceKey service, long number, CancellationToken cancellationToken) =>
+        store.GetAsync(service, number, cancellationToken);
+
     /// <summary>Forgets the service's history: its document is gone.</summary>
     public async Task ForgetAsync(ResourceKey service, CancellationToken cancellationToken)
     {

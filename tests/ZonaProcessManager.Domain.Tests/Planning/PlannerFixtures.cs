@@ -22,14 +22,17 @@ internal static class PlannerFixtures
         IReadOnlyList<PortSpec>? ports = null,
         IReadOnlyList<string>? networks = null,
         IReadOnlyList<VolumeSpec>? volumes = null,
-        bool deletionRequested = false) => new()
+        bool deletionRequested = false,
+        int monitorSeconds = 1) => new()
         {
             Metadata = new ResourceMetadata { Name = "web", Tenant = "acme", DeletionRequested = deletionRequested },
             Spec = new ServiceSpecBody
             {
                 Image = image,
                 Replicas = replicas,
-                Update = new UpdateStrategy { Order = order, Parallelism = parallelism },
+                // The shortest monitor window the contract allows unless a test asks for more: a new replica is
+                // available one second after its start, so a rollout advances one batch per simulated second.
+                Update = new UpdateStrategy { Order = order, Parallelism = parallelism, MonitorSeconds = monitorSeconds },
                 RestartPolicy = restartPolicy,
                 Suspended = suspended,
                 HealthCheck = healthCheck ? HttpCheck : null,

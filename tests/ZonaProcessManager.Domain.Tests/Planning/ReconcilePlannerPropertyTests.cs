@@ -17,10 +17,15 @@ public class ReconcilePlannerPropertyTests
     private sealed record Scenario(int Replicas, int Parallelism, UpdateOrder Order, RestartPolicy Policy, bool Suspended,
         bool DependencyDown, bool FixedPort, Slot[] Slots)
     {
-        public ServiceSpec Service => PlannerFixtures.Service(
+        // A start period of 5 minutes: replicas are at most 4 minutes old, so none of the current spec still starting
+        // has run past its ready deadline.
+        public ServiceSpec Service => WithSlowHealthCheck(PlannerFixtures.Service(
             replicas: Replicas, parallelism: Parallelism, order: Order, restartPolicy: Policy, suspended: Suspended,
             dependsOn: DependencyDown ? ["db"] : [], ports: FixedPort ? [new PortSpec(8080, 18080)] : [],
-            networks: ["zpm-tenant-acme"]);
+            networks: ["zpm-tenant-acme"]));
+
+        private static ServiceSpec WithSlowHealthCheck(ServiceSpec service) =>
+            service with { Spec = service.Spec with { HealthCheck = PlannerFixtures.HttpCheck with { StartPeriodSeconds = 300 } } };
 
         public IEnumerable<ObservedContainer> Containers(string currentHash) =>
             Slots.Select((slot, index) => (slot, index)).Where(s => s.slot.Present).Select(s => ToContainer(s.index, s.slot, currentHash));
@@ -85,7 +90,7 @@ public class ReconcilePlannerPropertyTests
     [Fact]
     public void Cooperative_containers_converge_to_exactly_the_desired_ready_replicas()
     {
-        // Replicas of the current spec that are already broken (or older than the rollout deadline) stop a rollout on
+        // Replicas of the current spec that are already broken (or older than their ready deadline) stop a rollout on
         // purpose, so they are left out here: replicas are at most 4 minutes old, under a 5-minute deadline.
         var settings = new PlannerSettings { RolloutDeadline = TimeSpan.FromMinutes(5) };
         var currentShapes = Gen.OneOfConst(Shape.Healthy, Shape.Starting, Shape.NoHealth, Shape.Created, Shape.Restarting);

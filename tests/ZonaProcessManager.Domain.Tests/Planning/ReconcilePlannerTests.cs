@@ -406,7 +406,7 @@ public class ReconcilePlannerTests
         Assert.Equal(OutcomeKind.Degraded, late.Outcome.Kind);
         Assert.Equal(PlanOutcome.Reasons.RolloutStalled, late.Outcome.Reason);
         Assert.Equal(ResourceTrigger.ReplicaUnhealthy, late.Outcome.SuggestedTrigger);
-        Assert.Contains("zpm-acme-web-3 did not become healthy within 120s", late.Outcome.Message);
+        Assert.Contains("zpm-acme-web-3 was not ready within 60s", late.Outcome.Message);
         Assert.Contains("3 replica(s) of the previous spec kept", late.Outcome.Message);
         Assert.Equal(3, world.Containers.Count(c => c.SpecHash == OldHash));
     }

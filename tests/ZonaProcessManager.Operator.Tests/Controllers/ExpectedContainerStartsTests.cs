@@ -77,8 +77,9 @@ public sealed class ExpectedContainerStartsTests
     [Fact]
     public async Task A_rollout_step_whose_starts_were_absorbed_asks_to_look_again_at_once()
     {
-        // A start-first rollout of 2 replicas creates one new replica, then must remove an old one once that one runs:
-        // the start event that would trigger the next step is absorbed, so the reconcile itself asks to go on.
+        // A start-first rollout of 2 replicas creates one new replica, then must remove an old one once that one has run
+        // for monitorSeconds: the start event was absorbed and no event marks the window's end, so the reconcile itself
+        // asks to go on then.
         var harness = new ReconcilerHarness();
         var key = harness.Store.Put(Service("web", replicas: 2, env: new Dictionary<string, string> { ["V"] = "1" }));
         await harness.ConvergeAsync(key);
@@ -88,7 +89,10 @@ public sealed class ExpectedContainerStartsTests
         var step = await harness.ReconcileAsync(key);
 
         Assert.True(step.IsSuccess);
-        Assert.Equal(TimeSpan.Zero, step.RequeueAfter);
+        Assert.Equal(TimeSpan.FromSeconds(5.1), step.RequeueAfter); // the default monitorSeconds (5) and a tenth
+        harness.Time.Advance(step.RequeueAfter!.Value);
+        await harness.ReconcileAsync(key);
+        Assert.Contains(harness.Runtime.Calls, c => c.StartsWith("remove", StringComparison.Ordinal)); // an old replica went
     }
 
     [Fact]

@@ -168,15 +168,16 @@ public sealed class ServiceReconcilerTests
     }
 
     [Fact]
-    public async Task A_rollout_whose_new_replica_never_gets_healthy_stops_keeps_the_old_replicas_and_goes_Degraded()
+    public async Task A_rollout_with_failure_action_pause_whose_new_replica_never_gets_healthy_stops_keeps_the_old_replicas_and_goes_Degraded()
     {
         var harness = new ReconcilerHarness();
-        var key = harness.Store.Put(Service("web", replicas: 2));
+        var pause = new UpdateStrategy { FailureAction = UpdateFailureAction.Pause };
+        var key = harness.Store.Put(Service("web", replicas: 2, update: pause));
         await harness.ConvergeAsync(key);
         var oldIds = harness.Runtime.ContainersOf(key).Select(c => c.Id).ToHashSet();
 
         harness.Runtime.HealthByImage["zpm/broken:latest"] = ContainerHealth.Starting;
-        harness.Store.Put(Service("web", replicas: 2, image: "zpm/broken:latest"));
+        harness.Store.Put(Service("web", replicas: 2, image: "zpm/broken:latest", update: pause));
         await harness.ReconcileAsync(key);
         harness.Time.Advance(TimeSpan.FromSeconds(61)); // past the rollout health deadline
         await harness.ReconcileAsync(key);
@@ -185,7 +186,7 @@ public sealed class ServiceReconcilerTests
         var status = harness.Store.StatusOf(key)!;
         Assert.Equal(ResourcePhase.Degraded, status.Phase);
         Assert.Contains(status.Conditions, c => c is { Type: "Ready", Status: false, Reason: PlanOutcome.Reasons.RolloutStalled });
-        Assert.Contains("did not become healthy", status.Message);
+        Assert.Contains("was not ready within 60s", status.Message);
         Assert.Subset(harness.Runtime.ContainersOf(key).Select(c => c.Id).ToHashSet(), oldIds); // both old replicas kept
         Assert.Equal(3, harness.Runtime.ContainersOf(key).Count); // only one new replica was tried
         Assert.Single(harness.Store.Events, e => e.Reason == PlanOutcome.Reasons.RolloutStalled); // no event spam on repeats

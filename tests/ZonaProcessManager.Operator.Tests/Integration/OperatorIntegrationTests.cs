@@ -76,10 +76,12 @@ public sealed class OperatorIntegrationTests(DockerTestEnvironment docker, Mongo
     }
 
     [Fact]
-    public async Task A_new_image_that_never_gets_healthy_stops_the_rollout_and_keeps_the_old_replicas()
+    public async Task A_new_image_that_never_gets_healthy_stops_the_rollout_and_keeps_the_old_replicas_with_failure_action_pause()
     {
         await _operator.StartAsync();
-        await _operator.InsertAsync(_operator.ServiceDocument("web", replicas: 2));
+        var document = _operator.ServiceDocument("web", replicas: 2);
+        document["spec"]["update"] = new BsonDocument("failureAction", "pause");
+        await _operator.InsertAsync(document);
         await _operator.WaitRunningAsync("web", 2);
         var oldIds = (await _operator.ContainersAsync("web")).Select(c => c.Id).ToHashSet();
 

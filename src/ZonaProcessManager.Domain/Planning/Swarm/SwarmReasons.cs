@@ -7,7 +7,7 @@ namespace ZonaProcessManager.Domain.Planning.Swarm;
 public static class SwarmReasons
 {
     /// <summary>A rollout failed and Swarm put (or is putting) the previous spec back; the old tasks keep serving.</summary>
-    public const string RolledBack = "RolledBack";
+    public const string RolledBack = PlanOutcome.Reasons.RolledBack;
 
     /// <summary>A rollout stopped on failures (update failure action pause).</summary>
     public const string UpdatePaused = "UpdatePaused";
