@@ -21,7 +21,7 @@ public static class RolloutCommand
     public static readonly IReadOnlySet<string> FailedRolloutReasons = new HashSet<string>(StringComparer.Ordinal)
     {
         PlanOutcome.Reasons.RolloutStalled,
-        "RolledBack",
+        PlanOutcome.Reasons.RolledBack,
     };
 
     public static Command Create(CliApplication app, CliContext context)
