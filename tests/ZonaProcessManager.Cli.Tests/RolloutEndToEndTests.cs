@@ -188,7 +188,9 @@ public sealed class RolloutEndToEndTests(DockerTestEnvironment docker, MongoTest
             var status = await ZpmAsync(database, "rollout", "status", "web", "-t", tenant, "--timeout", "120s");
 
             Assert.Equal(1, status.ExitCode);
-            Assert.StartsWith($"error: servicespec/{tenant}/web rollout failed (RolloutStalled): Rollout stopped: new replica ", status.Error, StringComparison.Ordinal);
+            // failureAction rollback is the default: the operator went back to revision 1 by itself.
+            Assert.StartsWith($"error: servicespec/{tenant}/web rollout failed (RolledBack): ", status.Error, StringComparison.Ordinal);
+            Assert.Contains("rolled back to revision 1", status.Error, StringComparison.Ordinal);
             Assert.Contains("Waiting for rollout to finish: ", status.Output);
         });
     }

@@ -248,6 +248,12 @@ public static class ServicePlanPreview
         }
     }
 
+    /// <summary>
+    /// How long ago a replica the preview starts is taken to have started: it came up healthy and stayed so past any
+    /// rollout monitor window, since the preview cannot foresee a failure and the next batch waits for that window.
+    /// </summary>
+    private static readonly TimeSpan SimulatedUptime = TimeSpan.FromDays(1);
+
     private static ObservedContainer Started(DesiredContainer container, DateTimeOffset now) => new()
     {
         Id = PlannedIdPrefix + container.ContainerName + ":" + container.Replica.ToString(CultureInfo.InvariantCulture),
@@ -257,7 +263,7 @@ public static class ServicePlanPreview
         SpecHash = container.SpecHash,
         State = ContainerState.Running,
         Health = ContainerHealth.None,
-        StartedAt = now,
-        CreatedAt = now,
+        StartedAt = now - SimulatedUptime,
+        CreatedAt = now - SimulatedUptime,
     };
 }
