@@ -103,6 +103,7 @@ public sealed class CliApplication
         root.Subcommands.Add(LogsCommand.Create(this, _context));
         root.Subcommands.Add(DeleteCommand.Create(this, _context));
         root.Subcommands.Add(TenantCommand.Create(this, _context));
+        root.Subcommands.Add(ReleaseCommand.Create(this, _context));
         root.Subcommands.Add(PortCommands.Port(this, _context));
         root.Subcommands.Add(PortCommands.Ports(this, _context));
         root.Subcommands.Add(GraphCommand.Create(this, _context));
