@@ -282,11 +282,11 @@ public sealed class ReleasePlannerTests
     {
         var labels = new Dictionary<string, string> { ["tier"] = "edge" };
         var world = new ReleaseWorld(NewRelease(s => s with
-            {
-                Selector = new ReleaseSelector { Tenants = ["acme"], Labels = labels },
-                Order = [ServiceCategory.App, ServiceCategory.Core],
-                Patches = [],
-            }))
+        {
+            Selector = new ReleaseSelector { Tenants = ["acme"], Labels = labels },
+            Order = [ServiceCategory.App, ServiceCategory.Core],
+            Patches = [],
+        }))
             .Add("acme", "api", ServiceCategory.App, "busybox:1.0", labels)
             .Add("acme", "db", ServiceCategory.Core, "busybox:1.0", labels)
             .Add("acme", "cron", ServiceCategory.Batch, "busybox:1.0", labels)
