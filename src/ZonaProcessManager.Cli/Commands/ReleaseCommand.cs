@@ -126,7 +126,8 @@ public static class ReleaseCommand
             }
 
             var last = await PrintAsync(context, document);
-            while (changes is not null && !IsFinal(last) && await changes.MoveNextAsync(cancellationToken))
+            var final = IsFinal(last, document);
+            while (changes is not null && !final && await changes.MoveNextAsync(cancellationToken))
             {
                 foreach (var change in changes.Current)
                 {
@@ -134,6 +135,7 @@ public static class ReleaseCommand
                     {
                         await context.Output.WriteLineAsync();
                         last = await PrintAsync(context, changed);
+                        final = IsFinal(last, changed);
                     }
                 }
 
@@ -145,8 +147,16 @@ public static class ReleaseCommand
         return command;
     }
 
-    private static bool IsFinal(ReleaseStatus? status) =>
-        status?.Phase is ReleasePhase.Complete or ReleasePhase.RolledBack or ReleasePhase.Failed or ReleasePhase.Invalid;
+    /// <summary>
+    /// A phase nothing follows. Complete is final only while no rollback is requested: right after `zpm release
+    /// rollback` the status still says Complete until the operator has looked, and the rollback is what is awaited.
+    /// </summary>
+    private static bool IsFinal(ReleaseStatus? status, BsonDocument document) =>
+        status?.Phase is ReleasePhase.RolledBack or ReleasePhase.Failed or ReleasePhase.Invalid
+        || (status?.Phase == ReleasePhase.Complete && !RollbackRequested(document));
+
+    private static bool RollbackRequested(BsonDocument document) =>
+        document.GetValue(DocumentFields.Spec, BsonNull.Value) is BsonDocument spec && spec.GetValue("rollback", false) is { IsBoolean: true, AsBoolean: true };
 
     private static async Task<ReleaseStatus?> PrintAsync(CliContext context, BsonDocument document)
     {

@@ -54,8 +54,12 @@ public sealed class ReleaseEndToEndTests : IAsyncLifetime
 
         var expected = new Dictionary<string, string>
         {
-            ["sys-a"] = Image("1.1"), ["sys-b"] = Image("1.1"), ["core-a"] = Image("1.1-p1"),
-            ["core-b"] = Image("1.1"), ["app-a"] = Image("1.1-p1"), ["app-b"] = Image("1.1"),
+            ["sys-a"] = Image("1.1"),
+            ["sys-b"] = Image("1.1"),
+            ["core-a"] = Image("1.1-p1"),
+            ["core-b"] = Image("1.1"),
+            ["app-a"] = Image("1.1-p1"),
+            ["app-b"] = Image("1.1"),
         };
         await WaitForImagesAsync(expected);
 
