@@ -105,6 +105,7 @@ public sealed class CliApplication
         root.Subcommands.Add(DeleteCommand.Create(this, _context));
         root.Subcommands.Add(RolloutCommand.Create(this, _context));
         root.Subcommands.Add(TenantCommand.Create(this, _context));
+        root.Subcommands.Add(ReleaseCommand.Create(this, _context));
         root.Subcommands.Add(PortCommands.Port(this, _context));
         root.Subcommands.Add(PortCommands.Ports(this, _context));
         root.Subcommands.Add(GraphCommand.Create(this, _context));

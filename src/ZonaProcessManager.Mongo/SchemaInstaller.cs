@@ -91,6 +91,10 @@ public sealed class SchemaInstaller
         [
             Unique("service_revision_unique", MongoRevisionStore.ServiceTenantField, MongoRevisionStore.ServiceNameField, MongoRevisionStore.RevisionField),
         ]),
+        new(ZpmCollections.Releases, "schemas/release.schema.json",
+        [
+            Unique("metadata_name_unique", DocumentFields.MetadataName),
+        ]),
     ];
 
     private static CreateIndexModel<BsonDocument> Unique(string name, params string[] fields) =>

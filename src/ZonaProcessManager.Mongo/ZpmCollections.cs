@@ -1,4 +1,5 @@
 using ZonaProcessManager.Domain.Model;
+using ZonaProcessManager.Domain.Releases;
 
 namespace ZonaProcessManager.Mongo;
 
@@ -13,6 +14,7 @@ public static class ZpmCollections
     public const string Tenants = "tenants";
     public const string Integrations = "integrations";
     public const string PortAllocations = "port_allocations";
+    public const string Releases = "releases";
 
     /// <summary>Numbered ServiceSpec revisions (<see cref="MongoRevisionStore"/>).</summary>
     public const string Revisions = "revisions";
@@ -30,6 +32,7 @@ public static class ZpmCollections
         [Catalog] = IntegrationDefinition.KindName,
         [Tenants] = Tenant.KindName,
         [Integrations] = IntegrationSpec.KindName,
+        [Releases] = Release.KindName,
     };
 
     /// <summary>

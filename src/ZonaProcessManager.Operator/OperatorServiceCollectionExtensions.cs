@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using ZonaProcessManager.Domain.Model;
 using ZonaProcessManager.Domain.Planning;
 using ZonaProcessManager.Domain.Ports;
+using ZonaProcessManager.Domain.Releases;
 using ZonaProcessManager.Operator.Controllers;
 using ZonaProcessManager.Operator.Hosting;
 using ZonaProcessManager.Operator.Kinds;
@@ -60,6 +61,12 @@ public static class OperatorServiceCollectionExtensions
         services.AddReconciler<TenantReconciler>(Tenant.KindName, keySource: _ => new TenantKeySource());
         // No key source: a resync enqueues every integration, which reads the catalog anyway.
         services.AddReconciler<CatalogReconciler>(IntegrationDefinition.KindName, clusterScoped: true);
+        // Cluster-wide: a release names the tenants it touches; ReleaseReconciler runs one only in an operator that
+        // manages all of them. Hosts without a release store (test fakes) get one that holds no releases.
+        services.TryAddSingleton<IReleaseStore, EmptyReleaseStore>();
+        services.AddSingleton(sp => new ReleasePlanner(settings.ReleaseRequeueInterval));
+        services.AddReconciler<ReleaseReconciler>(Release.KindName, clusterScoped: true,
+            keySource: sp => new ReleaseKeySource(sp.GetRequiredService<IReleaseStore>()));
 
         services.AddMediator((MediatorOptions options) =>
         {

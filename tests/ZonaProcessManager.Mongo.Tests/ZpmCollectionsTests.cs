@@ -1,4 +1,5 @@
 using ZonaProcessManager.Domain.Model;
+using ZonaProcessManager.Domain.Releases;
 
 namespace ZonaProcessManager.Mongo.Tests;
 
@@ -18,7 +19,7 @@ public sealed class ZpmCollectionsTests
     [Fact]
     public void Every_kind_the_operator_reconciles_has_a_collection()
     {
-        var collections = ZpmCollections.ForKinds([ServiceSpec.KindName, IntegrationSpec.KindName, Tenant.KindName, IntegrationDefinition.KindName]);
+        var collections = ZpmCollections.ForKinds([ServiceSpec.KindName, IntegrationSpec.KindName, Tenant.KindName, IntegrationDefinition.KindName, Release.KindName]);
 
         Assert.Equal(ZpmCollections.ResourceKinds.OrderBy(c => c.Key, StringComparer.Ordinal), collections.OrderBy(c => c.Key, StringComparer.Ordinal));
     }

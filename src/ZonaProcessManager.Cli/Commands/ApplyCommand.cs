@@ -4,6 +4,7 @@ using MongoDB.Driver;
 using ZonaProcessManager.Cli.Integrations;
 using ZonaProcessManager.Cli.Manifests;
 using ZonaProcessManager.Domain.Model;
+using ZonaProcessManager.Domain.Releases;
 using ZonaProcessManager.Mongo;
 using ZonaProcessManager.Mongo.Mapping;
 
@@ -12,7 +13,8 @@ namespace ZonaProcessManager.Cli.Commands;
 /// <summary>
 /// `zpm apply -f file|dir`: validates every document first (shape, then the domain rules), reports each bad one by
 /// file and index, and upserts the good ones — metadata and spec only, never status. Exit code 1 if any was bad.
-/// Kinds: ServiceSpec (services), IntegrationDefinition (catalog), Tenant (tenants), IntegrationSpec (integrations).
+/// Kinds: ServiceSpec (services), IntegrationDefinition (catalog), Tenant (tenants), IntegrationSpec (integrations),
+/// Release (releases).
 /// `--wait` then follows the applied resources' status (<see cref="ResourceWait"/>); it waits only when all were good.
 /// `--dry-run` writes nothing and prints what `zpm diff` prints (<see cref="DiffCommand"/>), each header marked "(dry run)".
 /// </summary>
@@ -77,6 +79,12 @@ public static class ApplyCommand
                 && IntegrationManifests.Kinds.Contains(kindValue.AsString))
             {
                 failures += await ApplyIntegrationKindAsync(context, integrations, manifest, applied, cancellationToken) ? 0 : 1;
+                continue;
+            }
+
+            if (manifest.Document?.GetValue(DocumentFields.Kind, BsonNull.Value) is { IsString: true, AsString: Release.KindName })
+            {
+                failures += await ReleaseCommand.ApplyOneAsync(context, database, manifest, cancellationToken) ? 0 : 1;
                 continue;
             }
 
@@ -192,7 +200,7 @@ public static class ApplyCommand
         var kind = manifest.Document.GetValue(DocumentFields.Kind, BsonNull.Value);
         if (!kind.IsString || kind.AsString != ServiceSpec.KindName)
         {
-            var known = string.Join(", ", new[] { ServiceSpec.KindName }.Concat(IntegrationManifests.Kinds.Order(StringComparer.Ordinal)));
+            var known = string.Join(", ", new[] { ServiceSpec.KindName }.Concat(IntegrationManifests.Kinds.Order(StringComparer.Ordinal)).Append(Release.KindName));
             var name = manifest.Document.GetValue(DocumentFields.Metadata, BsonNull.Value) is BsonDocument metadata && metadata.GetValue("name", BsonNull.Value) is { IsString: true } nameValue
                 ? nameValue.AsString + ": "
                 : "";

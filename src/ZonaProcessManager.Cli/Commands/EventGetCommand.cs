@@ -3,6 +3,7 @@ using MongoDB.Bson;
 using MongoDB.Driver;
 using ZonaProcessManager.Cli.Output;
 using ZonaProcessManager.Domain.Model;
+using ZonaProcessManager.Domain.Releases;
 using ZonaProcessManager.Mongo;
 using ZonaProcessManager.Mongo.Mapping;
 
@@ -32,12 +33,13 @@ public static class EventGetCommand
         ["tenant"] = Tenant.KindName,
         ["integrationdefinition"] = IntegrationDefinition.KindName,
         ["catalog"] = IntegrationDefinition.KindName,
+        ["release"] = Release.KindName,
     };
 
     public static Command Create(CliApplication app, CliContext context)
     {
         var tenant = new Option<string?>("--tenant", "-t") { Description = "Only events of this tenant's resources" };
-        var about = new Option<string?>("--for") { Description = "Only events of one resource, KIND/NAME (service/web, integration/siem, tenant/acme)" };
+        var about = new Option<string?>("--for") { Description = "Only events of one resource, KIND/NAME (service/web, integration/siem, tenant/acme, release/r1)" };
         var limit = new Option<int>("--limit") { Description = "Show at most the newest N events", DefaultValueFactory = _ => 500 };
         var list = new ListOptions();
         var command = new Command("events", "List the events the operator recorded") { tenant, about, limit };

@@ -54,6 +54,7 @@ public static class GetCommand
         get.Subcommands.Add(PortCommands.GetPorts(app, context));
         get.Subcommands.Add(NodeGetCommand.Create(app, context));
         get.Subcommands.Add(OperatorGetCommand.Create(app, context));
+        get.Subcommands.Add(ReleaseCommand.Get(app, context));
         return get;
     }
 }

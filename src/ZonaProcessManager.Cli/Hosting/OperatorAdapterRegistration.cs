@@ -45,6 +45,8 @@ public static class OperatorAdapterRegistration
         services.AddSingleton(sp => SafeStore.Wrap<IIntegrationStore>(new MongoIntegrationStore(
             sp.GetRequiredService<IMongoDatabase>(), sp.GetRequiredService<TimeProvider>(), leadership: sp.GetRequiredService<ILeadershipContext>(),
             metrics: sp.GetRequiredService<MongoMetrics>())));
+        services.AddSingleton(sp => SafeStore.Wrap<IReleaseStore>(new MongoReleaseStore(
+            sp.GetRequiredService<IMongoDatabase>(), sp.GetRequiredService<ILeadershipContext>())));
         services.AddSingleton(sp => SafeStore.Wrap<IEventRecorder>(new MongoEventRecorder(
             sp.GetRequiredService<IMongoDatabase>(), sp.GetRequiredService<ILeadershipContext>())));
         services.AddSingleton(sp => SafeStore.Wrap<IRevisionStore>(new MongoRevisionStore(

@@ -2,6 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using MongoDB.Bson;
 using ZonaProcessManager.Domain.Model;
 using ZonaProcessManager.Domain.Ports;
+using ZonaProcessManager.Domain.Releases;
 
 namespace ZonaProcessManager.Mongo.Mapping;
 
@@ -99,10 +100,14 @@ public static class DocumentIds
         return key is not null;
     }
 
-    private static bool IsSingleNameKind(string kind) => kind is Tenant.KindName or IntegrationDefinition.KindName;
+    private static bool IsSingleNameKind(string kind) => kind is Tenant.KindName or IntegrationDefinition.KindName or Release.KindName;
 
-    private static ResourceKey SingleNameKey(string kind, string name) =>
-        kind == Tenant.KindName ? IntegrationKeys.Tenant(name) : IntegrationKeys.Definition(name);
+    private static ResourceKey SingleNameKey(string kind, string name) => kind switch
+    {
+        Tenant.KindName => IntegrationKeys.Tenant(name),
+        Release.KindName => Release.KeyFor(name),
+        _ => IntegrationKeys.Definition(name),
+    };
 
     /// <summary>A stable text form of any `_id` (ObjectId hex, string as is, otherwise its JSON).</summary>
     public static string ToUid(BsonValue id) => id.BsonType switch

@@ -43,6 +43,12 @@ public sealed record OperatorSettings
     public TimeSpan IntegrationRequeueInterval { get; init; } = TimeSpan.FromSeconds(2);
 
     /// <summary>
+    /// How often a release that is rolling (or rolling back) looks at its services again: service status writes are
+    /// the operator's own and wake no one, so a release follows them by looking. Default 2 seconds.
+    /// </summary>
+    public TimeSpan ReleaseRequeueInterval { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
     /// How many different resources of one kind may reconcile at once: each controller (services, integrations, tenants,
     /// catalog) has its own queue with this many workers, so at most this many services create containers at once. Default
     /// 4 (one key is never reconciled twice at once).
@@ -176,6 +182,7 @@ public sealed record OperatorSettings
         Require(DependencyRequeueInterval > TimeSpan.Zero, nameof(DependencyRequeueInterval), "must be positive");
         Require(LoopRetryInitial > TimeSpan.Zero, nameof(LoopRetryInitial), "must be positive");
         Require(IntegrationRequeueInterval > TimeSpan.Zero, nameof(IntegrationRequeueInterval), "must be positive");
+        Require(ReleaseRequeueInterval > TimeSpan.Zero, nameof(ReleaseRequeueInterval), "must be positive");
         // A CancellationTokenSource cannot time more than about 49 days; a day is already far past any real reconcile.
         Require(ReconcileTimeout > TimeSpan.Zero && ReconcileTimeout <= TimeSpan.FromDays(1), nameof(ReconcileTimeout), $"must be positive and at most a day, got {ReconcileTimeout}");
         Require(RuntimeProbeInterval > TimeSpan.Zero, nameof(RuntimeProbeInterval), "must be positive");

@@ -20,7 +20,7 @@ public sealed class SchemaInstallerTests(MongoTestTarget target, ITestOutputHelp
         var second = await installer.InstallAsync(None);
         var afterSecond = await DescribeAsync(database.Database);
 
-        Assert.Equal(["catalog", "events", "integrations", "operator_state", "port_allocations", "revisions", "services", "tenants"], first.CreatedCollections.Order());
+        Assert.Equal(["catalog", "events", "integrations", "operator_state", "port_allocations", "releases", "revisions", "services", "tenants"], first.CreatedCollections.Order());
         Assert.Empty(second.CreatedCollections);
         Assert.Equal(afterFirst, afterSecond);
         Assert.Contains("services: validator moderate/error", afterSecond);

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using ZonaProcessManager.Domain.Model;
 using ZonaProcessManager.Domain.Ports;
 using ZonaProcessManager.Domain.Reconciliation;
+using ZonaProcessManager.Domain.Releases;
 using ZonaProcessManager.Operator.Controllers;
 using ZonaProcessManager.Operator.Hosting;
 using ZonaProcessManager.Operator.Kinds;
@@ -69,7 +70,7 @@ public sealed class RegisteredKindTests : IAsyncLifetime
         await Eventually.TrueAsync(() => Widgets.Reconciled.Contains(widget), "the widget reconciled");
         await Eventually.TrueAsync(() => Queue.For(WidgetKind).CompletedCount >= 1 && Queue.IsIdle, "the widget's queue ran it");
         Assert.Equal(0, Queue.For(ServiceSpec.KindName).CompletedCount);
-        Assert.Equal([ServiceSpec.KindName, IntegrationSpec.KindName, Tenant.KindName, IntegrationDefinition.KindName, WidgetKind],
+        Assert.Equal([ServiceSpec.KindName, IntegrationSpec.KindName, Tenant.KindName, IntegrationDefinition.KindName, Release.KindName, WidgetKind],
             _host!.Services.GetRequiredService<KindRegistry>().Kinds);
     }
 
