@@ -1,8 +1,4 @@
-using Microsoft.Extensions.Hosting;
 using Xunit.Abstractions;
-using ZonaProcessManager.Cli.Hosting;
-using ZonaProcessManager.Domain.Integrations;
-using ZonaProcessManager.Operator.Settings;
 using ZonaProcessManager.Testing.Docker;
 using ZonaProcessManager.Testing.Mongo;
 
@@ -22,37 +18,10 @@ public sealed class ApplyWaitTests(DockerTestEnvironment docker, MongoTestTarget
             return await ZpmAsync(database, "apply", "-f", files.Write("service.yaml", manifest), "--wait", "--timeout", "150s");
         });
 
-    private async Task<CliResult> ZpmAsync(TestDatabase database, params string[] args)
-    {
-        var result = await CliRunner.RunAsync([.. args, "--mongo", target.ConnectionString, "--database", database.Name]);
-        output.WriteLine($"$ zpm {string.Join(' ', args)} → {result.ExitCode}\n{result.Output}{result.Error}");
-        return result;
-    }
+    private Task<CliResult> ZpmAsync(TestDatabase database, params string[] args) => InProcessOperator.ZpmAsync(target, database, output, args);
 
-    private async Task<CliResult> WithOperatorAsync(TestDatabase database, string tenant, Func<Task<CliResult>> command)
-    {
-        var first = 30000 + (Random.Shared.Next(0, 250) * 100);
-        var settings = new OperatorSettings
-        {
-            MongoConnectionString = target.ConnectionString,
-            Database = database.Name,
-            Tenants = new HashSet<string> { tenant },
-            IntegrationPorts = new PortRange(first, first + 99),
-            DockerStopGrace = TimeSpan.FromSeconds(1),
-            ProgressRequeueInterval = TimeSpan.FromMilliseconds(300),
-            RolloutHealthDeadline = TimeSpan.FromSeconds(30),
-        };
-        using var host = ZpmOperatorHost.CreateBuilder(settings).Build();
-        await host.StartAsync();
-        try
-        {
-            return await command();
-        }
-        finally
-        {
-            await host.StopAsync();
-        }
-    }
+    private Task<CliResult> WithOperatorAsync(TestDatabase database, string tenant, Func<Task<CliResult>> command) =>
+        InProcessOperator.RunAsync(target, database, tenant, command, TimeSpan.FromSeconds(30));
 
     [Fact]
     public async Task Apply_wait_prints_progress_and_exits_0_once_the_service_is_Running()

@@ -2,10 +2,7 @@ using Docker.DotNet.Models;
 using MongoDB.Bson;
 using MongoDB.Driver;
 using Xunit.Abstractions;
-using ZonaProcessManager.Cli.Hosting;
 using ZonaProcessManager.Domain.Ports;
-using ZonaProcessManager.Domain.Integrations;
-using ZonaProcessManager.Operator.Settings;
 using ZonaProcessManager.Testing.Docker;
 using ZonaProcessManager.Testing.Mongo;
 
@@ -24,36 +21,10 @@ public sealed class DiffCommandTests(DockerTestEnvironment docker, MongoTestTarg
 
     public void Dispose() => _files.Dispose();
 
-    private async Task<CliResult> ZpmAsync(TestDatabase database, params string[] args)
-    {
-        var result = await CliRunner.RunAsync([.. args, "--mongo", target.ConnectionString, "--database", database.Name]);
-        output.WriteLine($"$ zpm {string.Join(' ', args)} → {result.ExitCode}\n{result.Output}{result.Error}");
-        return result;
-    }
+    private Task<CliResult> ZpmAsync(TestDatabase database, params string[] args) => InProcessOperator.ZpmAsync(target, database, output, args);
 
-    private async Task<T> WithOperatorAsync<T>(TestDatabase database, string tenant, Func<Task<T>> command)
-    {
-        var first = 30000 + (Random.Shared.Next(0, 250) * 100);
-        var settings = new OperatorSettings
-        {
-            MongoConnectionString = target.ConnectionString,
-            Database = database.Name,
-            Tenants = new HashSet<string> { tenant },
-            IntegrationPorts = new PortRange(first, first + 99),
-            DockerStopGrace = TimeSpan.FromSeconds(1),
-            ProgressRequeueInterval = TimeSpan.FromMilliseconds(300),
-        };
-        using var host = ZpmOperatorHost.CreateBuilder(settings).Build();
-        await host.StartAsync();
-        try
-        {
-            return await command();
-        }
-        finally
-        {
-            await host.StopAsync();
-        }
-    }
+    private Task<T> WithOperatorAsync<T>(TestDatabase database, string tenant, Func<Task<T>> command) =>
+        InProcessOperator.RunAsync(target, database, tenant, command);
 
     /// <summary>Every document of every collection, as its BSON bytes, by collection and `_id`.</summary>
     private static async Task<List<string>> StoredBytesAsync(TestDatabase database)

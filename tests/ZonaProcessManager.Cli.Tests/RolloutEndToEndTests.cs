@@ -1,9 +1,6 @@
 using System.Collections.Concurrent;
 using Docker.DotNet.Models;
 using Xunit.Abstractions;
-using ZonaProcessManager.Cli.Hosting;
-using ZonaProcessManager.Domain.Integrations;
-using ZonaProcessManager.Operator.Settings;
 using ZonaProcessManager.Testing.Docker;
 using ZonaProcessManager.Testing.Mongo;
 
@@ -17,37 +14,10 @@ namespace ZonaProcessManager.Cli.Tests;
 public sealed class RolloutEndToEndTests(DockerTestEnvironment docker, MongoTestTarget target, ITestOutputHelper output)
     : IClassFixture<DockerTestEnvironment>, IClassFixture<MongoTestTarget>
 {
-    private async Task<CliResult> ZpmAsync(TestDatabase database, params string[] args)
-    {
-        var result = await CliRunner.RunAsync([.. args, "--mongo", target.ConnectionString, "--database", database.Name]);
-        output.WriteLine($"$ zpm {string.Join(' ', args)} → {result.ExitCode}\n{result.Output}{result.Error}");
-        return result;
-    }
+    private Task<CliResult> ZpmAsync(TestDatabase database, params string[] args) => InProcessOperator.ZpmAsync(target, database, output, args);
 
-    private async Task WithOperatorAsync(TestDatabase database, string tenant, Func<Task> body)
-    {
-        var first = 30000 + (Random.Shared.Next(0, 250) * 100);
-        var settings = new OperatorSettings
-        {
-            MongoConnectionString = target.ConnectionString,
-            Database = database.Name,
-            Tenants = new HashSet<string> { tenant },
-            IntegrationPorts = new PortRange(first, first + 99),
-            DockerStopGrace = TimeSpan.FromSeconds(1),
-            ProgressRequeueInterval = TimeSpan.FromMilliseconds(300),
-            RolloutHealthDeadline = TimeSpan.FromSeconds(20),
-        };
-        using var host = ZpmOperatorHost.CreateBuilder(settings).Build();
-        await host.StartAsync();
-        try
-        {
-            await body();
-        }
-        finally
-        {
-            await host.StopAsync();
-        }
-    }
+    private Task WithOperatorAsync(TestDatabase database, string tenant, Func<Task> body) =>
+        InProcessOperator.RunAsync(target, database, tenant, body, TimeSpan.FromSeconds(20));
 
     /// <summary>Tags zpm/busybox:latest as each of <paramref name="tags"/> in this run's repository; returns the image names.</summary>
     private async Task<string[]> TagImagesAsync(params string[] tags)
