@@ -207,6 +207,22 @@ public sealed class DiffCommandTests(DockerTestEnvironment docker, MongoTestTarg
     }
 
     [Fact]
+    public async Task A_release_is_refused_by_name_and_the_other_documents_are_still_compared()
+    {
+        await using var database = target.CreateDatabase(output);
+        var tenant = docker.NewTenant();
+        var path = _files.Write("with-release.yaml", ManifestFiles.Service("web", tenant) + "\n---\n"
+            + "apiVersion: zpm/v1\nkind: Release\nmetadata: { name: r1 }\nspec: { baseTag: \"1.1\" }\n");
+
+        var result = await ZpmAsync(database, "diff", "-f", path);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains($"servicespec/{tenant}/web created", result.Output);
+        Assert.Contains("diff does not cover kind Release", result.Error);
+        Assert.Empty(await database.Collection<BsonDocument>("releases").Find(FilterDefinition<BsonDocument>.Empty).ToListAsync());
+    }
+
+    [Fact]
     public async Task Dry_run_with_wait_is_a_usage_error()
     {
         await using var database = target.CreateDatabase(output);

@@ -6,6 +6,7 @@ using ZonaProcessManager.Cli.Manifests;
 using ZonaProcessManager.Domain.Hashing;
 using ZonaProcessManager.Domain.Integrations;
 using ZonaProcessManager.Domain.Model;
+using ZonaProcessManager.Domain.Releases;
 using ZonaProcessManager.Mongo;
 using ZonaProcessManager.Mongo.Mapping;
 
@@ -50,7 +51,12 @@ public sealed class ManifestDiffer(CliContext context, IMongoDatabase database, 
         foreach (var manifest in manifests)
         {
             bool? differs;
-            if (manifest.Document?.GetValue(DocumentFields.Kind, BsonNull.Value) is { IsString: true } kindValue
+            if (manifest.Document?.GetValue(DocumentFields.Kind, BsonNull.Value) is { IsString: true, AsString: Release.KindName })
+            {
+                // A release's effect depends on every selected service's status as it rolls; no single preview says it.
+                differs = await FailAsync($"error: {manifest.Location}: diff does not cover kind {Release.KindName}; `zpm release status` follows a release once applied");
+            }
+            else if (manifest.Document?.GetValue(DocumentFields.Kind, BsonNull.Value) is { IsString: true } kindValue
                 && IntegrationManifests.Kinds.Contains(kindValue.AsString))
             {
                 var checkedManifest = IntegrationManifests.Check(manifest.Document!, out var problem);
