@@ -41,6 +41,37 @@ public static class RolloutCommand
 
     private static string Display(ResourceKey key) => $"servicespec/{key.Tenant}/{key.Name}";
 
+    private static ResourceKey KeyOf(ParseResult parseResult, Argument<string> name, Option<string> tenant) =>
+        new(ServiceSpec.KindName, parseResult.GetValue(tenant)!, parseResult.GetValue(name)!);
+
+    private static string NotFound(ResourceKey key) => $"error: service {key.Tenant}/{key.Name} not found";
+
+    /// <summary>The service's document, or null after saying on stderr that there is none.</summary>
+    private static async Task<BsonDocument?> FindServiceAsync(CliContext context, MongoServiceStore services, ResourceKey key, CancellationToken cancellationToken)
+    {
+        var document = await services.GetDocumentAsync(key, cancellationToken);
+        if (document is null)
+        {
+            await context.Error.WriteLineAsync(NotFound(key));
+        }
+
+        return document;
+    }
+
+    /// <summary>Writes a user's change into the service's document; false, said on stderr, when the document has gone since it was read.</summary>
+    private static async Task<bool> UpdateServiceAsync(
+        CliContext context, MongoServiceStore services, ResourceKey key, UpdateDefinition<BsonDocument> update, CancellationToken cancellationToken)
+    {
+        var result = await services.Services.UpdateOneAsync(MongoServiceStore.KeyFilter(key), update, cancellationToken: cancellationToken);
+        if (result.MatchedCount == 0)
+        {
+            await context.Error.WriteLineAsync(NotFound(key));
+            return false;
+        }
+
+        return true;
+    }
+
     private static Command History(CliApplication app, CliContext context)
     {
         var name = NameArgument();
@@ -49,12 +80,11 @@ public static class RolloutCommand
         var command = new Command("history", "List the kept revisions of a ServiceSpec, newest last") { name, tenant, revision };
         command.SetAction(app.Guard(async (parseResult, cancellationToken) =>
         {
-            var key = new ResourceKey(ServiceSpec.KindName, parseResult.GetValue(tenant)!, parseResult.GetValue(name)!);
+            var key = KeyOf(parseResult, name, tenant);
             using var connection = app.Globals.Connect(parseResult);
-            var document = await new MongoServiceStore(connection.Database).GetDocumentAsync(key, cancellationToken);
+            var document = await FindServiceAsync(context, new MongoServiceStore(connection.Database), key, cancellationToken);
             if (document is null)
             {
-                await context.Error.WriteLineAsync($"error: service {key.Tenant}/{key.Name} not found");
                 return CliApplication.Failed;
             }
 
@@ -142,13 +172,12 @@ public static class RolloutCommand
         var command = new Command("undo", "Write an earlier revision's spec back into the ServiceSpec; the operator rolls it out") { name, tenant, toRevision };
         command.SetAction(app.Guard(async (parseResult, cancellationToken) =>
         {
-            var key = new ResourceKey(ServiceSpec.KindName, parseResult.GetValue(tenant)!, parseResult.GetValue(name)!);
+            var key = KeyOf(parseResult, name, tenant);
             using var connection = app.Globals.Connect(parseResult);
             var services = new MongoServiceStore(connection.Database);
-            var document = await services.GetDocumentAsync(key, cancellationToken);
+            var document = await FindServiceAsync(context, services, key, cancellationToken);
             if (document is null)
             {
-                await context.Error.WriteLineAsync($"error: service {key.Tenant}/{key.Name} not found");
                 return CliApplication.Failed;
             }
 
@@ -185,10 +214,8 @@ public static class RolloutCommand
             var update = Builders<BsonDocument>.Update
                 .Set(DocumentFields.Spec, ServiceSpecDocuments.ToSpecDocument(target.Spec))
                 .Set(AnnotationsField, WithAnnotations(document, (ChangeCause.Annotation, cause)));
-            var result = await services.Services.UpdateOneAsync(MongoServiceStore.KeyFilter(key), update, cancellationToken: cancellationToken);
-            if (result.MatchedCount == 0)
+            if (!await UpdateServiceAsync(context, services, key, update, cancellationToken))
             {
-                await context.Error.WriteLineAsync($"error: service {key.Tenant}/{key.Name} not found");
                 return CliApplication.Failed;
             }
 
@@ -205,23 +232,20 @@ public static class RolloutCommand
         var command = new Command("restart", "Replace every replica with the same spec, batch by batch as spec.update says") { name, tenant };
         command.SetAction(app.Guard(async (parseResult, cancellationToken) =>
         {
-            var key = new ResourceKey(ServiceSpec.KindName, parseResult.GetValue(tenant)!, parseResult.GetValue(name)!);
+            var key = KeyOf(parseResult, name, tenant);
             using var connection = app.Globals.Connect(parseResult);
             var services = new MongoServiceStore(connection.Database);
-            var document = await services.GetDocumentAsync(key, cancellationToken);
+            var document = await FindServiceAsync(context, services, key, cancellationToken);
             if (document is null)
             {
-                await context.Error.WriteLineAsync($"error: service {key.Tenant}/{key.Name} not found");
                 return CliApplication.Failed;
             }
 
             var restartedAt = context.Time.GetUtcNow().UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
             var update = Builders<BsonDocument>.Update.Set(AnnotationsField, WithAnnotations(
                 document, (RolloutRestart.Annotation, restartedAt), (ChangeCause.Annotation, $"zpm rollout restart by {app.Globals.Actor(parseResult)}")));
-            var result = await services.Services.UpdateOneAsync(MongoServiceStore.KeyFilter(key), update, cancellationToken: cancellationToken);
-            if (result.MatchedCount == 0)
+            if (!await UpdateServiceAsync(context, services, key, update, cancellationToken))
             {
-                await context.Error.WriteLineAsync($"error: service {key.Tenant}/{key.Name} not found");
                 return CliApplication.Failed;
             }
 
@@ -259,7 +283,7 @@ public static class RolloutCommand
         command.SetAction(app.Guard(async (parseResult, cancellationToken) =>
         {
             var waitTimeout = ResourceWait.ParseTimeout(parseResult.GetValue(timeout));
-            var key = new ResourceKey(ServiceSpec.KindName, parseResult.GetValue(tenant)!, parseResult.GetValue(name)!);
+            var key = KeyOf(parseResult, name, tenant);
             using var connection = app.Globals.Connect(parseResult);
             return await WaitForRolloutAsync(context, new MongoServiceStore(connection.Database), key, waitTimeout, cancellationToken);
         }));
@@ -282,7 +306,7 @@ public static class RolloutCommand
             var document = await services.GetDocumentAsync(key, cancellationToken);
             if (document is null)
             {
-                await context.Error.WriteLineAsync(shown is null ? $"error: service {key.Tenant}/{key.Name} not found" : $"error: {Display(key)} no longer exists");
+                await context.Error.WriteLineAsync(shown is null ? NotFound(key) : $"error: {Display(key)} no longer exists");
                 return CliApplication.Failed;
             }
 

@@ -12,7 +12,7 @@ public enum ResourceTrigger
     /// <summary>Replicas were created and are starting.</summary>
     ContainersCreated,
 
-    /// <summary>Docker refused to create or start a replica (image missing, port taken...).</summary>
+    /// <summary>Docker would not create or start a replica (image missing, port taken...).</summary>
     CreationFailed,
 
     /// <summary>Every desired replica runs the current spec and is healthy.</summary>
