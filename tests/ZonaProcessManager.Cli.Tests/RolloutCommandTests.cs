@@ -259,4 +259,43 @@ public sealed class RolloutCommandTests(MongoTestTarget target, ITestOutputHelpe
             "error: servicespec/acme/web rollout failed (RolloutStalled): Rollout stopped: new replica zpm-acme-web-2 is unhealthy; 2 replica(s) of the previous spec kept\n",
             stalled.Error);
     }
+
+    [Fact]
+    public async Task Status_waits_while_an_automatic_rollback_is_under_way_and_exits_1_once_it_has_finished()
+    {
+        await using var database = target.CreateDatabase(output);
+        using var files = new ManifestFiles();
+        await ZpmAsync(database, "install");
+        await ZpmAsync(database, "apply", "-f", files.Write("web.yaml", WebManifest("zpm/busybox:2.0")));
+        var failedHash = ResourceWait.CurrentSpecHash(await DocumentAsync(database))!;
+        BsonDocument RolledBackStatus(string state, string message) => new()
+        {
+            ["phase"] = "Degraded",
+            ["observedSpecHash"] = "0123456789abcdef",
+            ["replicas"] = new BsonDocument { ["desired"] = 2, ["ready"] = 1 },
+            ["message"] = message,
+            ["conditions"] = new BsonArray { new BsonDocument { ["type"] = "Ready", ["status"] = "False", ["reason"] = "RolledBack", ["message"] = message } },
+            ["rollout"] = new BsonDocument
+            {
+                ["state"] = state,
+                ["failedSpecHash"] = failedHash,
+                ["fromRevision"] = 2L,
+                ["toRevision"] = 1L,
+                ["toSpecHash"] = "0123456789abcdef",
+                ["message"] = "new replica zpm-acme-web-2 is unhealthy",
+                ["startedAt"] = DateTime.UtcNow,
+            },
+        };
+        await WriteStatusAsync(database, RolledBackStatus("RollingBack", "Spec failed to roll out; rolling back to revision 1"));
+
+        var rollingBack = await ZpmAsync(database, "rollout", "status", "web", "-t", "acme", "--timeout", "1s");
+        await WriteStatusAsync(database, RolledBackStatus("RolledBack", "Spec failed to roll out; rolled back to revision 1"));
+        var rolledBack = await ZpmAsync(database, "rollout", "status", "web", "-t", "acme", "--timeout", "1s");
+
+        Assert.Equal(1, rollingBack.ExitCode);
+        Assert.Equal("Rollout failed, waiting for the rollback to finish (Degraded: Spec failed to roll out; rolling back to revision 1)...\n", rollingBack.Output);
+        Assert.StartsWith("error: servicespec/acme/web timed out after 1 s: Degraded (1/2 ready)", rollingBack.Error, StringComparison.Ordinal);
+        Assert.Equal(1, rolledBack.ExitCode);
+        Assert.Equal("error: servicespec/acme/web rollout failed (RolledBack): Spec failed to roll out; rolled back to revision 1\n", rolledBack.Error);
+    }
 }

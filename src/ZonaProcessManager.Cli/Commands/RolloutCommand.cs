@@ -293,7 +293,8 @@ public static class RolloutCommand
     /// <summary>
     /// Follows a ServiceSpec until the operator has rolled out the spec the document holds: its status names that spec's
     /// hash, is Running and has every desired replica ready (exit 0). Exit 1 when the status, for that spec, is Degraded
-    /// with a failed rollout (<see cref="FailedRolloutReasons"/>), when the document goes, or at the timeout. A line is
+    /// with a failed rollout (<see cref="FailedRolloutReasons"/>) and no automatic rollback is still under way (so the
+    /// error says whether the previous revision serves again), when the document goes, or at the timeout. A line is
     /// printed whenever the progress changes. Other Degraded states (a replica restarting) are waited out, as kubectl
     /// waits until the progress deadline.
     /// </summary>
@@ -318,8 +319,11 @@ public static class RolloutCommand
             var desired = DocumentView.Text(replicas, "desired", "0");
             var current = ResourceWait.StatusIsForCurrentSpec(document);
             var failure = FailedRolloutReason(status);
+            // While the operator puts the previous revision back the outcome is not known yet: exit once the rollback has
+            // finished or paused, so the error says whether the old version serves again.
+            var rollingBack = DocumentView.Text(status?.GetValue("rollout", BsonNull.Value) as BsonDocument, "state") == nameof(RolloutState.RollingBack);
             // A rollback replaces the spec that failed, so its status need not name the document's spec.
-            if (failure is not null && (current || failure != PlanOutcome.Reasons.RolloutStalled) && phase == nameof(ResourcePhase.Degraded))
+            if (failure is not null && !rollingBack && (current || failure != PlanOutcome.Reasons.RolloutStalled) && phase == nameof(ResourcePhase.Degraded))
             {
                 await context.Error.WriteLineAsync($"error: {Display(key)} rollout failed ({failure}): {(message.Length > 0 ? message : "no message")}");
                 return CliApplication.Failed;
@@ -331,7 +335,9 @@ public static class RolloutCommand
                 return CliApplication.Ok;
             }
 
-            var line = current
+            var line = rollingBack
+                ? $"Rollout failed, waiting for the rollback to finish ({phase}{(message.Length > 0 ? ": " + message : "")})..."
+                : current
                 ? $"Waiting for rollout to finish: {ready} of {desired} replicas are ready ({phase}{(message.Length > 0 ? ": " + message : "")})..."
                 : "Waiting for rollout to finish: the operator has not picked up the current spec yet...";
             if (line != shown)
