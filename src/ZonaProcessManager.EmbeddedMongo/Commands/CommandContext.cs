@@ -32,9 +32,10 @@ public sealed record CommandContext(ServerContext Server, ConnectionInfo Connect
     /// A write whose result is the command's reply. Outside a session's transaction it joins the store's group commit
     /// (<see cref="MongoStore.WriteAsync"/>), sharing a commit with concurrent writes. For a retryable write the reply is
     /// recorded with the write, in the same transaction, so that a retry is answered from it even after a crash (see
-    /// <see cref="RetryableWriteCache"/>).
+    /// <see cref="RetryableWriteCache"/>). A <paramref name="bulk"/> write (more than one statement) commits on its own,
+    /// after the single-statement writes waiting with it.
     /// </summary>
-    public ValueTask<BsonDocument> WriteReply(Func<WriteScope, BsonDocument> work)
+    public ValueTask<BsonDocument> WriteReply(Func<WriteScope, BsonDocument> work, bool bulk = false)
     {
         if (Transaction is { } transaction)
         {
@@ -43,7 +44,7 @@ public sealed record CommandContext(ServerContext Server, ConnectionInfo Connect
 
         if (Retryable is not { } retryable)
         {
-            return new ValueTask<BsonDocument>(Store.WriteAsync(work));
+            return new ValueTask<BsonDocument>(Store.WriteAsync(work, bulk));
         }
 
         return new ValueTask<BsonDocument>(Store.WriteAsync(scope =>
@@ -55,7 +56,7 @@ public sealed record CommandContext(ServerContext Server, ConnectionInfo Connect
             }
 
             return reply;
-        }));
+        }, bulk));
     }
 
     /// <summary>Reads inside the session's transaction (seeing its own writes), or from the last committed state.</summary>

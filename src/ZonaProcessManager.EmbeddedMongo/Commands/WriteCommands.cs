@@ -16,7 +16,7 @@ public static class WriteCommands
         var documents = Statements(context, "documents");
         var ordered = context.Flag("ordered", true);
         var bypass = context.Flag("bypassDocumentValidation");
-        var reply = context.WriteReply(write =>
+        var reply = context.WriteReply(bulk: documents.Count > 1, work: write =>
         {
             var collection = write.EnsureCollection(context.Database, name);
             var errors = new BsonArray();
@@ -56,7 +56,7 @@ public static class WriteCommands
         var ordered = context.Flag("ordered", true);
         var bypass = context.Flag("bypassDocumentValidation");
         var variables = context.Variables();
-        var reply = context.WriteReply(write =>
+        var reply = context.WriteReply(bulk: statements.Count > 1, work: write =>
         {
             var errors = new BsonArray();
             var upserted = new BsonArray();
@@ -103,7 +103,7 @@ public static class WriteCommands
         var statements = Statements(context, "deletes");
         var ordered = context.Flag("ordered", true);
         var variables = context.Variables();
-        var reply = context.WriteReply(write =>
+        var reply = context.WriteReply(bulk: statements.Count > 1, work: write =>
         {
             var errors = new BsonArray();
             long deleted = 0;

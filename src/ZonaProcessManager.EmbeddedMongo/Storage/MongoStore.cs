@@ -221,11 +221,14 @@ public sealed class MongoStore : IDisposable
     /// concurrent writers share one commit and one disk sync. Each write runs under its own savepoint, so one that fails
     /// (a duplicate key, a validator) leaves no trace and fails alone. The task completes only after the shared commit is
     /// durable; a write that failed hears of it then too, so a caller never learns of its failure before earlier writes
-    /// are durable. Writes run, and their change events are journalled, in the order they arrived.
+    /// are durable. Writes run, and their change events are journalled, in the order they arrived, except that a
+    /// <paramref name="bulk"/> write (many statements) goes after the small writes waiting with it and commits alone: a
+    /// single-document write (a status, a lease renewal) waits for at most one bulk write, never for a queue of them.
+    /// Only concurrent writes change places, and those have no order a client could rely on.
     /// </summary>
-    public Task<T> WriteAsync<T>(Func<WriteScope, T> work)
+    public Task<T> WriteAsync<T>(Func<WriteScope, T> work, bool bulk = false)
     {
-        var write = new PendingWrite<T>(work);
+        var write = new PendingWrite<T>(work) { Bulk = bulk };
         bool lead;
         lock (pendingGate)
         {
@@ -246,7 +249,7 @@ public sealed class MongoStore : IDisposable
 
     /// <summary>
     /// Commits groups until no write is waiting. One leader at a time; the writes that arrive while a group commits
-    /// form the next group.
+    /// form the next group: all its small writes, or else its first bulk write (<see cref="TakeGroupLocked"/>).
     /// </summary>
     private async Task LeadGroupsAsync()
     {
@@ -256,8 +259,7 @@ public sealed class MongoStore : IDisposable
             List<PendingWrite> group;
             lock (pendingGate)
             {
-                group = pendingWrites;
-                pendingWrites = [];
+                group = TakeGroupLocked();
             }
 
             if (!entered)
@@ -290,6 +292,31 @@ public sealed class MongoStore : IDisposable
             // and run the next group from the thread pool.
             await Task.Yield();
         }
+    }
+
+    /// <summary>
+    /// The next group out of the waiting writes: every small one if there are any, else the first bulk one alone; the
+    /// rest keep their order and wait for the next round, where small writes that arrived meanwhile go first again.
+    /// </summary>
+    private List<PendingWrite> TakeGroupLocked()
+    {
+        var waiting = pendingWrites;
+        if (!waiting.Exists(write => write.Bulk))
+        {
+            pendingWrites = [];
+            return waiting;
+        }
+
+        var small = waiting.FindAll(write => !write.Bulk);
+        if (small.Count > 0)
+        {
+            pendingWrites = waiting.FindAll(write => write.Bulk);
+            return small;
+        }
+
+        var first = waiting[0];
+        waiting.RemoveAt(0);
+        return [first];
     }
 
     private void CommitGroup(List<PendingWrite> group)

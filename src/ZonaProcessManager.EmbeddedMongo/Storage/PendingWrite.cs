@@ -6,6 +6,9 @@ namespace ZonaProcessManager.EmbeddedMongo.Storage;
 /// </summary>
 internal abstract class PendingWrite
 {
+    /// <summary>A write of many statements (an insertMany, a bulk of updates): committed on its own, after the small writes waiting beside it.</summary>
+    public bool Bulk { get; init; }
+
     /// <summary>Runs the work in <paramref name="scope"/>; true when it succeeded and waits for the commit.</summary>
     public abstract bool Run(WriteScope scope);
 

@@ -94,6 +94,38 @@ public sealed class GroupCommitStoreTests : IDisposable
         Assert.Equal(events[^1].Sequence, store.Commits.CommittedSequence);
     }
 
+    [Fact]
+    public async Task A_small_write_waiting_behind_bulk_writes_commits_before_them_and_each_bulk_write_commits_alone()
+    {
+        using var store = MongoStore.Open(directory);
+        store.Write(write => write.EnsureCollection("app", "c"));
+        var holder = await store.BeginTransactionAsync(CancellationToken.None);
+        var commitsBefore = store.GroupCommitCount;
+        Task<int> Bulk(string name) => store.WriteAsync(
+            write =>
+            {
+                foreach (var i in Enumerable.Range(0, 500))
+                {
+                    write.Insert(write.Catalog.Find("app", "c")!, new BsonDocument("_id", $"{name}-{i}"));
+                }
+
+                return 500;
+            },
+            bulk: true);
+
+        var first = Bulk("first");
+        var second = Bulk("second");
+        var lease = store.WriteAsync(write => write.Insert(write.Catalog.Find("app", "c")!, new BsonDocument("_id", "lease")));
+        var third = Bulk("third");
+        holder.Abort();
+        await Task.WhenAll(first, second, lease, third);
+
+        var events = store.Read(read => read.ReadChanges(0, long.MaxValue, "app", "c", 10_000)).Where(IsDocumentChange).ToList();
+        var order = events.Select(e => e.Event["documentKey"]["_id"].AsString.Split('-')[0]).Distinct();
+        Assert.Equal(["lease", "first", "second", "third"], order);
+        Assert.Equal(commitsBefore + 4, store.GroupCommitCount);
+    }
+
     /// <summary>Changes to documents, leaving out the collection's own create event.</summary>
     private static bool IsDocumentChange(ChangeRecord change) => change.Event.Contains("documentKey");
 
