@@ -115,8 +115,10 @@ bench-sim: build
 	$(DOTNET) run -c Release --project bench/ZonaProcessManager.Benchmarks -- sim --sizes "$(or $(SIZES),1000 10000 100000)"
 # Health checks at scale: SERVICES= (default 1000) services with an HTTP check every INTERVAL= (5) s, operator probes
 # against Docker's health checks on the same services in one run: CPU above idle over SECONDS= (60) s windows, and the
-# time from a replica failing to Degraded. Holds the machine-wide lock of runs above 200 containers.
+# time from a replica failing to Degraded. Holds the machine-wide lock of runs above 200 containers. The host's
+# neighbour table must hold an entry per replica the operator probes (scripts/ensure-neighbour-table.sh).
 bench-probes: images build
+	bash scripts/ensure-neighbour-table.sh
 	flock /tmp/zpm-bigbench.lock $(DOTNET) run -c Release --project bench/ZonaProcessManager.Benchmarks -- probes \
 	  --services $(or $(SERVICES),1000) --interval $(or $(INTERVAL),5) --seconds $(or $(SECONDS),60)
 

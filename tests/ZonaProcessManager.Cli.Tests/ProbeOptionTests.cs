@@ -39,4 +39,23 @@ public sealed class ProbeOptionTests
 
         Assert.Contains(result.Errors, e => e.Message.Contains("kubelet", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void The_hosts_neighbour_entries_are_read_as_linux_writes_them_and_are_unknown_where_there_is_no_such_file()
+    {
+        var path = Path.Combine(Path.GetTempPath(), "zpm-gc-thresh2-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            File.WriteAllText(path, "512\n");
+
+            Assert.Equal(512, ProbeOptions.ReadHostNeighbourEntries(path));
+            Assert.Null(ProbeOptions.ReadHostNeighbourEntries(path + "-missing"));
+            File.WriteAllText(path, "not a number\n");
+            Assert.Null(ProbeOptions.ReadHostNeighbourEntries(path));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
 }

@@ -20,6 +20,29 @@ public sealed class ProbeOptions
 
     public void AddTo(Command command) => command.Options.Add(Mode);
 
-    public ProbeSettings Parse(ParseResult parseResult) =>
-        ProbeSettings.Default with { Mode = Enum.Parse<ProbeMode>(parseResult.GetValue(Mode)!, ignoreCase: true) };
+    public ProbeSettings Parse(ParseResult parseResult) => ProbeSettings.Default with
+    {
+        Mode = Enum.Parse<ProbeMode>(parseResult.GetValue(Mode)!, ignoreCase: true),
+        HostNeighbourEntries = ReadHostNeighbourEntries(NeighbourThresholdPath),
+    };
+
+    /// <summary>Where Linux says how many neighbour entries it keeps before dropping them.</summary>
+    public const string NeighbourThresholdPath = "/proc/sys/net/ipv4/neigh/default/gc_thresh2";
+
+    /// <summary>The number in <paramref name="path"/>, or null when it cannot be read (not Linux, no /proc).</summary>
+    public static int? ReadHostNeighbourEntries(string path)
+    {
+        try
+        {
+            return int.TryParse(File.ReadAllText(path).Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var entries) ? entries : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
 }

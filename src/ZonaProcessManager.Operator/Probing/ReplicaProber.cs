@@ -38,10 +38,12 @@ public sealed class ReplicaProber(
         using var slots = new SemaphoreSlim(settings.Probes.MaxConcurrentProbes);
         var inFlight = new ConcurrentDictionary<Task, bool>();
         using var timer = new PeriodicTimer(Tick, time);
+        var warnedOfNeighbourTable = false;
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
             {
+                warnedOfNeighbourTable = WarnWhenPastNeighbourTable(warnedOfNeighbourTable);
                 foreach (var target in registry.TakeDue(time.GetUtcNow()))
                 {
                     var probing = ProbeOneAsync(target, slots, stoppingToken);
@@ -55,6 +57,36 @@ public sealed class ReplicaProber(
             // The semaphore is disposed on the way out: no probe of this run may still be waiting on it.
             await Task.WhenAll(inFlight.Keys).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// Warns once each time the replicas probed from the host outgrow the neighbour entries it keeps (a probe to a
+    /// replica whose entry was dropped goes unanswered, which looks like an unhealthy replica); true while past it.
+    /// </summary>
+    private bool WarnWhenPastNeighbourTable(bool warned)
+    {
+        if (settings.Probes.HostNeighbourEntries is not { } entries)
+        {
+            return false;
+        }
+
+        var probed = registry.Count;
+        if (probed <= entries)
+        {
+            return false;
+        }
+
+        if (!warned)
+        {
+            logger.LogWarning(
+                "{Probed} replicas are probed from this host, more than the {Entries} neighbour (ARP) entries it keeps (net.ipv4.neigh.default.gc_thresh2): "
+                + "probes to the others may go unanswered and their services turn Degraded. Raise net.ipv4.neigh.default.gc_thresh1/2/3 "
+                + "(scripts/ensure-neighbour-table.sh) or run with --probe-mode docker",
+                probed,
+                entries);
+        }
+
+        return true;
     }
 
     private async Task ProbeOneAsync(ProbeTarget target, SemaphoreSlim slots, CancellationToken stoppingToken)

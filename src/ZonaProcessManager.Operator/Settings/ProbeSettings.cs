@@ -20,6 +20,13 @@ public sealed record ProbeSettings
     /// </summary>
     public int MaxConcurrentProbes { get; init; } = 100;
 
+    /// <summary>
+    /// How many neighbour (ARP) entries the host keeps before it drops them (Linux's net.ipv4.neigh.default.gc_thresh2,
+    /// 512 by default), or null when unknown. Every replica probed from the host takes one; past this many, probes to
+    /// the rest go unanswered and their services turn Degraded, so the operator warns. `zpm run` reads it from /proc.
+    /// </summary>
+    public int? HostNeighbourEntries { get; init; }
+
     /// <summary>What is wrong with these settings, or null.</summary>
     public string? Problem() =>
         MaxConcurrentProbes < 1 ? $"MaxConcurrentProbes must be at least 1, got {MaxConcurrentProbes}"

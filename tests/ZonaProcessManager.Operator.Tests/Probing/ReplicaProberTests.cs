@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using ZonaProcessManager.Domain.Model;
 using ZonaProcessManager.Domain.Probing;
@@ -32,12 +33,12 @@ public sealed class ReplicaProberTests : IAsyncDisposable
     {
     }
 
-    private ReplicaProberTests(int maxConcurrentProbes)
+    private ReplicaProberTests(int maxConcurrentProbes, int? hostNeighbourEntries = null)
     {
         _settings = new OperatorSettings
         {
             Tenants = new HashSet<string>(["acme"], StringComparer.Ordinal),
-            Probes = ProbeSettings.Default with { MaxConcurrentProbes = maxConcurrentProbes },
+            Probes = ProbeSettings.Default with { MaxConcurrentProbes = maxConcurrentProbes, HostNeighbourEntries = hostNeighbourEntries },
         };
         // No spread: a replica found late is probed at once, so tests know when.
         _registry = new ProbeRegistry(_settings, _clock, () => 0);
@@ -64,10 +65,10 @@ public sealed class ReplicaProberTests : IAsyncDisposable
         ProbeAddress = $"10.0.0.{slot + 2}",
     };
 
-    private async Task StartAsync()
+    private async Task StartAsync(ILogger<ReplicaProber>? logger = null)
     {
         var prober = new ReplicaProber(
-            _registry, _probe, _publisher, _settings, _clock, new ResilientLoop(_settings, _clock), NullLogger<ReplicaProber>.Instance);
+            _registry, _probe, _publisher, _settings, _clock, new ResilientLoop(_settings, _clock), logger ?? NullLogger<ReplicaProber>.Instance);
         var timersBefore = _clock.ActiveTimerCount;
         _running = prober.RunAsync(_stop.Token);
         await Eventually.TrueAsync(() => _clock.ActiveTimerCount > timersBefore, "the prober to start its tick");
@@ -166,6 +167,38 @@ public sealed class ReplicaProberTests : IAsyncDisposable
         await Eventually.TrueAsync(() => bounded._probe.Calls.Count == 5, "the last probe");
 
         Assert.Equal(2, bounded._probe.MostInFlight);
+    }
+
+    [Fact]
+    public async Task Probing_more_replicas_than_the_host_keeps_neighbour_entries_for_warns_once_until_it_is_back_under()
+    {
+        await using var crowded = new ReplicaProberTests(maxConcurrentProbes: 100, hostNeighbourEntries: 2);
+        var logger = new CapturingLogger<ReplicaProber>();
+        var containers = Enumerable.Range(0, 3).Select(slot => crowded.Container(slot, HttpProbe())).ToList();
+        IReadOnlyList<CapturedLog> Warnings() => [.. logger.Logs.Where(log => log.Level == LogLevel.Warning)];
+        crowded._registry.Observe(containers[..2], listedOwner: Owner);
+        await crowded.StartAsync(logger);
+
+        crowded.Advance(ReplicaProber.Tick * 3);
+        await Task.Delay(50);
+        Assert.Empty(Warnings());
+
+        crowded._registry.Observe(containers, listedOwner: Owner);
+        crowded.Advance(ReplicaProber.Tick);
+        await Eventually.TrueAsync(() => Warnings().Count == 1, "a warning about the neighbour table");
+        crowded.Advance(ReplicaProber.Tick * 5);
+        await Task.Delay(50);
+        crowded._registry.Observe(containers[..1], listedOwner: Owner);
+        crowded.Advance(ReplicaProber.Tick * 2);
+        crowded._registry.Observe(containers, listedOwner: Owner);
+        crowded.Advance(ReplicaProber.Tick);
+        await Eventually.TrueAsync(() => Warnings().Count == 2, "a second warning after the count went back under and past again");
+
+        Assert.Equal(
+            "3 replicas are probed from this host, more than the 2 neighbour (ARP) entries it keeps (net.ipv4.neigh.default.gc_thresh2): "
+            + "probes to the others may go unanswered and their services turn Degraded. Raise net.ipv4.neigh.default.gc_thresh1/2/3 "
+            + "(scripts/ensure-neighbour-table.sh) or run with --probe-mode docker",
+            Warnings()[0].Message);
     }
 
     [Fact]
