@@ -120,7 +120,7 @@ bench-sim: build
 bench-probes: images build
 	bash scripts/ensure-neighbour-table.sh
 	flock /tmp/zpm-bigbench.lock $(DOTNET) run -c Release --project bench/ZonaProcessManager.Benchmarks -- probes \
-	  --services $(or $(SERVICES),1000) --interval $(or $(INTERVAL),5) --seconds $(or $(SECONDS),60)
+	  --services $(or $(SERVICES),1000) --interval $(or $(INTERVAL),5) --seconds $(or $(SECONDS),60) $(if $(OPERATOR_ONLY),--operator-only)
 
 # Failure scenarios against real zpm processes, each ending with its counts (README "Chaos"); ONLY=a,b picks scenarios.
 # CHAOS_DOCKERD=1 adds the Docker engine restart, which disturbs everything else on the host: dedicated machines only.
