@@ -59,6 +59,14 @@ public sealed class RolloutCommandTests(MongoTestTarget target, ITestOutputHelpe
             Web, spec.Spec, SpecHasher.HashOf(spec), ChangeCause.Of(spec.Metadata), DateTimeOffset.UtcNow, keep: 10, CancellationToken.None);
     }
 
+    /// <summary>Installs the schema, applies web.yaml with <paramref name="image"/> and returns the stored spec's hash.</summary>
+    private async Task<string> InstallAndApplyAsync(TestDatabase database, ManifestFiles files, string image)
+    {
+        await ZpmAsync(database, "install");
+        await ZpmAsync(database, "apply", "-f", files.Write("web.yaml", WebManifest(image)));
+        return ResourceWait.CurrentSpecHash(await DocumentAsync(database))!;
+    }
+
     private static async Task WriteStatusAsync(TestDatabase database, BsonDocument status) =>
         await database.Collection<BsonDocument>(ZpmCollections.Services).UpdateOneAsync(
             MongoServiceStore.KeyFilter(Web), Builders<BsonDocument>.Update.Set("status", status));
@@ -208,9 +216,7 @@ public sealed class RolloutCommandTests(MongoTestTarget target, ITestOutputHelpe
     {
         await using var database = target.CreateDatabase(output);
         using var files = new ManifestFiles();
-        await ZpmAsync(database, "install");
-        await ZpmAsync(database, "apply", "-f", files.Write("web.yaml", WebManifest("zpm/busybox:1.0")));
-        var oldHash = ResourceWait.CurrentSpecHash(await DocumentAsync(database))!;
+        var oldHash = await InstallAndApplyAsync(database, files, "zpm/busybox:1.0");
         await WriteStatusAsync(database, new BsonDocument
         {
             ["phase"] = "Running",
@@ -232,9 +238,7 @@ public sealed class RolloutCommandTests(MongoTestTarget target, ITestOutputHelpe
     {
         await using var database = target.CreateDatabase(output);
         using var files = new ManifestFiles();
-        await ZpmAsync(database, "install");
-        await ZpmAsync(database, "apply", "-f", files.Write("web.yaml", WebManifest("zpm/busybox:1.0")));
-        var hash = ResourceWait.CurrentSpecHash(await DocumentAsync(database))!;
+        var hash = await InstallAndApplyAsync(database, files, "zpm/busybox:1.0");
         await WriteStatusAsync(database, new BsonDocument
         {
             ["phase"] = "Running",
@@ -265,9 +269,7 @@ public sealed class RolloutCommandTests(MongoTestTarget target, ITestOutputHelpe
     {
         await using var database = target.CreateDatabase(output);
         using var files = new ManifestFiles();
-        await ZpmAsync(database, "install");
-        await ZpmAsync(database, "apply", "-f", files.Write("web.yaml", WebManifest("zpm/busybox:2.0")));
-        var failedHash = ResourceWait.CurrentSpecHash(await DocumentAsync(database))!;
+        var failedHash = await InstallAndApplyAsync(database, files, "zpm/busybox:2.0");
         BsonDocument RolledBackStatus(string state, string message) => new()
         {
             ["phase"] = "Degraded",
