@@ -44,8 +44,11 @@ public sealed class LeadershipFenceOnStoreTests(MongoTestTarget mongo, ITestOutp
         await _operator.Services.InsertOneAsync(MalformedServiceSpecs.Valid(Tenant, "web"));
         await _operator.WaitForAsync(web, s => s.Phase == ResourcePhase.Running, "Running in term 1");
         Assert.Equal(1, await GenerationOfAsync(web));
-        var events = await _operator.Database.GetCollection<BsonDocument>(ZpmCollections.Events).Find(FilterDefinition<BsonDocument>.Empty).ToListAsync();
-        Assert.NotEmpty(events);
+        // A reconcile writes its status first and then one event per transition, so the events may still be on their way.
+        var events = await Fakes.Eventually.ValueAsync(
+            async () => await _operator.Database.GetCollection<BsonDocument>(ZpmCollections.Events).Find(FilterDefinition<BsonDocument>.Empty).ToListAsync() is { Count: > 0 } recorded ? recorded : null,
+            "term 1's events recorded",
+            OperatorOnStore.Deadline);
         Assert.All(events, e => Assert.Equal(1, e["leaderGeneration"].ToInt64()));
 
         // A leader of term 2 elsewhere writes web's status; this host has not noticed that its term 1 is over.
