@@ -208,6 +208,8 @@ async function refreshDetail() {
 function renderDetail(kind, detail) {
   const row = detail.row;
   const focused = document.activeElement && document.activeElement.id;
+  // A live update redraws the page: what the user has typed into the actions card (token, replicas) must survive it.
+  const typed = [...document.querySelectorAll('#actions input')].filter((input) => input.id).map((input) => [input.id, input.value]);
   const summary = el('dl', { className: 'summary' },
     entry('Name', row.name),
     kind === 'services' || kind === 'integrations' ? entry('Tenant', row.tenant) : null,
@@ -236,6 +238,10 @@ function renderDetail(kind, detail) {
   ];
   const main = document.getElementById('main');
   main.replaceChildren(...sections.filter(Boolean));
+  for (const [id, value] of typed) {
+    const input = document.getElementById(id);
+    if (input) input.value = value;
+  }
   if (focused && document.getElementById(focused)) document.getElementById(focused).focus();
 }
 
