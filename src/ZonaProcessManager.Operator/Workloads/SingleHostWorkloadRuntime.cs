@@ -64,7 +64,18 @@ public sealed class SingleHostWorkloadRuntime(
             return WorkloadApplyResult.NothingDone(observed);
         }
 
-        var execution = await _executor.ExecuteAsync(desired.Owner, plan.Actions, desired.SecretValues, cancellationToken).ConfigureAwait(false);
+        PlanExecution execution;
+        try
+        {
+            execution = await _executor.ExecuteAsync(desired.Owner, plan.Actions, desired.SecretValues, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            // A plan cut short (fence, cancellation, engine gone) may have created containers it did not report.
+            _index.Doubt(desired.Owner);
+            throw;
+        }
+
         _index.Added(desired.Owner, execution.Started);
         if (execution.Error is not null)
         {

@@ -19,7 +19,8 @@ public static class WorkloadRuntimeRegistration
     /// <remarks>
     /// With an <see cref="IReplicaProbe"/> registered, the operator also probes containers labelled zpm.probe itself
     /// (<see cref="ReplicaProber"/>, leader-only) and the runtime reports their health from those probes
-    /// (<see cref="ProbedContainerRuntime"/>); without one such containers report no health.
+    /// (<see cref="ProbedContainerRuntime"/>); without one such containers report no health. Every engine call that
+    /// changes something is fenced by the leadership term on its own (<see cref="FencedContainerRuntime"/>).
     /// </remarks>
     public static IServiceCollection AddSingleHostWorkloadRuntime(this IServiceCollection services)
     {
@@ -31,9 +32,11 @@ public static class WorkloadRuntimeRegistration
         }
 
         services.AddSingleton<IWorkloadRuntime>(sp => new SingleHostWorkloadRuntime(
-            probing
-                ? new ProbedContainerRuntime(sp.GetRequiredService<IContainerRuntime>(), sp.GetRequiredService<ProbeRegistry>())
-                : sp.GetRequiredService<IContainerRuntime>(),
+            new FencedContainerRuntime(
+                probing
+                    ? new ProbedContainerRuntime(sp.GetRequiredService<IContainerRuntime>(), sp.GetRequiredService<ProbeRegistry>())
+                    : sp.GetRequiredService<IContainerRuntime>(),
+                sp.GetRequiredService<ILeadershipContext>()),
             sp.GetRequiredService<ReconcilePlanner>(),
             sp.GetRequiredService<ExpectedContainerStarts>(),
             sp.GetRequiredService<TimeProvider>(),

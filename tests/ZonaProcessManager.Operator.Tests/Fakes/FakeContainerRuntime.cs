@@ -113,7 +113,17 @@ public sealed class FakeContainerRuntime(TimeProvider time) : IContainerRuntime
         return Task.FromResult<IReadOnlyList<ObservedContainer>>([.. Containers.Where(c => containerIds.Contains(c.Id)).OrderBy(c => c.Replica).ThenBy(c => c.Id, StringComparer.Ordinal)]);
     }
 
+    /// <summary>Runs after each successful create, with the container created.</summary>
+    public Action<DesiredContainer>? AfterCreate { get; set; }
+
     public Task<string> CreateAndStartAsync(DesiredContainer container, CancellationToken cancellationToken)
+    {
+        var id = Create(container);
+        AfterCreate?.Invoke(container);
+        return Task.FromResult(id);
+    }
+
+    private string Create(DesiredContainer container)
     {
         Record($"create {container.ContainerName} {container.SpecHash}");
         if (CreateErrorByImage.TryGetValue(container.Spec.Image, out var error))
@@ -148,7 +158,7 @@ public sealed class FakeContainerRuntime(TimeProvider time) : IContainerRuntime
             CreatedAt = time.GetUtcNow(),
             StartedAt = time.GetUtcNow(),
         });
-        return Task.FromResult(id);
+        return id;
     }
 
     public Task RemoveAsync(string containerId, CancellationToken cancellationToken)

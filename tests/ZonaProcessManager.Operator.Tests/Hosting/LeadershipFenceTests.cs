@@ -80,6 +80,35 @@ public sealed class LeadershipFenceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_term_that_lapses_between_two_steps_of_a_plan_runs_no_further_step_and_the_plan_finishes_once_confirmed_again()
+    {
+        var web = _store.Put(Service("web", replicas: 3));
+        _runtime.AfterCreate = _ =>
+        {
+            // The store stops confirming the term while the plan's first create is under way.
+            _election.Confirmed = false;
+            _runtime.AfterCreate = null;
+        };
+        await StartAsync();
+        _election.Grant();
+        await Eventually.TrueAsync(() => _runtime.ContainersOf(web).Count == 1, "web's first replica created");
+        await Eventually.TrueAsync(() => Queue.IsIdle, "queue idle");
+
+        Assert.Single(_runtime.Calls, call => call.StartsWith("create ", StringComparison.Ordinal));
+        Assert.Null(_store.StatusOf(web));
+
+        _election.Confirmed = true;
+        for (var i = 0; i < 20 && _store.StatusOf(web)?.Phase != ResourcePhase.Running; i++)
+        {
+            _time.Advance(TimeSpan.FromMinutes(5));
+            await Eventually.TrueAsync(() => Queue.IsIdle, "queue idle");
+        }
+
+        Assert.Equal(ResourcePhase.Running, _store.StatusOf(web)?.Phase);
+        Assert.Equal(3, _runtime.ContainersOf(web).Select(c => c.Replica).Distinct().Count());
+    }
+
+    [Fact]
     public async Task Each_term_labels_what_it_creates_and_a_standby_between_terms_acts_on_nothing()
     {
         var web = _store.Put(Service("web"));

@@ -58,9 +58,15 @@ internal static class HaTestSupport
                 return false;
             }
 
-            var running = (await cluster.ContainersAsync()).Where(c => c.State == "running").ToList();
-            return replicasByService.All(s => running.Count(c => HaCluster.Label(c, Domain.Ports.ZpmLabels.Name) == s.Key) == s.Value);
-        }, deadline, $"services {string.Join(", ", replicasByService.Select(s => $"{s.Key}×{s.Value}"))} Running with their containers");
+            // Every container of the tenant counts, running or not: one still being removed, or created by a deposed
+            // leader's last call and not yet removed by the leader now, is not converged.
+            var containers = await cluster.ContainersAsync();
+            return replicasByService.All(s =>
+            {
+                var own = containers.Where(c => HaCluster.Label(c, Domain.Ports.ZpmLabels.Name) == s.Key).ToList();
+                return own.Count == s.Value && own.All(c => c.State == "running");
+            });
+        }, deadline, $"services {string.Join(", ", replicasByService.Select(s => $"{s.Key}×{s.Value}"))} Running with exactly their containers, all running");
 
     /// <summary>
     /// Asserts that no two processes acted at once, for Docker actions and for store writes that changed something
