@@ -1,9 +1,8 @@
 using Microsoft.Extensions.Hosting;
 using Xunit.Abstractions;
 using ZonaProcessManager.Cli.Hosting;
-using ZonaProcessManager.Domain.Integrations;
-using ZonaProcessManager.Operator.Settings;
 using ZonaProcessManager.Testing.Mongo;
+using ZonaProcessManager.Testing.Operator;
 
 namespace ZonaProcessManager.Cli.Tests;
 
@@ -17,18 +16,12 @@ internal static class InProcessOperator
     public static async Task<T> RunAsync<T>(
         MongoTestTarget target, TestDatabase database, string tenant, Func<Task<T>> body, TimeSpan? rolloutHealthDeadline = null)
     {
-        // Each test its own slice of integration ports, so parallel runs on one Docker host rarely meet.
-        var first = 30000 + (Random.Shared.Next(0, 250) * 100);
-        var settings = new OperatorSettings
+        var settings = TestOperatorSettings.For(target, database, tenant);
+        if (rolloutHealthDeadline is { } deadline)
         {
-            MongoConnectionString = target.ConnectionString,
-            Database = database.Name,
-            Tenants = new HashSet<string> { tenant },
-            IntegrationPorts = new PortRange(first, first + 99),
-            DockerStopGrace = TimeSpan.FromSeconds(1),
-            ProgressRequeueInterval = TimeSpan.FromMilliseconds(300),
-            RolloutHealthDeadline = rolloutHealthDeadline ?? new OperatorSettings().RolloutHealthDeadline,
-        };
+            settings = settings with { RolloutHealthDeadline = deadline };
+        }
+
         using var host = ZpmOperatorHost.CreateBuilder(settings).Build();
         await host.StartAsync();
         try

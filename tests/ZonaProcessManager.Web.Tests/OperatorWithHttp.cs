@@ -6,12 +6,12 @@ using MongoDB.Bson;
 using MongoDB.Driver;
 using Xunit.Abstractions;
 using ZonaProcessManager.Cli.Hosting;
-using ZonaProcessManager.Domain.Integrations;
 using ZonaProcessManager.Domain.Model;
 using ZonaProcessManager.Mongo;
 using ZonaProcessManager.Operator.Settings;
 using ZonaProcessManager.Testing.Docker;
 using ZonaProcessManager.Testing.Mongo;
+using ZonaProcessManager.Testing.Operator;
 using ZonaProcessManager.Web.Hosting;
 
 namespace ZonaProcessManager.Web.Tests;
@@ -34,17 +34,8 @@ internal sealed class OperatorWithHttp : IAsyncDisposable
         _docker = docker;
         _database = mongo.CreateDatabase(output);
         Tenant = docker.NewTenant();
-        var first = 30000 + (Random.Shared.Next(0, 250) * 100);
-        var settings = new OperatorSettings
+        var settings = TestOperatorSettings.For(mongo, _database, Tenant) with
         {
-            MongoConnectionString = mongo.ConnectionString,
-            Database = _database.Name,
-            Tenants = new HashSet<string> { Tenant },
-            IntegrationPorts = new PortRange(first, first + 99),
-            DockerStopGrace = TimeSpan.FromSeconds(1),
-            ProgressRequeueInterval = TimeSpan.FromMilliseconds(300),
-            LoopRetryInitial = TimeSpan.FromMilliseconds(200),
-            LoopRetryMax = TimeSpan.FromSeconds(2),
             Http = new HttpSettings { Endpoint = new IPEndPoint(IPAddress.Loopback, 0) },
         };
         Settings = adjust is null ? settings : adjust(settings);

@@ -10,12 +10,12 @@ using MongoDB.Bson;
 using MongoDB.Driver;
 using Xunit.Abstractions;
 using ZonaProcessManager.Cli.Hosting;
-using ZonaProcessManager.Domain.Integrations;
 using ZonaProcessManager.Domain.Model;
 using ZonaProcessManager.Mongo;
 using ZonaProcessManager.Operator.Settings;
 using ZonaProcessManager.Testing.Docker;
 using ZonaProcessManager.Testing.Mongo;
+using ZonaProcessManager.Testing.Operator;
 using ZonaProcessManager.Web.Dashboard;
 using ZonaProcessManager.Web.Hosting;
 
@@ -42,19 +42,10 @@ internal sealed class DashboardUnderTest : IAsyncDisposable
         _database = mongo.CreateDatabase(output);
         Mongo = mongo;
         Tenant = docker.NewTenant();
-        var first = 30000 + (Random.Shared.Next(0, 250) * 100);
-        Settings = new OperatorSettings
+        Settings = TestOperatorSettings.For(mongo, _database, Tenant) with
         {
-            MongoConnectionString = mongo.ConnectionString,
-            Database = _database.Name,
-            Tenants = new HashSet<string> { Tenant },
-            IntegrationPorts = new PortRange(first, first + 99),
             IntegrationRequeueInterval = TimeSpan.FromMilliseconds(500),
-            DockerStopGrace = TimeSpan.FromSeconds(1),
-            ProgressRequeueInterval = TimeSpan.FromMilliseconds(300),
             DependencyRequeueInterval = TimeSpan.FromMilliseconds(500),
-            LoopRetryInitial = TimeSpan.FromMilliseconds(200),
-            LoopRetryMax = TimeSpan.FromSeconds(2),
             Dashboard = dashboard ?? new DashboardSettings(),
         };
     }
