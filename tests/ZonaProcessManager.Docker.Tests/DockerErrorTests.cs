@@ -135,10 +135,11 @@ public sealed class DockerErrorTests(DockerTestEnvironment environment) : IClass
         listener.Listen();
         var connections = 0;
         using var stop = new CancellationTokenSource();
-        // An "engine" that hangs up on every connection, like a dockerd restarting over and over.
+        // An "engine" that hangs up on every connection, like a dockerd restarting over and over. It ends only by its
+        // accept being cancelled, so the cleanup below can expect exactly that.
         var engine = Task.Run(async () =>
         {
-            while (!stop.IsCancellationRequested)
+            while (true)
             {
                 using var connection = await listener.AcceptAsync(stop.Token);
                 Interlocked.Increment(ref connections);
