@@ -60,13 +60,11 @@ public sealed class SocketReplicaProbe : IReplicaProbe
             while (filled < received.Length)
             {
                 var read = await socket.ReceiveAsync(received.AsMemory(filled), SocketFlags.None, cancellationToken).ConfigureAwait(false);
-                if (read == 0 || !StartsLikeHttp(received.AsSpan(0, filled + read)))
+                filled += read;
+                if (read == 0 || !StartsLikeHttp(received.AsSpan(0, filled)))
                 {
-                    filled += read;
                     break;
                 }
-
-                filled += read;
             }
 
             return Verdict(received.AsSpan(0, filled));

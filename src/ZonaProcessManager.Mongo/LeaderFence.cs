@@ -24,13 +24,7 @@ internal sealed class LeaderFence(ILeadershipContext? leadership)
     /// <summary>The generation to write under; null when unfenced. Throws when fenced and not confirmed.</summary>
     public long? Generation(string operation)
     {
-        if (leadership is null)
-        {
-            return null;
-        }
-
-        var term = leadership.Current;
-        return term is not null && leadership.IsConfirmed ? term.Generation : throw LeadershipFenceException.NotConfirmed(operation, term);
+        return leadership?.ConfirmedTerm(operation).Generation;
     }
 
     /// <summary><paramref name="key"/>, and, when fenced, "written under no newer term than <paramref name="generation"/>".</summary>

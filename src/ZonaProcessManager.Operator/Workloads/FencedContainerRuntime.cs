@@ -25,47 +25,39 @@ public sealed class FencedContainerRuntime(IContainerRuntime inner, ILeadershipC
 
     public Task<string> CreateAndStartAsync(DesiredContainer container, CancellationToken cancellationToken)
     {
-        EnsureConfirmed(nameof(CreateAndStartAsync));
+        leadership.ConfirmedTerm(nameof(CreateAndStartAsync));
         return inner.CreateAndStartAsync(container, cancellationToken);
     }
 
     public Task RemoveAsync(string containerId, CancellationToken cancellationToken)
     {
-        EnsureConfirmed(nameof(RemoveAsync));
+        leadership.ConfirmedTerm(nameof(RemoveAsync));
         return inner.RemoveAsync(containerId, cancellationToken);
     }
 
     public Task RestartAsync(string containerId, CancellationToken cancellationToken)
     {
-        EnsureConfirmed(nameof(RestartAsync));
+        leadership.ConfirmedTerm(nameof(RestartAsync));
         return inner.RestartAsync(containerId, cancellationToken);
     }
 
     public Task EnsureNetworkAsync(string name, IReadOnlyDictionary<string, string> labels, CancellationToken cancellationToken)
     {
-        EnsureConfirmed(nameof(EnsureNetworkAsync));
+        leadership.ConfirmedTerm(nameof(EnsureNetworkAsync));
         return inner.EnsureNetworkAsync(name, labels, cancellationToken);
     }
 
     public Task RemoveNetworkAsync(string name, CancellationToken cancellationToken)
     {
-        EnsureConfirmed(nameof(RemoveNetworkAsync));
+        leadership.ConfirmedTerm(nameof(RemoveNetworkAsync));
         return inner.RemoveNetworkAsync(name, cancellationToken);
     }
 
     public Task EnsureVolumeAsync(VolumeSpec volume, IReadOnlyDictionary<string, string> labels, CancellationToken cancellationToken)
     {
-        EnsureConfirmed(nameof(EnsureVolumeAsync));
+        leadership.ConfirmedTerm(nameof(EnsureVolumeAsync));
         return inner.EnsureVolumeAsync(volume, labels, cancellationToken);
     }
 
     public IAsyncEnumerable<ContainerEvent> WatchEventsAsync(CancellationToken cancellationToken) => inner.WatchEventsAsync(cancellationToken);
-
-    private void EnsureConfirmed(string operation)
-    {
-        if (!leadership.IsConfirmed)
-        {
-            throw LeadershipFenceException.NotConfirmed(operation, leadership.Current);
-        }
-    }
 }

@@ -40,32 +40,26 @@ public sealed class FencedWorkloadRuntime(IWorkloadRuntime inner, ILeadershipCon
             return Inner.ApplyAsync(desired, observed, plan, cancellationToken);
         }
 
-        var term = ConfirmedTerm(nameof(ApplyAsync));
+        var term = leadership.ConfirmedTerm(nameof(ApplyAsync));
         return Inner.ApplyAsync(desired, observed, Labelled(plan, term), cancellationToken);
     }
 
     public Task<WorkloadRemoval> RemoveAsync(ResourceKey owner, CancellationToken cancellationToken)
     {
-        ConfirmedTerm(nameof(RemoveAsync));
+        leadership.ConfirmedTerm(nameof(RemoveAsync));
         return Inner.RemoveAsync(owner, cancellationToken);
     }
 
     public Task EnsureTenantNetworkAsync(string tenant, CancellationToken cancellationToken)
     {
-        ConfirmedTerm(nameof(EnsureTenantNetworkAsync));
+        leadership.ConfirmedTerm(nameof(EnsureTenantNetworkAsync));
         return Inner.EnsureTenantNetworkAsync(tenant, cancellationToken);
     }
 
     public Task RemoveTenantNetworkAsync(string tenant, CancellationToken cancellationToken)
     {
-        ConfirmedTerm(nameof(RemoveTenantNetworkAsync));
+        leadership.ConfirmedTerm(nameof(RemoveTenantNetworkAsync));
         return Inner.RemoveTenantNetworkAsync(tenant, cancellationToken);
-    }
-
-    private LeadershipTerm ConfirmedTerm(string operation)
-    {
-        var term = leadership.Current;
-        return term is not null && leadership.IsConfirmed ? term : throw LeadershipFenceException.NotConfirmed(operation, term);
     }
 
     private static ReconcilePlan Labelled(ReconcilePlan plan, LeadershipTerm term) => plan with
