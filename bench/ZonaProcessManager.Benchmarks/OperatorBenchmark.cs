@@ -199,6 +199,9 @@ public static class OperatorBenchmark
                 DockerStopGrace = TimeSpan.FromSeconds(1),
             };
             using var client = new MongoClient(connectionString);
+            // The collections, validators and indexes `zpm run` installs before its operator starts: without the indexes
+            // every keyed read of a reconcile scans the whole collection.
+            await new SchemaInstaller(client.GetDatabase(settings.Database)).InstallAsync(cancellation);
             var collection = client.GetDatabase(settings.Database).GetCollection<BsonDocument>(ZpmCollections.Services);
             var report = new Report(services, converged, idleSeconds, baseline, healthChecked: healthInterval is not null);
 

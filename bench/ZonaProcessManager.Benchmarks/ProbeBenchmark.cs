@@ -164,6 +164,8 @@ public static class ProbeBenchmark
                 Probes = ProbeSettings.Default with { Mode = mode },
             };
             using var client = new MongoClient(connection);
+            // What `zpm run` installs before its operator starts; without the indexes every keyed read scans the collection.
+            await new SchemaInstaller(client.GetDatabase(database)).InstallAsync(cancellation);
             var collection = client.GetDatabase(database).GetCollection<BsonDocument>(ZpmCollections.Services);
             var host = ZpmOperatorHost.CreateBuilder(settings, s => s.AddSerilog(
                 new LoggerConfiguration().MinimumLevel.Warning().WriteTo.Console(standardErrorFromLevel: LogEventLevel.Verbose).CreateLogger(), dispose: true)).Build();

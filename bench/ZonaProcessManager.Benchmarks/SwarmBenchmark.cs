@@ -77,6 +77,12 @@ public static class SwarmBenchmark
                 MaxParallelReconciles = Parallelism,
                 DockerEndpoint = new Uri(Manager),
             };
+            // What `zpm run` installs before its operator starts; without the indexes every keyed read scans the collection.
+            using (var installClient = new MongoClient(settings.MongoConnectionString))
+            {
+                await new SchemaInstaller(installClient.GetDatabase(settings.Database)).InstallAsync(token);
+            }
+
             using var host = ZpmOperatorHost.CreateBuilder(
                 settings,
                 new WorkloadRuntimeChoice(WorkloadRuntimeKind.Swarm, "bench-swarm", new SwarmRuntimeOptions()),

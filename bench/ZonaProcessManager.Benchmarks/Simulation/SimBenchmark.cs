@@ -93,6 +93,9 @@ public static class SimBenchmark
                 // The benchmark runs its resync itself; a periodic one in the middle of a figure would blur it.
                 ResyncInterval = TimeSpan.FromHours(10),
             };
+            // The collections, validators and indexes `zpm run` installs before its operator starts: without the indexes
+            // every keyed read of a reconcile scans the whole collection (1.3 s a read at 10 000 services).
+            await new SchemaInstaller(client.GetDatabase(settings.Database)).InstallAsync(cancellation);
             var collection = client.GetDatabase(settings.Database).GetCollection<BsonDocument>(ZpmCollections.Services);
 
             var runtime = new SimulatedContainerRuntime();
