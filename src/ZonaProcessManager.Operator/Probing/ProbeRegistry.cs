@@ -19,6 +19,10 @@ public sealed class ProbeRegistry(OperatorSettings settings, TimeProvider time, 
     private readonly Dictionary<string, Followed> _followed = new(StringComparer.Ordinal);
     private long _generations;
 
+    // Completed while at least one replica is followed, and replaced by a fresh one when the last goes: the prober
+    // sleeps on it rather than waking every tick to find nothing due.
+    private TaskCompletionSource _following = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     public ProbeRegistry(OperatorSettings settings, TimeProvider time)
         : this(settings, time, Random.Shared.NextDouble)
     {
@@ -33,6 +37,15 @@ public sealed class ProbeRegistry(OperatorSettings settings, TimeProvider time, 
             {
                 return _followed.Count;
             }
+        }
+    }
+
+    /// <summary>Completes once at least one replica is followed (at once if one is).</summary>
+    public Task UntilFollowingAsync(CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            return _following.Task.WaitAsync(cancellationToken);
         }
     }
 
@@ -61,6 +74,8 @@ public sealed class ProbeRegistry(OperatorSettings settings, TimeProvider time, 
             {
                 result.Add(Follow(container, now));
             }
+
+            FollowedCountChangedLocked();
         }
 
         return result;
@@ -72,6 +87,7 @@ public sealed class ProbeRegistry(OperatorSettings settings, TimeProvider time, 
         lock (_gate)
         {
             _followed.Remove(containerId);
+            FollowedCountChangedLocked();
         }
     }
 
@@ -124,6 +140,18 @@ public sealed class ProbeRegistry(OperatorSettings settings, TimeProvider time, 
         lock (_gate)
         {
             return _followed.TryGetValue(containerId, out var followed) ? followed.State : null;
+        }
+    }
+
+    private void FollowedCountChangedLocked()
+    {
+        if (_followed.Count > 0)
+        {
+            _following.TrySetResult();
+        }
+        else if (_following.Task.IsCompleted)
+        {
+            _following = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         }
     }
 

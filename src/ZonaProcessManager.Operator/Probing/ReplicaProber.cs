@@ -37,18 +37,24 @@ public sealed class ReplicaProber(
     {
         using var slots = new SemaphoreSlim(settings.Probes.MaxConcurrentProbes);
         var inFlight = new ConcurrentDictionary<Task, bool>();
-        using var timer = new PeriodicTimer(Tick, time);
         var warnedOfNeighbourTable = false;
         try
         {
-            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+            while (true)
             {
-                warnedOfNeighbourTable = WarnWhenPastNeighbourTable(warnedOfNeighbourTable);
-                foreach (var target in registry.TakeDue(time.GetUtcNow()))
+                // With nothing to follow the loop sleeps, timer and all, until a replica is followed: a tick that finds
+                // nothing due still wakes the process five times a second.
+                await registry.UntilFollowingAsync(stoppingToken).ConfigureAwait(false);
+                using var timer = new PeriodicTimer(Tick, time);
+                while (registry.Count > 0 && await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
                 {
-                    var probing = ProbeOneAsync(target, slots, stoppingToken);
-                    inFlight[probing] = true;
-                    _ = probing.ContinueWith(done => inFlight.TryRemove(done, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                    warnedOfNeighbourTable = WarnWhenPastNeighbourTable(warnedOfNeighbourTable);
+                    foreach (var target in registry.TakeDue(time.GetUtcNow()))
+                    {
+                        var probing = ProbeOneAsync(target, slots, stoppingToken);
+                        inFlight[probing] = true;
+                        _ = probing.ContinueWith(done => inFlight.TryRemove(done, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                    }
                 }
             }
         }

@@ -254,6 +254,27 @@ public sealed class ReplicaProberTests : IAsyncDisposable
         Assert.Equal(0, _registry.Count);
     }
 
+    [Fact]
+    public async Task With_no_replica_to_probe_the_prober_holds_no_timer_and_probes_a_replica_as_soon_as_one_is_followed()
+    {
+        var prober = new ReplicaProber(
+            _registry, _probe, _publisher, _settings, _clock, new ResilientLoop(_settings, _clock), NullLogger<ReplicaProber>.Instance);
+        var timersBefore = _clock.ActiveTimerCount;
+        _running = prober.RunAsync(_stop.Token);
+        Advance(Interval);
+        Assert.Equal(timersBefore, _clock.ActiveTimerCount);
+
+        var container = Container(0, HttpProbe());
+        Seen(container);
+        await Eventually.TrueAsync(() => _clock.ActiveTimerCount > timersBefore, "the prober to start ticking for the followed replica");
+        Advance(Interval);
+        await Eventually.TrueAsync(() => _probe.Calls.Count == 1, "the first probe of the followed replica");
+
+        _registry.Observe([], listedOwner: Owner);
+        Advance(ReplicaProber.Tick);
+        await Eventually.TrueAsync(() => _clock.ActiveTimerCount == timersBefore, "the prober to stop ticking once nothing is followed");
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync();
