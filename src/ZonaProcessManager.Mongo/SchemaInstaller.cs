@@ -31,6 +31,13 @@ public sealed class SchemaInstaller
 {
     public static readonly TimeSpan EventRetention = TimeSpan.FromDays(7);
 
+    /// <summary>
+    /// How long an operator instance's record outlives its last write. A running instance writes it at every renewal or
+    /// look at the lease (every few seconds), so only the record of an instance that stopped without saying so (kill -9,
+    /// a lost host) goes, within this time plus one pass of the server's TTL monitor (60 s on MongoDB).
+    /// </summary>
+    public static readonly TimeSpan OperatorRecordRetention = TimeSpan.FromMinutes(10);
+
     /// <summary>The validationLevel every validator is installed with (see the remarks).</summary>
     public const string ValidationLevel = "moderate";
 
@@ -64,6 +71,12 @@ public sealed class SchemaInstaller
                 new CreateIndexOptions { Name = "resource_time" }),
         ]),
         new(ZpmCollections.OperatorState, null, []),
+        new(ZpmCollections.Operators, null,
+        [
+            new CreateIndexModel<BsonDocument>(
+                Builders<BsonDocument>.IndexKeys.Ascending(Leases.LeaseFields.LastSeenAt),
+                new CreateIndexOptions { Name = "last_seen_ttl_10m", ExpireAfter = OperatorRecordRetention }),
+        ]),
         new(ZpmCollections.Catalog, "schemas/integrationdefinition.schema.json",
         [
             Unique("metadata_name_unique", DocumentFields.MetadataName),

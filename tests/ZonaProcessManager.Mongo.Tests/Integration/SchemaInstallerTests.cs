@@ -20,17 +20,38 @@ public sealed class SchemaInstallerTests(MongoTestTarget target, ITestOutputHelp
         var second = await installer.InstallAsync(None);
         var afterSecond = await DescribeAsync(database.Database);
 
-        Assert.Equal(["catalog", "events", "integrations", "operator_state", "port_allocations", "releases", "revisions", "services", "tenants"], first.CreatedCollections.Order());
+        Assert.Equal(["catalog", "events", "integrations", "operator_state", "operators", "port_allocations", "releases", "revisions", "services", "tenants"], first.CreatedCollections.Order());
         Assert.Empty(second.CreatedCollections);
         Assert.Equal(afterFirst, afterSecond);
         Assert.Contains("services: validator moderate/error", afterSecond);
         Assert.Contains("services.metadata_tenant_name_unique: {metadata.tenant:1, metadata.name:1} unique", afterSecond);
         Assert.Contains("events.time_ttl_7d: {time:1} expireAfterSeconds=604800", afterSecond);
+        Assert.Contains("operators.last_seen_ttl_10m: {lastSeenAt:1} expireAfterSeconds=600", afterSecond);
         Assert.Contains("catalog.spec_integration_id_unique: {spec.integration_id:1} unique", afterSecond);
         Assert.Contains("tenants.metadata_name_unique: {metadata.name:1} unique", afterSecond);
         Assert.Contains("integrations.metadata_tenant_name_unique: {metadata.tenant:1, metadata.name:1} unique", afterSecond);
         Assert.Contains("port_allocations.port_unique: {port:1} unique", afterSecond);
         Assert.Contains("port_allocations.owner_unique: {tenant:1, integration:1, portName:1} unique", afterSecond);
+    }
+
+    [Fact]
+    public async Task The_record_of_an_operator_instance_not_seen_for_ten_minutes_is_removed_and_a_live_one_is_kept()
+    {
+        await using var database = target.CreateDatabase(output);
+        await new SchemaInstaller(database.Database).InstallAsync(None);
+        var operators = database.Database.GetCollection<BsonDocument>(ZpmCollections.Operators);
+        await operators.InsertManyAsync(
+        [
+            new BsonDocument { ["_id"] = "killed-instance", ["state"] = "leader", ["lastSeenAt"] = DateTime.UtcNow - TimeSpan.FromMinutes(11) },
+            new BsonDocument { ["_id"] = "live-instance", ["state"] = "standby", ["lastSeenAt"] = DateTime.UtcNow },
+        ]);
+
+        // MongoDB's TTL monitor runs every 60 s, so a real server may need up to two passes.
+        await Eventually.TrueAsync(
+            async () => await operators.CountDocumentsAsync(Builders<BsonDocument>.Filter.Eq("_id", "killed-instance")) == 0,
+            TimeSpan.FromSeconds(150),
+            "the TTL monitor to remove the record not seen for 11 minutes");
+        Assert.Equal(["live-instance"], (await operators.Find(FilterDefinition<BsonDocument>.Empty).ToListAsync()).Select(d => d["_id"].AsString));
     }
 
     [Fact]
