@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Text;
 using ZonaProcessManager.Domain.Model;
 using ZonaProcessManager.Domain.Probing;
+using ZonaProcessManager.Testing.Mongo;
 
 namespace ZonaProcessManager.Docker.Tests;
 
@@ -65,12 +66,7 @@ public sealed class SocketReplicaProbeTests
     [Fact]
     public async Task Nothing_listening_is_connection_refused_for_HTTP_and_TCP_and_a_listener_passes_TCP()
     {
-        int closedPort;
-        using (var listener = new TcpListener(IPAddress.Loopback, 0))
-        {
-            listener.Start();
-            closedPort = ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
+        var closedPort = FreeTcpPort.Pick();
 
         var http = await _probe.ProbeAsync("127.0.0.1", HttpCheck(closedPort, "/"), new CancellationTokenSource(Deadline).Token);
         var tcp = await _probe.ProbeAsync("127.0.0.1", TcpCheck(closedPort), new CancellationTokenSource(Deadline).Token);

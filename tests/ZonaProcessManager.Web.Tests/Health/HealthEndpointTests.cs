@@ -58,12 +58,7 @@ public sealed class HealthEndpointTests(DockerTestEnvironment docker, MongoTestT
     public async Task Readyz_is_503_naming_the_store_when_it_does_not_answer()
     {
         // A port nothing listens on: the election cannot take the lease, so the instance stands by and probes the store.
-        int closedPort;
-        using (var listener = new TcpListener(IPAddress.Loopback, 0))
-        {
-            listener.Start();
-            closedPort = ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
+        var closedPort = FreeTcpPort.Pick();
 
         await using var zpm = new OperatorWithHttp(docker, mongo, output, settings => settings with
         {
