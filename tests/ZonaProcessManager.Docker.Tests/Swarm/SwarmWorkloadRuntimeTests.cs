@@ -42,11 +42,15 @@ public sealed class SwarmWorkloadRuntimeTests(SwarmLabFixture fixture) : IAsyncL
 
     private ServiceSpec NewService(int replicas = 3, string? tenant = null, Func<ServiceSpecBody, ServiceSpecBody>? change = null)
     {
+        // Swarm replaces a task whose check fails, and these tests assert which tasks survive. The check is a `wget` exec
+        // in the task, which can take seconds while the other test projects load the same two cores: a generous timeout
+        // and three retries keep a healthy task healthy. The unhealthy image's check is refused at once, so its tasks
+        // still fail within seconds.
         var body = new ServiceSpecBody
         {
             Image = DockerTestEnvironment.BusyboxImage,
             Replicas = replicas,
-            HealthCheck = new HealthCheckSpec { Http = new HttpProbe(DockerTestEnvironment.BusyboxHttpPort, "/"), IntervalSeconds = 1, TimeoutSeconds = 1, Retries = 1 },
+            HealthCheck = new HealthCheckSpec { Http = new HttpProbe(DockerTestEnvironment.BusyboxHttpPort, "/"), IntervalSeconds = 1, TimeoutSeconds = 5, Retries = 3 },
             Update = new UpdateStrategy { Order = UpdateOrder.StartFirst, Parallelism = 1, MonitorSeconds = 3 },
         };
         return new ServiceSpec
@@ -129,7 +133,8 @@ public sealed class SwarmWorkloadRuntimeTests(SwarmLabFixture fixture) : IAsyncL
             "the suspended service to scale to 0");
 
         Assert.Equal(6, six.Replicas.Count(r => r.State == "running"));
-        Assert.Superset(before.Replicas.Select(r => r.Id).ToHashSet(), six.Replicas.Select(r => r.Id).ToHashSet());
+        var replaced = before.Replicas.Select(r => r.Id).Except(six.Replicas.Select(r => r.Id)).ToList();
+        Assert.True(replaced.Count == 0, $"tasks {string.Join(", ", replaced)} were replaced; the service's tasks: {await TaskHistoryAsync(service)}");
         Assert.Equal(new ReplicaCounts(0, 0), zeroPlan.Replicas);
         Assert.Equal(0, zero.ReportedCounts!.Desired);
     }
@@ -174,7 +179,8 @@ public sealed class SwarmWorkloadRuntimeTests(SwarmLabFixture fixture) : IAsyncL
         Assert.Equal(RolloutState.RolledBack, after.Rollout!.State);
         Assert.Equal(_runtime.SpecHashOf(broken.Spec), after.Rollout.RolledBackFromSpecHash);
         Assert.Equal(2, after.ReportedCounts!.Ready);
-        Assert.Subset(before.Replicas.Select(r => r.Id).ToHashSet(), after.Replicas.Where(r => r.State == "running").Select(r => r.Id).ToHashSet());
+        var strangers = after.Replicas.Where(r => r.State == "running").Select(r => r.Id).Except(before.Replicas.Select(r => r.Id)).ToList();
+        Assert.True(strangers.Count == 0, $"tasks {string.Join(", ", strangers)} run in place of the old ones; the service's tasks: {await TaskHistoryAsync(service)}");
         // The failed spec is not pushed again until the document changes.
         Assert.Empty(again.Actions);
     }
@@ -287,6 +293,17 @@ public sealed class SwarmWorkloadRuntimeTests(SwarmLabFixture fixture) : IAsyncL
         Assert.Equal(2, callsWithOne.Count);
         Assert.Equal(callsWithOne.Select(PathOf), callsWithFour.Select(PathOf));
         Assert.Equal(["/services", "/tasks"], callsWithFour.Select(PathOf).Select(p => p[p.LastIndexOf('/')..]));
+    }
+
+    /// <summary>Every task the service has had, for a failure message that says why a task went.</summary>
+    private async Task<string> TaskHistoryAsync(ServiceSpec service)
+    {
+        var tasks = await _run.Manager.Tasks.ListAsync(new TasksListParameters
+        {
+            Filters = new Dictionary<string, IDictionary<string, bool>> { ["service"] = new Dictionary<string, bool> { [SwarmServiceNames.For(service.Key)] = true } },
+        });
+        return string.Join("; ", tasks.OrderBy(t => t.Slot).ThenBy(t => t.CreatedAt).Select(t =>
+            $"slot {t.Slot} {t.ID} desired {t.DesiredState}, {t.Status?.State} ({t.Status?.Message}{(string.IsNullOrEmpty(t.Status?.Err) ? "" : $", {t.Status.Err}")})"));
     }
 
     /// <summary>The request's path without its query string.</summary>
