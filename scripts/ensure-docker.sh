@@ -49,14 +49,23 @@ if ! command -v dockerd >/dev/null 2>&1 || ! command -v docker >/dev/null 2>&1; 
   apt-get install -y -q docker.io
 fi
 
-# A dockerd may already be starting (e.g. a concurrent run of this script); only start one when none runs.
-# pgrep (procps) is missing on minimal images, so fall back to dockerd's pid file.
+# A dockerd may already be starting (e.g. a concurrent run of this script); only start one when none runs. Only the
+# host engine counts: the swarm lab's dockerds (scripts/swarm-lab.sh) run beside it with their own --pidfile, and
+# taking one of them for the host engine would leave the host without one. A dockerd counts when /var/run/docker.pid
+# names it or when it runs without --pidfile (so with that default file, perhaps not written yet).
 dockerd_running() {
-  if command -v pgrep >/dev/null 2>&1; then
-    pgrep -x dockerd >/dev/null 2>&1
-  else
-    [ -f /var/run/docker.pid ] && kill -0 "$(cat /var/run/docker.pid)" 2>/dev/null
-  fi
+  local comm pid
+  for comm in /proc/[0-9]*/comm; do
+    [ "$(cat "${comm}" 2>/dev/null)" = "dockerd" ] || continue
+    pid="${comm#/proc/}"; pid="${pid%/comm}"
+    if [ -f /var/run/docker.pid ] && [ "$(cat /var/run/docker.pid)" = "${pid}" ]; then
+      return 0
+    fi
+    if ! tr '\0' ' ' <"/proc/${pid}/cmdline" 2>/dev/null | grep -q -- '--pidfile'; then
+      return 0
+    fi
+  done
+  return 1
 }
 
 if ! dockerd_running; then
