@@ -103,6 +103,13 @@ public static class OperatorBenchmark
             Console.Error.WriteLine("Cancelled; removing this run's containers.");
             return 130;
         }
+        catch (TimeoutException gaveUp)
+        {
+            // A run that does not converge is a result too: say what it waited for, keep the progress lines above as its
+            // figures, and clean up like any other run.
+            Progress($"the run did not finish: {gaveUp.Message} The lines above are all it measured; removing this run's containers.");
+            return 1;
+        }
         finally
         {
             // The operator first: stopping its store under it would fail its last reconciles with connection errors.
@@ -382,11 +389,20 @@ public static class OperatorBenchmark
             var running = Builders<BsonDocument>.Filter.In("metadata.tenant", tenants)
                 & Builders<BsonDocument>.Filter.Regex("metadata.name", "^svc-")
                 & Builders<BsonDocument>.Filter.Eq("status.phase", "Running");
-            await Until(
-                async () => await collection.CountDocumentsAsync(running, cancellationToken: cancellation) == expected,
-                ConvergeDeadline,
-                $"all {expected} services Running",
-                StorePollInterval);
+            var seen = 0L;
+            try
+            {
+                await Until(
+                    async () => (seen = await collection.CountDocumentsAsync(running, cancellationToken: cancellation)) == expected,
+                    ConvergeDeadline,
+                    $"all {expected} services Running",
+                    StorePollInterval);
+            }
+            catch (TimeoutException gaveUp)
+            {
+                throw new TimeoutException($"{gaveUp.Message} {seen} of them were.", gaveUp);
+            }
+
             return clock.Elapsed;
         }
 
