@@ -146,6 +146,48 @@ public sealed class RolloutCommandTests(MongoTestTarget target, ITestOutputHelpe
     }
 
     [Fact]
+    public async Task History_during_an_automatic_rollback_marks_the_revision_rolled_back_to_as_current_and_the_newest_as_failed()
+    {
+        await using var database = target.CreateDatabase(output);
+        using var files = new ManifestFiles();
+        await ZpmAsync(database, "install");
+        var first = await ApplyAndRecordAsync(database, files, "zpm/busybox:1.0");
+        var second = await ApplyAndRecordAsync(database, files, "zpm/busybox:2.0");
+        await WriteStatusAsync(database, new BsonDocument
+        {
+            ["phase"] = "Degraded",
+            ["observedSpecHash"] = second.SpecHash,
+            ["replicas"] = new BsonDocument { ["desired"] = 2, ["ready"] = 2 },
+            ["rollout"] = new BsonDocument
+            {
+                ["state"] = "RolledBack",
+                ["failedSpecHash"] = second.SpecHash,
+                ["fromRevision"] = 2L,
+                ["toRevision"] = 1L,
+                ["toSpecHash"] = first.SpecHash,
+                ["message"] = "new replica zpm-acme-web-2 is unhealthy",
+                ["startedAt"] = DateTime.UtcNow,
+            },
+        });
+
+        var rolledBack = await ZpmAsync(database, "rollout", "history", "web", "-t", "acme");
+        await ZpmAsync(database, "apply", "-f", files.Write("v3.yaml", WebManifest("zpm/busybox:3.0")));
+        var changedAgain = await ZpmAsync(database, "rollout", "history", "web", "-t", "acme");
+
+        Assert.Equal(0, rolledBack.ExitCode);
+        var lines = rolledBack.Output.TrimEnd('\n').Split('\n');
+        Assert.Matches($@"^1\s+.*{first.SpecHash}\s+\*$", lines[1]);
+        Assert.Matches($@"^2\s+.*{second.SpecHash}\s+failed$", lines[2]);
+        Assert.Equal(
+            $"note: the document's spec (hash {second.SpecHash}) failed to roll out (new replica zpm-acme-web-2 is unhealthy); the operator rolled back "
+            + "to revision 1 and runs it until the spec changes (zpm apply, or zpm rollout undo)\n",
+            rolledBack.Error);
+        // A new spec ends the rollback: the history is the plain one again, waiting for the operator to roll it out.
+        Assert.EndsWith("*", changedAgain.Output.TrimEnd('\n').Split('\n')[2], StringComparison.Ordinal);
+        Assert.Contains("the operator has not rolled it out", changedAgain.Error);
+    }
+
+    [Fact]
     public async Task History_of_one_revision_shows_its_spec_with_secret_env_masked_and_an_unknown_one_lists_the_kept_numbers()
     {
         await using var database = target.CreateDatabase(output);

@@ -101,6 +101,13 @@ public static class RolloutCommand
             }
 
             var now = context.Time.GetUtcNow();
+            var current = ResourceWait.CurrentSpecHash(document);
+            // While an automatic rollback holds, the operator runs the revision it went back to, not the newest one (the
+            // failed spec, which the document still asks for).
+            var rollback = current is not null && StatusDocumentMapper.TryRead(document.GetValue("status", BsonNull.Value))?.Rollout is { } rollout
+                && rollout.HoldsFor(current)
+                ? rollout
+                : null;
             var table = new TextTable(new TextColumn("REVISION"), new TextColumn("CHANGE-CAUSE", MaxWidth: 40), new TextColumn("CREATED"),
                 new TextColumn("IMAGE", MaxWidth: 32), new TextColumn("HASH"), new TextColumn("CURRENT"));
             foreach (var entry in revisions)
@@ -111,11 +118,20 @@ public static class RolloutCommand
                     entry.CreatedAt == DateTimeOffset.MinValue ? "-" : ServiceRow.Age(now - entry.CreatedAt),
                     entry.Spec.Image,
                     entry.SpecHash,
-                    ReferenceEquals(entry, revisions[^1]) ? "*" : "");
+                    rollback is null ? (ReferenceEquals(entry, revisions[^1]) ? "*" : "")
+                    : entry.Number == rollback.ToRevision ? "*"
+                    : entry.SpecHash == rollback.FailedSpecHash ? "failed"
+                    : "");
             }
 
             await table.WriteAsync(context.Output, wide: false);
-            if (ResourceWait.CurrentSpecHash(document) is { } current && current != revisions[^1].SpecHash)
+            if (rollback is not null)
+            {
+                await context.Error.WriteLineAsync(
+                    $"note: the document's spec (hash {rollback.FailedSpecHash}) failed to roll out ({rollback.Message}); the operator rolled back to "
+                    + $"revision {rollback.ToRevision} and runs it until the spec changes (zpm apply, or zpm rollout undo)");
+            }
+            else if (current is not null && current != revisions[^1].SpecHash)
             {
                 await context.Error.WriteLineAsync(
                     $"note: the document's spec (hash {current}) is not a revision yet: the operator has not rolled it out (is zpm run running?)");
