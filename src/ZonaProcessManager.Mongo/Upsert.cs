@@ -1,22 +1,28 @@
 using MongoDB.Driver;
+using ZonaProcessManager.Mongo.Mapping;
 
 namespace ZonaProcessManager.Mongo;
 
 /// <summary>
 /// The upsert of one resource document found by its key, as apply and the operator's child writes need it: two concurrent
 /// creators of a new document both try to insert, and the loser sees a duplicate key and retries once, as an update of
-/// the winner's document.
+/// the winner's document. The insert stamps metadata.creationTimestamp, which later writes leave as it is: zpm gives
+/// its documents string ids, so their age cannot be read from an ObjectId as a hand-inserted document's can.
 /// </summary>
 internal static class Upsert
 {
     public static async Task<UpdateResult> OneAsync<TDocument>(
         IMongoCollection<TDocument> collection, FilterDefinition<TDocument> filter, UpdateDefinition<TDocument> update, CancellationToken cancellationToken)
     {
+        var now = DateTime.UtcNow;
+        // Milliseconds, as the store keeps them.
+        var created = new DateTime(now.Ticks - (now.Ticks % TimeSpan.TicksPerMillisecond), DateTimeKind.Utc);
+        var stamped = Builders<TDocument>.Update.Combine(update, Builders<TDocument>.Update.SetOnInsert(DocumentFields.MetadataCreationTimestamp, created));
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                return await collection.UpdateOneAsync(filter, update, new UpdateOptions { IsUpsert = true }, cancellationToken);
+                return await collection.UpdateOneAsync(filter, stamped, new UpdateOptions { IsUpsert = true }, cancellationToken);
             }
             catch (MongoWriteException exception) when (exception.WriteError.Category == ServerErrorCategory.DuplicateKey && attempt < 2)
             {

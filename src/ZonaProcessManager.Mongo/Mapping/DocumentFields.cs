@@ -12,4 +12,7 @@ public static class DocumentFields
     public const string MetadataName = "metadata.name";
     public const string MetadataTenant = "metadata.tenant";
     public const string MetadataDeletionRequested = "metadata.deletionRequested";
+
+    /// <summary>When zpm inserted the document (a BSON date); a document inserted by hand has an ObjectId `_id` instead.</summary>
+    public const string MetadataCreationTimestamp = "metadata.creationTimestamp";
 }

@@ -10,7 +10,7 @@ namespace ZonaProcessManager.Web.Dashboard;
 /// <param name="Desired">Desired replicas (services, integrations) or enabled integrations (tenants).</param>
 /// <param name="HostPorts">Host ports the resource answers on, as far as its documents say.</param>
 /// <param name="AutoHostPorts">Ports of a service published on a host port the engine picks ("auto"): only its page, which asks the engine, shows them.</param>
-/// <param name="Created">When the document was inserted, when its ObjectId `_id` tells; null otherwise.</param>
+/// <param name="Created">When the document was inserted: metadata.creationTimestamp when zpm inserted it, else the time in an ObjectId `_id`; null otherwise.</param>
 /// <param name="Updated">status.updatedAt: when the operator last changed what it reports.</param>
 /// <param name="Detail">One short descriptive value: image, integration id, display name or title.</param>
 public sealed record ResourceRow(

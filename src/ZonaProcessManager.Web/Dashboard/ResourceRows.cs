@@ -27,13 +27,19 @@ public static class ResourceRows
             desired,
             HostPorts(kind, spec, status),
             kind == DashboardKind.Services ? (spec?.GetValue("ports", BsonNull.Value) as BsonArray ?? []).OfType<BsonDocument>().Count(port => DocumentView.Text(port, "host") == "auto") : 0,
-            id.IsObjectId ? new DateTimeOffset(id.AsObjectId.CreationTime, TimeSpan.Zero) : null,
+            Created(document, id),
             status?.GetValue("updatedAt", BsonNull.Value) is { IsValidDateTime: true } updated ? new DateTimeOffset(updated.ToUniversalTime(), TimeSpan.Zero) : null,
             DocumentView.Text(status, "message") is { Length: > 0 } message ? message : null,
             Detail(kind, document, spec),
             kind == DashboardKind.Tenants && spec?.GetValue("suspended", false) is { IsBoolean: true, AsBoolean: true },
             DocumentView.DeletionRequested(document));
     }
+
+    /// <summary>The stamp zpm writes when it inserts a document, else the time in a hand-inserted document's ObjectId.</summary>
+    private static DateTimeOffset? Created(BsonDocument document, BsonValue id) =>
+        DocumentView.Metadata(document).GetValue("creationTimestamp", BsonNull.Value) is { IsValidDateTime: true } stamped
+            ? new DateTimeOffset(stamped.ToUniversalTime(), TimeSpan.Zero)
+            : id.IsObjectId ? new DateTimeOffset(id.AsObjectId.CreationTime, TimeSpan.Zero) : null;
 
     private static (int? Ready, int? Desired) Counts(DashboardKind kind, BsonDocument? spec, BsonDocument? status)
     {

@@ -127,7 +127,7 @@ public sealed class MongoServiceStoreTests(MongoTestTarget target, ITestOutputHe
     }
 
     [Fact]
-    public async Task Apply_creates_then_is_unchanged_then_configures_and_never_touches_status()
+    public async Task Apply_creates_with_a_creation_timestamp_then_is_unchanged_then_configures_and_never_touches_status_or_the_timestamp()
     {
         await using var database = target.CreateDatabase(output);
         var store = new MongoServiceStore(database.Database);
@@ -136,7 +136,9 @@ public sealed class MongoServiceStoreTests(MongoTestTarget target, ITestOutputHe
         var spec = mapper.Read(document).Spec!;
         var key = spec.Key;
 
+        var before = DateTime.UtcNow.AddMilliseconds(-1);
         var first = await store.ApplyAsync(spec, document["spec"].AsBsonDocument, None);
+        var createdAt = (await store.Services.Find(FilterDefinition<BsonDocument>.Empty).SingleAsync())["metadata"]["creationTimestamp"].ToUniversalTime();
         await store.WriteStatusAsync(key, new ServiceStatus { Phase = ResourcePhase.Running, UpdatedAt = Time }, None);
         var second = await store.ApplyAsync(spec, document["spec"].AsBsonDocument, None);
         var changedSpec = document["spec"].AsBsonDocument.DeepClone().AsBsonDocument;
@@ -146,8 +148,10 @@ public sealed class MongoServiceStoreTests(MongoTestTarget target, ITestOutputHe
         Assert.Equal([ApplyOutcome.Created, ApplyOutcome.Unchanged, ApplyOutcome.Configured], [first, second, third]);
         var stored = await store.Services.Find(FilterDefinition<BsonDocument>.Empty).SingleAsync();
         Assert.Equal("acme/web", stored["_id"].AsString);
+        Assert.Equal(createdAt, stored["metadata"]["creationTimestamp"].ToUniversalTime());
         Assert.Equal(4, stored["spec"]["replicas"].ToInt32());
         Assert.Equal("Running", stored["status"]["phase"].AsString);
+        Assert.InRange(createdAt, before, DateTime.UtcNow);
     }
 
     [Fact]
