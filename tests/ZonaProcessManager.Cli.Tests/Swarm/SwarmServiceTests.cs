@@ -170,7 +170,9 @@ public sealed class SwarmServiceTests(SwarmLabFixture lab, ITestOutputHelper out
         await using var session = await SwarmOperatorSession.StartAsync(lab.Lab, output);
         var tenant = session.Tenant;
         var service = SwarmOperatorSession.ServiceName(tenant, "canary");
-        // No command: each image's own (the unhealthy one serves on 8081, so the check on 8080 never passes).
+        // No command: each image's own (the unhealthy one serves on 8081, so the check on 8080 is refused at once and
+        // never passes). The timeout and retries leave room for a check delayed by a loaded machine: Swarm would replace
+        // an old task whose check timed out, and the test asserts that the old tasks run throughout.
         await session.InsertServiceAsync(tenant, "canary", new BsonDocument
         {
             ["image"] = Busybox,
@@ -179,8 +181,8 @@ public sealed class SwarmServiceTests(SwarmLabFixture lab, ITestOutputHelper out
             {
                 ["http"] = new BsonDocument { ["port"] = 8080, ["path"] = "/healthz" },
                 ["intervalSeconds"] = 1,
-                ["timeoutSeconds"] = 1,
-                ["retries"] = 2,
+                ["timeoutSeconds"] = 5,
+                ["retries"] = 3,
             },
             ["update"] = new BsonDocument { ["order"] = "start-first", ["parallelism"] = 1 },
         });
