@@ -14,10 +14,7 @@ internal static class Upsert
     public static async Task<UpdateResult> OneAsync<TDocument>(
         IMongoCollection<TDocument> collection, FilterDefinition<TDocument> filter, UpdateDefinition<TDocument> update, CancellationToken cancellationToken)
     {
-        var now = DateTime.UtcNow;
-        // Milliseconds, as the store keeps them.
-        var created = new DateTime(now.Ticks - (now.Ticks % TimeSpan.TicksPerMillisecond), DateTimeKind.Utc);
-        var stamped = Builders<TDocument>.Update.Combine(update, Builders<TDocument>.Update.SetOnInsert(DocumentFields.MetadataCreationTimestamp, created));
+        var stamped = Builders<TDocument>.Update.Combine(update, Builders<TDocument>.Update.SetOnInsert(DocumentFields.MetadataCreationTimestamp, DateTime.UtcNow));
         for (var attempt = 1; ; attempt++)
         {
             try

@@ -104,7 +104,7 @@ public static class RolloutCommand
             var current = ResourceWait.CurrentSpecHash(document);
             // While an automatic rollback holds, the operator runs the revision it went back to, not the newest one (the
             // failed spec, which the document still asks for).
-            var rollback = current is not null && StatusDocumentMapper.TryRead(document.GetValue("status", BsonNull.Value))?.Rollout is { } rollout
+            var rollback = current is not null && StatusDocumentMapper.TryRead(document.GetValue(DocumentFields.Status, BsonNull.Value))?.Rollout is { } rollout
                 && rollout.HoldsFor(current)
                 ? rollout
                 : null;

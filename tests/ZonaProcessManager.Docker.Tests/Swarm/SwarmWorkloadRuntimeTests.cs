@@ -134,7 +134,11 @@ public sealed class SwarmWorkloadRuntimeTests(SwarmLabFixture fixture) : IAsyncL
 
         Assert.Equal(6, six.Replicas.Count(r => r.State == "running"));
         var replaced = before.Replicas.Select(r => r.Id).Except(six.Replicas.Select(r => r.Id)).ToList();
-        Assert.True(replaced.Count == 0, $"tasks {string.Join(", ", replaced)} were replaced; the service's tasks: {await TaskHistoryAsync(service)}");
+        if (replaced.Count > 0)
+        {
+            Assert.Fail($"tasks {string.Join(", ", replaced)} were replaced; the service's tasks: {await TaskHistoryAsync(service)}");
+        }
+
         Assert.Equal(new ReplicaCounts(0, 0), zeroPlan.Replicas);
         Assert.Equal(0, zero.ReportedCounts!.Desired);
     }
@@ -151,10 +155,7 @@ public sealed class SwarmWorkloadRuntimeTests(SwarmLabFixture fixture) : IAsyncL
         Assert.Equal(_runtime.SpecHashOf(changed.Spec), after.SpecHash);
         Assert.Equal(new ReplicaCounts(3, 3), plan.Replicas);
         Assert.Empty(after.Replicas.Select(r => r.Id).Intersect(before.Replicas.Select(r => r.Id)));
-        var tasks = await _run.Manager.Tasks.ListAsync(new TasksListParameters
-        {
-            Filters = new Dictionary<string, IDictionary<string, bool>> { ["service"] = new Dictionary<string, bool> { [SwarmServiceNames.For(service.Key)] = true } },
-        });
+        var tasks = await ServiceTasksAsync(service);
         Assert.All(tasks.Where(t => t.DesiredState == TaskState.Running), t => Assert.Contains("MODE=two", t.Spec!.ContainerSpec!.Env!));
         var swarmService = await _run.Manager.Swarm.InspectServiceAsync(SwarmServiceNames.For(service.Key));
         Assert.Equal("start-first", swarmService.Spec!.UpdateConfig!.Order);
@@ -180,7 +181,11 @@ public sealed class SwarmWorkloadRuntimeTests(SwarmLabFixture fixture) : IAsyncL
         Assert.Equal(_runtime.SpecHashOf(broken.Spec), after.Rollout.RolledBackFromSpecHash);
         Assert.Equal(2, after.ReportedCounts!.Ready);
         var strangers = after.Replicas.Where(r => r.State == "running").Select(r => r.Id).Except(before.Replicas.Select(r => r.Id)).ToList();
-        Assert.True(strangers.Count == 0, $"tasks {string.Join(", ", strangers)} run in place of the old ones; the service's tasks: {await TaskHistoryAsync(service)}");
+        if (strangers.Count > 0)
+        {
+            Assert.Fail($"tasks {string.Join(", ", strangers)} run in place of the old ones; the service's tasks: {await TaskHistoryAsync(service)}");
+        }
+
         // The failed spec is not pushed again until the document changes.
         Assert.Empty(again.Actions);
     }
@@ -295,13 +300,17 @@ public sealed class SwarmWorkloadRuntimeTests(SwarmLabFixture fixture) : IAsyncL
         Assert.Equal(["/services", "/tasks"], callsWithFour.Select(PathOf).Select(p => p[p.LastIndexOf('/')..]));
     }
 
-    /// <summary>Every task the service has had, for a failure message that says why a task went.</summary>
-    private async Task<string> TaskHistoryAsync(ServiceSpec service)
-    {
-        var tasks = await _run.Manager.Tasks.ListAsync(new TasksListParameters
+    /// <summary>Every task Swarm keeps for the service, current and replaced.</summary>
+    private Task<IList<TaskResponse>> ServiceTasksAsync(ServiceSpec service) =>
+        _run.Manager.Tasks.ListAsync(new TasksListParameters
         {
             Filters = new Dictionary<string, IDictionary<string, bool>> { ["service"] = new Dictionary<string, bool> { [SwarmServiceNames.For(service.Key)] = true } },
         });
+
+    /// <summary>Every task the service has had, for a failure message that says why a task went.</summary>
+    private async Task<string> TaskHistoryAsync(ServiceSpec service)
+    {
+        var tasks = await ServiceTasksAsync(service);
         return string.Join("; ", tasks.OrderBy(t => t.Slot).ThenBy(t => t.CreatedAt).Select(t =>
             $"slot {t.Slot} {t.ID} desired {t.DesiredState}, {t.Status?.State} ({t.Status?.Message}{(string.IsNullOrEmpty(t.Status?.Err) ? "" : $", {t.Status.Err}")})"));
     }
